@@ -1,0 +1,90 @@
+/*
+ * dstream.h - what every part of dstream shares: exit codes, the run's
+ * configuration, fatal allocation, and per-record error reporting.
+ */
+#ifndef DSTREAM_H
+#define DSTREAM_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "state/arena.h"
+#include "state/buf.h"
+#include "state/value.h"
+
+#define EXIT_OK		0
+#define EXIT_RUNTIME	1
+#define EXIT_USAGE	2
+
+enum out_format { FMT_PLAIN, FMT_TSV, FMT_CSV, FMT_JSON, FMT_SPARK };
+enum on_error { ONERR_SKIP, ONERR_FAIL };
+
+/* The run's settings, filled by main from the command line. */
+struct config {
+	int64_t		 batch_ms;	/* --batch */
+	bool		 follow;	/* --follow */
+	const char	*event_time;	/* --event-time EXPR, or NULL */
+	const char	*time_format;	/* --time-format, or NULL (auto) */
+	int64_t		 watermark_ms;	/* --watermark */
+	int64_t		 idle_ms;	/* --idle (default: batch_ms) */
+	const char	*late_file;	/* --late-file, or NULL */
+	bool		 json;		/* --json */
+	const char	*delim;		/* -d, or NULL for runs of blanks */
+	bool		 csv;		/* --csv */
+	bool		 header;	/* --header */
+	enum out_format	 format;	/* --format */
+	bool		 stamp;		/* --stamp */
+	const char	*checkpoint;	/* --checkpoint, or NULL */
+	bool		 final;		/* --final */
+	size_t		 max_line;	/* --max-line */
+	enum on_error	 on_error;	/* --on-error */
+	bool		 stats;		/* --stats */
+	bool		 from_start;	/* --from-start (dir://) */
+	int		 max_clients;	/* --max-clients */
+};
+
+extern struct config	cfg;
+extern const char	*progname;
+
+/* Allocation failure is fatal here and nowhere else. */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+int	 xasprintf(char **, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	 xvasprintf(char **, const char *, va_list);
+
+/*
+ * Per-record errors (bad shape, failed expression, bad JSON, bad time).
+ * record_error counts the error and prints "dstream: WHAT: MSG (SRC:LINE)"
+ * with the record's origin when known, at most a bounded number of times
+ * per run (then a summary at exit).  Returns 0 to skip the record, or -1
+ * when --on-error fail asks the run to stop (status 1).  V, when not NULL,
+ * is shown (truncated) after the message.
+ */
+int	 record_error(const char *what, const struct value *v, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* Where the record in flight came from, for messages (set by the engine). */
+struct origin {
+	const char	*name;		/* "stdin", a path, "tcp://..." */
+	uint64_t	 line;		/* 1-based, 0 when unknown */
+};
+extern struct origin	cur_origin;
+
+/* Counters shown by --stats and the exit summary. */
+struct counters {
+	uint64_t	 records_in;
+	uint64_t	 records_out;
+	uint64_t	 late;
+	uint64_t	 skipped;	/* per-record errors */
+	uint64_t	 long_lines;	/* over --max-line */
+};
+extern struct counters	counters;
+
+#endif

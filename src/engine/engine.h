@@ -1,0 +1,40 @@
+/*
+ * engine.h - time, batches and the event loop.
+ *
+ * The engine owns the sources, the batch clock and the watermark.  Lines
+ * from sources arrive through engine_line(); the engine turns each into a
+ * record (text, or parsed JSON with --json), assigns it to a batch
+ * (processing time: the batch open when it arrives; event time: the batch
+ * of its own time) and pushes it into the operator chain.  When a batch is
+ * complete it flushes the chain with the batch's end time.
+ */
+#ifndef DSTREAM_ENGINE_H
+#define DSTREAM_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../ops/op.h"
+#include "../sources/source.h"
+
+struct engine;
+
+struct engine	*engine_new(struct op *chain, char **cause);
+void		 engine_free(struct engine *);
+/* Adds the input SPEC.  Returns 0, or -1 with *CAUSE set. */
+int		 engine_add_source(struct engine *, const char *spec, char **cause);
+/* Runs until every input has ended or a stop is asked.  Returns the exit status. */
+int		 engine_run(struct engine *);
+/*
+ * A source delivers one line (without its newline; a trailing \r is
+ * removed here).  LINENO is its 1-based line number in that source.
+ */
+void		 engine_line(struct engine *, struct source *, const char *line, size_t len, uint64_t lineno);
+/* Asks the run to end after the batch in hand (signal-safe). */
+void		 engine_stop(int sig);
+
+/* Wall clock in epoch milliseconds. */
+int64_t		 clock_now_ms(void);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * expr.h - the expression language: compile once, evaluate per record.
+ *
+ * expr_compile turns source text into a tree of nodes with constants
+ * folded, regexes JIT-compiled and builtins resolved.  expr_eval walks it
+ * for one record; every value it builds lives in the context's arena, so
+ * the common case calls no malloc.
+ */
+#ifndef DSTREAM_EXPR_H
+#define DSTREAM_EXPR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../state/value.h"
+
+struct expr;
+
+/* Which names an expression may use (they depend on the operator). */
+#define EXPR_X		0x01	/* x, $0, $N, NF, .name, key, value */
+#define EXPR_AB		0x02	/* a, b (reduce functions) */
+#define EXPR_STATE	0x04	/* values, state (updateStateByKey) */
+
+/* Field splitting of the record text, shared by all expressions. */
+struct fields {
+	const char	*text;		/* $0 bytes, NULL until needed */
+	uint32_t	 len;
+	int32_t		 nsplit;	/* fields split so far */
+	bool		 all;		/* split to the end (NF known) */
+	uint32_t	 cap;
+	uint32_t	*off;		/* field i (1-based) at off[i-1] */
+	uint32_t	*flen;
+	struct value	*cooked;	/* --csv: unquoted field values, or NULL */
+};
+
+/*
+ * Everything an evaluation can see.  The caller sets x (and a/b or
+ * values/state where they apply) and calls expr_ctx_record when x
+ * changes, so the field cache is dropped.  Values produced by expr_eval
+ * live in ARENA, which the engine resets after each record.
+ */
+struct expr_ctx {
+	struct arena	*arena;
+	struct value	 x;
+	struct value	 a, b;
+	struct value	 values, state;
+	struct fields	 f;
+	const char	*err;		/* runtime error text, set on failure */
+};
+
+void	 expr_ctx_init(struct expr_ctx *, struct arena *);
+void	 expr_ctx_free(struct expr_ctx *);
+/* Makes X the current record and forgets its fields. */
+void	 expr_ctx_record(struct expr_ctx *, const struct value *x);
+
+/*
+ * Compiles SRC.  FLAGS says which names are allowed.  On a syntax error
+ * returns NULL and sets *CAUSE (caller frees) to a message of the form
+ *   syntax error: expected ')' after arguments
+ *     len($1
+ *           ^
+ */
+struct expr	*expr_compile(const char *src, int flags, char **cause);
+void		 expr_free(struct expr *);
+/*
+ * Evaluates E in CTX into *OUT.  Returns 0, or -1 with ctx->err set to a
+ * message naming the fault ("substr: not a string: {...}") for a
+ * per-record error.
+ */
+int		 expr_eval(struct expr *e, struct expr_ctx *ctx, struct value *out);
+/* The highest $N the expression uses (0 if none, INT32_MAX for NF/$NF/$0-free unknown). */
+int32_t		 expr_max_field(const struct expr *);
+/* Whether the expression reads the record as JSON members (.name). */
+bool		 expr_uses_members(const struct expr *);
+const char	*expr_source(const struct expr *);
+
+/* Field-separator settings from the command line (-d, --csv, --header). */
+void	 expr_set_fields(const char *delim, bool csv);
+/* Names for $name from a --header line; the line is copied. */
+void	 expr_set_header(const char *line, size_t len);
+
+/* ---- pieces the builtins share with the rest of dstream ---- */
+
+/*
+ * Parses the JSON text S[0..n) into *OUT in arena A.  Returns 0, or -1
+ * with *ERR pointing to a static message ("expected ',' or '}' at byte 12").
+ */
+int	 json_parse(struct arena *a, const char *s, size_t n, struct value *out, const char **err);
+
+/*
+ * Time parsing.  time_parse auto-detects RFC 3339/ISO 8601 (offsets,
+ * fractions), Apache/nginx "[21/Nov/2025:00:00:00 +0000]" (brackets
+ * optional), syslog "Nov 21 00:00:00" (current year) and epoch seconds.
+ * With FMT not NULL it uses strptime-like parsing with FMT (%z honoured).
+ * Returns 0 and the epoch seconds (fractional when the text has
+ * fractions) in *SECS, or -1 when the text is not a time.
+ */
+int	 time_parse(const char *s, size_t n, const char *fmt, double *secs);
+/* Appends the epoch time SECS formatted by strftime FMT, in UTC. */
+void	 time_format(struct buf *b, double secs, const char *fmt);
+/* Appends epoch milliseconds MS as RFC 3339 UTC, ".mmm" only when not zero. */
+void	 time_fmt_rfc3339(struct buf *b, int64_t ms);
+
+/* Parses an Apache/nginx common or combined log line into an object; null when it does not match. */
+struct value	clf_parse(struct arena *a, const char *s, size_t n);
+
+/*
+ * sprintf(FMT, ARGS...) into B.  Returns 0, or -1 with *ERR set for a bad
+ * conversion.
+ */
+int	 fmt_sprintf(struct buf *b, const char *fmt, size_t fmtlen,
+	    const struct value *args, int nargs, const char **err);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * op.h - the operator interface.
+ *
+ * A pipeline is a chain of ops.  The engine pushes records into the first
+ * one; each op pushes what it emits into op->next.  At the end of every
+ * batch the engine calls flush(end_ms) on the first op; an op emits what
+ * the batch (or window) produced, then flushes its successor.  The last op
+ * is the sink, which writes.
+ *
+ * Memory rule: a value pushed into an op is valid only during that push
+ * call.  An op that keeps it copies it (value_copy) into its own arena or
+ * table.  Values an op emits during flush live in the op's memory and stay
+ * valid until the op's flush returns.
+ *
+ * The control plane is struct op_def (one per operator, listed once in
+ * ops.def): its create function checks the arguments and builds the op.
+ */
+#ifndef DSTREAM_OP_H
+#define DSTREAM_OP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../dstream.h"
+#include "../expr/expr.h"
+
+struct op;
+
+struct op_def {
+	const char	*name;		/* as in Spark: "reduceByKey" */
+	const char	*args;		/* synopsis of the arguments: "FUNC" */
+	const char	*help;		/* what it emits, one paragraph */
+	/*
+	 * Builds the op from its arguments (ARGV[0] is the first argument,
+	 * not the name).  Returns NULL and sets *CAUSE (caller frees) when
+	 * the arguments are wrong.
+	 */
+	struct op	*(*create)(const struct op_def *, int argc, char **argv,
+			    char **cause);
+};
+
+struct op {
+	const struct op_def	*def;
+	struct op		*next;
+	/* Pushes one record.  Returns 0, or -1 to stop the run (status 1). */
+	int	(*push)(struct op *, struct value *v);
+	/* The batch ending at END_MS is complete.  Returns 0 or -1. */
+	int	(*flush)(struct op *, int64_t end_ms);
+	void	(*free)(struct op *);
+	/*
+	 * How far past the last record this op still holds data, in ms
+	 * (window length; 0 for per-batch ops).  After the last input the
+	 * engine keeps flushing empty batches this long so trailing windows
+	 * are emitted.  Set by create.
+	 */
+	int64_t	 span_ms;
+	/* Checkpoint hooks (NULL when the op keeps no state across batches). */
+	int	(*save)(struct op *, struct buf *);
+	int	(*load)(struct op *, const char **p, const char *end, char **cause);
+};
+
+/* Default behaviours an op can use. */
+int	op_forward_flush(struct op *, int64_t end_ms);	/* flushes next */
+int	op_emit(struct op *, struct value *v);		/* pushes into next */
+
+/* The operator table (ops.def) and its lookup. */
+const struct op_def	*op_find(const char *name);
+/* Iterates all op_defs (for --help and the man page check); NULL at end. */
+const struct op_def	*op_def_at(int i);
+
+/*
+ * Builds the chain from ARGV (operators joined by "then") and appends a
+ * sink for cfg.format.  Returns the head, or NULL with *CAUSE set
+ * (usage error).
+ */
+struct op	*chain_build(int argc, char **argv, char **cause);
+void		 chain_free(struct op *);
+/* Largest span_ms summed along the chain (windows after windows add up). */
+int64_t		 chain_span(const struct op *);
+
+/* Shared helpers for operators. */
+
+/*
+ * The current batch or window end (ms), for --stamp and print's header.
+ * Set by the engine before pushing a batch's records, and by window ops
+ * while they emit.
+ */
+extern int64_t	op_now_ms;
+
+/* Parses a duration ("250ms", "1s", "5m", "1h", "1d", bare seconds) into ms; -1 if bad. */
+int64_t	duration_parse(const char *s);
+
+/*
+ * Reducers: a named one ("sum", "count", "min", "max", "avg", "first",
+ * "last") or an expression over a and b.  An aggregate is kept in a
+ * struct agg; reducer_add folds one value in, reducer_merge folds
+ * another aggregate, reducer_sub removes (inverse, when invertible),
+ * reducer_result gives the value to emit.  Values kept by an aggregate
+ * are copied into ARENA.
+ */
+struct reducer;
+struct agg {
+	struct value	v;	/* running value (sum, min, max, first, last, custom) */
+	int64_t		n;	/* records folded in (count, avg) */
+	double		sum;	/* avg: running sum */
+};
+/* FUNC is a name or an expression over a and b; INV (or NULL) an inverse expression. */
+struct reducer	*reducer_parse(const char *func, const char *inv, char **cause);
+bool		 reducer_invertible(const struct reducer *);
+void		 reducer_free(struct reducer *);
+int		 reducer_add(struct reducer *, struct agg *, const struct value *v, struct arena *);
+int		 reducer_merge(struct reducer *, struct agg *, const struct agg *, struct arena *);
+int		 reducer_sub(struct reducer *, struct agg *, const struct agg *, struct arena *);
+struct value	 reducer_result(const struct reducer *, const struct agg *);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * sink.h - the end of the chain: formatting records and writing stdout.
+ *
+ * out_* is dstream's own stdout buffer: large writes with write(2), so a
+ * write error is seen (and reported) where it happens.  On EPIPE the run
+ * ends quietly (see out_flush).  The sink op formats each record in the
+ * chosen --format (with --stamp), and flushes stdout at every batch end.
+ */
+#ifndef DSTREAM_SINK_H
+#define DSTREAM_SINK_H
+
+#include <stddef.h>
+
+#include "../ops/op.h"
+
+/* Appends bytes to the stdout buffer (written when it fills). Returns 0 or -1. */
+int	out_write(const void *, size_t);
+/*
+ * Writes out everything buffered.  Returns 0, or -1 after printing
+ * "dstream: write error: ..." on a write error.  On EPIPE it exits the
+ * process quietly (the reader is gone; nothing is advanced).
+ */
+int	out_flush(void);
+
+/* The sink op for FORMAT; it is always the last op of the chain. */
+struct op	*sink_create(enum out_format format);
+
+/*
+ * Appends V to B in FORMAT (one record, no newline, no stamp): the text
+ * forms of DESIGN section 6.  Spark's layout writes tuples as "(k,v)".
+ */
+void	sink_format(struct buf *b, enum out_format format, const struct value *v, int64_t stamp_ms, bool stamp);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * source.h - where lines come from.
+ *
+ * Each kind of input (file, stdin, tcp, udp, unix, dir) is one file in
+ * src/sources/ exporting a struct source_kind.  The engine owns the event
+ * loop: it asks each source for the descriptors to poll and how long it
+ * may sleep, and calls ready() when poll reports activity.  A source cuts
+ * bytes into lines with a framer (one per connection, so lines of
+ * different clients never interleave) and hands each line to the engine
+ * with engine_line().
+ */
+#ifndef DSTREAM_SOURCE_H
+#define DSTREAM_SOURCE_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct source;
+
+/*
+ * The framer: a read buffer and the line cutting.  Lines are handed out
+ * in place (pointer into the buffer), valid until the next framer call.
+ */
+struct framer {
+	char		*buf;
+	size_t		 cap;
+	size_t		 start;		/* first byte not yet framed */
+	size_t		 len;		/* bytes held */
+	uint64_t	 line;		/* lines delivered so far */
+	bool		 skipping;	/* inside an over-long line */
+	uint64_t	 offset;	/* input bytes consumed before buf[start] */
+};
+
+void	framer_init(struct framer *);
+void	framer_free(struct framer *);
+/*
+ * Reads once from FD into the framer and delivers every complete line to
+ * the engine on behalf of SRC.  Returns bytes read (>0), 0 at EOF, or -1
+ * with errno set (EAGAIN included).  A line longer than cfg.max_line is
+ * skipped, counted and reported with its origin.
+ */
+ssize_t	framer_read(struct framer *, struct source *src, int fd);
+/* Delivers bytes held without a final newline as a last line (at EOF or disconnect). */
+void	framer_finish(struct framer *, struct source *src);
+/* Feeds BUF[0..n) (a datagram) and delivers its lines, the last one even without newline. */
+void	framer_feed(struct framer *, struct source *src, const char *buf, size_t n);
+
+enum source_state {
+	SRC_LIVE,	/* may deliver more */
+	SRC_DONE	/* ended for good */
+};
+
+struct source_kind {
+	const char	*scheme;	/* "tcp://", or "" for paths and "-" */
+	/* Opens SPEC (without the scheme).  Returns 0, or -1 with *CAUSE set. */
+	int	(*open)(struct source *, const char *spec, char **cause);
+	/*
+	 * Fills PFD with up to MAX descriptors to poll; returns the count.
+	 * *TIMEOUT_MS may be lowered to ask for a wake-up (reconnect, poll
+	 * for a followed file).
+	 */
+	int	(*fds)(struct source *, struct pollfd *pfd, int max, int *timeout_ms);
+	/*
+	 * Called after poll with the same descriptors and their revents
+	 * (and also on timeouts, with revents all zero).  Reads and delivers
+	 * lines.  Returns the source's state, or -1 on a fatal error (message
+	 * already printed).
+	 */
+	int	(*ready)(struct source *, struct pollfd *pfd, int n);
+	void	(*close)(struct source *);
+};
+
+struct source {
+	const struct source_kind *kind;
+	char		*name;		/* as given on the command line, for messages */
+	struct engine	*engine;
+	bool		 finite;	/* ends by itself (file not followed, stdin) */
+	bool		 regular;	/* a regular file read whole at open (one batch) */
+	enum source_state state;
+	void		*priv;		/* the kind's own state */
+};
+
+/* Opens the input named SPEC ("-", a path, or a URL form). */
+struct source	*source_open(const char *spec, struct engine *, char **cause);
+void		 source_close(struct source *);
+
+/* Kinds (one file each). */
+extern const struct source_kind	source_file;	/* paths and "-"; --follow */
+extern const struct source_kind	source_tcp;
+extern const struct source_kind	source_tcp_listen;
+extern const struct source_kind	source_udp;
+extern const struct source_kind	source_unix;
+extern const struct source_kind	source_unix_listen;
+extern const struct source_kind	source_dir;
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * arena.h - bump allocator for memory that dies all at once.
+ *
+ * Records and their derived values live in an arena that is reset when the
+ * record (or batch) is done; state that outlives it is copied into the
+ * owning operator's own arena.  Allocation never fails (xmalloc aborts).
+ */
+#ifndef DSTREAM_ARENA_H
+#define DSTREAM_ARENA_H
+
+#include <stddef.h>
+
+struct arena_chunk;
+
+struct arena {
+	struct arena_chunk *head;	/* newest chunk first */
+	char		*p;		/* next free byte in head */
+	char		*end;		/* end of head */
+	size_t		 used;		/* bytes handed out since reset */
+	size_t		 chunk;		/* size of the next chunk */
+};
+
+void	 arena_init(struct arena *);
+/* Returns SIZE bytes aligned to 16, valid until arena_reset/arena_free. */
+void	*arena_alloc(struct arena *, size_t size);
+/* Returns a NUL-terminated copy of the LEN bytes at S. */
+char	*arena_strndup(struct arena *, const char *s, size_t len);
+/* Forgets every allocation; keeps the largest chunk for reuse. */
+void	 arena_reset(struct arena *);
+void	 arena_free(struct arena *);
+/* Bytes the arena holds from malloc (for --stats). */
+size_t	 arena_footprint(const struct arena *);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * table.h - the one hash table: values as keys, fixed-size aggregates in
+ * place.
+ *
+ * Open addressing over an index array (linear probing, XXH3 hashes kept
+ * beside the index) into a dense entry array, so iteration is cheap and
+ * deletion leaves no holes for long.  Keys are deep-copied into the
+ * table's own arena on insert; key memory of deleted entries is reclaimed
+ * when it outweighs the live keys.  The DATA bytes of an entry belong to
+ * the caller: the table zeroes them on insert and moves them as raw bytes
+ * (so they must not point into themselves).
+ */
+#ifndef DSTREAM_TABLE_H
+#define DSTREAM_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "value.h"
+
+struct table;
+
+/* One entry: the key, then DATASIZE bytes for the caller (16-aligned). */
+struct table_ent {
+	uint64_t	hash;
+	struct value	key;
+	/* caller's data follows, see table_data() */
+};
+
+struct table	*table_new(size_t datasize);
+void		 table_free(struct table *);
+/* Removes every entry and releases the key memory. */
+void		 table_clear(struct table *);
+size_t		 table_count(const struct table *);
+/* Bytes held (entries, index, keys), for --stats. */
+size_t		 table_footprint(const struct table *);
+
+/* Returns the data of KEY, or NULL when KEY is absent. */
+void		*table_find(struct table *, const struct value *key);
+/*
+ * Returns the data of KEY, inserting it (key copied, data zeroed) when
+ * absent; *ISNEW tells which.  The pointer is valid until the next
+ * insertion or deletion.
+ */
+void		*table_put(struct table *, const struct value *key, bool *isnew);
+/* Deletes KEY if present; returns whether it was. */
+bool		 table_del(struct table *, const struct value *key);
+
+/* Iteration in insertion order: for (i = 0; (e = table_at(t, &i)); ) ... */
+struct table_ent *table_next(struct table *, size_t *cursor);
+static inline void *table_data(struct table_ent *e) { return (char *)e + ((sizeof(struct table_ent) + 15) & ~(size_t)15); }
+/*
+ * Fills *OUT with the live entries sorted by key (value_cmp) and returns
+ * their count.  *OUT is owned by the table and valid until the next
+ * change.
+ */
+size_t		 table_sorted(struct table *, struct table_ent ***out);
+
+#endif
