@@ -1,1 +1,369 @@
-int main(void) { return 0; }
+/*
+ * main.c - the command line: options, the operator chain, the inputs,
+ * then the engine.
+ *
+ *	dstream [options] operator [arg ...] [then operator [arg ...]] ...
+ *
+ * Options come first (getopt_long with "+": the first operator name ends
+ * them).  Usage errors exit 2 with a message naming the bad word.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dstream.h"
+#include "engine/engine.h"
+#include "ops/op.h"
+#include "sinks/sink.h"
+
+enum {
+	OPT_TIME_FORMAT = 256, OPT_LATE_FILE, OPT_IDLE, OPT_CSV, OPT_HEADER,
+	OPT_MAX_LINE, OPT_ON_ERROR, OPT_STATS, OPT_FROM_START,
+	OPT_MAX_CLIENTS
+};
+
+static const struct option longopts[] = {
+	{ "input",	required_argument,	NULL, 'i' },
+	{ "batch",	required_argument,	NULL, 'b' },
+	{ "follow",	no_argument,		NULL, 'F' },
+	{ "event-time",	required_argument,	NULL, 'e' },
+	{ "time-format", required_argument,	NULL, OPT_TIME_FORMAT },
+	{ "watermark",	required_argument,	NULL, 'w' },
+	{ "late-file",	required_argument,	NULL, OPT_LATE_FILE },
+	{ "idle",	required_argument,	NULL, OPT_IDLE },
+	{ "json",	no_argument,		NULL, 'j' },
+	{ "delimiter",	required_argument,	NULL, 'd' },
+	{ "csv",	no_argument,		NULL, OPT_CSV },
+	{ "header",	no_argument,		NULL, OPT_HEADER },
+	{ "format",	required_argument,	NULL, 'f' },
+	{ "stamp",	no_argument,		NULL, 's' },
+	{ "max-line",	required_argument,	NULL, OPT_MAX_LINE },
+	{ "on-error",	required_argument,	NULL, OPT_ON_ERROR },
+	{ "stats",	no_argument,		NULL, OPT_STATS },
+	{ "from-start",	no_argument,		NULL, OPT_FROM_START },
+	{ "max-clients", required_argument,	NULL, OPT_MAX_CLIENTS },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "version",	no_argument,		NULL, 'V' },
+	{ NULL,		0,			NULL, 0 }
+};
+
+static const char usage_text[] =
+"usage: dstream [options] operator [arg ...] [then operator [arg ...]] ...\n"
+"       dstream help operator\n";
+
+static const char options_text[] =
+"\n"
+"Options:\n"
+"  -i, --input SRC        input: -, a file, tcp://HOST:PORT,\n"
+"                         tcp-listen://[HOST]:PORT, udp://[HOST]:PORT,\n"
+"                         unix://PATH, unix-listen://PATH, dir://PATH;\n"
+"                         repeatable (default: -)\n"
+"  -b, --batch DUR        batch interval (default 1s): 250ms 1s 5m 1h 1d\n"
+"  -F, --follow           follow files as tail -F does\n"
+"  -e, --event-time EXPR  event time: EXPR gives each record's time\n"
+"      --time-format FMT  strptime format of event times (default: auto)\n"
+"  -w, --watermark DUR    allowed lateness in event time (default 0)\n"
+"      --late-file FILE   append late records to FILE\n"
+"      --idle DUR         advance a silent live event-time stream after\n"
+"                         DUR of wall clock (default: one batch)\n"
+"  -j, --json             input lines are JSON\n"
+"  -d, --delimiter STR    field separator for $1..$N (default: blanks)\n"
+"      --csv              fields are RFC 4180 CSV\n"
+"      --header           the first line names the fields ($name)\n"
+"  -f, --format FMT       output: plain tsv csv json spark (default plain)\n"
+"  -s, --stamp            prefix each output record with its batch end\n"
+"      --max-line BYTES   longest accepted line (default 1M)\n"
+"      --on-error skip|fail  a failing record is skipped (default) or fatal\n"
+"      --stats            one line per batch on stderr\n"
+"      --from-start       dir://: also read the files present at start\n"
+"      --max-clients N    tcp-listen/unix-listen: most clients at once\n"
+"                         (default 1024)\n"
+"  -h, --help             this help\n"
+"  -V, --version          the version\n"
+"\n"
+"Operators (dstream help OPERATOR for one):\n";
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fputs(usage_text, stderr);
+	fprintf(stderr, "Try 'dstream --help' for more.\n");
+	exit(EXIT_USAGE);
+}
+
+static void __attribute__((noreturn))
+usage_error(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage();
+}
+
+static void
+help(void)
+{
+	const struct op_def	*d;
+	int			 i;
+
+	fputs(usage_text, stdout);
+	fputs(options_text, stdout);
+	for (i = 0; (d = op_def_at(i)) != NULL; i++)
+		printf("  %s %s\n", d->name, d->args);
+	printf("\nOperators are joined by the word 'then'.  "
+	    "See dstream(1) for the expression language.\n");
+}
+
+/* dstream help [OPERATOR] */
+static int
+help_operator(const char *name)
+{
+	const struct op_def	*d;
+	int			 i;
+
+	if (name == NULL) {
+		for (i = 0; (d = op_def_at(i)) != NULL; i++)
+			printf("%s %s\n", d->name, d->args);
+		return EXIT_OK;
+	}
+	if ((d = op_find(name)) == NULL) {
+		fprintf(stderr, "%s: help: unknown operator '%s'\n", progname,
+		    name);
+		return EXIT_USAGE;
+	}
+	printf("usage: dstream %s %s\n\n%s\n", d->name, d->args, d->help);
+	return EXIT_OK;
+}
+
+/* Parses a duration option or exits 2 naming it. */
+static int64_t
+opt_duration(const char *opt, const char *arg, bool zero_ok)
+{
+	int64_t	 ms;
+
+	if (zero_ok && strcmp(arg, "0") == 0)
+		return 0;
+	ms = duration_parse(arg);
+	if (ms <= 0)
+		usage_error("%s: bad duration '%s' (examples: 250ms, 1s, 5m, "
+		    "1h, 1d)", opt, arg);
+	return ms;
+}
+
+/* Parses BYTES with an optional k/M/G suffix (powers of 1024). */
+static size_t
+opt_bytes(const char *opt, const char *arg)
+{
+	char			*end;
+	unsigned long long	 n;
+
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (end == arg || errno != 0 || arg[0] == '-')
+		usage_error("%s: bad size '%s'", opt, arg);
+	switch (*end) {
+	case 'k': case 'K': n <<= 10; end++; break;
+	case 'm': case 'M': n <<= 20; end++; break;
+	case 'g': case 'G': n <<= 30; end++; break;
+	}
+	if (*end != '\0' || n == 0 || n > (1ULL << 31))
+		usage_error("%s: bad size '%s' (1 to 2G)", opt, arg);
+	return (size_t)n;
+}
+
+static enum out_format
+opt_format(const char *arg)
+{
+	static const char *const names[] = { "plain", "tsv", "csv", "json",
+	    "spark" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(arg, names[i]) == 0)
+			return (enum out_format)i;
+	usage_error("--format: unknown format '%s' (plain, tsv, csv, json, "
+	    "spark)", arg);
+}
+
+static void
+signals_init(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = engine_stop;	/* no SA_RESTART: poll() wakes */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);	/* EPIPE is handled in out.c */
+}
+
+int
+main(int argc, char **argv)
+{
+	const char	**inputs = NULL;
+	int		  ninputs = 0, ch, i, status;
+	bool		  idle_set = false;
+	struct op	 *chain;
+	struct engine	 *engine;
+	char		 *cause = NULL;
+	char		 *end;
+	long		  l;
+
+	cfg.batch_ms = 1000;
+	cfg.max_line = 1024 * 1024;
+	cfg.format = FMT_PLAIN;
+	cfg.on_error = ONERR_SKIP;
+	cfg.max_clients = 1024;
+
+	while ((ch = getopt_long(argc, argv, "+i:b:Fe:w:jd:f:shV", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'i':
+			inputs = xreallocarray(inputs, (size_t)ninputs + 1,
+			    sizeof *inputs);
+			inputs[ninputs++] = optarg;
+			break;
+		case 'b':
+			cfg.batch_ms = opt_duration("--batch", optarg, false);
+			break;
+		case 'F':
+			cfg.follow = true;
+			break;
+		case 'e':
+			cfg.event_time = optarg;
+			break;
+		case OPT_TIME_FORMAT:
+			cfg.time_format = optarg;
+			break;
+		case 'w':
+			cfg.watermark_ms = opt_duration("--watermark", optarg,
+			    true);
+			break;
+		case OPT_LATE_FILE:
+			cfg.late_file = optarg;
+			break;
+		case OPT_IDLE:
+			cfg.idle_ms = opt_duration("--idle", optarg, false);
+			idle_set = true;
+			break;
+		case 'j':
+			cfg.json = true;
+			break;
+		case 'd':
+			if (optarg[0] == '\0')
+				usage_error("--delimiter: empty separator");
+			cfg.delim = optarg;
+			break;
+		case OPT_CSV:
+			cfg.csv = true;
+			break;
+		case OPT_HEADER:
+			cfg.header = true;
+			break;
+		case 'f':
+			cfg.format = opt_format(optarg);
+			break;
+		case 's':
+			cfg.stamp = true;
+			break;
+		case OPT_MAX_LINE:
+			cfg.max_line = opt_bytes("--max-line", optarg);
+			break;
+		case OPT_ON_ERROR:
+			if (strcmp(optarg, "skip") == 0)
+				cfg.on_error = ONERR_SKIP;
+			else if (strcmp(optarg, "fail") == 0)
+				cfg.on_error = ONERR_FAIL;
+			else
+				usage_error("--on-error: expected skip or "
+				    "fail, not '%s'", optarg);
+			break;
+		case OPT_STATS:
+			cfg.stats = true;
+			break;
+		case OPT_FROM_START:
+			cfg.from_start = true;
+			break;
+		case OPT_MAX_CLIENTS:
+			errno = 0;
+			l = strtol(optarg, &end, 10);
+			if (end == optarg || *end != '\0' || errno != 0 ||
+			    l < 1 || l > 65536)
+				usage_error("--max-clients: bad number '%s' "
+				    "(1 to 65536)", optarg);
+			cfg.max_clients = (int)l;
+			break;
+		case 'h':
+			help();
+			return EXIT_OK;
+		case 'V':
+			printf("dstream %s\n", PACKAGE_VERSION);
+			return EXIT_OK;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (!idle_set)
+		cfg.idle_ms = cfg.batch_ms;
+	if (argc == 0)
+		usage_error("no operator given");
+	if (strcmp(argv[0], "help") == 0) {
+		if (argc > 2)
+			usage_error("help: one operator at a time");
+		return help_operator(argc > 1 ? argv[1] : NULL);
+	}
+	if (cfg.csv && cfg.delim != NULL)
+		usage_error("--csv and --delimiter cannot be used together");
+	if (cfg.late_file != NULL && cfg.event_time == NULL)
+		usage_error("--late-file needs --event-time");
+	if (cfg.watermark_ms != 0 && cfg.event_time == NULL)
+		usage_error("--watermark needs --event-time");
+	expr_set_fields(cfg.delim, cfg.csv);
+
+	if ((chain = chain_build(argc, argv, &cause)) == NULL) {
+		fprintf(stderr, "%s: %s\n", progname, cause);
+		free(cause);
+		return EXIT_USAGE;
+	}
+	if ((engine = engine_new(chain, &cause)) == NULL) {
+		fprintf(stderr, "%s: %s\n", progname, cause);
+		free(cause);
+		chain_free(chain);
+		return EXIT_USAGE;
+	}
+	if (ninputs == 0) {
+		static const char *stdin_only[] = { "-" };
+
+		inputs = xmalloc(sizeof *inputs);
+		inputs[0] = stdin_only[0];
+		ninputs = 1;
+	}
+	for (i = 0; i < ninputs; i++) {
+		if (engine_add_source(engine, inputs[i], &cause) != 0) {
+			fprintf(stderr, "%s: %s\n", progname, cause);
+			free(cause);
+			engine_free(engine);
+			chain_free(chain);
+			free(inputs);
+			return EXIT_RUNTIME;
+		}
+	}
+	free(inputs);
+	signals_init();
+	status = engine_run(engine);
+	engine_free(engine);
+	chain_free(chain);
+	return status;
+}

@@ -1,1 +1,615 @@
-/* placeholder: being written */
+/*
+ * engine.c - the batch clock, event time and the one event loop.
+ *
+ * Processing time: a record belongs to the batch open when it arrives.
+ * Batches are [end - B, end) on the epoch clock; the loop sleeps in poll()
+ * until the open batch's end, then flushes the chain with that end.  What
+ * a regular file holds when it is opened arrived at that moment: while
+ * such a file is being read the clock does not cut batches.
+ *
+ * Event time: a record belongs to the batch of its own time.  The
+ * watermark is the largest time seen minus --watermark; the batch ending
+ * at T is complete once the watermark reaches T.  Batches are flushed in
+ * time order, every batch end in turn, empty ones included.  Records of
+ * the earliest open batch go straight into the chain once the first
+ * batch has been flushed (no earlier record can then be accepted);
+ * records of later batches wait in per-batch arenas.  A record whose
+ * batch was already flushed is late: counted, written to --late-file,
+ * never silently lost.
+ *
+ * End of input (every source ended): the open batches are flushed at
+ * once, then empty batches for the chain's span so that windows slide out
+ * of their data and the trailing windows are emitted.
+ */
+#include <sys/resource.h>
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../dstream.h"
+#include "../expr/expr.h"
+#include "../sinks/sink.h"
+#include "engine.h"
+
+#define MAX_PFD		1024
+#define GAP_MAX		100000	/* empty batches flushed in one event-time gap */
+
+/* Records of one event-time batch waiting for the watermark. */
+struct pending {
+	int64_t		 end;
+	struct arena	 arena;
+	struct value	*recs;
+	struct origin	*origins;
+	size_t		 n, cap;
+};
+
+struct engine {
+	struct op	*chain;
+	int64_t		 span;		/* chain_span: how long windows hold data */
+	int64_t		 B;		/* batch interval, ms */
+	struct source	**src;
+	int		 nsrc;
+	struct arena	 rec;		/* the record in flight */
+	bool		 failed;	/* a push or flush asked to stop */
+
+	/* Processing time. */
+	int64_t		 open_end;	/* end of the open batch */
+
+	/* Event time. */
+	struct expr	*etime;
+	struct expr_ctx	 ectx;
+	bool		 seen;		/* a timed record has been accepted */
+	bool		 flushed;	/* a batch has been flushed */
+	int64_t		 next_end;	/* earliest batch end not flushed */
+	int64_t		 max_time;	/* largest event time seen, ms */
+	int64_t		 last_data_end;	/* latest batch end holding data */
+	int64_t		 last_wall;	/* wall clock of the latest record */
+	struct pending	*pend;		/* sorted by end */
+	size_t		 npend, cappend;
+	FILE		*late;
+	bool		 gap_warned;
+
+	/* --stats */
+	int64_t		 batch_started;	/* wall ms when the batch began */
+	struct counters	 last;		/* counters at the previous batch */
+};
+
+static volatile sig_atomic_t	stop_signal;
+
+int64_t
+clock_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+engine_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+/* The end of the batch holding time MS: the next multiple of B above it. */
+static int64_t
+batch_end(int64_t ms, int64_t B)
+{
+	int64_t	 q = ms / B;
+
+	if (ms < 0 && q * B != ms)
+		q--;
+	return (q + 1) * B;
+}
+
+struct engine *
+engine_new(struct op *chain, char **cause)
+{
+	struct engine	*e = xcalloc(1, sizeof *e);
+
+	e->chain = chain;
+	e->span = chain_span(chain);
+	e->B = cfg.batch_ms;
+	arena_init(&e->rec);
+	if (cfg.event_time != NULL) {
+		e->etime = expr_compile(cfg.event_time, EXPR_X, cause);
+		if (e->etime == NULL) {
+			char *c = *cause;
+
+			xasprintf(cause, "--event-time: %s", c);
+			free(c);
+			free(e);
+			return NULL;
+		}
+		expr_ctx_init(&e->ectx, &e->rec);
+	}
+	if (cfg.late_file != NULL) {
+		e->late = fopen(cfg.late_file, "a");
+		if (e->late == NULL) {
+			xasprintf(cause, "--late-file %s: %s", cfg.late_file,
+			    strerror(errno));
+			if (e->etime != NULL) {
+				expr_free(e->etime);
+				expr_ctx_free(&e->ectx);
+			}
+			free(e);
+			return NULL;
+		}
+	}
+	return e;
+}
+
+void
+engine_free(struct engine *e)
+{
+	int	 i;
+	size_t	 j;
+
+	for (i = 0; i < e->nsrc; i++)
+		source_close(e->src[i]);
+	free(e->src);
+	for (j = 0; j < e->npend; j++) {
+		arena_free(&e->pend[j].arena);
+		free(e->pend[j].recs);
+		free(e->pend[j].origins);
+	}
+	free(e->pend);
+	if (e->etime != NULL) {
+		expr_free(e->etime);
+		expr_ctx_free(&e->ectx);
+	}
+	if (e->late != NULL)
+		fclose(e->late);
+	arena_free(&e->rec);
+	free(e);
+}
+
+int
+engine_add_source(struct engine *e, const char *spec, char **cause)
+{
+	struct source	*src;
+
+	src = source_open(spec, e, cause);
+	if (src == NULL)
+		return -1;
+	e->src = xreallocarray(e->src, (size_t)e->nsrc + 1, sizeof *e->src);
+	e->src[e->nsrc++] = src;
+	return 0;
+}
+
+/* Prints the --stats line for the batch ending at END. */
+static void
+engine_stats(struct engine *e, int64_t end)
+{
+	struct buf	 b = BUF_INIT;
+	struct rusage	 ru;
+	int64_t		 now = clock_now_ms();
+
+	getrusage(RUSAGE_SELF, &ru);
+	time_fmt_rfc3339(&b, end);
+	fprintf(stderr, "%s: batch %s in=%llu out=%llu late=%llu skipped=%llu "
+	    "long=%llu ms=%lld rss_kb=%ld\n", progname, b.p,
+	    (unsigned long long)(counters.records_in - e->last.records_in),
+	    (unsigned long long)(counters.records_out - e->last.records_out),
+	    (unsigned long long)(counters.late - e->last.late),
+	    (unsigned long long)(counters.skipped - e->last.skipped),
+	    (unsigned long long)(counters.long_lines - e->last.long_lines),
+	    (long long)(e->batch_started ? now - e->batch_started : 0),
+	    ru.ru_maxrss);
+	buf_free(&b);
+	e->last = counters;
+	e->batch_started = now;
+}
+
+/* Flushes the chain for the batch ending at END. */
+static void
+engine_flush(struct engine *e, int64_t end)
+{
+	op_now_ms = end;
+	cur_origin.name = NULL;
+	cur_origin.line = 0;
+	if (!e->failed && e->chain->flush(e->chain, end) != 0)
+		e->failed = true;
+	if (cfg.stats)
+		engine_stats(e, end);
+}
+
+/* Pushes V into the chain as part of the batch ending at END. */
+static void
+engine_push(struct engine *e, struct value *v, int64_t end)
+{
+	op_now_ms = end;
+	if (!e->failed && e->chain->push(e->chain, v) != 0)
+		e->failed = true;
+}
+
+/* ---- event time ---- */
+
+/* Returns the pending batch ending at END, creating it in order. */
+static struct pending *
+pending_get(struct engine *e, int64_t end)
+{
+	size_t		 i;
+	struct pending	*p;
+
+	for (i = 0; i < e->npend && e->pend[i].end < end; i++)
+		;
+	if (i < e->npend && e->pend[i].end == end)
+		return &e->pend[i];
+	if (e->npend == e->cappend) {
+		e->cappend = e->cappend ? e->cappend * 2 : 8;
+		e->pend = xreallocarray(e->pend, e->cappend, sizeof *e->pend);
+	}
+	memmove(&e->pend[i + 1], &e->pend[i], (e->npend - i) * sizeof *e->pend);
+	e->npend++;
+	p = &e->pend[i];
+	memset(p, 0, sizeof *p);
+	p->end = end;
+	arena_init(&p->arena);
+	return p;
+}
+
+static void
+pending_add(struct pending *p, const struct value *v)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 64;
+		p->recs = xreallocarray(p->recs, p->cap, sizeof *p->recs);
+		p->origins = xreallocarray(p->origins, p->cap,
+		    sizeof *p->origins);
+	}
+	p->recs[p->n] = value_copy(&p->arena, v);
+	p->origins[p->n] = cur_origin;
+	p->n++;
+}
+
+/* Pushes the records waiting for the batch ending at END (the first pending one). */
+static void
+engine_release(struct engine *e, int64_t end)
+{
+	struct pending	*p;
+	struct origin	 saved = cur_origin;
+	size_t		 i;
+
+	if (e->npend == 0 || e->pend[0].end != end)
+		return;
+	p = &e->pend[0];
+	for (i = 0; i < p->n; i++) {
+		cur_origin = p->origins[i];
+		engine_push(e, &p->recs[i], end);
+	}
+	cur_origin = saved;
+	arena_free(&p->arena);
+	free(p->recs);
+	free(p->origins);
+	e->npend--;
+	memmove(&e->pend[0], &e->pend[1], e->npend * sizeof *e->pend);
+}
+
+/*
+ * Flushes every batch ending at or before UPTO, in order.  Empty batches
+ * between data are flushed one by one (so count gives 0); but when the
+ * chain holds nothing and the watermark has jumped more than GAP_MAX
+ * batches ahead, the empty stretch is skipped, with a note, rather than
+ * flushed batch by batch.
+ */
+static void
+engine_advance(struct engine *e, int64_t upto)
+{
+	int64_t	 target;
+
+	if (!e->seen)
+		return;
+	while (e->next_end <= upto && !e->failed) {
+		if (e->next_end > e->last_data_end + e->span + e->B) {
+			target = upto - (upto % e->B + e->B) % e->B;
+			if ((target - e->next_end) / e->B > GAP_MAX) {
+				if (!e->gap_warned)
+					fprintf(stderr, "%s: event time jumps "
+					    "over more than %d empty batches; "
+					    "not flushing them one by one\n",
+					    progname, GAP_MAX);
+				e->gap_warned = true;
+				e->next_end = target;
+			}
+		}
+		if (e->npend > 0 && e->pend[0].end == e->next_end)
+			engine_release(e, e->next_end);
+		engine_flush(e, e->next_end);
+		e->flushed = true;
+		e->next_end += e->B;
+	}
+}
+
+/* Writes a late record's line to --late-file. */
+static void
+engine_late(struct engine *e, const char *line, size_t len)
+{
+	counters.late++;
+	if (e->late != NULL) {
+		fwrite(line, 1, len, e->late);
+		fputc('\n', e->late);
+		fflush(e->late);
+	}
+}
+
+/*
+ * Evaluates the event time of V.  Returns 0 and the time in ms, or -1
+ * after reporting a per-record error.
+ */
+static int
+engine_event_time(struct engine *e, struct value *v, int64_t *ms)
+{
+	struct value	 t;
+	double		 secs;
+
+	expr_ctx_record(&e->ectx, v);
+	if (expr_eval(e->etime, &e->ectx, &t) != 0)
+		return record_error("event-time", v, "%s", e->ectx.err) < 0 ?
+		    -2 : -1;
+	if (t.type == V_INT)
+		secs = (double)t.u.i;
+	else if (t.type == V_DBL)
+		secs = t.u.d;
+	else if (t.type == V_STR &&
+	    time_parse(t.u.s, t.n, cfg.time_format, &secs) == 0)
+		;
+	else
+		return record_error("event-time", &t, "not a time") < 0 ?
+		    -2 : -1;
+	if (!isfinite(secs) || fabs(secs) > 9e15 / 1000)
+		return record_error("event-time", &t, "time out of range") < 0 ?
+		    -2 : -1;
+	*ms = (int64_t)floor(secs * 1000 + 0.5e-6);
+	return 0;
+}
+
+/* Event time: places V in its batch, or reports it late. */
+static void
+engine_event_record(struct engine *e, struct value *v, const char *line,
+    size_t len)
+{
+	int64_t	 ms, end;
+	int	 r;
+
+	if ((r = engine_event_time(e, v, &ms)) != 0) {
+		if (r == -2)
+			e->failed = true;
+		return;
+	}
+	end = batch_end(ms, e->B);
+	if (e->flushed && end < e->next_end) {
+		engine_late(e, line, len);
+		return;
+	}
+	e->last_wall = clock_now_ms();
+	if (!e->seen) {
+		e->seen = true;
+		e->next_end = end;
+		e->max_time = ms;
+		e->last_data_end = end;
+	}
+	if (end < e->next_end)
+		e->next_end = end;
+	if (ms > e->max_time)
+		e->max_time = ms;
+	if (end > e->last_data_end)
+		e->last_data_end = end;
+	if (e->flushed && end == e->next_end)
+		engine_push(e, v, end);
+	else
+		pending_add(pending_get(e, end), v);
+	engine_advance(e, e->max_time - cfg.watermark_ms);
+}
+
+/* ---- records ---- */
+
+void
+engine_line(struct engine *e, struct source *src, const char *line,
+    size_t len, uint64_t lineno)
+{
+	struct value	 v;
+	const char	*err;
+
+	if (e->failed)
+		return;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	cur_origin.name = src->name;
+	cur_origin.line = lineno;
+	if (cfg.header && lineno == 1) {
+		expr_set_header(line, len);
+		return;
+	}
+	counters.records_in++;
+	if (cfg.json) {
+		if (json_parse(&e->rec, line, len, &v, &err) != 0) {
+			struct value raw = value_str(line, len);
+
+			if (record_error("json", &raw, "%s", err) < 0)
+				e->failed = true;
+			arena_reset(&e->rec);
+			return;
+		}
+	} else
+		v = value_str(line, len);
+	if (e->etime != NULL)
+		engine_event_record(e, &v, line, len);
+	else
+		engine_push(e, &v, e->open_end);
+	arena_reset(&e->rec);
+}
+
+/* ---- the loop ---- */
+
+/* Whether a regular file's standing content is still being read. */
+static bool
+engine_holding(struct engine *e)
+{
+	int	 i;
+
+	for (i = 0; i < e->nsrc; i++)
+		if (e->src[i]->state == SRC_LIVE && e->src[i]->regular)
+			return true;
+	return false;
+}
+
+/* Whether any live (never-ending) source is open. */
+static bool
+engine_has_live(struct engine *e)
+{
+	int	 i;
+
+	for (i = 0; i < e->nsrc; i++)
+		if (e->src[i]->state == SRC_LIVE && !e->src[i]->finite)
+			return true;
+	return false;
+}
+
+/*
+ * Processing time: closes every batch whose end has passed (unless a
+ * regular file is being read).
+ */
+static void
+engine_tick(struct engine *e, int64_t now)
+{
+	if (e->etime != NULL) {
+		/* A silent live stream advances by the wall clock after --idle. */
+		if (e->seen && engine_has_live(e) &&
+		    now - e->last_wall >= cfg.idle_ms)
+			engine_advance(e, e->max_time + (now - e->last_wall) -
+			    cfg.watermark_ms);
+		return;
+	}
+	if (engine_holding(e))
+		return;
+	while (now >= e->open_end && !e->failed) {
+		engine_flush(e, e->open_end);
+		e->open_end += e->B;
+	}
+}
+
+/* All input has ended (or a stop was asked): close what is open. */
+static void
+engine_finish(struct engine *e, bool drain)
+{
+	int64_t	 end, last;
+
+	if (e->etime != NULL) {
+		if (!e->seen)
+			return;
+		last = e->last_data_end;
+		engine_advance(e, last);
+		if (drain)
+			engine_advance(e, last + e->span);
+		return;
+	}
+	end = e->open_end;
+	engine_flush(e, end);
+	if (drain)
+		for (last = end + e->span; end < last && !e->failed; ) {
+			end += e->B;
+			engine_flush(e, end);
+		}
+}
+
+int
+engine_run(struct engine *e)
+{
+	struct pollfd	 pfd[MAX_PFD];
+	int		 first[64], count[64];
+	int		 i, n, np, timeout, nsrc = e->nsrc;
+	int64_t		 now;
+	bool		 any, seq_taken;
+
+	if (nsrc > 64)
+		nsrc = 64;
+	now = clock_now_ms();
+	e->open_end = batch_end(now, e->B);
+	e->batch_started = now;
+	while (!e->failed && !stop_signal) {
+		np = 0;
+		any = false;
+		seq_taken = false;
+		timeout = -1;
+		now = clock_now_ms();
+		if (e->etime == NULL && !engine_holding(e)) {
+			int64_t	 t = e->open_end - now;
+
+			timeout = t < 0 ? 0 : (int)t;
+		} else if (e->etime != NULL && e->seen && engine_has_live(e)) {
+			int64_t	 t = e->last_wall + cfg.idle_ms - now;
+
+			timeout = t < 0 ? (int)e->B : (int)t;
+		}
+		for (i = 0; i < nsrc; i++) {
+			struct source	*s = e->src[i];
+
+			first[i] = np;
+			count[i] = 0;
+			if (s->state != SRC_LIVE)
+				continue;
+			/* Finite inputs are read one after another. */
+			if (s->finite) {
+				if (seq_taken)
+					continue;
+				seq_taken = true;
+			}
+			any = true;
+			count[i] = s->kind->fds(s, pfd + np, MAX_PFD - np,
+			    &timeout);
+			np += count[i];
+			if (s->regular)
+				timeout = 0;
+		}
+		if (!any)
+			break;
+		if (np > 0 || timeout != 0) {
+			n = poll(pfd, (nfds_t)np, timeout);
+			if (n < 0 && errno != EINTR) {
+				fprintf(stderr, "%s: poll: %s\n", progname,
+				    strerror(errno));
+				e->failed = true;
+				break;
+			}
+			if (n < 0)
+				continue;
+		}
+		seq_taken = false;
+		for (i = 0; i < nsrc && !e->failed; i++) {
+			struct source	*s = e->src[i];
+			int		 r;
+
+			if (s->state != SRC_LIVE)
+				continue;
+			if (s->finite) {
+				if (seq_taken)
+					continue;
+				seq_taken = true;
+			}
+			r = s->kind->ready(s, pfd + first[i], count[i]);
+			if (r < 0)
+				e->failed = true;
+			else
+				s->state = (enum source_state)r;
+		}
+		engine_tick(e, clock_now_ms());
+	}
+	if (!e->failed)
+		engine_finish(e, stop_signal == 0);
+	if (!e->failed && out_flush() != 0)
+		e->failed = true;
+	if (counters.long_lines > 100 || counters.skipped > 100)
+		fprintf(stderr, "%s: %llu record errors, %llu long lines "
+		    "skipped in all\n", progname,
+		    (unsigned long long)counters.skipped,
+		    (unsigned long long)counters.long_lines);
+	return e->failed ? EXIT_RUNTIME : EXIT_OK;
+}

@@ -1,1 +1,1151 @@
-/* placeholder: being written */
+/*
+ * eval.c - the expression evaluator: walks the tree parser.c built, for
+ * one record at a time, and splits the record into fields on demand.
+ *
+ * Values an evaluation returns live in the context's arena, or point
+ * into the record itself ($0 and its fields are never copied), or into
+ * the compiled expression (constants).  Nothing is malloc'd per record.
+ *
+ * Numbers and errors, the one policy:
+ *
+ *  - Arithmetic (+ - * / %, unary -) takes numbers and strings that look
+ *    like numbers (as awk: " 42 ", "1e3", "-0.5"); booleans count as 0
+ *    and 1.  Anything else (null, "", "abc", arrays, objects) is a
+ *    per-record error: "'+': not a number: \"abc\"".
+ *  - int op int stays an int; on overflow the result is a double.  '/' of
+ *    two ints is an int when the division is exact, else a double; '%' of
+ *    two ints is an int with the sign of the dividend (as C); with a
+ *    double, '%' is fmod.
+ *  - Division or remainder by zero (0 or 0.0) is a per-record error
+ *    ("division by zero"), never inf or NaN.
+ *  - NaN and infinity that double arithmetic produces (1e308 * 10) are
+ *    kept as values: they print as "nan", "inf" and "-inf" in plain
+ *    output and as null in JSON.  NaN is unequal to everything,
+ *    itself included, and neither below nor above any number.
+ *  - Comparisons are numeric when both sides are numbers or strings that
+ *    look like numbers; a string literal written in the expression is
+ *    always a string (awk's rule), so $1 == "007" compares text.  A
+ *    number against a non-numeric string compares the number's text.
+ *    Everything else follows the total order of value_cmp.
+ *
+ * Fields: $1..$N are split from $0 lazily, only as far as the highest
+ * field asked for; NF and $NF split to the end.  The separator is set
+ * once for the run by expr_set_fields: runs of blanks (awk's default),
+ * a literal string, or RFC 4180 CSV.  A field past the last is null.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expr_int.h"
+
+/*
+ * PCRE2's JIT scans with aligned vector loads that may look at bytes past
+ * the end of the subject (harmlessly, within the page), which valgrind
+ * reports.  Under valgrind the interpreter is used instead; the sanitizer
+ * builds and normal runs keep the JIT.
+ */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define REGEX_USE_JIT()	(!RUNNING_ON_VALGRIND)
+#endif
+#endif
+#ifndef REGEX_USE_JIT
+#define REGEX_USE_JIT()	1
+#endif
+
+/* The run's field separator (expr_set_fields). */
+static char	*fs_delim;	/* NULL: runs of blanks */
+static size_t	 fs_dlen;
+static bool	 fs_csv;
+
+/* Column names from --header (expr_set_header). */
+static struct {
+	char		**names;
+	size_t		 *lens;
+	int32_t		  n;
+	uint32_t	  gen;		/* bumped by every expr_set_header */
+	bool		  set;		/* a header was given */
+} hdr;
+
+static struct buf	scratch = BUF_INIT;
+
+struct buf *
+expr_scratch(void)
+{
+	buf_reset(&scratch);
+	return &scratch;
+}
+
+/* ---- settings ---- */
+
+/*
+ * Sets the field separator for every expression: DELIM (with \t, \n and
+ * \\ unescaped) or, when NULL or empty, runs of blanks; CSV selects RFC
+ * 4180 fields and wins over DELIM.
+ */
+void
+expr_set_fields(const char *delim, bool csv)
+{
+	size_t	 i, n;
+
+	free(fs_delim);
+	fs_delim = NULL;
+	fs_dlen = 0;
+	fs_csv = csv;
+	if (csv || delim == NULL || *delim == '\0')
+		return;
+	fs_delim = xmalloc(strlen(delim) + 1);
+	for (i = n = 0; delim[i] != '\0'; i++) {
+		if (delim[i] == '\\' && delim[i + 1] != '\0') {
+			switch (delim[++i]) {
+			case 't':
+				fs_delim[n++] = '\t';
+				continue;
+			case 'n':
+				fs_delim[n++] = '\n';
+				continue;
+			case '\\':
+				fs_delim[n++] = '\\';
+				continue;
+			default:
+				fs_delim[n++] = '\\';
+				break;
+			}
+		}
+		fs_delim[n++] = delim[i];
+	}
+	fs_delim[n] = '\0';
+	fs_dlen = n;
+}
+
+static void	fields_split(struct expr_ctx *, int32_t upto);
+static struct value fields_get(struct expr_ctx *, int32_t i);
+
+/*
+ * Takes the column names from the header LINE, split as records are.
+ * The names are copied; a later call replaces them, and a NULL LINE
+ * forgets them.
+ */
+void
+expr_set_header(const char *line, size_t len)
+{
+	struct arena	 a;
+	struct expr_ctx	 ctx;
+	struct value	 x, v;
+	int32_t		 i;
+
+	for (i = 0; i < hdr.n; i++)
+		free(hdr.names[i]);
+	free(hdr.names);
+	free(hdr.lens);
+	hdr.names = NULL;
+	hdr.lens = NULL;
+	hdr.n = 0;
+	hdr.gen++;
+	hdr.set = line != NULL;
+	if (line == NULL)
+		return;
+
+	arena_init(&a);
+	expr_ctx_init(&ctx, &a);
+	x = value_str(line, len);
+	expr_ctx_record(&ctx, &x);
+	fields_split(&ctx, INT32_MAX);
+	hdr.n = ctx.f.nsplit;
+	hdr.names = xcalloc((size_t)hdr.n + 1, sizeof *hdr.names);
+	hdr.lens = xcalloc((size_t)hdr.n + 1, sizeof *hdr.lens);
+	for (i = 0; i < hdr.n; i++) {
+		v = fields_get(&ctx, i + 1);
+		hdr.names[i] = xstrndup(v.u.s ? v.u.s : "", v.n);
+		hdr.lens[i] = v.n;
+	}
+	expr_ctx_free(&ctx);
+	arena_free(&a);
+}
+
+/* ---- the context ---- */
+
+void
+expr_ctx_init(struct expr_ctx *ctx, struct arena *a)
+{
+	memset(ctx, 0, sizeof *ctx);
+	ctx->arena = a;
+}
+
+void
+expr_ctx_free(struct expr_ctx *ctx)
+{
+	free(ctx->f.off);
+	free(ctx->f.flen);
+	free(ctx->f.cooked);
+	memset(&ctx->f, 0, sizeof ctx->f);
+	buf_free(&scratch);
+}
+
+void
+expr_ctx_record(struct expr_ctx *ctx, const struct value *x)
+{
+	ctx->x = *x;
+	ctx->f.text = NULL;
+	ctx->f.nsplit = 0;
+	ctx->f.all = false;
+}
+
+/* ---- errors and text ---- */
+
+static int
+expr_vfail(struct expr_ctx *ctx, const struct value *v, const char *fmt,
+    va_list ap)
+{
+	struct buf	*b = expr_scratch();
+	size_t		 mark, cut;
+
+	buf_vprintf(b, fmt, ap);
+	if (v != NULL) {
+		buf_adds(b, ": ");
+		mark = b->len;
+		value_fmt_json(b, v);
+		if (b->len - mark > 64) {
+			cut = mark + 60;
+			while (cut > mark && ((unsigned char)b->p[cut] & 0xc0) == 0x80)
+				cut--;
+			b->len = cut;
+			buf_adds(b, "...");
+		}
+	}
+	ctx->err = arena_strndup(ctx->arena, b->p, b->len);
+	return -1;
+}
+
+int
+expr_fail(struct expr_ctx *ctx, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 rc;
+
+	va_start(ap, fmt);
+	rc = expr_vfail(ctx, NULL, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+expr_failv(struct expr_ctx *ctx, const struct value *v, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 rc;
+
+	va_start(ap, fmt);
+	rc = expr_vfail(ctx, v, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+struct value
+expr_strbuf(struct expr_ctx *ctx, const struct buf *b)
+{
+	if (b->len == 0)
+		return value_str("", 0);
+	return value_str(arena_strndup(ctx->arena, b->p, b->len), b->len);
+}
+
+void
+expr_text(struct expr_ctx *ctx, const struct value *v, const char **s,
+    size_t *n)
+{
+	struct buf	*b;
+
+	if (v->type == V_STR) {
+		*s = v->u.s != NULL ? v->u.s : "";
+		*n = v->n;
+		return;
+	}
+	if (v->type == V_NULL) {
+		*s = "";
+		*n = 0;
+		return;
+	}
+	b = expr_scratch();
+	value_fmt_plain(b, v);
+	*s = arena_strndup(ctx->arena, b->p, b->len);
+	*n = b->len;
+}
+
+/* ---- regexes ---- */
+
+struct regex *
+regex_new(const char *pat, size_t len, uint32_t flags, char *errbuf,
+    size_t errlen, size_t *erroff)
+{
+	struct regex	*r;
+	pcre2_code	*code;
+	int		 errcode;
+	PCRE2_SIZE	 off = 0;
+	uint32_t	 opts = flags;
+
+#ifdef PCRE2_MATCH_INVALID_UTF
+	opts |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+#endif
+	code = pcre2_compile((PCRE2_SPTR)(pat != NULL ? pat : ""), len, opts,
+	    &errcode, &off, NULL);
+	if (code == NULL) {
+		if (pcre2_get_error_message(errcode, (PCRE2_UCHAR *)errbuf,
+		    errlen) < 0)
+			snprintf(errbuf, errlen, "error %d", errcode);
+		*erroff = off;
+		return NULL;
+	}
+	r = xcalloc(1, sizeof *r);
+	r->code = code;
+	r->jit = REGEX_USE_JIT() &&
+	    pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
+	r->md = pcre2_match_data_create_from_pattern(code, NULL);
+	if (r->md == NULL) {
+		/* As xmalloc: running out of memory ends the run. */
+		fprintf(stderr, "dstream: out of memory for a regex\n");
+		exit(EXIT_RUNTIME);
+	}
+	pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &r->ncap);
+	r->pat = xstrndup(pat != NULL ? pat : "", len);
+	r->patlen = len;
+	r->flags = flags;
+	return r;
+}
+
+void
+regex_free(struct regex *r)
+{
+	if (r == NULL)
+		return;
+	pcre2_match_data_free(r->md);
+	pcre2_code_free(r->code);
+	free(r->pat);
+	free(r);
+}
+
+int
+regex_exec(struct regex *r, const char *s, size_t n, size_t start)
+{
+	int	 rc;
+
+	if (s == NULL)
+		s = "";
+	if (r->jit)
+		rc = pcre2_jit_match(r->code, (PCRE2_SPTR)s, n, start, 0,
+		    r->md, NULL);
+	else
+		rc = pcre2_match(r->code, (PCRE2_SPTR)s, n, start, 0, r->md,
+		    NULL);
+	if (rc >= 0)
+		return 1;
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	return -1;
+}
+
+struct regex *
+expr_regex(struct expr_ctx *ctx, struct node *n, struct dyncache *cache,
+    const struct value *v, const char *who)
+{
+	struct regex	*re;
+	const char	*s;
+	size_t		 len, off;
+	char		 msg[160];
+
+	if (n != NULL && n->kind == N_REGEX)
+		return n->re;
+	if (v->type != V_STR && !value_is_num(v)) {
+		expr_failv(ctx, v, "%s: not a regex or string", who);
+		return NULL;
+	}
+	expr_text(ctx, v, &s, &len);
+	re = cache->re;
+	if (re != NULL && re->patlen == len && memcmp(re->pat, s, len) == 0)
+		return re;
+	if ((re = regex_new(s, len, 0, msg, sizeof msg, &off)) == NULL) {
+		expr_failv(ctx, v, "%s: bad regex (%s at offset %zu)", who, msg,
+		    off);
+		return NULL;
+	}
+	regex_free(cache->re);
+	cache->re = re;
+	return re;
+}
+
+/* ---- fields ---- */
+
+static void
+fields_text(struct expr_ctx *ctx)
+{
+	struct fields	*f = &ctx->f;
+	const char	*s;
+	size_t		 n;
+
+	expr_text(ctx, &ctx->x, &s, &n);
+	f->text = s;
+	f->len = (uint32_t)n;
+}
+
+static void
+fields_add(struct expr_ctx *ctx, uint32_t off, uint32_t len)
+{
+	struct fields	*f = &ctx->f;
+
+	if ((uint32_t)f->nsplit == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 32;
+		f->off = xreallocarray(f->off, f->cap, sizeof *f->off);
+		f->flen = xreallocarray(f->flen, f->cap, sizeof *f->flen);
+		if (fs_csv)
+			f->cooked = xreallocarray(f->cooked, f->cap,
+			    sizeof *f->cooked);
+	}
+	f->off[f->nsplit] = off;
+	f->flen[f->nsplit] = len;
+	f->nsplit++;
+}
+
+/* One CSV field at POS: records its raw span and its unquoted value. */
+static void
+fields_csv1(struct expr_ctx *ctx, uint32_t pos)
+{
+	struct fields	*f = &ctx->f;
+	const char	*s = f->text, *q;
+	uint32_t	 i = pos, end;
+	struct buf	*b;
+	bool		 doubled = false;
+	struct value	 v;
+
+	if (i < f->len && s[i] == '"') {
+		for (i++; i < f->len; i++) {
+			if (s[i] != '"')
+				continue;
+			if (i + 1 < f->len && s[i + 1] == '"') {
+				doubled = true;
+				i++;
+				continue;
+			}
+			break;
+		}
+		end = i;		/* the closing quote, or the end */
+		if (!doubled)
+			v = value_str(s + pos + 1, end - pos - 1);
+		else {
+			b = expr_scratch();
+			for (q = s + pos + 1; q < s + end; q++) {
+				buf_addc(b, *q);
+				if (*q == '"')
+					q++;
+			}
+			v = expr_strbuf(ctx, b);
+		}
+		/* Text after the closing quote, up to the comma, is kept raw. */
+		if (i < f->len)
+			i++;
+		if (i < f->len && s[i] != ',') {
+			b = expr_scratch();
+			buf_add(b, v.u.s, v.n);
+			while (i < f->len && s[i] != ',')
+				buf_addc(b, s[i++]);
+			v = expr_strbuf(ctx, b);
+		}
+	} else {
+		while (i < f->len && s[i] != ',')
+			i++;
+		v = value_str(s + pos, i - pos);
+	}
+	fields_add(ctx, pos, i - pos);
+	f->cooked[f->nsplit - 1] = v;
+}
+
+/* Splits $0 until field UPTO exists or the text ends. */
+static void
+fields_split(struct expr_ctx *ctx, int32_t upto)
+{
+	struct fields	*f = &ctx->f;
+	const char	*s, *d;
+	uint32_t	 pos, start;
+
+	if (f->text == NULL)
+		fields_text(ctx);
+	if (f->all)
+		return;
+	s = f->text;
+	if (f->nsplit == 0)
+		pos = 0;
+	else
+		pos = f->off[f->nsplit - 1] + f->flen[f->nsplit - 1];
+
+	if (fs_delim == NULL && !fs_csv) {
+		while (f->nsplit < upto) {
+			while (pos < f->len && (s[pos] == ' ' || s[pos] == '\t'))
+				pos++;
+			if (pos >= f->len) {
+				f->all = true;
+				return;
+			}
+			start = pos;
+			while (pos < f->len && s[pos] != ' ' && s[pos] != '\t')
+				pos++;
+			fields_add(ctx, start, pos - start);
+		}
+		return;
+	}
+	if (f->len == 0) {
+		f->all = true;
+		return;
+	}
+	if (f->nsplit > 0) {
+		if (pos >= f->len) {
+			f->all = true;
+			return;
+		}
+		pos += fs_csv ? 1 : (uint32_t)fs_dlen;
+	}
+	while (f->nsplit < upto) {
+		if (fs_csv) {
+			fields_csv1(ctx, pos);
+			pos = f->off[f->nsplit - 1] + f->flen[f->nsplit - 1];
+		} else {
+			if (fs_dlen == 1)
+				d = memchr(s + pos, fs_delim[0], f->len - pos);
+			else
+				d = memmem(s + pos, f->len - pos, fs_delim, fs_dlen);
+			if (d == NULL) {
+				fields_add(ctx, pos, f->len - pos);
+				f->all = true;
+				return;
+			}
+			fields_add(ctx, pos, (uint32_t)(d - (s + pos)));
+			pos = (uint32_t)(d - s);
+		}
+		if (pos >= f->len) {
+			f->all = true;
+			return;
+		}
+		if (f->nsplit < upto)
+			pos += fs_csv ? 1 : (uint32_t)fs_dlen;
+	}
+}
+
+/* Field I (1-based) as a string value into the record, or null past the end. */
+static struct value
+fields_get(struct expr_ctx *ctx, int32_t i)
+{
+	struct fields	*f = &ctx->f;
+
+	if (f->nsplit < i)
+		fields_split(ctx, i);
+	if (f->nsplit < i)
+		return value_null();
+	if (fs_csv)
+		return f->cooked[i - 1];
+	return value_str(f->text + f->off[i - 1], f->flen[i - 1]);
+}
+
+static int32_t
+fields_count(struct expr_ctx *ctx)
+{
+	fields_split(ctx, INT32_MAX);
+	return ctx->f.nsplit;
+}
+
+/* Field by a computed index (negative: from the end) or by column name. */
+static int
+fields_dyn(struct expr_ctx *ctx, const struct value *k, struct value *out)
+{
+	struct value	 num;
+	int64_t		 i;
+	int32_t		 j;
+
+	if (k->type == V_STR && !value_parse_num(k->u.s, k->n, &num)) {
+		if (!hdr.set)
+			return expr_failv(ctx, k, "'$()': a column name needs "
+			    "--header");
+		for (j = 0; j < hdr.n; j++)
+			if (hdr.lens[j] == k->n &&
+			    memcmp(hdr.names[j], k->u.s, k->n) == 0)
+				break;
+		if (j == hdr.n)
+			return expr_failv(ctx, k, "'$()': no such column");
+		*out = fields_get(ctx, j + 1);
+		return 0;
+	}
+	if (!value_to_num(k, &num) || k->type == V_BOOL)
+		return expr_failv(ctx, k, "'$()': not a field number");
+	if (num.type == V_DBL) {
+		if (!(num.u.d >= -1e9 && num.u.d <= 1e9) || num.u.d != trunc(num.u.d))
+			return expr_failv(ctx, k, "'$()': not a field number");
+		i = (int64_t)num.u.d;
+	} else
+		i = num.u.i;
+	if (i == 0) {
+		if (ctx->f.text == NULL)
+			fields_text(ctx);
+		*out = value_str(ctx->f.text, ctx->f.len);
+		return 0;
+	}
+	if (i < 0)
+		i += (int64_t)fields_count(ctx) + 1;
+	if (i <= 0 || i > INT32_MAX) {
+		*out = value_null();
+		return 0;
+	}
+	*out = fields_get(ctx, (int32_t)i);
+	return 0;
+}
+
+/* ---- numbers ---- */
+
+static const char *
+op_name(enum nkind op)
+{
+	switch (op) {
+	case N_ADD:	return "+";
+	case N_SUB:	return "-";
+	case N_MUL:	return "*";
+	case N_DIV:	return "/";
+	case N_MOD:	return "%";
+	case N_NEG:	return "-";
+	default:	return "?";
+	}
+}
+
+static int
+to_num(struct expr_ctx *ctx, enum nkind op, const struct value *v,
+    struct value *out)
+{
+	if (v->type == V_INT || v->type == V_DBL) {
+		*out = *v;
+		return 0;
+	}
+	if (value_to_num(v, out))
+		return 0;
+	return expr_failv(ctx, v, "'%s': not a number", op_name(op));
+}
+
+int
+expr_arith(struct expr_ctx *ctx, enum nkind op, const struct value *a,
+    const struct value *b, struct value *out)
+{
+	struct value	 x, y;
+	int64_t		 r;
+	double		 p, q;
+
+	if (to_num(ctx, op, a, &x) == -1 || to_num(ctx, op, b, &y) == -1)
+		return -1;
+	if (x.type == V_INT && y.type == V_INT) {
+		switch (op) {
+		case N_ADD:
+			if (!__builtin_add_overflow(x.u.i, y.u.i, &r))
+				goto isint;
+			break;
+		case N_SUB:
+			if (!__builtin_sub_overflow(x.u.i, y.u.i, &r))
+				goto isint;
+			break;
+		case N_MUL:
+			if (!__builtin_mul_overflow(x.u.i, y.u.i, &r))
+				goto isint;
+			break;
+		case N_DIV:
+			if (y.u.i == 0)
+				return expr_fail(ctx, "'/': division by zero");
+			if (y.u.i == -1) {
+				if (x.u.i == INT64_MIN)
+					break;
+				r = -x.u.i;
+				goto isint;
+			}
+			if (x.u.i % y.u.i == 0) {
+				r = x.u.i / y.u.i;
+				goto isint;
+			}
+			break;
+		case N_MOD:
+			if (y.u.i == 0)
+				return expr_fail(ctx, "'%%': division by zero");
+			r = y.u.i == -1 ? 0 : x.u.i % y.u.i;
+			goto isint;
+		default:
+			break;
+		}
+	}
+	p = value_as_dbl(&x);
+	q = value_as_dbl(&y);
+	switch (op) {
+	case N_ADD:
+		*out = value_dbl(p + q);
+		break;
+	case N_SUB:
+		*out = value_dbl(p - q);
+		break;
+	case N_MUL:
+		*out = value_dbl(p * q);
+		break;
+	case N_DIV:
+		if (q == 0)
+			return expr_fail(ctx, "'/': division by zero");
+		*out = value_dbl(p / q);
+		break;
+	case N_MOD:
+		if (q == 0)
+			return expr_fail(ctx, "'%%': division by zero");
+		*out = value_dbl(fmod(p, q));
+		break;
+	default:
+		return expr_fail(ctx, "bad arithmetic operator");
+	}
+	return 0;
+isint:
+	*out = value_int(r);
+	return 0;
+}
+
+static bool
+is_nan(const struct value *v)
+{
+	return v->type == V_DBL && isnan(v->u.d);
+}
+
+/*
+ * Compares A and B as the comparison operators do (see the policy at the
+ * top).  Returns -1, 0, 1, or 2 when they are unordered (NaN).  ALIT and
+ * BLIT say a side is a string literal, never read as a number.
+ */
+int
+expr_compare(const struct value *a, const struct value *b, bool alit,
+    bool blit)
+{
+	struct value	 x, y;
+	struct buf	*t;
+	int		 c;
+	size_t		 n;
+
+	if (a->type == V_STR && b->type == V_STR) {
+		if (!alit && !blit && value_parse_num(a->u.s, a->n, &x) &&
+		    value_parse_num(b->u.s, b->n, &y)) {
+			a = &x;
+			b = &y;
+			goto num;
+		}
+		n = a->n < b->n ? a->n : b->n;
+		c = n ? memcmp(a->u.s, b->u.s, n) : 0;
+		if (c != 0)
+			return c < 0 ? -1 : 1;
+		return a->n < b->n ? -1 : a->n > b->n;
+	}
+	if (value_is_num(a) && value_is_num(b))
+		goto num;
+	if (value_is_num(a) && b->type == V_STR) {
+		if (!blit && value_parse_num(b->u.s, b->n, &y)) {
+			b = &y;
+			goto num;
+		}
+		t = expr_scratch();
+		value_fmt_plain(t, a);
+		x = value_str(t->p, t->len);
+		return expr_compare(&x, b, true, true);
+	}
+	if (a->type == V_STR && value_is_num(b)) {
+		c = expr_compare(b, a, blit, alit);
+		return c == 2 ? 2 : -c;
+	}
+	return value_cmp(a, b);
+num:
+	if (is_nan(a) || is_nan(b))
+		return 2;
+	return value_cmp(a, b);
+}
+
+/* Whether two values are equal for ==: NaN never is. */
+static bool
+expr_equal(const struct value *a, const struct value *b, bool alit, bool blit)
+{
+	if (a->type == V_STR && b->type == V_STR && (alit || blit))
+		return a->n == b->n && (a->n == 0 ||
+		    memcmp(a->u.s, b->u.s, a->n) == 0);
+	if (a->type == V_INT && b->type == V_INT)
+		return a->u.i == b->u.i;
+	return expr_compare(a, b, alit, blit) == 0;
+}
+
+/* ---- members and indexes ---- */
+
+static int
+index_of(struct expr_ctx *ctx, const struct value *k, uint32_t n, int64_t *out)
+{
+	struct value	 num;
+	int64_t		 i;
+
+	if (k->type == V_BOOL || !value_to_num(k, &num))
+		return expr_failv(ctx, k, "'[]': not an index");
+	if (num.type == V_DBL) {
+		if (!(num.u.d > -9e18 && num.u.d < 9e18) ||
+		    num.u.d != trunc(num.u.d))
+			return expr_failv(ctx, k, "'[]': not an integer index");
+		i = (int64_t)num.u.d;
+	} else
+		i = num.u.i;
+	if (i < 0)
+		i += n;
+	*out = i;
+	return 0;
+}
+
+static int
+eval_index(struct expr_ctx *ctx, const struct value *a, const struct value *k,
+    struct value *out)
+{
+	const struct value	*m;
+	int64_t			 i = 0;
+
+	switch (a->type) {
+	case V_NULL:
+		*out = value_null();
+		return 0;
+	case V_ARR:
+	case V_TUPLE:
+		if (index_of(ctx, k, a->n, &i) == -1)
+			return -1;
+		*out = i >= 0 && i < a->n ? a->u.a[i] : value_null();
+		return 0;
+	case V_OBJ:
+		if (k->type != V_STR)
+			return expr_failv(ctx, k, "'[]': an object's key must "
+			    "be a string");
+		m = value_obj_get(a, k->u.s, k->n);
+		*out = m != NULL ? *m : value_null();
+		return 0;
+	default:
+		return expr_failv(ctx, a, "'[]': cannot index a %s",
+		    value_type_name(a));
+	}
+}
+
+/* ---- the walk ---- */
+
+static int
+eval_call(struct node *n, struct expr_ctx *ctx, struct value *out)
+{
+	const struct builtin	*bi = n->bi;
+	struct value		 small[8], *args = small;
+	uint32_t		 i;
+
+	if (bi->flags & BI_LAZY)
+		return bi->fn(ctx, n, NULL, (int)n->nkids, out);
+	if (n->nkids > 8)
+		args = arena_alloc(ctx->arena, n->nkids * sizeof *args);
+	for (i = 0; i < n->nkids; i++) {
+		if (n->kids[i]->kind == N_REGEX && ((i == 1 &&
+		    (bi->flags & BI_RE1)) || (i == 2 && (bi->flags & BI_RE2)))) {
+			args[i] = value_null();
+			continue;
+		}
+		if (eval_node(n->kids[i], ctx, &args[i]) == -1)
+			return -1;
+	}
+	return bi->fn(ctx, n, args, (int)n->nkids, out);
+}
+
+static int
+eval_match(struct node *n, struct expr_ctx *ctx, struct value *out)
+{
+	struct value	 s, p;
+	struct regex	*re;
+	const char	*t;
+	size_t		 len;
+	int		 rc;
+
+	if (eval_node(n->a, ctx, &s) == -1)
+		return -1;
+	if (n->b->kind == N_REGEX)
+		re = n->b->re;
+	else {
+		if (eval_node(n->b, ctx, &p) == -1)
+			return -1;
+		re = expr_regex(ctx, n->b, &n->b->dyn, &p,
+		    n->kind == N_MATCH ? "'~'" : "'!~'");
+		if (re == NULL)
+			return -1;
+	}
+	expr_text(ctx, &s, &t, &len);
+	if ((rc = regex_exec(re, t, len, 0)) == -1)
+		return expr_failv(ctx, &s, "regex match failed (too complex)");
+	*out = value_bool((rc == 1) == (n->kind == N_MATCH));
+	return 0;
+}
+
+static int
+eval_container(struct node *n, struct expr_ctx *ctx, struct value *out)
+{
+	struct value	 v;
+	uint32_t	 i;
+
+	switch (n->kind) {
+	case N_TUPLE:
+		v = value_tuple(ctx->arena, n->nkids);
+		break;
+	case N_ARRAY:
+		v = value_array(ctx->arena, n->nkids);
+		break;
+	default:
+		/* kids alternate key, value */
+		v.type = V_OBJ;
+		v.n = n->nkids / 2;
+		v.u.kv = arena_alloc(ctx->arena,
+		    (n->nkids ? n->nkids : 1) * sizeof *v.u.kv);
+		break;
+	}
+	for (i = 0; i < n->nkids; i++)
+		if (eval_node(n->kids[i], ctx, &v.u.a[i]) == -1)
+			return -1;
+	*out = v;
+	return 0;
+}
+
+/*
+ * Evaluates N for the record in CTX into *OUT.  Returns 0, or -1 with
+ * ctx->err set.  The result may point into the record, the expression's
+ * constants or the ctx arena, and is valid until the arena is reset.
+ */
+int
+eval_node(struct node *n, struct expr_ctx *ctx, struct value *out)
+{
+	struct value		 a, b;
+	const struct value	*m;
+	const char		*s;
+	size_t			 len;
+	int			 c, rc;
+
+	switch (n->kind) {
+	case N_CONST:
+		*out = n->v;
+		return 0;
+	case N_FIELD:
+		*out = fields_get(ctx, n->field);
+		return 0;
+	case N_X:
+		*out = ctx->x;
+		return 0;
+	case N_FIELD0:
+		if (ctx->x.type == V_STR) {
+			*out = ctx->x;
+			return 0;
+		}
+		if (ctx->f.text == NULL)
+			fields_text(ctx);
+		*out = value_str(ctx->f.text, ctx->f.len);
+		return 0;
+	case N_NF:
+		*out = value_int(fields_count(ctx));
+		return 0;
+	case N_FIELD_LAST:
+		c = fields_count(ctx);
+		*out = c > 0 ? fields_get(ctx, c) : value_null();
+		return 0;
+	case N_FIELD_DYN:
+		if (eval_node(n->a, ctx, &a) == -1)
+			return -1;
+		return fields_dyn(ctx, &a, out);
+	case N_FIELD_NAME:
+		if (n->hdr_gen != hdr.gen) {
+			n->hdr_gen = hdr.gen;
+			n->hdr_idx = -1;
+			for (c = 0; c < hdr.n; c++)
+				if (hdr.lens[c] == n->v.n && memcmp(hdr.names[c],
+				    n->v.u.s, n->v.n) == 0) {
+					n->hdr_idx = c + 1;
+					break;
+				}
+		}
+		if (n->hdr_idx < 0) {
+			if (!hdr.set)
+				return expr_fail(ctx, "'$%.*s': a column name "
+				    "needs --header", (int)n->v.n, n->v.u.s);
+			return expr_fail(ctx, "'$%.*s': no such column in the "
+			    "header", (int)n->v.n, n->v.u.s);
+		}
+		*out = fields_get(ctx, n->hdr_idx);
+		return 0;
+	case N_A:
+		*out = ctx->a;
+		return 0;
+	case N_B:
+		*out = ctx->b;
+		return 0;
+	case N_VALUES:
+		*out = ctx->values;
+		return 0;
+	case N_STATE:
+		*out = ctx->state;
+		return 0;
+	case N_KEY:
+	case N_VALUE:
+		if (!value_is_pair(&ctx->x))
+			return expr_failv(ctx, &ctx->x, "'%s': not a pair",
+			    n->kind == N_KEY ? "key" : "value");
+		*out = ctx->x.u.a[n->kind == N_KEY ? 0 : 1];
+		return 0;
+	case N_MEMBER:
+		if (eval_node(n->a, ctx, &a) == -1)
+			return -1;
+		if (a.type == V_OBJ) {
+			m = value_obj_get(&a, n->v.u.s, n->v.n);
+			*out = m != NULL ? *m : value_null();
+			return 0;
+		}
+		if (a.type == V_NULL) {
+			*out = a;
+			return 0;
+		}
+		return expr_failv(ctx, &a, "'.%.*s': not an object",
+		    (int)n->v.n, n->v.u.s);
+	case N_INDEX:
+		if (eval_node(n->a, ctx, &a) == -1 ||
+		    eval_node(n->b, ctx, &b) == -1)
+			return -1;
+		return eval_index(ctx, &a, &b, out);
+	case N_NEG:
+		if (eval_node(n->a, ctx, &a) == -1)
+			return -1;
+		if (to_num(ctx, N_NEG, &a, &b) == -1)
+			return -1;
+		if (b.type == V_INT && b.u.i != INT64_MIN)
+			*out = value_int(-b.u.i);
+		else
+			*out = value_dbl(-value_as_dbl(&b));
+		return 0;
+	case N_NOT:
+		if (eval_node(n->a, ctx, &a) == -1)
+			return -1;
+		*out = value_bool(!value_truthy(&a));
+		return 0;
+	case N_ADD:
+	case N_SUB:
+	case N_MUL:
+	case N_DIV:
+	case N_MOD:
+		if (eval_node(n->a, ctx, &a) == -1 ||
+		    eval_node(n->b, ctx, &b) == -1)
+			return -1;
+		return expr_arith(ctx, n->kind, &a, &b, out);
+	case N_CAT:
+		if (eval_node(n->a, ctx, &a) == -1 ||
+		    eval_node(n->b, ctx, &b) == -1)
+			return -1;
+		{
+			const char	*t;
+			size_t		 tlen;
+			char		*p;
+
+			expr_text(ctx, &a, &s, &len);
+			expr_text(ctx, &b, &t, &tlen);
+			if (tlen == 0 && a.type == V_STR) {
+				*out = a;
+				return 0;
+			}
+			if (len == 0 && b.type == V_STR) {
+				*out = b;
+				return 0;
+			}
+			p = arena_alloc(ctx->arena, len + tlen + 1);
+			memcpy(p, s, len);
+			memcpy(p + len, t, tlen);
+			p[len + tlen] = '\0';
+			*out = value_str(p, len + tlen);
+		}
+		return 0;
+	case N_EQ:
+	case N_NE:
+		if (eval_node(n->a, ctx, &a) == -1 ||
+		    eval_node(n->b, ctx, &b) == -1)
+			return -1;
+		rc = expr_equal(&a, &b, node_is_lit(n->a), node_is_lit(n->b));
+		*out = value_bool(rc == (n->kind == N_EQ));
+		return 0;
+	case N_LT:
+	case N_LE:
+	case N_GT:
+	case N_GE:
+		if (eval_node(n->a, ctx, &a) == -1 ||
+		    eval_node(n->b, ctx, &b) == -1)
+			return -1;
+		c = expr_compare(&a, &b, node_is_lit(n->a), node_is_lit(n->b));
+		switch (n->kind) {
+		case N_LT:
+			rc = c == -1;
+			break;
+		case N_LE:
+			rc = c == -1 || c == 0;
+			break;
+		case N_GT:
+			rc = c == 1;
+			break;
+		default:
+			rc = c == 1 || c == 0;
+			break;
+		}
+		*out = value_bool(rc);
+		return 0;
+	case N_MATCH:
+	case N_NOMATCH:
+		return eval_match(n, ctx, out);
+	case N_REGEX:
+		if (ctx->f.text == NULL)
+			fields_text(ctx);
+		if ((rc = regex_exec(n->re, ctx->f.text, ctx->f.len, 0)) == -1)
+			return expr_fail(ctx, "regex match failed (too complex)");
+		*out = value_bool(rc == 1);
+		return 0;
+	case N_AND:
+		if (eval_node(n->a, ctx, &a) == -1)
+			return -1;
+		if (!value_truthy(&a)) {
+			*out = value_bool(false);
+			return 0;
+		}
+		if (eval_node(n->b, ctx, &b) == -1)
+			return -1;
+		*out = value_bool(value_truthy(&b));
+		return 0;
+	case N_OR:
+		if (eval_node(n->a, ctx, &a) == -1)
+			return -1;
+		if (value_truthy(&a)) {
+			*out = value_bool(true);
+			return 0;
+		}
+		if (eval_node(n->b, ctx, &b) == -1)
+			return -1;
+		*out = value_bool(value_truthy(&b));
+		return 0;
+	case N_COALESCE:
+		if (eval_node(n->a, ctx, out) == -1)
+			return -1;
+		if (out->type != V_NULL)
+			return 0;
+		return eval_node(n->b, ctx, out);
+	case N_COND:
+		if (eval_node(n->a, ctx, &a) == -1)
+			return -1;
+		return eval_node(value_truthy(&a) ? n->b : n->c, ctx, out);
+	case N_TUPLE:
+	case N_ARRAY:
+	case N_OBJECT:
+		return eval_container(n, ctx, out);
+	case N_CALL:
+		return eval_call(n, ctx, out);
+	}
+	return expr_fail(ctx, "internal error: bad node");
+}
+
+int
+expr_eval(struct expr *e, struct expr_ctx *ctx, struct value *out)
+{
+	ctx->err = NULL;
+	return eval_node(e->root, ctx, out);
+}

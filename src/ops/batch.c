@@ -1,1 +1,271 @@
-/* placeholder: being written */
+/*
+ * batch.c - the per-batch operators: count, countByValue, reduce,
+ * reduceByKey, groupByKey.
+ *
+ * They gather what a batch (or, after a window, a window) brings and emit
+ * it at the flush: keyed results in key order (table_sorted), so equal
+ * input gives byte-identical output.  Keys live in the op's table, values
+ * the aggregates keep in the op's arena; both are cleared after each
+ * flush, once everything emitted has been pushed on.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../dstream.h"
+#include "../state/table.h"
+#include "op.h"
+
+enum batchop_kind { BK_COUNT, BK_COUNTBYVALUE, BK_REDUCE, BK_REDUCEBYKEY,
+    BK_GROUPBYKEY };
+
+/* groupByKey's list of one key's values, in the op's arena. */
+struct group {
+	struct value	*v;
+	uint32_t	 n;
+	uint32_t	 cap;
+};
+
+struct batchop {
+	struct op		 op;
+	enum batchop_kind	 kind;
+	struct reducer		*r;		/* reduce, reduceByKey */
+	struct table		*t;		/* keyed kinds */
+	struct arena		 mem;		/* values kept until the flush */
+	int64_t			 n;		/* count */
+	struct agg		 agg;		/* reduce */
+};
+
+static int
+batchop_notpair(struct op *op, const struct value *v)
+{
+	return record_error(op->def->name, v,
+	    "record is not a (key, value) pair");
+}
+
+/* Appends V (copied) to group G, doubling its room in MEM when full. */
+static void
+batchop_group_add(struct group *g, const struct value *v, struct arena *mem)
+{
+	struct value	*nv;
+
+	if (g->n == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 4;
+		nv = arena_alloc(mem, g->cap * sizeof *nv);
+		if (g->n != 0)
+			memcpy(nv, g->v, g->n * sizeof *nv);
+		g->v = nv;
+	}
+	g->v[g->n++] = value_copy(mem, v);
+}
+
+static int
+batchop_push(struct op *op, struct value *v)
+{
+	struct batchop	*b = (struct batchop *)op;
+	int64_t		*cnt;
+	struct agg	*agg;
+	struct group	*g;
+
+	switch (b->kind) {
+	case BK_COUNT:
+		b->n++;
+		return 0;
+	case BK_COUNTBYVALUE:
+		cnt = table_put(b->t, v, NULL);
+		(*cnt)++;
+		return 0;
+	case BK_REDUCE:
+		return reducer_add(b->r, &b->agg, v, &b->mem);
+	case BK_REDUCEBYKEY:
+		if (!value_is_pair(v))
+			return batchop_notpair(op, v);
+		agg = table_put(b->t, &v->u.a[0], NULL);
+		return reducer_add(b->r, agg, &v->u.a[1], &b->mem);
+	case BK_GROUPBYKEY:
+		if (!value_is_pair(v))
+			return batchop_notpair(op, v);
+		g = table_put(b->t, &v->u.a[0], NULL);
+		batchop_group_add(g, &v->u.a[1], &b->mem);
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * Emits the pair (key, value) for each entry of the table in key order.
+ * Entries that folded in nothing (every value was a record error) are
+ * left out.
+ */
+static int
+batchop_emit_keyed(struct batchop *b)
+{
+	struct table_ent	**ents;
+	struct value		 out, val;
+	struct agg		*agg;
+	struct group		*g;
+	size_t			 i, n;
+
+	n = table_sorted(b->t, &ents);
+	for (i = 0; i < n; i++) {
+		switch (b->kind) {
+		case BK_COUNTBYVALUE:
+			val = value_int(*(int64_t *)table_data(ents[i]));
+			break;
+		case BK_REDUCEBYKEY:
+			agg = table_data(ents[i]);
+			if (agg->n == 0)
+				continue;
+			val = reducer_result(b->r, agg);
+			break;
+		default:
+			g = table_data(ents[i]);
+			val = value_array(&b->mem, 0);
+			val.n = g->n;
+			val.u.a = g->v;
+			break;
+		}
+		out = value_pair(&b->mem, ents[i]->key, val);
+		if (op_emit(&b->op, &out) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+batchop_flush(struct op *op, int64_t end_ms)
+{
+	struct batchop	*b = (struct batchop *)op;
+	struct value	 out;
+	int		 rc = 0;
+
+	switch (b->kind) {
+	case BK_COUNT:
+		out = value_int(b->n);
+		b->n = 0;
+		rc = op_emit(op, &out);
+		break;
+	case BK_REDUCE:
+		if (b->agg.n != 0) {
+			out = reducer_result(b->r, &b->agg);
+			rc = op_emit(op, &out);
+		}
+		memset(&b->agg, 0, sizeof b->agg);
+		break;
+	default:
+		rc = batchop_emit_keyed(b);
+		table_clear(b->t);
+		break;
+	}
+	arena_reset(&b->mem);
+	if (rc == -1)
+		return -1;
+	return op_forward_flush(op, end_ms);
+}
+
+static void
+batchop_free(struct op *op)
+{
+	struct batchop	*b = (struct batchop *)op;
+
+	reducer_free(b->r);
+	table_free(b->t);
+	arena_free(&b->mem);
+	free(b);
+}
+
+static struct op *
+batchop_create(const struct op_def *def, int argc, char **argv, char **cause)
+{
+	struct batchop	*b;
+	char		*why = NULL;
+	int		 want;
+	size_t		 datasize = 0;
+
+	b = xcalloc(1, sizeof *b);
+	b->op.def = def;
+	b->op.push = batchop_push;
+	b->op.flush = batchop_flush;
+	b->op.free = batchop_free;
+	arena_init(&b->mem);
+	if (strcmp(def->name, "count") == 0)
+		b->kind = BK_COUNT;
+	else if (strcmp(def->name, "countByValue") == 0) {
+		b->kind = BK_COUNTBYVALUE;
+		datasize = sizeof(int64_t);
+	} else if (strcmp(def->name, "reduce") == 0)
+		b->kind = BK_REDUCE;
+	else if (strcmp(def->name, "reduceByKey") == 0) {
+		b->kind = BK_REDUCEBYKEY;
+		datasize = sizeof(struct agg);
+	} else {
+		b->kind = BK_GROUPBYKEY;
+		datasize = sizeof(struct group);
+	}
+
+	want = b->kind == BK_REDUCE || b->kind == BK_REDUCEBYKEY ? 1 : 0;
+	if (argc != want) {
+		if (want)
+			xasprintf(cause, "%s: expected one argument, %s %s",
+			    def->name, def->name, def->args);
+		else
+			xasprintf(cause, "%s takes no arguments (found '%s')",
+			    def->name, argv[0]);
+		goto fail;
+	}
+	if (want && (b->r = reducer_parse(argv[0], NULL, &why)) == NULL) {
+		xasprintf(cause, "%s: %s", def->name, why);
+		free(why);
+		goto fail;
+	}
+	if (datasize != 0)
+		b->t = table_new(datasize);
+	return &b->op;
+
+fail:
+	batchop_free(&b->op);
+	return NULL;
+}
+
+const struct op_def op_count = {
+	"count", "",
+	"Emits, at the end of each batch, the number of records the batch "
+	"held (0 for an empty batch).  Example: filter '$9 == 404' then count "
+	"gives the not-found requests per batch.",
+	batchop_create
+};
+
+const struct op_def op_countByValue = {
+	"countByValue", "",
+	"Emits, at the end of each batch, (value, n) for each distinct record "
+	"of the batch, sorted by value.  Example: map '$9' then countByValue "
+	"counts the requests per HTTP status.",
+	batchop_create
+};
+
+const struct op_def op_reduce = {
+	"reduce", "FUNC",
+	"Emits, at the end of each batch, the batch's records reduced to one "
+	"value by FUNC: sum, count, min, max, avg, first, last, or an "
+	"expression over a and b.  Nothing is emitted for an empty batch.  "
+	"Example: map '$10' then reduce sum gives the bytes sent per batch.",
+	batchop_create
+};
+
+const struct op_def op_reduceByKey = {
+	"reduceByKey", "FUNC",
+	"On (key, value) pairs: emits, at the end of each batch, (key, r) for "
+	"each key, r being the key's values reduced by FUNC (sum, count, min, "
+	"max, avg, first, last, or an expression over a and b), sorted by "
+	"key.  A record that is not a pair is a record error.  Example: "
+	"map '($1, $10)' then reduceByKey sum gives the bytes per client.",
+	batchop_create
+};
+
+const struct op_def op_groupByKey = {
+	"groupByKey", "",
+	"On (key, value) pairs: emits, at the end of each batch, (key, [v, "
+	"...]) for each key with its values in arrival order, sorted by key.  "
+	"Example: map '($1, $7)' then groupByKey lists the paths each client "
+	"asked for.",
+	batchop_create
+};

@@ -1,1 +1,204 @@
-/* placeholder: being written */
+/*
+ * ops.c - the operator table and the chain.
+ *
+ * ops.def lists every operator once; here it becomes the declarations of
+ * the op_defs the family files export and the table op_find searches.
+ * chain_build cuts the command line at each "then", asks each operator's
+ * create to check its arguments, links the ops in order and puts the sink
+ * at the end.  Also the small helpers every operator shares.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../dstream.h"
+#include "../sinks/sink.h"
+#include "op.h"
+
+#define OP(n) extern const struct op_def n;
+#include "ops.def"
+#undef OP
+
+static const struct op_def *const op_table[] = {
+#define OP(n) &n,
+#include "ops.def"
+#undef OP
+};
+
+#define OP_COUNT	(sizeof op_table / sizeof op_table[0])
+
+int64_t	op_now_ms;
+
+const struct op_def *
+op_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < OP_COUNT; i++)
+		if (strcmp(op_table[i]->name, name) == 0)
+			return op_table[i];
+	return NULL;
+}
+
+const struct op_def *
+op_def_at(int i)
+{
+	if (i < 0 || (size_t)i >= OP_COUNT)
+		return NULL;
+	return op_table[i];
+}
+
+int
+op_forward_flush(struct op *op, int64_t end_ms)
+{
+	if (op->next == NULL)
+		return 0;
+	return op->next->flush(op->next, end_ms);
+}
+
+int
+op_emit(struct op *op, struct value *v)
+{
+	if (op->next == NULL)
+		return 0;
+	return op->next->push(op->next, v);
+}
+
+/*
+ * Accepts a positive decimal number (fraction allowed) followed by one
+ * of ms, s, m, h, d, or nothing for seconds.  Returns whole milliseconds
+ * (rounded), or -1 when S is not such a duration or is under 1 ms.
+ */
+int64_t
+duration_parse(const char *s)
+{
+	const char	*p = s;
+	double		 num = 0, scale = 1, unit;
+	size_t		 digits = 0;
+
+	if (s == NULL)
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++, digits++)
+		num = num * 10 + (*p - '0');
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
+			scale /= 10;
+			num += (*p - '0') * scale;
+		}
+	if (digits == 0)
+		return -1;
+	if (strcmp(p, "ms") == 0)
+		unit = 1;
+	else if (*p == '\0' || strcmp(p, "s") == 0)
+		unit = 1000;
+	else if (strcmp(p, "m") == 0)
+		unit = 60 * 1000;
+	else if (strcmp(p, "h") == 0)
+		unit = 3600 * 1000;
+	else if (strcmp(p, "d") == 0)
+		unit = 86400 * 1000;
+	else
+		return -1;
+	num = round(num * unit);
+	if (!(num >= 1) || num > 9e15)
+		return -1;
+	return (int64_t)num;
+}
+
+/* Frees the chain from OP on. */
+void
+chain_free(struct op *op)
+{
+	struct op	*next;
+
+	for (; op != NULL; op = next) {
+		next = op->next;
+		op->free(op);
+	}
+}
+
+/*
+ * Builds one op from ARGV[0] (its name) and its ARGC - 1 arguments.
+ * Returns NULL with *CAUSE set when the name is unknown or create
+ * refuses the arguments.
+ */
+static struct op *
+chain_op(int argc, char **argv, char **cause)
+{
+	const struct op_def	*def;
+	struct op		*op;
+
+	if ((def = op_find(argv[0])) == NULL) {
+		xasprintf(cause, "unknown operator '%s' (see %s --help)",
+		    argv[0], progname);
+		return NULL;
+	}
+	if ((op = def->create(def, argc - 1, argv + 1, cause)) == NULL)
+		return NULL;
+	op->def = def;
+	return op;
+}
+
+struct op *
+chain_build(int argc, char **argv, char **cause)
+{
+	struct op	*head = NULL, **tail = &head, *op, *last = NULL;
+	int		 i, start;
+
+	if (argc == 0) {
+		xasprintf(cause, "no operator given (see %s --help)",
+		    progname);
+		return NULL;
+	}
+	for (start = 0; start <= argc; start = i + 1) {
+		for (i = start; i < argc && strcmp(argv[i], "then") != 0; i++)
+			;
+		if (i == start) {
+			if (start == 0)
+				xasprintf(cause, "missing operator before "
+				    "'then'");
+			else if (i == argc)
+				xasprintf(cause, "missing operator after the "
+				    "last 'then'");
+			else
+				xasprintf(cause, "missing operator between "
+				    "two 'then'");
+			goto fail;
+		}
+		if (last != NULL && strcmp(last->def->name, "print") == 0) {
+			xasprintf(cause, "print writes the output itself: it "
+			    "must be the last operator (found '%s' after it)",
+			    argv[start]);
+			goto fail;
+		}
+		if ((op = chain_op(i - start, argv + start, cause)) == NULL)
+			goto fail;
+		*tail = last = op;
+		tail = &op->next;
+	}
+
+	/*
+	 * print writes by itself and leaves the sink nothing but the
+	 * flushing of stdout; a plain sink then adds no spark header.
+	 */
+	if (strcmp(last->def->name, "print") == 0)
+		*tail = sink_create(FMT_PLAIN);
+	else
+		*tail = sink_create(cfg.format);
+	return head;
+
+fail:
+	chain_free(head);
+	return NULL;
+}
+
+int64_t
+chain_span(const struct op *op)
+{
+	int64_t	 span = 0;
+
+	for (; op != NULL; op = op->next)
+		span += op->span_ms;
+	return span;
+}

@@ -1,1 +1,719 @@
-/* placeholder: being written */
+/*
+ * window.c - Spark's window operations: window, countByWindow,
+ * reduceByWindow, reduceByKeyAndWindow, countByValueAndWindow and
+ * groupByKeyAndWindow.
+ *
+ * A window of length L sliding by S ends at every multiple T of S and
+ * covers [T - L, T).  Time is cut into panes of gcd(L, S) (state/pane.h);
+ * a record pushed while op_now_ms is E (the end of its batch) falls in
+ * the pane holding E - 1.  Records come in time order, so the live panes
+ * form a queue, oldest first.  At a window end the panes the window has
+ * reached enter it; once the last window holding a pane has been emitted
+ * the pane leaves and its memory is recycled.
+ *
+ * Sliding is incremental.  An invertible reducer (sum, count, avg, or a
+ * function given with an INVFUNC) keeps one running aggregate per key:
+ * an entering pane is merged in, a leaving pane taken out, and a key with
+ * no record left is deleted, so windows never show stale zero rows.  The
+ * other reducers slide through a two-stack queue of panes: entering
+ * panes are merged into a back aggregate; when the front is empty the
+ * back panes are turned into suffix aggregates (pane i then holds panes
+ * i up to the newest, merged in order) and the back is cleared; a window
+ * is the oldest front pane merged with the back.  Each pane is merged a
+ * bounded number of times, so neither path reads a record again or costs
+ * more per slide as L/S grows.  window and groupByKeyAndWindow keep
+ * record copies in their panes and give them back in arrival order.
+ *
+ * Which windows are emitted: from the first window holding data to the
+ * last one holding data.  An empty window between them is emitted
+ * (countByWindow gives 0, later per-batch operators see an empty batch)
+ * when the next window with data comes, so live and replayed input give
+ * the same output; empty windows after the last data are not emitted,
+ * except that later operators are flushed for as long as their own
+ * windows (chain_span) need to slide out.  After emitting a window the
+ * op flushes the rest of the chain with the window's end, and only then.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../dstream.h"
+#include "../state/pane.h"
+#include "op.h"
+
+/* Empty windows emitted one by one, at most, between two with data. */
+#define WIN_GAP_MAX	100000
+
+enum win_kind {
+	W_WINDOW,	/* window: the records */
+	W_COUNT,	/* countByWindow: how many */
+	W_REDUCE,	/* reduceByWindow: one value */
+	W_BYKEY,	/* reduceByKeyAndWindow: (key, reduced) */
+	W_BYVALUE,	/* countByValueAndWindow: (value, n) */
+	W_GROUP		/* groupByKeyAndWindow: (key, [values]) */
+};
+
+/* groupByKeyAndWindow: one key's values while a window is emitted. */
+struct win_group {
+	struct value	*v;
+	uint32_t	 n, cap;
+};
+
+struct win {
+	struct op	 op;
+	enum win_kind	 kind;
+	struct reducer	*r;		/* the aggregating kinds */
+	bool		 inv;		/* r slides by adding and taking out */
+	int64_t		 len, slide;	/* L and S, ms */
+	int64_t		 width;		/* pane width, gcd(L, S) */
+	int64_t		 n;		/* panes in a window, L / width */
+
+	struct pane	**q;		/* live panes, oldest first: a ring */
+	size_t		 qcap, qhead, qlen;
+	size_t		 nin;		/* the first nin live panes have entered */
+	size_t		 nfront;	/* the first nfront hold suffixes */
+	int64_t		 closed;	/* panes below this id have entered */
+	struct pane	**spare;	/* recycled panes */
+	size_t		 nspare, capspare;
+	uint64_t	 wrec;		/* records in the entered live panes */
+
+	struct pane	 run;		/* running window (inv) or back stack */
+	struct pane	 out;		/* front suffix merged with the back */
+	struct table	*groups;	/* W_GROUP: key -> struct win_group */
+	struct arena	 scratch;	/* the values of one emitted window */
+
+	bool		 started;	/* a window with data has been emitted */
+	int64_t		 next_end;	/* the next window end not yet emitted */
+	int64_t		 last_data;	/* end of the last window with data */
+	int64_t		 span_next;	/* chain_span after this op, -1 unknown */
+	bool		 gap_warned;
+};
+
+static int64_t
+win_floordiv(int64_t a, int64_t b)
+{
+	int64_t	 q = a / b;
+
+	if (a % b != 0 && (a < 0) != (b < 0))
+		q--;
+	return q;
+}
+
+static int64_t
+win_gcd(int64_t a, int64_t b)
+{
+	int64_t	 t;
+
+	while (b != 0) {
+		t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+static bool
+win_aggregates(enum win_kind kind)
+{
+	return kind == W_REDUCE || kind == W_BYKEY || kind == W_BYVALUE;
+}
+
+/* The Ith live pane, 0 being the oldest. */
+static struct pane *
+win_at(struct win *w, size_t i)
+{
+	return w->q[(w->qhead + i) % w->qcap];
+}
+
+/* Appends a pane for ID to the queue, reusing a recycled one if any. */
+static struct pane *
+win_newpane(struct win *w, int64_t id)
+{
+	struct pane	**q, *p;
+	size_t		 i, cap;
+
+	if (w->nspare > 0)
+		p = w->spare[--w->nspare];
+	else {
+		p = xmalloc(sizeof *p);
+		pane_init(p, win_aggregates(w->kind));
+	}
+	p->id = id;
+	if (w->qlen == w->qcap) {
+		cap = w->qcap ? w->qcap * 2 : 8;
+		q = xreallocarray(NULL, cap, sizeof *q);
+		for (i = 0; i < w->qlen; i++)
+			q[i] = win_at(w, i);
+		free(w->q);
+		w->q = q;
+		w->qcap = cap;
+		w->qhead = 0;
+	}
+	w->q[(w->qhead + w->qlen++) % w->qcap] = p;
+	return p;
+}
+
+/*
+ * Turns the entered back panes into suffix aggregates, newest first, so
+ * that pane i holds the merge of panes i .. nin - 1; the back aggregate
+ * is then empty.  Only called when the front is empty.
+ */
+static int
+win_flip(struct win *w)
+{
+	size_t	 i;
+
+	for (i = w->nin; i-- > 1; )
+		if (pane_merge(win_at(w, i - 1), win_at(w, i), w->r) == -1)
+			return -1;
+	pane_reset(&w->run);
+	w->nfront = w->nin;
+	return 0;
+}
+
+/* The oldest pane leaves: out of the window state, back to the spares. */
+static int
+win_leave(struct win *w)
+{
+	struct pane	*p = win_at(w, 0);
+	int		 rc = 0;
+
+	if (w->nin > 0) {
+		w->wrec -= p->nrec;
+		if (w->r != NULL && w->inv) {
+			rc = pane_sub(&w->run, p, w->r);
+			pane_compact(&w->run);
+		} else if (w->r != NULL) {
+			if (w->nfront == 0)
+				rc = win_flip(w);
+			if (w->nfront > 0)
+				w->nfront--;
+		}
+		w->nin--;
+	}
+	w->qhead = (w->qhead + 1) % w->qcap;
+	w->qlen--;
+	pane_reset(p);
+	if (w->nspare == w->capspare) {
+		w->capspare = w->capspare ? w->capspare * 2 : 8;
+		w->spare = xreallocarray(w->spare, w->capspare,
+		    sizeof *w->spare);
+	}
+	w->spare[w->nspare++] = p;
+	return rc;
+}
+
+/* Drops the panes whose id is LIMIT or less: no window to come holds them. */
+static int
+win_evict(struct win *w, int64_t limit)
+{
+	while (w->qlen > 0 && win_at(w, 0)->id <= limit)
+		if (win_leave(w) == -1)
+			return -1;
+	return 0;
+}
+
+/* The panes below id THI enter the window state. */
+static int
+win_enter(struct win *w, int64_t thi)
+{
+	struct pane	*p;
+
+	while (w->nin < w->qlen && (p = win_at(w, w->nin))->id < thi) {
+		w->wrec += p->nrec;
+		if (w->r != NULL && pane_merge(&w->run, p, w->r) == -1)
+			return -1;
+		w->nin++;
+	}
+	if (w->r != NULL && w->inv)
+		pane_compact(&w->run);
+	if (thi > w->closed)
+		w->closed = thi;
+	return 0;
+}
+
+/*
+ * The aggregates of the current window: the running one, or the oldest
+ * front suffix merged with the back.  NULL on a stop.
+ */
+static struct pane *
+win_result(struct win *w)
+{
+	struct pane	*front;
+
+	if (w->inv)
+		return &w->run;
+	if (w->nfront == 0 && win_flip(w) == -1)
+		return NULL;
+	front = win_at(w, 0);
+	if (table_count(w->run.keys) == 0)
+		return front;
+	pane_reset(&w->out);
+	if (pane_merge(&w->out, front, w->r) == -1 ||
+	    pane_merge(&w->out, &w->run, w->r) == -1)
+		return NULL;
+	return &w->out;
+}
+
+/* Emits groupByKeyAndWindow's (key, [values]), sorted by key. */
+static int
+win_emit_groups(struct win *w)
+{
+	struct table_ent	**ents;
+	struct win_group	*g;
+	struct pane		*p;
+	struct value		*kv, *grown, v, arr;
+	size_t			 i, k, n;
+
+	if (table_count(w->groups) != 0)
+		table_clear(w->groups);
+	for (i = 0; i < w->qlen; i++) {
+		p = win_at(w, i);
+		for (k = 0; k < p->nrec; k++) {
+			kv = p->rec[k].u.a;
+			g = table_put(w->groups, &kv[0], NULL);
+			if (g->n == g->cap) {
+				g->cap = g->cap ? g->cap * 2 : 4;
+				grown = arena_alloc(&w->scratch,
+				    g->cap * sizeof *grown);
+				if (g->n != 0)
+					memcpy(grown, g->v, g->n * sizeof *grown);
+				g->v = grown;
+			}
+			g->v[g->n++] = kv[1];
+		}
+	}
+	n = table_sorted(w->groups, &ents);
+	for (i = 0; i < n; i++) {
+		g = table_data(ents[i]);
+		arr = value_null();
+		arr.type = V_ARR;
+		arr.n = g->n;
+		arr.u.a = g->v;
+		v = value_pair(&w->scratch, ents[i]->key, arr);
+		if (op_emit(&w->op, &v) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Pushes the records of the window now complete into the next op. */
+static int
+win_emit(struct win *w)
+{
+	struct table_ent	**ents;
+	struct pane		*p;
+	struct agg		*a;
+	struct value		 v;
+	size_t			 i, k, n;
+
+	arena_reset(&w->scratch);
+	switch (w->kind) {
+	case W_WINDOW:
+		for (i = 0; i < w->qlen; i++) {
+			p = win_at(w, i);
+			for (k = 0; k < p->nrec; k++) {
+				v = p->rec[k];
+				if (op_emit(&w->op, &v) == -1)
+					return -1;
+			}
+		}
+		return 0;
+	case W_COUNT:
+		v = value_int((int64_t)w->wrec);
+		return op_emit(&w->op, &v);
+	case W_GROUP:
+		return win_emit_groups(w);
+	default:
+		break;
+	}
+	if ((p = win_result(w)) == NULL)
+		return -1;
+	n = table_sorted(p->keys, &ents);
+	for (i = 0; i < n; i++) {
+		a = table_data(ents[i]);
+		if (a->n <= 0)
+			continue;
+		v = reducer_result(w->r, a);
+		if (w->kind != W_REDUCE)
+			v = value_pair(&w->scratch, ents[i]->key, v);
+		if (op_emit(&w->op, &v) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Emits the empty windows from next_end up to UPTO, each followed by a
+ * flush of the rest of the chain.  A stretch longer than WIN_GAP_MAX
+ * windows is skipped, with a note, rather than emitted one by one.
+ */
+static int
+win_empties(struct win *w, int64_t upto)
+{
+	struct value	 zero;
+	int64_t		 t;
+
+	if (upto < w->next_end)
+		return 0;
+	if ((upto - w->next_end) / w->slide >= WIN_GAP_MAX) {
+		if (!w->gap_warned)
+			fprintf(stderr, "%s: %s: more than %d empty windows "
+			    "in a row; not emitting them one by one\n",
+			    progname, w->op.def->name, WIN_GAP_MAX);
+		w->gap_warned = true;
+		w->next_end = upto + w->slide;
+		return 0;
+	}
+	for (t = w->next_end; t <= upto; t += w->slide) {
+		op_now_ms = t;
+		w->next_end = t + w->slide;
+		if (w->kind == W_COUNT) {
+			zero = value_int(0);
+			if (op_emit(&w->op, &zero) == -1)
+				return -1;
+		}
+		if (op_forward_flush(&w->op, t) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* The window ending at END (a multiple of the slide) is complete. */
+static int
+win_end(struct win *w, int64_t end)
+{
+	if (win_enter(w, end / w->width) == -1)
+		return -1;
+	if (w->wrec > 0) {
+		if (w->started && win_empties(w, end - w->slide) == -1)
+			return -1;
+		op_now_ms = end;
+		if (win_emit(w) == -1 || op_forward_flush(&w->op, end) == -1)
+			return -1;
+		w->started = true;
+		w->last_data = end;
+		w->next_end = end + w->slide;
+	} else if (w->started && end - w->last_data <= w->span_next)
+		return win_empties(w, end);
+	return 0;
+}
+
+static int
+win_flush(struct op *op, int64_t end)
+{
+	struct win	*w = (struct win *)op;
+	int		 rc = -1;
+
+	if (w->span_next < 0)
+		w->span_next = chain_span(op->next);
+	/* Panes whose every window ended before END (after a jump in time). */
+	if (win_evict(w, win_floordiv(end - 1, w->width) - w->n) == -1)
+		goto out;
+	if (end % w->slide == 0 && win_end(w, end) == -1)
+		goto out;
+	rc = win_evict(w, win_floordiv(end, w->width) - w->n);
+out:
+	op_now_ms = end;
+	return rc;
+}
+
+/* Whether some window holds pane ID (not so in the gaps when S > L). */
+static bool
+win_covered(const struct win *w, int64_t id)
+{
+	int64_t	 last = win_floordiv((id + w->n) * w->width, w->slide);
+
+	return last * w->slide > id * w->width;
+}
+
+static int
+win_push(struct op *op, struct value *v)
+{
+	struct win	*w = (struct win *)op;
+	struct pane	*p = NULL;
+	struct value	 none = value_null();
+	int64_t		 id = win_floordiv(op_now_ms - 1, w->width);
+
+	if ((w->kind == W_BYKEY || w->kind == W_GROUP) && !value_is_pair(v))
+		return record_error(op->def->name, v,
+		    "record is not a (key, value) pair") == -1 ? -1 : 0;
+	if (w->qlen > 0)
+		p = win_at(w, w->qlen - 1);
+	if (id < w->closed || (p != NULL && p->id > id)) {
+		/* Its windows are out already: late for this op. */
+		counters.late++;
+		return 0;
+	}
+	if (!win_covered(w, id))
+		return 0;
+	if (p == NULL || p->id != id)
+		p = win_newpane(w, id);
+
+	switch (w->kind) {
+	case W_WINDOW:
+	case W_GROUP:
+		pane_keep(p, v);
+		return 0;
+	case W_COUNT:
+		p->nrec++;
+		return 0;
+	case W_REDUCE:
+		return pane_add(p, w->r, &none, v);
+	case W_BYKEY:
+		return pane_add(p, w->r, &v->u.a[0], &v->u.a[1]);
+	case W_BYVALUE:
+		return pane_add(p, w->r, v, v);
+	}
+	return 0;
+}
+
+static void
+win_free(struct op *op)
+{
+	struct win	*w = (struct win *)op;
+	struct pane	*p;
+	size_t		 i;
+
+	for (i = 0; i < w->qlen; i++) {
+		p = win_at(w, i);
+		pane_free(p);
+		free(p);
+	}
+	for (i = 0; i < w->nspare; i++) {
+		pane_free(w->spare[i]);
+		free(w->spare[i]);
+	}
+	free(w->q);
+	free(w->spare);
+	pane_free(&w->run);
+	pane_free(&w->out);
+	if (w->groups != NULL)
+		table_free(w->groups);
+	arena_free(&w->scratch);
+	reducer_free(w->r);
+	free(w);
+}
+
+/* Appends MS as the shortest duration text: "1m", "90s", "250ms". */
+static void
+win_fmt_dur(char *s, size_t size, int64_t ms)
+{
+	static const struct {
+		const char	*unit;
+		int64_t		 ms;
+	} units[] = {
+		{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 },
+		{ "s", 1000 }, { "ms", 1 }
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (ms % units[i].ms == 0)
+			break;
+	snprintf(s, size, "%lld%s", (long long)(ms / units[i].ms),
+	    units[i].unit);
+}
+
+/*
+ * Reads the duration ARG as WHAT ("window length").  Returns it in ms,
+ * or -1 with *CAUSE set when it is not a duration or not a multiple of
+ * the batch interval.
+ */
+static int64_t
+win_duration(const struct op_def *def, const char *what, const char *arg,
+    char **cause)
+{
+	char	 d[32], b[32];
+	int64_t	 ms;
+
+	if ((ms = duration_parse(arg)) <= 0) {
+		xasprintf(cause, "%s: %s '%s' is not a duration (250ms, 1s, "
+		    "5m, 1h, 1d; a bare number is seconds)", def->name, what,
+		    arg);
+		return -1;
+	}
+	if (cfg.batch_ms > 0 && ms % cfg.batch_ms != 0) {
+		win_fmt_dur(d, sizeof d, ms);
+		win_fmt_dur(b, sizeof b, cfg.batch_ms);
+		xasprintf(cause, "%s: %s %s is not a multiple of the batch "
+		    "interval %s", def->name, what, d, b);
+		return -1;
+	}
+	return ms;
+}
+
+/*
+ * Builds a window op of KIND from its arguments: [FUNC [INVFUNC]] L [S]
+ * (FUNC only for the reducing kinds).  With three arguments to a
+ * reducing kind the second is L when it is a duration (FUNC L S), else
+ * INVFUNC (FUNC INVFUNC L).  Returns NULL with *CAUSE set on a usage
+ * error.
+ */
+static struct op *
+win_create(const struct op_def *def, enum win_kind kind, int argc,
+    char **argv, char **cause)
+{
+	struct win	*w;
+	const char	*func = NULL, *inv = NULL, *len, *slide = NULL;
+	char		*why = NULL;
+	bool		 reduces = kind == W_REDUCE || kind == W_BYKEY;
+	int		 min = reduces ? 2 : 1;
+
+	if (argc < min || argc > min + 2 || (!reduces && argc > 2)) {
+		xasprintf(cause, "%s: expected %s %s", def->name, def->name,
+		    def->args);
+		return NULL;
+	}
+	if (reduces) {
+		func = argv[0];
+		if (argc == 4 || (argc == 3 && duration_parse(argv[1]) <= 0))
+			inv = argv[1];
+		len = argv[inv != NULL ? 2 : 1];
+		if (argc == 4 || (argc == 3 && inv == NULL))
+			slide = argv[argc - 1];
+	} else {
+		len = argv[0];
+		if (argc == 2)
+			slide = argv[1];
+	}
+
+	w = xcalloc(1, sizeof *w);
+	w->op.def = def;
+	w->op.push = win_push;
+	w->op.flush = win_flush;
+	w->op.free = win_free;
+	w->kind = kind;
+	w->span_next = -1;
+	arena_init(&w->scratch);
+	pane_init(&w->run, win_aggregates(kind));
+	pane_init(&w->out, win_aggregates(kind));
+	if (kind == W_GROUP)
+		w->groups = table_new(sizeof(struct win_group));
+
+	if ((w->len = win_duration(def, "window length", len, cause)) == -1)
+		goto fail;
+	if (slide == NULL)
+		w->slide = cfg.batch_ms > 0 ? cfg.batch_ms : 1000;
+	else if ((w->slide = win_duration(def, "slide", slide, cause)) == -1)
+		goto fail;
+	w->width = win_gcd(w->len, w->slide);
+	w->n = w->len / w->width;
+	w->closed = INT64_MIN;
+	w->op.span_ms = w->len;
+
+	if (kind == W_BYVALUE)
+		func = "count";
+	if (func != NULL) {
+		if ((w->r = reducer_parse(func, inv, &why)) == NULL) {
+			xasprintf(cause, "%s: %s", def->name, why);
+			free(why);
+			goto fail;
+		}
+		w->inv = reducer_invertible(w->r);
+	}
+	return &w->op;
+
+fail:
+	win_free(&w->op);
+	return NULL;
+}
+
+static struct op *
+win_create_window(const struct op_def *def, int argc, char **argv,
+    char **cause)
+{
+	return win_create(def, W_WINDOW, argc, argv, cause);
+}
+
+static struct op *
+win_create_count(const struct op_def *def, int argc, char **argv,
+    char **cause)
+{
+	return win_create(def, W_COUNT, argc, argv, cause);
+}
+
+static struct op *
+win_create_reduce(const struct op_def *def, int argc, char **argv,
+    char **cause)
+{
+	return win_create(def, W_REDUCE, argc, argv, cause);
+}
+
+static struct op *
+win_create_bykey(const struct op_def *def, int argc, char **argv,
+    char **cause)
+{
+	return win_create(def, W_BYKEY, argc, argv, cause);
+}
+
+static struct op *
+win_create_byvalue(const struct op_def *def, int argc, char **argv,
+    char **cause)
+{
+	return win_create(def, W_BYVALUE, argc, argv, cause);
+}
+
+static struct op *
+win_create_group(const struct op_def *def, int argc, char **argv,
+    char **cause)
+{
+	return win_create(def, W_GROUP, argc, argv, cause);
+}
+
+const struct op_def op_window = {
+	"window", "L [S]",
+	"Every S (default: the batch interval), emits all the records of "
+	"the window [T-L, T) ending then, in arrival order; later operators "
+	"see each window as one batch.  Example: window 1m 10s then "
+	"countByValue.",
+	win_create_window
+};
+
+const struct op_def op_countByWindow = {
+	"countByWindow", "L S",
+	"Every S, emits the number of records in the window of length L "
+	"ending then; 0 for an empty window between windows with data.  "
+	"Example: countByWindow 1h 5m.",
+	win_create_count
+};
+
+const struct op_def op_reduceByWindow = {
+	"reduceByWindow", "FUNC [INVFUNC] L S",
+	"Every S, emits the records of the window of length L reduced to one "
+	"value with FUNC (sum count min max avg first last, or an "
+	"expression over a and b); nothing for an empty window.  INVFUNC "
+	"(over a and b: b taken out of a) lets a custom FUNC slide "
+	"incrementally.  Example: map 'num($10)' then reduceByWindow max "
+	"5m 1m.",
+	win_create_reduce
+};
+
+const struct op_def op_reduceByKeyAndWindow = {
+	"reduceByKeyAndWindow", "FUNC [INVFUNC] L [S]",
+	"On (key, value) pairs: every S, emits (key, reduced) for each key "
+	"with records in the window of length L, sorted by key.  FUNC is "
+	"sum count min max avg first last or an expression over a and b; "
+	"sum, count, avg and a FUNC given an INVFUNC slide by adding the "
+	"newest pane and taking out the oldest.  With three arguments the "
+	"second is INVFUNC unless it is a duration.  Example: map '($1, "
+	"num($10))' then reduceByKeyAndWindow sum 1h 1m.",
+	win_create_bykey
+};
+
+const struct op_def op_countByValueAndWindow = {
+	"countByValueAndWindow", "L S",
+	"Every S, emits (value, n) for each distinct record in the window "
+	"of length L, sorted by value.  Example: map '$7' then "
+	"countByValueAndWindow 5m 1m then sortBy value desc then take 10.",
+	win_create_byvalue
+};
+
+const struct op_def op_groupByKeyAndWindow = {
+	"groupByKeyAndWindow", "L S",
+	"On (key, value) pairs: every S, emits (key, [values]) for each key "
+	"with records in the window of length L, sorted by key, the values "
+	"in arrival order.  Example: map '($1, $7)' then groupByKeyAndWindow "
+	"10m 1m.",
+	win_create_group
+};

@@ -1,1 +1,396 @@
-/* placeholder: being written */
+/*
+ * format.c - the sink: the last op of every chain, which turns each
+ * record into one line of text in the chosen --format and hands it to
+ * out.c.  At each batch end it flushes stdout.
+ *
+ * The forms (DESIGN section 6):
+ *
+ *   plain  value_fmt_plain: strings raw, numbers shortest, null empty,
+ *          tuples as tab-separated fields, arrays/objects compact JSON.
+ *   tsv    plain with escapes: a tuple's elements are tab-separated
+ *          fields (a nested tuple, an array or an object is one field of
+ *          compact JSON, as in plain); in each field tab, newline,
+ *          carriage return and backslash are written \t \n \r \\; null
+ *          is empty.
+ *   csv    RFC 4180: the same fields joined by commas; a field holding a
+ *          comma, a double quote, CR or LF is quoted, quotes doubled.
+ *   json   one object per line, {"time":T,"key":K,"value":V} for a pair
+ *          and {"time":T,"value":V} for anything else; T is the batch or
+ *          window end as RFC 3339 UTC, K and V native JSON (tuples as
+ *          arrays).
+ *   spark  Spark's DStream.print() layout: at every batch end (even an
+ *          empty one) a line of 43 dashes, "Time: <end ms> ms", 43
+ *          dashes, every record of the batch, an empty line.  Records in
+ *          Scala's toString style: tuples (k,v) and (a,(b,c)), strings
+ *          raw, ints as is, doubles as Java's Double.toString (1.0, 0.1,
+ *          1.0E7, 1.0E-4, NaN, Infinity), null, true/false.  Arrays are
+ *          written [a, b] with their elements in the same style (Spark
+ *          would show a groupByKey result as CompactBuffer(a, b) and a
+ *          List as List(a, b); one bracketed form for every array keeps
+ *          the output readable and unambiguous); objects as compact JSON.
+ *          The batch's records are held until its end, since the header
+ *          comes first.
+ *
+ * --stamp puts the batch or window end (RFC 3339 UTC) first: a leading
+ * tab-separated column in plain and tsv, the first field in csv.  json
+ * already carries the time and spark its header, so they are unchanged.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../dstream.h"
+#include "../expr/expr.h"
+#include "sink.h"
+
+struct sink {
+	struct op	 op;
+	enum out_format	 format;
+	bool		 stamp;
+	struct buf	 line;		/* the record being formatted */
+	struct buf	 batch;		/* spark: the batch's records so far */
+};
+
+static const char	 sink_dashes[] =
+    "-------------------------------------------\n";
+
+static struct buf	 sink_scratch;	/* arrays/objects before escaping */
+
+/* Appends the stamp MS as RFC 3339, remembering the last one formatted. */
+static void
+sink_time(struct buf *b, int64_t ms)
+{
+	static char	 text[64];
+	static size_t	 len;
+	static int64_t	 last;
+	static bool	 have;
+	struct buf	 t = BUF_INIT;
+
+	if (!have || ms != last) {
+		time_fmt_rfc3339(&t, ms);
+		len = t.len < sizeof text ? t.len : sizeof text - 1;
+		memcpy(text, t.p, len);
+		buf_free(&t);
+		last = ms;
+		have = true;
+	}
+	buf_add(b, text, len);
+}
+
+/* Appends S[0..n) with tab, newline, CR and backslash escaped for TSV. */
+static void
+sink_tsv_escape(struct buf *b, const char *s, size_t n)
+{
+	size_t	 i, run = 0;
+	char	 c;
+
+	for (i = 0; i < n; i++) {
+		c = s[i];
+		if (c != '\t' && c != '\n' && c != '\r' && c != '\\')
+			continue;
+		buf_add(b, s + run, i - run);
+		buf_addc(b, '\\');
+		buf_addc(b, c == '\t' ? 't' : c == '\n' ? 'n' :
+		    c == '\r' ? 'r' : '\\');
+		run = i + 1;
+	}
+	buf_add(b, s + run, n - run);
+}
+
+/* Appends S[0..n) as one RFC 4180 field, quoted only when it must be. */
+static void
+sink_csv_escape(struct buf *b, const char *s, size_t n)
+{
+	size_t	 i, run;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
+			break;
+	}
+	if (i == n) {
+		buf_add(b, s, n);
+		return;
+	}
+	buf_addc(b, '"');
+	for (i = run = 0; i < n; i++) {
+		if (s[i] != '"')
+			continue;
+		buf_add(b, s + run, i + 1 - run);
+		buf_addc(b, '"');
+		run = i + 1;
+	}
+	buf_add(b, s + run, n - run);
+	buf_addc(b, '"');
+}
+
+/* Appends V as one tsv or csv field. */
+static void
+sink_field(struct buf *b, enum out_format format, const struct value *v)
+{
+	void	(*esc)(struct buf *, const char *, size_t);
+
+	esc = format == FMT_CSV ? sink_csv_escape : sink_tsv_escape;
+	switch (v->type) {
+	case V_STR:
+		esc(b, v->u.s, v->n);
+		break;
+	case V_TUPLE:
+	case V_ARR:
+	case V_OBJ:
+		buf_reset(&sink_scratch);
+		value_fmt_json(&sink_scratch, v);
+		esc(b, sink_scratch.p, sink_scratch.len);
+		break;
+	default:
+		value_fmt_plain(b, v);
+		break;
+	}
+}
+
+/*
+ * Appends V as tsv or csv fields: a tuple gives one field per element,
+ * anything else one field.  FIRST says whether a separator is due.
+ */
+static void
+sink_fields(struct buf *b, enum out_format format, const struct value *v,
+    bool first)
+{
+	char	 sep = format == FMT_CSV ? ',' : '\t';
+	uint32_t i;
+
+	if (v->type != V_TUPLE) {
+		if (!first)
+			buf_addc(b, sep);
+		sink_field(b, format, v);
+		return;
+	}
+	for (i = 0; i < v->n; i++) {
+		if (!first || i > 0)
+			buf_addc(b, sep);
+		sink_field(b, format, &v->u.a[i]);
+	}
+}
+
+/*
+ * Appends D as Java's Double.toString writes it: the shortest digits
+ * that read back as D, in plain notation with at least one decimal when
+ * 1e-3 <= |d| < 1e7, else as d.dddE<exp>.
+ */
+static void
+sink_java_dbl(struct buf *b, double d)
+{
+	char	 text[40], digits[24];
+	int	 prec, exp, nd, i;
+	char	*p;
+
+	if (isnan(d)) {
+		buf_adds(b, "NaN");
+		return;
+	}
+	if (isinf(d)) {
+		buf_adds(b, d < 0 ? "-Infinity" : "Infinity");
+		return;
+	}
+	if (d == 0) {
+		buf_adds(b, signbit(d) ? "-0.0" : "0.0");
+		return;
+	}
+	if (d < 0) {
+		buf_addc(b, '-');
+		d = -d;
+	}
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(text, sizeof text, "%.*e", prec - 1, d);
+		if (strtod(text, NULL) == d)
+			break;
+	}
+	/* text is "D.DDDDe[+-]XX": collect the digits and the exponent. */
+	nd = 0;
+	for (p = text; *p != 'e'; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits[nd++] = *p;
+	}
+	exp = (int)strtol(p + 1, NULL, 10);
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+
+	if (d >= 1e-3 && d < 1e7) {
+		if (exp >= 0) {
+			for (i = 0; i <= exp; i++)
+				buf_addc(b, i < nd ? digits[i] : '0');
+			buf_addc(b, '.');
+			if (nd > exp + 1)
+				buf_add(b, digits + exp + 1, (size_t)(nd - exp - 1));
+			else
+				buf_addc(b, '0');
+		} else {
+			buf_adds(b, "0.");
+			for (i = 0; i < -exp - 1; i++)
+				buf_addc(b, '0');
+			buf_add(b, digits, (size_t)nd);
+		}
+		return;
+	}
+	buf_addc(b, digits[0]);
+	buf_addc(b, '.');
+	if (nd > 1)
+		buf_add(b, digits + 1, (size_t)(nd - 1));
+	else
+		buf_addc(b, '0');
+	buf_printf(b, "E%d", exp);
+}
+
+/* Appends V in Scala's toString style (see the header comment). */
+static void
+sink_spark(struct buf *b, const struct value *v)
+{
+	uint32_t i;
+
+	switch (v->type) {
+	case V_NULL:
+		buf_adds(b, "null");
+		break;
+	case V_BOOL:
+		buf_adds(b, v->u.b ? "true" : "false");
+		break;
+	case V_INT:
+		buf_printf(b, "%" PRId64, v->u.i);
+		break;
+	case V_DBL:
+		sink_java_dbl(b, v->u.d);
+		break;
+	case V_STR:
+		buf_add(b, v->u.s, v->n);
+		break;
+	case V_TUPLE:
+		buf_addc(b, '(');
+		for (i = 0; i < v->n; i++) {
+			if (i > 0)
+				buf_addc(b, ',');
+			sink_spark(b, &v->u.a[i]);
+		}
+		buf_addc(b, ')');
+		break;
+	case V_ARR:
+		buf_addc(b, '[');
+		for (i = 0; i < v->n; i++) {
+			if (i > 0)
+				buf_adds(b, ", ");
+			sink_spark(b, &v->u.a[i]);
+		}
+		buf_addc(b, ']');
+		break;
+	default:
+		value_fmt_json(b, v);
+		break;
+	}
+}
+
+void
+sink_format(struct buf *b, enum out_format format, const struct value *v,
+    int64_t stamp_ms, bool stamp)
+{
+	switch (format) {
+	case FMT_PLAIN:
+		if (stamp) {
+			sink_time(b, stamp_ms);
+			buf_addc(b, '\t');
+		}
+		value_fmt_plain(b, v);
+		break;
+	case FMT_TSV:
+	case FMT_CSV:
+		if (stamp)
+			sink_time(b, stamp_ms);
+		sink_fields(b, format, v, !stamp);
+		break;
+	case FMT_JSON:
+		buf_adds(b, "{\"time\":\"");
+		sink_time(b, stamp_ms);
+		if (value_is_pair(v)) {
+			buf_adds(b, "\",\"key\":");
+			value_fmt_json(b, &v->u.a[0]);
+			buf_adds(b, ",\"value\":");
+			value_fmt_json(b, &v->u.a[1]);
+		} else {
+			buf_adds(b, "\",\"value\":");
+			value_fmt_json(b, v);
+		}
+		buf_addc(b, '}');
+		break;
+	case FMT_SPARK:
+		sink_spark(b, v);
+		break;
+	}
+}
+
+static int
+sink_push(struct op *op, struct value *v)
+{
+	struct sink	*s = (struct sink *)op;
+
+	counters.records_out++;
+	if (s->format == FMT_SPARK) {
+		sink_format(&s->batch, s->format, v, op_now_ms, s->stamp);
+		buf_addc(&s->batch, '\n');
+		return 0;
+	}
+	buf_reset(&s->line);
+	sink_format(&s->line, s->format, v, op_now_ms, s->stamp);
+	buf_addc(&s->line, '\n');
+	return out_write(s->line.p, s->line.len);
+}
+
+/* Writes what the batch ending at END_MS holds and flushes stdout. */
+static int
+sink_flush(struct op *op, int64_t end_ms)
+{
+	struct sink	*s = (struct sink *)op;
+
+	if (s->format == FMT_SPARK) {
+		buf_reset(&s->line);
+		buf_adds(&s->line, sink_dashes);
+		buf_printf(&s->line, "Time: %" PRId64 " ms\n", end_ms);
+		buf_adds(&s->line, sink_dashes);
+		if (out_write(s->line.p, s->line.len) == -1)
+			return -1;
+		if (s->batch.len > 0 &&
+		    out_write(s->batch.p, s->batch.len) == -1)
+			return -1;
+		buf_reset(&s->batch);
+		if (out_write("\n", 1) == -1)
+			return -1;
+	}
+	return out_flush();
+}
+
+static void
+sink_free(struct op *op)
+{
+	struct sink	*s = (struct sink *)op;
+
+	buf_free(&s->line);
+	buf_free(&s->batch);
+	buf_free(&sink_scratch);
+	free(s);
+}
+
+static const struct op_def sink_def = {
+	"sink", "", "writes records to stdout in the --format", NULL
+};
+
+struct op *
+sink_create(enum out_format format)
+{
+	struct sink	*s = xcalloc(1, sizeof *s);
+
+	s->op.def = &sink_def;
+	s->op.push = sink_push;
+	s->op.flush = sink_flush;
+	s->op.free = sink_free;
+	s->format = format;
+	s->stamp = cfg.stamp;
+	return &s->op;
+}

@@ -1,1 +1,121 @@
-/* placeholder: being written */
+/*
+ * out.c - dstream's standard output: one 64 KiB buffer written with
+ * write(2) on descriptor 1.
+ *
+ * Every byte dstream prints as a result goes through out_write, and the
+ * sink calls out_flush at each batch end, so a reader downstream sees a
+ * batch as soon as it is complete.  Writing with write(2) rather than
+ * stdio lets the failure be seen where it happens: a write error (disk
+ * full) is reported once and makes every later call fail, so the run
+ * ends with status 1 and nothing (checkpoint included) is advanced; a
+ * closed pipe ends the process by SIGPIPE, quietly, as any filter does.
+ * A non-blocking stdout is waited on with poll(2): output applies
+ * backpressure, it never grows without bound.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../dstream.h"
+#include "sink.h"
+
+#define OUT_SIZE	(64 * 1024)
+
+static char	 out_buf[OUT_SIZE];
+static size_t	 out_len;
+static int	 out_failed;	/* a write error was reported */
+
+/*
+ * The reader went away.  Dies of SIGPIPE with the default action, so a
+ * shell sees an ordinary pipe closure; if the signal cannot be delivered
+ * the exit is still quiet.
+ */
+static void
+out_epipe(void)
+{
+	sigset_t	 set;
+
+	signal(SIGPIPE, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(SIGPIPE);
+	_exit(128 + SIGPIPE);
+}
+
+/*
+ * Writes P[0..n) to descriptor 1 whole, retrying on EINTR and waiting
+ * for POLLOUT on EAGAIN.  Returns 0, or -1 after reporting the error (the
+ * first time only).  Does not return on EPIPE.
+ */
+static int
+out_write_fd(const char *p, size_t n)
+{
+	struct pollfd	 pfd;
+	ssize_t		 w;
+
+	if (out_failed)
+		return -1;
+	while (n > 0) {
+		w = write(STDOUT_FILENO, p, n);
+		if (w >= 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			pfd.fd = STDOUT_FILENO;
+			pfd.events = POLLOUT;
+			pfd.revents = 0;
+			if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
+				goto fail;
+			continue;
+		}
+		if (errno == EPIPE)
+			out_epipe();
+		goto fail;
+	}
+	return 0;
+
+fail:
+	fprintf(stderr, "%s: write error: %s\n", progname, strerror(errno));
+	out_failed = 1;
+	return -1;
+}
+
+int
+out_write(const void *p, size_t n)
+{
+	if (out_failed)
+		return -1;
+	if (n <= OUT_SIZE - out_len) {
+		memcpy(out_buf + out_len, p, n);
+		out_len += n;
+		return 0;
+	}
+	if (out_flush() == -1)
+		return -1;
+	if (n >= OUT_SIZE)
+		return out_write_fd(p, n);
+	memcpy(out_buf, p, n);
+	out_len = n;
+	return 0;
+}
+
+int
+out_flush(void)
+{
+	size_t	 n = out_len;
+
+	if (out_failed)
+		return -1;
+	out_len = 0;
+	if (n == 0)
+		return 0;
+	return out_write_fd(out_buf, n);
+}

@@ -1,1 +1,78 @@
-/* placeholder: being written */
+/*
+ * source.c - naming an input: "-", a path, or a URL form, to its kind.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../dstream.h"
+#include "source.h"
+
+static const struct source_kind *source_kinds[] = {
+	&source_tcp_listen,	/* before tcp:// (longer prefix first) */
+	&source_tcp,
+	&source_udp,
+	&source_unix_listen,
+	&source_unix,
+	&source_dir,
+};
+
+/* Whether SPEC starts with a URL scheme ("name://"). */
+static bool
+source_has_scheme(const char *spec)
+{
+	const char	*p = spec;
+
+	while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+	    *p == '-' || *p == '+' || *p == '.')
+		p++;
+	return p > spec && strncmp(p, "://", 3) == 0;
+}
+
+struct source *
+source_open(const char *spec, struct engine *engine, char **cause)
+{
+	const struct source_kind	*kind = &source_file;
+	struct source			*src;
+	const char			*rest = spec;
+	size_t				 i, n;
+
+	for (i = 0; i < sizeof source_kinds / sizeof source_kinds[0]; i++) {
+		n = strlen(source_kinds[i]->scheme);
+		if (strncmp(spec, source_kinds[i]->scheme, n) == 0) {
+			kind = source_kinds[i];
+			rest = spec + n;
+			break;
+		}
+	}
+	if (kind == &source_file && source_has_scheme(spec)) {
+		if (strncmp(spec, "file://", 7) != 0) {
+			xasprintf(cause, "%s: unknown input kind (expected a "
+			    "path, -, tcp://, tcp-listen://, udp://, unix://, "
+			    "unix-listen:// or dir://)", spec);
+			return NULL;
+		}
+		rest = spec + 7;
+	}
+	src = xcalloc(1, sizeof *src);
+	src->kind = kind;
+	src->name = xstrdup(strcmp(spec, "-") == 0 ? "stdin" : spec);
+	src->engine = engine;
+	src->state = SRC_LIVE;
+	if (kind->open(src, rest, cause) != 0) {
+		free(src->name);
+		free(src);
+		return NULL;
+	}
+	return src;
+}
+
+void
+source_close(struct source *src)
+{
+	if (src == NULL)
+		return;
+	if (src->kind->close != NULL)
+		src->kind->close(src);
+	free(src->name);
+	free(src);
+}

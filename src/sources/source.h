@@ -95,4 +95,11 @@ extern const struct source_kind	source_unix;
 extern const struct source_kind	source_unix_listen;
 extern const struct source_kind	source_dir;
 
+/*
+ * --follow on a path (follow.c): makes SRC follow SPEC as tail -F does
+ * (SRC->kind becomes the follow kind).  Returns 0, -1 with *CAUSE set, or
+ * 1 when SPEC is not a regular file (a pipe, a device): open it as usual.
+ */
+int	follow_open(struct source *src, const char *spec, char **cause);
+
 #endif

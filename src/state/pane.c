@@ -1,1 +1,148 @@
-/* placeholder: being written */
+/*
+ * pane.c - window panes: aggregates per key, or record copies, for one
+ * slice of a window, and the merging and taking out of whole panes that
+ * lets a window slide without reading its records again.
+ *
+ * The aggregates are struct agg (ops/op.h) kept in place in the pane's
+ * table; the values they keep, like the record copies, live in the
+ * pane's arena.  agg.n counts the values folded in, which is what tells
+ * when a key has left a running window.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../dstream.h"
+#include "../ops/op.h"
+#include "pane.h"
+
+/* Arena bytes under which a running aggregate is never compacted. */
+#define PANE_COMPACT_MIN	(1024 * 1024)
+
+void
+pane_init(struct pane *p, bool keyed)
+{
+	memset(p, 0, sizeof *p);
+	arena_init(&p->mem);
+	if (keyed)
+		p->keys = table_new(sizeof(struct agg));
+}
+
+void
+pane_reset(struct pane *p)
+{
+	p->nrec = 0;
+	if (p->keys != NULL && table_count(p->keys) != 0)
+		table_clear(p->keys);
+	arena_reset(&p->mem);
+	p->compacted = 0;
+}
+
+void
+pane_free(struct pane *p)
+{
+	if (p->keys != NULL)
+		table_free(p->keys);
+	free(p->rec);
+	arena_free(&p->mem);
+	memset(p, 0, sizeof *p);
+}
+
+size_t
+pane_footprint(const struct pane *p)
+{
+	size_t	 n;
+
+	n = arena_footprint(&p->mem) + p->caprec * sizeof *p->rec;
+	if (p->keys != NULL)
+		n += table_footprint(p->keys);
+	return n;
+}
+
+void
+pane_keep(struct pane *p, const struct value *v)
+{
+	if (p->nrec == p->caprec) {
+		p->caprec = p->caprec ? p->caprec * 2 : 64;
+		p->rec = xreallocarray(p->rec, p->caprec, sizeof *p->rec);
+	}
+	p->rec[p->nrec++] = value_copy(&p->mem, v);
+}
+
+int
+pane_add(struct pane *p, struct reducer *r, const struct value *key,
+    const struct value *v)
+{
+	struct agg	*a;
+	bool		 isnew;
+	int64_t		 before;
+	int		 rc;
+
+	a = table_put(p->keys, key, &isnew);
+	before = a->n;
+	rc = reducer_add(r, a, v, &p->mem);
+	if (a->n > before)
+		p->nrec++;
+	else if (isnew)
+		table_del(p->keys, key);	/* its only value was refused */
+	return rc;
+}
+
+int
+pane_merge(struct pane *dst, struct pane *src, struct reducer *r)
+{
+	struct table_ent	*e;
+	struct agg		*a, *o;
+	size_t			 cursor = 0;
+
+	while ((e = table_next(src->keys, &cursor)) != NULL) {
+		o = table_data(e);
+		if (o->n == 0)
+			continue;
+		a = table_put(dst->keys, &e->key, NULL);
+		if (reducer_merge(r, a, o, &dst->mem) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+pane_sub(struct pane *dst, struct pane *src, struct reducer *r)
+{
+	struct table_ent	*e;
+	struct agg		*a, *o;
+	size_t			 cursor = 0;
+
+	while ((e = table_next(src->keys, &cursor)) != NULL) {
+		o = table_data(e);
+		if (o->n == 0 || (a = table_find(dst->keys, &e->key)) == NULL)
+			continue;
+		if (reducer_sub(r, a, o, &dst->mem) == -1)
+			return -1;
+		if (a->n <= 0)
+			table_del(dst->keys, &e->key);
+	}
+	if (table_count(dst->keys) == 0)
+		pane_reset(dst);
+	return 0;
+}
+
+void
+pane_compact(struct pane *p)
+{
+	struct table_ent	*e;
+	struct agg		*a;
+	struct arena		 fresh;
+	size_t			 cursor = 0;
+
+	if (p->keys == NULL || p->mem.used < PANE_COMPACT_MIN ||
+	    p->mem.used < 2 * p->compacted)
+		return;
+	arena_init(&fresh);
+	while ((e = table_next(p->keys, &cursor)) != NULL) {
+		a = table_data(e);
+		a->v = value_copy(&fresh, &a->v);
+	}
+	arena_free(&p->mem);
+	p->mem = fresh;
+	p->compacted = fresh.used;
+}

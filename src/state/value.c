@@ -1,1 +1,633 @@
-/* placeholder: being written */
+/*
+ * value.c - the record value: construction, deep copies, the total order,
+ * hashing, the awk-like numeric view and the text forms (plain, JSON).
+ *
+ * Values never own memory; everything value_copy builds lives in the
+ * arena it is given.  The order, equality and hash agree with each
+ * other: numbers compare by value, so int 2 and double 2.0 are one key.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+#include "../dstream.h"
+#include "value.h"
+
+#define VALUE_ALIGN(n)	(((n) + 15) & ~(size_t)15)
+
+struct value
+value_tuple(struct arena *a, uint32_t n)
+{
+	struct value	v = { V_TUPLE, n, { 0 } };
+
+	if (n != 0) {
+		v.u.a = arena_alloc(a, n * sizeof *v.u.a);
+		memset(v.u.a, 0, n * sizeof *v.u.a);
+	}
+	return v;
+}
+
+struct value
+value_pair(struct arena *a, struct value k, struct value val)
+{
+	struct value	v = value_tuple(a, 2);
+
+	v.u.a[0] = k;
+	v.u.a[1] = val;
+	return v;
+}
+
+struct value
+value_array(struct arena *a, uint32_t n)
+{
+	struct value	v = value_tuple(a, n);
+
+	v.type = V_ARR;
+	return v;
+}
+
+/*
+ * Copies the memory behind SRC (not SRC itself) into A and rewrites the
+ * pointers of *DST, which is a shallow copy of SRC.
+ */
+static void
+value_copy_into(struct arena *a, struct value *dst, const struct value *src)
+{
+	size_t	 i, n;
+
+	switch (src->type) {
+	case V_STR:
+		if (src->n == 0) {
+			dst->u.s = "";
+			break;
+		}
+		dst->u.s = memcpy(arena_alloc(a, src->n), src->u.s, src->n);
+		break;
+	case V_TUPLE:
+	case V_ARR:
+	case V_OBJ:
+		n = src->type == V_OBJ ? 2 * (size_t)src->n : src->n;
+		if (n == 0) {
+			dst->u.a = NULL;
+			break;
+		}
+		dst->u.a = arena_alloc(a, n * sizeof *dst->u.a);
+		for (i = 0; i < n; i++) {
+			dst->u.a[i] = src->u.a[i];
+			value_copy_into(a, &dst->u.a[i], &src->u.a[i]);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+struct value
+value_copy(struct arena *a, const struct value *src)
+{
+	struct value	v = *src;
+
+	value_copy_into(a, &v, src);
+	return v;
+}
+
+size_t
+value_size(const struct value *v)
+{
+	size_t	 i, n, size;
+
+	switch (v->type) {
+	case V_STR:
+		return v->n == 0 ? 0 : VALUE_ALIGN((size_t)v->n);
+	case V_TUPLE:
+	case V_ARR:
+	case V_OBJ:
+		n = v->type == V_OBJ ? 2 * (size_t)v->n : v->n;
+		if (n == 0)
+			return 0;
+		size = VALUE_ALIGN(n * sizeof *v->u.a);
+		for (i = 0; i < n; i++)
+			size += value_size(&v->u.a[i]);
+		return size;
+	default:
+		return 0;
+	}
+}
+
+/* The rank of a type in the total order; numbers share one rank. */
+static int
+value_rank(const struct value *v)
+{
+	switch (v->type) {
+	case V_NULL:
+		return 0;
+	case V_BOOL:
+		return 1;
+	case V_INT:
+	case V_DBL:
+		return 2;
+	case V_STR:
+		return 3;
+	case V_TUPLE:
+		return 4;
+	case V_ARR:
+		return 5;
+	default:
+		return 6;
+	}
+}
+
+/*
+ * Compares int I with double D exactly (no rounding of large ints).
+ * NaN sorts below every other number.
+ */
+static int
+value_cmp_int_dbl(int64_t i, double d)
+{
+	double	 t;
+	int64_t	 ti;
+
+	if (isnan(d))
+		return 1;
+	if (d >= 9223372036854775808.0)
+		return -1;
+	if (d < -9223372036854775808.0)
+		return 1;
+	t = trunc(d);
+	ti = (int64_t)t;
+	if (i != ti)
+		return i < ti ? -1 : 1;
+	if (d > t)
+		return -1;
+	if (d < t)
+		return 1;
+	return 0;
+}
+
+static int
+value_cmp_num(const struct value *a, const struct value *b)
+{
+	if (a->type == V_INT && b->type == V_INT)
+		return a->u.i < b->u.i ? -1 : a->u.i > b->u.i;
+	if (a->type == V_INT)
+		return value_cmp_int_dbl(a->u.i, b->u.d);
+	if (b->type == V_INT)
+		return -value_cmp_int_dbl(b->u.i, a->u.d);
+	if (isnan(a->u.d) || isnan(b->u.d))
+		return isnan(b->u.d) - isnan(a->u.d);
+	return a->u.d < b->u.d ? -1 : a->u.d > b->u.d;
+}
+
+static int
+value_cmp_str(const char *a, size_t an, const char *b, size_t bn)
+{
+	int	 c;
+
+	c = memcmp(a, b, an < bn ? an : bn);
+	if (c != 0)
+		return c < 0 ? -1 : 1;
+	return an < bn ? -1 : an > bn;
+}
+
+int
+value_cmp(const struct value *a, const struct value *b)
+{
+	int	 ra = value_rank(a), rb = value_rank(b), c;
+	size_t	 i, n, an, bn;
+
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	switch (a->type) {
+	case V_NULL:
+		return 0;
+	case V_BOOL:
+		return (int)a->u.b - (int)b->u.b;
+	case V_INT:
+	case V_DBL:
+		return value_cmp_num(a, b);
+	case V_STR:
+		return value_cmp_str(a->u.s, a->n, b->u.s, b->n);
+	default:
+		an = a->type == V_OBJ ? 2 * (size_t)a->n : a->n;
+		bn = b->type == V_OBJ ? 2 * (size_t)b->n : b->n;
+		n = an < bn ? an : bn;
+		for (i = 0; i < n; i++)
+			if ((c = value_cmp(&a->u.a[i], &b->u.a[i])) != 0)
+				return c;
+		return an < bn ? -1 : an > bn;
+	}
+}
+
+bool
+value_eq(const struct value *a, const struct value *b)
+{
+	if (a->type == V_STR && b->type == V_STR)
+		return a->n == b->n && (a->n == 0 ||
+		    memcmp(a->u.s, b->u.s, a->n) == 0);
+	if (a->type == V_INT && b->type == V_INT)
+		return a->u.i == b->u.i;
+	return value_cmp(a, b) == 0;
+}
+
+/* Seeds keep the types apart: "1" and 1 and [1] hash differently. */
+enum { HSEED_NULL = 1, HSEED_BOOL, HSEED_NUM, HSEED_STR, HSEED_TUPLE,
+    HSEED_ARR, HSEED_OBJ };
+
+uint64_t
+value_hash(const struct value *v)
+{
+	uint64_t	 h, buf[2];
+	size_t		 i, n;
+	double		 d;
+	int64_t		 i64;
+
+	switch (v->type) {
+	case V_NULL:
+		return XXH3_64bits_withSeed(NULL, 0, HSEED_NULL);
+	case V_BOOL:
+		buf[0] = v->u.b;
+		return XXH3_64bits_withSeed(buf, 8, HSEED_BOOL);
+	case V_INT:
+		i64 = v->u.i;
+		return XXH3_64bits_withSeed(&i64, 8, HSEED_NUM);
+	case V_DBL:
+		d = v->u.d;
+		if (isnan(d))
+			d = NAN;
+		else if (d >= -9223372036854775808.0 &&
+		    d < 9223372036854775808.0 && d == trunc(d)) {
+			/* Integral: hash as the int it equals. */
+			i64 = (int64_t)d;
+			return XXH3_64bits_withSeed(&i64, 8, HSEED_NUM);
+		}
+		memcpy(&buf[0], &d, 8);
+		return XXH3_64bits_withSeed(buf, 8, HSEED_NUM);
+	case V_STR:
+		return XXH3_64bits_withSeed(v->u.s, v->n, HSEED_STR);
+	default:
+		n = v->type == V_OBJ ? 2 * (size_t)v->n : v->n;
+		h = v->type == V_TUPLE ? HSEED_TUPLE :
+		    v->type == V_ARR ? HSEED_ARR : HSEED_OBJ;
+		for (i = 0; i < n; i++) {
+			buf[0] = h;
+			buf[1] = value_hash(&v->u.a[i]);
+			h = XXH3_64bits(buf, sizeof buf);
+		}
+		return h;
+	}
+}
+
+bool
+value_truthy(const struct value *v)
+{
+	switch (v->type) {
+	case V_NULL:
+		return false;
+	case V_BOOL:
+		return v->u.b;
+	case V_INT:
+		return v->u.i != 0;
+	case V_DBL:
+		return v->u.d != 0 && !isnan(v->u.d);
+	case V_STR:
+		return v->n != 0;
+	default:
+		return true;
+	}
+}
+
+static bool
+value_isblank(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+	    c == '\f' || c == '\v';
+}
+
+/*
+ * Accepts [blanks][+-]digits[.digits][(e|E)[+-]digits][blanks] with at
+ * least one mantissa digit, as awk's idea of a numeric string.  Plain
+ * integers that fit in int64 become V_INT; everything else a double.
+ */
+bool
+value_parse_num(const char *s, size_t n, struct value *out)
+{
+	const char	*p = s, *end = s + n, *start, *numend;
+	bool		 neg = false, isint = true;
+	uint64_t	 u = 0;
+	size_t		 digits = 0;
+	char		 small[128], *tmp;
+	double		 d;
+
+	while (p < end && value_isblank((unsigned char)*p))
+		p++;
+	while (end > p && value_isblank((unsigned char)end[-1]))
+		end--;
+	start = p;
+	if (p < end && (*p == '+' || *p == '-'))
+		neg = *p++ == '-';
+	for (; p < end && *p >= '0' && *p <= '9'; p++) {
+		if (u > (UINT64_MAX - 9) / 10)
+			isint = false;
+		else
+			u = u * 10 + (uint64_t)(*p - '0');
+		digits++;
+	}
+	if (p < end && *p == '.') {
+		isint = false;
+		for (p++; p < end && *p >= '0' && *p <= '9'; p++)
+			digits++;
+	}
+	if (digits == 0)
+		return false;
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		isint = false;
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (p == end || *p < '0' || *p > '9')
+			return false;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p != end)
+		return false;
+	numend = end;
+
+	if (isint) {
+		if (!neg && u <= INT64_MAX) {
+			*out = value_int((int64_t)u);
+			return true;
+		}
+		if (neg && u <= (uint64_t)INT64_MAX + 1) {
+			*out = value_int(u == (uint64_t)INT64_MAX + 1 ?
+			    INT64_MIN : -(int64_t)u);
+			return true;
+		}
+	}
+	n = (size_t)(numend - start);
+	tmp = n < sizeof small ? small : xmalloc(n + 1);
+	memcpy(tmp, start, n);
+	tmp[n] = '\0';
+	d = strtod(tmp, NULL);
+	if (tmp != small)
+		free(tmp);
+	*out = value_dbl(d);
+	return true;
+}
+
+bool
+value_to_num(const struct value *v, struct value *out)
+{
+	switch (v->type) {
+	case V_INT:
+	case V_DBL:
+		*out = *v;
+		return true;
+	case V_BOOL:
+		*out = value_int(v->u.b);
+		return true;
+	case V_STR:
+		return value_parse_num(v->u.s, v->n, out);
+	default:
+		return false;
+	}
+}
+
+double
+value_as_dbl(const struct value *v)
+{
+	struct value	 n;
+
+	if (v->type == V_DBL)
+		return v->u.d;
+	if (v->type == V_INT)
+		return (double)v->u.i;
+	if (value_to_num(v, &n))
+		return n.type == V_INT ? (double)n.u.i : n.u.d;
+	return NAN;
+}
+
+void
+value_fmt_dbl(struct buf *b, double d)
+{
+	char	 tmp[40];
+	int	 prec;
+
+	if (isnan(d)) {
+		buf_add(b, "nan", 3);
+		return;
+	}
+	if (isinf(d)) {
+		buf_adds(b, d < 0 ? "-inf" : "inf");
+		return;
+	}
+	if (d == trunc(d) && fabs(d) < 1e15) {
+		buf_printf(b, "%.0f", d);
+		return;
+	}
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(tmp, sizeof tmp, "%.*g", prec, d);
+		if (strtod(tmp, NULL) == d)
+			break;
+	}
+	if (prec == 17)
+		snprintf(tmp, sizeof tmp, "%.17g", d);
+	buf_adds(b, tmp);
+}
+
+static void
+value_fmt_int(struct buf *b, int64_t i)
+{
+	char	 tmp[24], *p = tmp + sizeof tmp;
+	uint64_t u = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (i < 0)
+		*--p = '-';
+	buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+/* Appends S[0..n) as a JSON string; bytes >= 0x80 pass through as they are. */
+static void
+value_fmt_json_str(struct buf *b, const char *s, size_t n)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 i, run = 0;
+	unsigned char		 c;
+	char			 esc[6];
+
+	buf_grow(b, n + 2);
+	buf_addc(b, '"');
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		buf_add(b, s + run, i - run);
+		run = i + 1;
+		switch (c) {
+		case '"':
+			buf_add(b, "\\\"", 2);
+			break;
+		case '\\':
+			buf_add(b, "\\\\", 2);
+			break;
+		case '\n':
+			buf_add(b, "\\n", 2);
+			break;
+		case '\t':
+			buf_add(b, "\\t", 2);
+			break;
+		case '\r':
+			buf_add(b, "\\r", 2);
+			break;
+		case '\b':
+			buf_add(b, "\\b", 2);
+			break;
+		case '\f':
+			buf_add(b, "\\f", 2);
+			break;
+		default:
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			buf_add(b, esc, 6);
+			break;
+		}
+	}
+	buf_add(b, s + run, n - run);
+	buf_addc(b, '"');
+}
+
+void
+value_fmt_json(struct buf *b, const struct value *v)
+{
+	uint32_t	 i;
+
+	switch (v->type) {
+	case V_NULL:
+		buf_add(b, "null", 4);
+		break;
+	case V_BOOL:
+		buf_adds(b, v->u.b ? "true" : "false");
+		break;
+	case V_INT:
+		value_fmt_int(b, v->u.i);
+		break;
+	case V_DBL:
+		if (isnan(v->u.d) || isinf(v->u.d))
+			buf_add(b, "null", 4);
+		else
+			value_fmt_dbl(b, v->u.d);
+		break;
+	case V_STR:
+		value_fmt_json_str(b, v->u.s, v->n);
+		break;
+	case V_TUPLE:
+	case V_ARR:
+		buf_addc(b, '[');
+		for (i = 0; i < v->n; i++) {
+			if (i != 0)
+				buf_addc(b, ',');
+			value_fmt_json(b, &v->u.a[i]);
+		}
+		buf_addc(b, ']');
+		break;
+	case V_OBJ:
+		buf_addc(b, '{');
+		for (i = 0; i < v->n; i++) {
+			if (i != 0)
+				buf_addc(b, ',');
+			value_fmt_json(b, &v->u.kv[2 * i]);
+			buf_addc(b, ':');
+			value_fmt_json(b, &v->u.kv[2 * i + 1]);
+		}
+		buf_addc(b, '}');
+		break;
+	}
+}
+
+/* Plain form of a scalar; compound values as compact JSON. */
+static void
+value_fmt_scalar(struct buf *b, const struct value *v)
+{
+	switch (v->type) {
+	case V_NULL:
+		break;
+	case V_BOOL:
+		buf_adds(b, v->u.b ? "true" : "false");
+		break;
+	case V_INT:
+		value_fmt_int(b, v->u.i);
+		break;
+	case V_DBL:
+		value_fmt_dbl(b, v->u.d);
+		break;
+	case V_STR:
+		buf_add(b, v->u.s, v->n);
+		break;
+	default:
+		value_fmt_json(b, v);
+		break;
+	}
+}
+
+void
+value_fmt_plain(struct buf *b, const struct value *v)
+{
+	uint32_t	 i;
+
+	if (v->type != V_TUPLE) {
+		value_fmt_scalar(b, v);
+		return;
+	}
+	for (i = 0; i < v->n; i++) {
+		if (i != 0)
+			buf_addc(b, '\t');
+		value_fmt_scalar(b, &v->u.a[i]);
+	}
+}
+
+const char *
+value_type_name(const struct value *v)
+{
+	switch (v->type) {
+	case V_NULL:
+		return "null";
+	case V_BOOL:
+		return "boolean";
+	case V_INT:
+	case V_DBL:
+		return "number";
+	case V_STR:
+		return "string";
+	case V_TUPLE:
+		return "tuple";
+	case V_ARR:
+		return "array";
+	default:
+		return "object";
+	}
+}
+
+const struct value *
+value_obj_get(const struct value *o, const char *key, size_t klen)
+{
+	uint32_t		 i;
+	const struct value	*k;
+
+	if (o->type != V_OBJ)
+		return NULL;
+	for (i = 0; i < o->n; i++) {
+		k = &o->u.kv[2 * i];
+		if (k->n == klen && (klen == 0 || memcmp(k->u.s, key, klen) == 0))
+			return &o->u.kv[2 * i + 1];
+	}
+	return NULL;
+}

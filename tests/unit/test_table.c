@@ -1,2 +1,396 @@
+/*
+ * test_table.c - the hash table alone: insert, find, delete, growth,
+ * iteration order, sorting, numeric keys that are equal, and the key
+ * memory of deleted entries coming back.  Also the value functions the
+ * table leans on (order, equality, hash, numeric parsing, text forms).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/dstream.h"
+#include "../../src/state/table.h"
 #include "unit.h"
-int main(void) { return unit_done("table"); }
+
+const char	*progname = "test_table";
+
+struct cnt {
+	int64_t	 n;
+	int64_t	 order;
+};
+
+static struct value
+skey(struct arena *a, const char *fmt, long i)
+{
+	char	 tmp[256];
+	int	 n;
+
+	n = snprintf(tmp, sizeof tmp, fmt, i);
+	return value_str(arena_strndup(a, tmp, (size_t)n), (size_t)n);
+}
+
+static void
+test_basic(void)
+{
+	struct table	*t = table_new(sizeof(struct cnt));
+	struct arena	 a;
+	struct value	 k;
+	struct cnt	*c;
+	bool		 isnew;
+	char		 buf[8];
+
+	arena_init(&a);
+	CHECK(table_count(t) == 0);
+	k = value_str("apple", 5);
+	CHECK(table_find(t, &k) == NULL);
+	c = table_put(t, &k, &isnew);
+	CHECK(isnew);
+	CHECK(c->n == 0);
+	c->n = 7;
+	c = table_put(t, &k, &isnew);
+	CHECK(!isnew);
+	CHECK(c->n == 7);
+
+	/* The key is copied: changing the caller's bytes changes nothing. */
+	memcpy(buf, "banana", 6);
+	k = value_str(buf, 6);
+	c = table_put(t, &k, &isnew);
+	c->n = 3;
+	memcpy(buf, "xxxxxx", 6);
+	k = value_str("banana", 6);
+	c = table_find(t, &k);
+	CHECK(c != NULL && c->n == 3);
+	CHECK(table_count(t) == 2);
+
+	CHECK(table_del(t, &k));
+	CHECK(!table_del(t, &k));
+	CHECK(table_find(t, &k) == NULL);
+	CHECK(table_count(t) == 1);
+	k = value_str("apple", 5);
+	c = table_find(t, &k);
+	CHECK(c != NULL && c->n == 7);
+
+	table_clear(t);
+	CHECK(table_count(t) == 0);
+	CHECK(table_find(t, &k) == NULL);
+	c = table_put(t, &k, &isnew);
+	CHECK(isnew && c->n == 0);
+
+	table_free(t);
+	arena_free(&a);
+}
+
+/* Numbers that are equal are one key: 2, 2.0, and also -0.0 and 0. */
+static void
+test_numeric_keys(void)
+{
+	struct table	*t = table_new(sizeof(struct cnt));
+	struct value	 k;
+	struct cnt	*c;
+	bool		 isnew;
+
+	k = value_int(2);
+	c = table_put(t, &k, &isnew);
+	c->n++;
+	k = value_dbl(2.0);
+	c = table_put(t, &k, &isnew);
+	CHECK(!isnew);
+	c->n++;
+	CHECK(c->n == 2);
+	k = value_dbl(-0.0);
+	table_put(t, &k, &isnew);
+	k = value_int(0);
+	table_put(t, &k, &isnew);
+	CHECK(!isnew);
+	/* A string that looks like a number is another key. */
+	k = value_str("2", 1);
+	table_put(t, &k, &isnew);
+	CHECK(isnew);
+	k = value_dbl(2.5);
+	table_put(t, &k, &isnew);
+	CHECK(isnew);
+	k = value_dbl(NAN);
+	table_put(t, &k, &isnew);
+	CHECK(isnew);
+	k = value_dbl(-NAN);
+	table_put(t, &k, &isnew);
+	CHECK(!isnew);
+	CHECK(table_count(t) == 5);
+	table_free(t);
+}
+
+/* Compound keys: tuples and arrays copied deep, compared by content. */
+static void
+test_compound_keys(void)
+{
+	struct table	*t = table_new(0);
+	struct arena	 a;
+	struct value	 k, k2;
+	bool		 isnew;
+
+	arena_init(&a);
+	k = value_pair(&a, value_str("x", 1), value_int(1));
+	table_put(t, &k, &isnew);
+	CHECK(isnew);
+	arena_reset(&a);
+	k2 = value_pair(&a, value_str("x", 1), value_dbl(1.0));
+	table_put(t, &k2, &isnew);
+	CHECK(!isnew);
+	k2.type = V_ARR;
+	table_put(t, &k2, &isnew);
+	CHECK(isnew);
+	CHECK(table_count(t) == 2);
+	table_free(t);
+	arena_free(&a);
+}
+
+/* Many keys: growth keeps every one, deletions of half keep the rest. */
+static void
+test_many(void)
+{
+	struct table		*t = table_new(sizeof(struct cnt));
+	struct arena		 a;
+	struct value		 k;
+	struct cnt		*c;
+	struct table_ent	*e;
+	size_t			 cur;
+	bool			 isnew, ok;
+	long			 i, n = 200000, prev;
+
+	arena_init(&a);
+	for (i = 0; i < n; i++) {
+		k = (i & 1) ? value_int(i) : skey(&a, "key-%ld", i);
+		c = table_put(t, &k, &isnew);
+		if (!isnew)
+			break;
+		c->n = i;
+	}
+	CHECK(i == n);
+	CHECK(table_count(t) == (size_t)n);
+	ok = true;
+	for (i = 0; i < n; i++) {
+		k = (i & 1) ? value_int(i) : skey(&a, "key-%ld", i);
+		c = table_find(t, &k);
+		if (c == NULL || c->n != i)
+			ok = false;
+	}
+	CHECK(ok);
+
+	/* Iteration is in insertion order. */
+	cur = 0;
+	i = 0;
+	ok = true;
+	while ((e = table_next(t, &cur)) != NULL) {
+		if (((struct cnt *)table_data(e))->n != i)
+			ok = false;
+		i++;
+	}
+	CHECK(ok && i == n);
+
+	/* Delete every key not a multiple of 3, while iterating. */
+	cur = 0;
+	while ((e = table_next(t, &cur)) != NULL) {
+		c = table_data(e);
+		if (c->n % 3 != 0) {
+			k = e->key;
+			CHECK(table_del(t, &k));
+		}
+	}
+	CHECK(table_count(t) == (size_t)(n + 2) / 3);
+	ok = true;
+	for (i = 0; i < n; i++) {
+		k = (i & 1) ? value_int(i) : skey(&a, "key-%ld", i);
+		c = table_find(t, &k);
+		if ((i % 3 == 0) != (c != NULL) || (c != NULL && c->n != i))
+			ok = false;
+	}
+	CHECK(ok);
+
+	/* Reinsert after deletions: tombstones reused, order still kept. */
+	for (i = 0; i < n; i++) {
+		if (i % 3 == 0)
+			continue;
+		k = (i & 1) ? value_int(i) : skey(&a, "key-%ld", i);
+		c = table_put(t, &k, &isnew);
+		CHECK(isnew);
+		c->n = n + i;
+	}
+	CHECK(table_count(t) == (size_t)n);
+	cur = 0;
+	prev = -1;
+	ok = true;
+	i = 0;
+	while ((e = table_next(t, &cur)) != NULL) {
+		c = table_data(e);
+		if (c->n < n && c->n % 3 != 0)
+			ok = false;
+		if (c->n >= n && prev >= n && c->n < prev)
+			ok = false;
+		prev = c->n;
+		i++;
+	}
+	CHECK(ok && i == n);
+	table_free(t);
+	arena_free(&a);
+}
+
+static void
+test_sorted(void)
+{
+	struct table		*t = table_new(sizeof(struct cnt));
+	struct arena		 a;
+	struct table_ent	**ents;
+	struct value		 keys[8];
+	size_t			 n, i;
+	bool			 ok;
+
+	arena_init(&a);
+	keys[0] = value_str("b", 1);
+	keys[1] = value_int(10);
+	keys[2] = value_null();
+	keys[3] = value_dbl(2.5);
+	keys[4] = value_str("a", 1);
+	keys[5] = value_bool(true);
+	keys[6] = value_pair(&a, value_str("a", 1), value_int(1));
+	keys[7] = value_int(-3);
+	for (i = 0; i < 8; i++)
+		table_put(t, &keys[i], NULL);
+	table_del(t, &keys[0]);
+	n = table_sorted(t, &ents);
+	CHECK(n == 7);
+	/* null < true < -3 < 2.5 < 10 < "a" < ("a", 1) */
+	CHECK(ents[0]->key.type == V_NULL);
+	CHECK(ents[1]->key.type == V_BOOL);
+	CHECK(ents[2]->key.type == V_INT && ents[2]->key.u.i == -3);
+	CHECK(ents[3]->key.type == V_DBL);
+	CHECK(ents[4]->key.type == V_INT && ents[4]->key.u.i == 10);
+	CHECK(ents[5]->key.type == V_STR);
+	CHECK(ents[6]->key.type == V_TUPLE);
+	ok = true;
+	for (i = 1; i < n; i++)
+		if (value_cmp(&ents[i - 1]->key, &ents[i]->key) >= 0)
+			ok = false;
+	CHECK(ok);
+	table_clear(t);
+	CHECK(table_sorted(t, &ents) == 0);
+	table_free(t);
+	arena_free(&a);
+}
+
+/* Deleting most long keys and inserting again gives the memory back. */
+static void
+test_reclaim(void)
+{
+	struct table	*t = table_new(8);
+	struct arena	 a;
+	struct value	 k;
+	size_t		 full, after;
+	long		 i, n = 20000;
+
+	arena_init(&a);
+	for (i = 0; i < n; i++) {
+		k = skey(&a, "%0200ld", i);
+		table_put(t, &k, NULL);
+	}
+	full = table_footprint(t);
+	for (i = 0; i < n - 10; i++) {
+		k = skey(&a, "%0200ld", i);
+		CHECK(table_del(t, &k));
+	}
+	/* Churn: a few inserts and deletes, as a sliding window does. */
+	for (i = 0; i < 100; i++) {
+		k = skey(&a, "new-%ld", i);
+		table_put(t, &k, NULL);
+		table_del(t, &k);
+	}
+	after = table_footprint(t);
+	CHECK(table_count(t) == 10);
+	CHECK(after < full / 20);
+	for (i = n - 10; i < n; i++) {
+		k = skey(&a, "%0200ld", i);
+		CHECK(table_find(t, &k) != NULL);
+	}
+	table_free(t);
+	arena_free(&a);
+}
+
+static void
+test_value(void)
+{
+	struct arena	 a;
+	struct buf	 b = BUF_INIT;
+	struct value	 v, w, t;
+
+	arena_init(&a);
+	CHECK(value_parse_num(" 42 ", 4, &v) && v.type == V_INT && v.u.i == 42);
+	CHECK(value_parse_num("1.5e3", 5, &v) && v.type == V_DBL && v.u.d == 1500);
+	CHECK(value_parse_num("9223372036854775808", 19, &v) && v.type == V_DBL);
+	CHECK(value_parse_num("-9223372036854775808", 20, &v) && v.type == V_INT &&
+	    v.u.i == INT64_MIN);
+	CHECK(!value_parse_num("0x10", 4, &v));
+	CHECK(!value_parse_num("inf", 3, &v));
+	CHECK(!value_parse_num("nan", 3, &v));
+	CHECK(!value_parse_num("", 0, &v));
+	CHECK(!value_parse_num("1e", 2, &v));
+	CHECK(!value_parse_num("12ab", 4, &v));
+
+	value_fmt_dbl(&b, 3.0);
+	CHECK_STR(b.p, "3");
+	buf_reset(&b);
+	value_fmt_dbl(&b, 0.1);
+	CHECK_STR(b.p, "0.1");
+	buf_reset(&b);
+	value_fmt_dbl(&b, 0.1 + 0.2);
+	CHECK_STR(b.p, "0.30000000000000004");
+	buf_reset(&b);
+	value_fmt_dbl(&b, 1e100);
+	CHECK_STR(b.p, "1e+100");
+	buf_reset(&b);
+	value_fmt_dbl(&b, -INFINITY);
+	CHECK_STR(b.p, "-inf");
+	buf_reset(&b);
+
+	v = value_str("a\"\n\x01\xff", 5);
+	w = value_pair(&a, v, value_dbl(NAN));
+	value_fmt_json(&b, &w);
+	CHECK_STR(b.p, "[\"a\\\"\\n\\u0001\xff\",null]");
+	buf_reset(&b);
+	t = value_tuple(&a, 3);
+	t.u.a[0] = value_str("k", 1);
+	t.u.a[1] = value_array(&a, 1);
+	t.u.a[1].u.a[0] = value_int(1);
+	t.u.a[2] = value_null();
+	value_fmt_plain(&b, &t);
+	CHECK_STR(b.p, "k\t[1]\t");
+	buf_reset(&b);
+
+	w = value_copy(&a, &t);
+	CHECK(value_eq(&w, &t) && w.u.a != t.u.a);
+	CHECK(value_size(&t) > 0);
+	v = value_int(2);
+	w = value_dbl(2.0);
+	CHECK(value_cmp(&v, &w) == 0 && value_hash(&v) == value_hash(&w));
+	v = value_int(INT64_MAX);
+	w = value_dbl(9223372036854775808.0);
+	CHECK(value_cmp(&v, &w) < 0);
+	v = value_str("", 0);
+	CHECK(!value_truthy(&v));
+	v = value_str("0", 1);
+	CHECK(value_truthy(&v));
+	buf_free(&b);
+	arena_free(&a);
+}
+
+int
+main(void)
+{
+	test_basic();
+	test_numeric_keys();
+	test_compound_keys();
+	test_many();
+	test_sorted();
+	test_reclaim();
+	test_value();
+	return unit_done("test_table");
+}

@@ -1,0 +1,209 @@
+/*
+ * sock.c - socket addresses and descriptors shared by the socket sources.
+ *
+ * The tcp, tcp-listen, udp, unix and unix-listen inputs all start from a
+ * text address; this file turns it into struct sock_addr values (resolved
+ * once, when the input is opened) and opens bound sockets for the
+ * listening kinds.  Every descriptor made here is non-blocking and
+ * close-on-exec: the engine's one poll() loop must never block in a read.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../dstream.h"
+#include "sock.h"
+
+#define SOCK_BACKLOG	512
+
+/*
+ * Splits SPEC into a host and a port, both allocated (caller frees);
+ * *HOST is NULL when SPEC gives none.  Returns 0, or -1 with *CAUSE set.
+ */
+static int
+sock_split(const char *name, const char *spec, char **host, char **port,
+    char **cause)
+{
+	const char	*colon, *end;
+
+	*host = *port = NULL;
+	if (*spec == '[') {
+		if ((end = strchr(spec, ']')) == NULL || end[1] != ':') {
+			xasprintf(cause, "%s: expected [HOST]:PORT", name);
+			return -1;
+		}
+		*host = xstrndup(spec + 1, end - spec - 1);
+		colon = end + 1;
+	} else if ((colon = strrchr(spec, ':')) != NULL) {
+		if (colon != spec)
+			*host = xstrndup(spec, colon - spec);
+	} else if (spec[strspn(spec, "0123456789")] == '\0')
+		colon = spec - 1;	/* a bare port */
+	else
+		colon = spec + strlen(spec);
+	if (*colon == '\0' || colon[1] == '\0') {
+		xasprintf(cause, "%s: missing port (expected [HOST]:PORT)",
+		    name);
+		free(*host);
+		*host = NULL;
+		return -1;
+	}
+	*port = xstrdup(colon + 1);
+	return 0;
+}
+
+int
+sock_resolve(const char *name, const char *spec, int socktype,
+    struct sock_addr **addrs, char **cause)
+{
+	struct addrinfo		 hints, *res = NULL, *ai;
+	struct sock_addr	*out = NULL;
+	char			*host, *port;
+	int			 error, n = 0;
+
+	if (sock_split(name, spec, &host, &port, cause) != 0)
+		return -1;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = socktype;
+	hints.ai_flags = AI_NUMERICSERV;
+	if (strspn(port, "0123456789") != strlen(port))
+		hints.ai_flags &= ~AI_NUMERICSERV;
+	if (host != NULL && strcmp(host, "*") == 0) {
+		free(host);
+		host = NULL;
+		hints.ai_flags |= AI_PASSIVE;
+	} else if (host == NULL)
+		host = xstrdup("127.0.0.1");
+	error = getaddrinfo(host, port, &hints, &res);
+	if (error != 0) {
+		xasprintf(cause, "%s: %s", name, gai_strerror(error));
+		goto fail;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof out[0].ss)
+			continue;
+		out = xreallocarray(out, n + 1, sizeof *out);
+		memset(&out[n], 0, sizeof out[n]);
+		out[n].family = ai->ai_family;
+		out[n].len = ai->ai_addrlen;
+		memcpy(&out[n].ss, ai->ai_addr, ai->ai_addrlen);
+		n++;
+	}
+	if (n == 0) {
+		xasprintf(cause, "%s: no usable address", name);
+		goto fail;
+	}
+	freeaddrinfo(res);
+	free(host);
+	free(port);
+	*addrs = out;
+	return n;
+
+fail:
+	if (res != NULL)
+		freeaddrinfo(res);
+	free(out);
+	free(host);
+	free(port);
+	return -1;
+}
+
+int
+sock_unix(const char *path, struct sock_addr *sa, char **cause)
+{
+	struct sockaddr_un	*sun = (struct sockaddr_un *)&sa->ss;
+	size_t			 len = strlen(path);
+
+	if (len == 0) {
+		xasprintf(cause, "missing socket path");
+		return -1;
+	}
+	if (len >= sizeof sun->sun_path) {
+		xasprintf(cause, "%s: socket path too long", path);
+		return -1;
+	}
+	memset(sa, 0, sizeof *sa);
+	sa->family = AF_UNIX;
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, path, len + 1);
+	sa->len = offsetof(struct sockaddr_un, sun_path) + len + 1;
+	return 0;
+}
+
+int
+sock_bind(const struct sock_addr *sa, int socktype, char **cause)
+{
+	char	 name[128], ebuf[128];
+	int	 fd, on = 1;
+
+	sock_addr_fmt(sa, name, sizeof name);
+	fd = socket(sa->family, socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		goto fail;
+	if (sa->family != AF_UNIX)
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	if (sa->family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+	if (bind(fd, (const struct sockaddr *)&sa->ss, sa->len) == -1)
+		goto fail;
+	if (socktype == SOCK_STREAM && listen(fd, SOCK_BACKLOG) == -1)
+		goto fail;
+	return fd;
+
+fail:
+	xasprintf(cause, "%s: %s", name,
+	    sock_strerror(errno, ebuf, sizeof ebuf));
+	if (fd != -1)
+		close(fd);
+	return -1;
+}
+
+void
+sock_addr_fmt(const struct sock_addr *sa, char *buf, size_t len)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+	char				 host[INET6_ADDRSTRLEN];
+
+	switch (sa->family) {
+	case AF_INET:
+		sin = (const struct sockaddr_in *)&sa->ss;
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+		snprintf(buf, len, "%s:%u", host, ntohs(sin->sin_port));
+		break;
+	case AF_INET6:
+		sin6 = (const struct sockaddr_in6 *)&sa->ss;
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+		snprintf(buf, len, "[%s]:%u", host, ntohs(sin6->sin6_port));
+		break;
+	case AF_UNIX:
+		snprintf(buf, len, "%s",
+		    ((const struct sockaddr_un *)&sa->ss)->sun_path);
+		break;
+	default:
+		snprintf(buf, len, "?");
+		break;
+	}
+}
+
+const char *
+sock_strerror(int err, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", strerror(err));
+	/* "Connection refused" -> "connection refused"; "I/O error" stays. */
+	if (isupper((unsigned char)buf[0]) && !isupper((unsigned char)buf[1]))
+		buf[0] = tolower((unsigned char)buf[0]);
+	return buf;
+}

@@ -1,0 +1,249 @@
+#!/usr/bin/env bats
+# live.bats - sockets: tcp:// (NetworkWordCount, reconnects), tcp-listen://
+# (many clients, --max-clients), udp://, unix:// and unix-listen://, and
+# the lifetime of a live run (until SIGTERM, which flushes the batch in
+# hand).  Loopback and $BATS_TEST_TMPDIR only; every wait is bounded.
+
+load test_helper
+load live_helper
+
+@test "NetworkWordCount: words from a tcp:// server counted per batch" {
+	serve_tcp 'printf "to be or not to be\nthat is the question\nto be\n"'
+	start_dstream -i "tcp://127.0.0.1:$PORT" --batch 200ms \
+	    flatMap 'split($0, " ")' then map '(x, 1)' then reduceByKey sum
+	wait_until err_has 'connection closed by peer'
+	wait_until lines_at_least 1
+	sleep 0.3
+	stop_dstream
+	[ "$DS_STATUS" -eq 0 ]
+	run out_totals
+	assert_output "$(printf 'be\t3\nis\t1\nnot\t1\nor\t1\nquestion\t1\nthat\t1\nthe\t1\nto\t3')"
+}
+
+@test "tcp:// reconnects after the server restarts; no line sent after the restart is lost" {
+	serve_tcp 'seq 1 100'
+	start_dstream -i "tcp://127.0.0.1:$PORT" --batch 100ms count
+	wait_until sum_is 100
+	# The server is down a while: several attempts, one message.
+	sleep 1.5
+	serve_tcp_on "$PORT" 'seq 101 250' || fail "port $PORT taken"
+	wait_until sum_is 250
+	wait_until err_has 'reconnected'
+	stop_dstream
+	[ "$DS_STATUS" -eq 0 ]
+	[ "$(out_sum)" -eq 250 ]
+	# One message when the outage starts and one when it ends, not one
+	# per attempt (the second server's close starts a second outage).
+	run grep -c 'reconnecting\|retrying' "$ERR"
+	assert_output 2
+	run grep -c 'reconnected' "$ERR"
+	assert_output 1
+}
+
+@test "tcp:// refused at start: one message, then connected when the server comes" {
+	PORT=$((20000 + RANDOM % 40000))
+	start_dstream -i "tcp://127.0.0.1:$PORT" --batch 100ms count
+	wait_until err_has 'connection refused; retrying'
+	sleep 1
+	serve_tcp_on "$PORT" 'seq 1 7' || skip "port $PORT taken"
+	wait_until sum_is 7
+	stop_dstream
+	run grep -c 'retrying' "$ERR"
+	assert_output 1
+	run grep -c ': connected$' "$ERR"
+	assert_output 1
+}
+
+@test "tcp:// a line cut by a disconnect is a record of its own" {
+	serve_tcp 'printf "whole\ncut sho"'
+	start_dstream -i "tcp://127.0.0.1:$PORT" --batch 100ms map 'len($0) .. ":" .. $0'
+	wait_until out_has 'cut sho'
+	stop_dstream
+	run cat "$OUT"
+	assert_output "$(printf '5:whole\n7:cut sho')"
+}
+
+@test "tcp:// without a port is an error at start" {
+	run dstream -i tcp://127.0.0.1 count
+	assert_failure
+	assert_output --partial 'missing port'
+}
+
+@test "tcp-listen: 100 concurrent clients, every line whole, exact totals" {
+	local i pids=
+	start_dstream -i tcp-listen://127.0.0.1:0 --batch 100ms \
+	    map '$1 .. ":" .. len($3)' then countByValue
+	PORT=$(listen_port)
+	# Long lines, so that reads cut them at many places.
+	for ((i = 1; i <= 100; i++)); do
+		awk -v c="$i" 'BEGIN { s = sprintf("%0300d", 0)
+		    for (j = 1; j <= 500; j++) print "c" c, j, s }' |
+		    socat -u - "TCP:127.0.0.1:$PORT" &
+		pids="$pids $!"
+	done
+	PEERS="$pids"
+	for i in $pids; do wait_pid "$i"; done
+	wait_until eval '[ "$(out_sum_col2)" -ge 50000 ]'
+	sleep 0.3
+	stop_dstream
+	[ "$DS_STATUS" -eq 0 ]
+	# 100 keys "cN:300", each 500: a line cut or mixed gives another key.
+	run out_totals
+	[ "${#lines[@]}" -eq 100 ]
+	run bash -c 'awk -F "\t" "\$1 !~ /^c[0-9]+:300\$/ || \$2 != 500" <<<"$1"' _ "$(out_totals)"
+	assert_output ''
+	[ "$(out_sum_col2)" -eq 50000 ]
+}
+
+@test "tcp-listen: a client leaving does not end the stream" {
+	start_dstream -i tcp-listen://127.0.0.1:0 --batch 100ms count
+	PORT=$(listen_port)
+	seq 1 10 | socat -u - "TCP:127.0.0.1:$PORT"
+	wait_until sum_is 10
+	sleep 0.3
+	kill -0 "$DS_PID"
+	seq 1 5 | socat -u - "TCP:127.0.0.1:$PORT"
+	wait_until sum_is 15
+	stop_dstream
+	[ "$DS_STATUS" -eq 0 ]
+}
+
+@test "tcp-listen: a line left unfinished by a leaving client is a record" {
+	start_dstream -i tcp-listen://127.0.0.1:0 --batch 100ms map 'len($0)'
+	PORT=$(listen_port)
+	printf 'abc\nlast' | socat -u - "TCP:127.0.0.1:$PORT"
+	wait_until out_has '^4$'
+	stop_dstream
+	run cat "$OUT"
+	assert_output "$(printf '3\n4')"
+}
+
+@test "tcp-listen: --max-clients refuses extra clients with one message" {
+	local a b
+	start_dstream --max-clients 2 -i tcp-listen://127.0.0.1:0 --batch 100ms count
+	PORT=$(listen_port)
+	# Two clients that stay connected.
+	(echo one; sleep 30) | socat -u - "TCP:127.0.0.1:$PORT" & a=$!
+	(echo two; sleep 30) | socat -u - "TCP:127.0.0.1:$PORT" & b=$!
+	PEERS="$a $b"
+	wait_until sum_is 2
+	# Three more: refused (their lines not counted), one message.
+	for i in 1 2 3; do
+		echo extra | timeout 5 socat -u - "TCP:127.0.0.1:$PORT" || true
+	done
+	wait_until err_has 'more than 2 clients'
+	sleep 0.3
+	[ "$(out_sum)" -eq 2 ]
+	run grep -c 'more than 2 clients' "$ERR"
+	assert_output 1
+	# When one leaves, a new client gets in.
+	kill "$a"
+	sleep 0.3
+	echo late | timeout 5 socat -u - "TCP:127.0.0.1:$PORT"
+	wait_until sum_is 3
+	stop_dstream
+	[ "$DS_STATUS" -eq 0 ]
+}
+
+@test "tcp-listen: a busy address is an error at start" {
+	start_dstream -i tcp-listen://127.0.0.1:0 count
+	PORT=$(listen_port)
+	run dstream -i "tcp-listen://127.0.0.1:$PORT" count
+	assert_failure
+	assert_output --partial 'address already in use'
+	stop_dstream
+}
+
+@test "udp: syslog lines, several per datagram, the last without newline" {
+	start_dstream -i udp://:0 --batch 100ms map '$5' then countByValue
+	PORT=$(listen_port)
+	printf '<34>Oct 11 22:14:15 host su: %s\n' "'su root' failed" |
+	    socat -u - "UDP-SENDTO:127.0.0.1:$PORT"
+	printf '<13>Oct 11 22:14:16 host sshd[12]: accepted\n<13>Oct 11 22:14:16 host cron[9]: run\n<13>Oct 11 22:14:17 host sshd[12]: closed' |
+	    socat -u - "UDP-SENDTO:127.0.0.1:$PORT"
+	wait_until eval '[ "$(out_sum_col2)" -ge 4 ]'
+	sleep 0.3
+	stop_dstream
+	[ "$DS_STATUS" -eq 0 ]
+	run out_totals
+	assert_output "$(printf 'cron[9]:\t1\nsshd[12]:\t2\nsu:\t1')"
+}
+
+@test "unix-listen: lines from clients on a Unix socket" {
+	local sock=$BATS_TEST_TMPDIR/in.sock
+	start_dstream -i "unix-listen://$sock" --batch 100ms count
+	wait_until test -S "$sock"
+	seq 1 20 | socat -u - "UNIX-CONNECT:$sock"
+	seq 1 30 | socat -u - "UNIX-CONNECT:$sock"
+	wait_until sum_is 50
+	stop_dstream
+	[ "$DS_STATUS" -eq 0 ]
+	# The socket file is removed at exit.
+	[ ! -e "$sock" ]
+}
+
+@test "unix-listen: a stale socket file is replaced, a regular file is not" {
+	local sock=$BATS_TEST_TMPDIR/stale.sock
+	# A socket nobody listens on any more.
+	timeout 5 socat -u "UNIX-LISTEN:$sock,unlink-close=0" - </dev/null &
+	wait_until test -S "$sock"
+	kill "$!"; wait "$!" 2>/dev/null || true
+	[ -S "$sock" ]
+	start_dstream -i "unix-listen://$sock" --batch 100ms count
+	sleep 0.3
+	seq 1 3 | socat -u - "UNIX-CONNECT:$sock"
+	wait_until sum_is 3
+	stop_dstream
+	echo data >"$BATS_TEST_TMPDIR/plain"
+	run dstream -i "unix-listen://$BATS_TEST_TMPDIR/plain" count
+	assert_failure
+	assert_output --partial 'not a socket'
+}
+
+@test "unix://: a client of a Unix socket server, reconnecting" {
+	local sock=$BATS_TEST_TMPDIR/srv.sock
+	seq 1 40 | socat -u - "UNIX-LISTEN:$sock" & PEERS=$!
+	wait_until test -S "$sock"
+	start_dstream -i "unix://$sock" --batch 100ms count
+	wait_until sum_is 40
+	wait_pid "$PEERS"
+	seq 1 2 | socat -u - "UNIX-LISTEN:$sock" & PEERS=$!
+	wait_until sum_is 42
+	stop_dstream
+	[ "$DS_STATUS" -eq 0 ]
+}
+
+@test "live input: a silent batch gives count 0, on time" {
+	start_dstream -i tcp-listen://127.0.0.1:0 --batch 100ms count
+	wait_until lines_at_least 5
+	stop_dstream
+	[ "$DS_STATUS" -eq 0 ]
+	run sort -u "$OUT"
+	assert_output 0
+}
+
+@test "live input runs until SIGTERM, which flushes the batch in hand" {
+	start_dstream -i tcp-listen://127.0.0.1:0 --batch 1h count
+	PORT=$(listen_port)
+	seq 1 12 | socat -u - "TCP:127.0.0.1:$PORT"
+	sleep 0.5
+	kill -0 "$DS_PID"
+	[ ! -s "$OUT" ]
+	stop_dstream
+	[ "$DS_STATUS" -eq 0 ]
+	run cat "$OUT"
+	assert_output 12
+}
+
+@test "several live inputs are unioned" {
+	local sock=$BATS_TEST_TMPDIR/u.sock
+	start_dstream -i tcp-listen://127.0.0.1:0 -i "unix-listen://$sock" \
+	    --batch 100ms count
+	PORT=$(listen_port)
+	wait_until test -S "$sock"
+	seq 1 5 | socat -u - "TCP:127.0.0.1:$PORT"
+	seq 1 6 | socat -u - "UNIX-CONNECT:$sock"
+	wait_until sum_is 11
+	stop_dstream
+	[ "$DS_STATUS" -eq 0 ]
+}
