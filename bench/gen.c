@@ -1,6 +1,7 @@
 /*
- * gen.c - the benchmark's helper: deterministic test data, peak memory,
- * and the loopback load for the live-input figures.
+ * gen.c - the benchmark's helper: deterministic test data and peak
+ * memory.  (The live-input figures come from bench/live and its own
+ * bench/loadgen.c.)
  *
  * bench/run compiles it on demand (cc -O2 -o BENCH_DIR/gen bench/gen.c)
  * and uses it as:
@@ -11,32 +12,19 @@
  *   gen json N FILE    N JSON lines {"time","event","user","amount",...}
  *   gen maxrss CMD...  runs CMD with stdout to /dev/null and prints its
  *                      peak resident set (KiB, from wait4's rusage)
- *   gen send HOST PORT SENDERS LINES
- *                      SENDERS concurrent TCP clients each send LINES
- *                      short lines, then prints the lines/s achieved
- *   gen tick HOST PORT MS SECONDS
- *                      one client sends a line every MS ms for SECONDS
- *   gen latency        reads "STAMP<TAB>..." lines (dstream --stamp) on
- *                      stdin and prints p50/p99/max of (arrival - STAMP)
  *
  * Every random choice comes from one splitmix64 generator with a fixed
- * seed, so the same N gives byte-identical files on every machine.
+ * seed, and only exact IEEE arithmetic (no libm) shapes the numbers, so
+ * the same N gives byte-identical files on every machine.
  * Files are written to FILE.tmp and renamed, so an interrupted run never
  * leaves a truncated file that a later run would take as complete.
  */
 #define _GNU_SOURCE
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
-#include <arpa/inet.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <math.h>
-#include <netdb.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +190,7 @@ gen_log(long n, const char *path)
 	for (i = 0; i < n; i++) {
 		int ip, p, status, st;
 		long bytes;
+		double u;
 		const char *method = "GET", *ref, *ua;
 		char pathbuf[64];
 		const char *pth;
@@ -217,7 +206,8 @@ gen_log(long n, const char *path)
 		fmt_clf_time(ts, sizeof ts, START_EPOCH + s);
 
 		/* Skewed clients: a cube of a uniform favours the low indexes. */
-		ip = (int)(NIP * pow(rng_unit(), 3.0));
+		u = rng_unit();
+		ip = (int)(NIP * u * u * u);
 		p = rng_weighted(path_w, NPATH);
 		pth = paths[p];
 		if (p == 2 && rng_below(3) != 0) {
@@ -253,7 +243,9 @@ gen_log(long n, const char *path)
 			status = 500;
 		switch (status) {
 		case 200:
-			bytes = (long)(200 * exp(rng_unit() * 5.5));
+			/* 200 B to 50 kB, small ones the most common. */
+			u = rng_unit();
+			bytes = 200 + (long)(50000 * u * u * u * u);
 			break;
 		case 301:
 			bytes = 169;
@@ -301,7 +293,8 @@ gen_json(long n, const char *path)
 		time_t t;
 		struct tm tm;
 		int ev = rng_weighted(event_w, 7);
-		unsigned user = (unsigned)(20000 * pow(rng_unit(), 2.0));
+		double u = rng_unit();
+		unsigned user = (unsigned)(20000 * u * u);
 		unsigned cents = 99 + rng_below(20000);
 		char amount[32];
 
@@ -357,196 +350,11 @@ maxrss(char **argv)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
-/* ---- loopback load ---- */
-
-static const char	*net_host, *net_port;
-
-static int
-net_connect(void)
-{
-	struct addrinfo hints, *res, *ai;
-	int fd = -1, tries;
-
-	memset(&hints, 0, sizeof hints);
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(net_host, net_port, &hints, &res) != 0) {
-		fprintf(stderr, "gen: cannot resolve %s\n", net_host);
-		exit(1);
-	}
-	for (tries = 0; tries < 100 && fd == -1; tries++) {
-		for (ai = res; ai != NULL; ai = ai->ai_next) {
-			fd = socket(ai->ai_family, ai->ai_socktype, 0);
-			if (fd == -1)
-				continue;
-			if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-				break;
-			close(fd);
-			fd = -1;
-		}
-		if (fd == -1)
-			usleep(50000);
-	}
-	freeaddrinfo(res);
-	if (fd == -1)
-		die("connect");
-	return fd;
-}
-
-static void
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			die("write");
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-static long	lines_per_sender;
-
-/* One sender: LINES_PER_SENDER lines "word<k>\n", in 64 KiB writes. */
-static void *
-sender(void *arg)
-{
-	char buf[65536];
-	size_t len = 0;
-	long i, id = (long)(intptr_t)arg;
-	int fd = net_connect();
-
-	for (i = 0; i < lines_per_sender; i++) {
-		if (len > sizeof buf - 32) {
-			write_all(fd, buf, len);
-			len = 0;
-		}
-		len += (size_t)snprintf(buf + len, sizeof buf - len,
-		    "s%ld w%ld\n", id, i % 16);
-	}
-	write_all(fd, buf, len);
-	close(fd);
-	return NULL;
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void
-send_load(int senders, long lines)
-{
-	pthread_t th[256];
-	double t0, t1;
-	int i;
-
-	if (senders < 1 || senders > 256)
-		senders = 8;
-	lines_per_sender = lines;
-	t0 = now_s();
-	for (i = 0; i < senders; i++)
-		pthread_create(&th[i], NULL, sender, (void *)(intptr_t)i);
-	for (i = 0; i < senders; i++)
-		pthread_join(th[i], NULL);
-	t1 = now_s();
-	printf("%.0f\n", senders * (double)lines / (t1 - t0));
-}
-
-/* One client writes a line every MS milliseconds for SECONDS seconds. */
-static void
-tick(long ms, long seconds)
-{
-	int fd = net_connect();
-	long i, n = seconds * 1000 / ms;
-
-	for (i = 0; i < n; i++) {
-		write_all(fd, "tick\n", 5);
-		usleep((useconds_t)ms * 1000);
-	}
-	close(fd);
-}
-
-static int
-cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/*
- * Parses "2025-11-21T00:00:01.200Z" at the start of LINE into epoch
- * seconds; returns -1 when it is not there.
- */
-static double
-parse_stamp(const char *line)
-{
-	struct tm tm;
-	const char *p;
-	double frac = 0;
-
-	memset(&tm, 0, sizeof tm);
-	if ((p = strptime(line, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
-		return -1;
-	if (*p == '.')
-		frac = strtod(p, NULL);
-	return (double)timegm(&tm) + frac;
-}
-
-/* Reads stamped lines and prints latency percentiles in ms. */
-static void
-latency(void)
-{
-	char line[4096];
-	double *lat = NULL, stamp, last = -1, *gaps = NULL;
-	size_t n = 0, cap = 0, ng = 0;
-
-	while (fgets(line, sizeof line, stdin) != NULL) {
-		double t = now_s();
-
-		if ((stamp = parse_stamp(line)) < 0)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			lat = realloc(lat, cap * sizeof *lat);
-			gaps = realloc(gaps, cap * sizeof *gaps);
-			if (lat == NULL || gaps == NULL)
-				die("realloc");
-		}
-		lat[n++] = (t - stamp) * 1000;
-		if (last >= 0 && stamp != last)
-			gaps[ng++] = (stamp - last) * 1000;
-		last = stamp;
-	}
-	if (n == 0) {
-		printf("no stamped lines\n");
-		return;
-	}
-	qsort(lat, n, sizeof *lat, cmp_dbl);
-	printf("batches %zu p50 %.3f p99 %.3f max %.3f ms", n,
-	    lat[n / 2], lat[(n * 99) / 100], lat[n - 1]);
-	if (ng > 0) {
-		qsort(gaps, ng, sizeof *gaps, cmp_dbl);
-		printf(" stamp-gap min %.1f max %.1f ms", gaps[0], gaps[ng - 1]);
-	}
-	printf("\n");
-}
-
 static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: gen log N FILE | gen json N FILE | gen maxrss CMD [ARG...]\n"
-	    "       gen send HOST PORT SENDERS LINES | gen tick HOST PORT MS SECONDS\n"
-	    "       gen latency\n");
+	    "usage: gen log N FILE | gen json N FILE | gen maxrss CMD [ARG...]\n");
 	exit(2);
 }
 
@@ -561,16 +369,6 @@ main(int argc, char **argv)
 		gen_json(atol(argv[2]), argv[3]);
 	else if (strcmp(argv[1], "maxrss") == 0 && argc >= 3)
 		return maxrss(argv + 2);
-	else if (strcmp(argv[1], "send") == 0 && argc == 6) {
-		net_host = argv[2];
-		net_port = argv[3];
-		send_load(atoi(argv[4]), atol(argv[5]));
-	} else if (strcmp(argv[1], "tick") == 0 && argc == 6) {
-		net_host = argv[2];
-		net_port = argv[3];
-		tick(atol(argv[4]), atol(argv[5]));
-	} else if (strcmp(argv[1], "latency") == 0 && argc == 2)
-		latency();
 	else
 		usage();
 	return 0;

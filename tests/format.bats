@@ -21,16 +21,8 @@ EOF
 }
 
 @test "plain: null is empty, booleans are words, arrays and objects compact JSON" {
-	run dstream map '[null, true, $1]' then map '(x, null, 1 == 1, {"k": [1]})' <<'EOF'
-z
-EOF
-	# Objects may not be literals in every build; the array alone must hold.
-	if [ "$status" -ne 0 ]; then
-		run dstream map '([null, true, $1], null, 1 == 1)' <<<'z'
-		assert_success
-		assert_output $'[null,true,"z"]\t\ttrue'
-		return
-	fi
+	run dstream map '[null, true, $1]' then map '(x, null, 1 == 1, {"k": [1]})' <<<'z'
+	assert_success
 	assert_output $'[null,true,"z"]\t\ttrue\t{"k":[1]}'
 }
 
@@ -142,10 +134,11 @@ EOF
 # ---- spark ----
 
 @test "spark: Spark's print() layout with (k,v) tuples" {
-	run dstream -f spark -e 'num($1)' -b 1m map '($2, 1)' then reduceByKey sum <<'EOF'
+	run bash -c '"$DSTREAM" -f spark -e "num(\$1)" -b 1m map "(\$2, 1)" then reduceByKey sum; echo END' <<'EOF'
 1763683200 b
 1763683201 a
 1763683202 b
+1763683262 c
 EOF
 	assert_success
 	assert_output "-------------------------------------------
@@ -153,7 +146,13 @@ Time: 1763683260000 ms
 -------------------------------------------
 (a,1)
 (b,2)
-"
+
+-------------------------------------------
+Time: 1763683320000 ms
+-------------------------------------------
+(c,1)
+
+END"
 }
 
 @test "spark: the header comes before the records, processing time" {
@@ -167,8 +166,7 @@ EOF
 	assert_line --index 2 -- '-------------------------------------------'
 	assert_line --index 3 'x'
 	assert_line --index 4 'y'
-	# bats drops the final empty line from $lines; check it in $output.
-	[ "${output: -2}" = $'y\n' ] || [ "${output: -1}" = 'y' ]
+	# The batch ends with an empty line.
 	run bash -c '"$DSTREAM" -f spark map "\$1" <<<x | tail -c 3 | od -An -c | tr -d " "'
 	assert_output 'x\n\n'
 }

@@ -122,10 +122,14 @@ load live_helper
 	local a b
 	start_dstream --max-clients 2 -i tcp-listen://127.0.0.1:0 --batch 100ms count
 	PORT=$(listen_port)
-	# Two clients that stay connected.
-	(echo one; sleep 30) | socat -u - "TCP:127.0.0.1:$PORT" & a=$!
-	(echo two; sleep 30) | socat -u - "TCP:127.0.0.1:$PORT" & b=$!
+	# Two clients that stay connected, fed from fifos held open here.
+	mkfifo "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	socat -u "OPEN:$BATS_TEST_TMPDIR/a" "TCP:127.0.0.1:$PORT" 3>&- & a=$!
+	socat -u "OPEN:$BATS_TEST_TMPDIR/b" "TCP:127.0.0.1:$PORT" 3>&- & b=$!
 	PEERS="$a $b"
+	exec 8>"$BATS_TEST_TMPDIR/a" 9>"$BATS_TEST_TMPDIR/b"
+	echo one >&8
+	echo two >&9
 	wait_until sum_is 2
 	# Three more: refused (their lines not counted), one message.
 	for i in 1 2 3; do
@@ -137,10 +141,13 @@ load live_helper
 	run grep -c 'more than 2 clients' "$ERR"
 	assert_output 1
 	# When one leaves, a new client gets in.
-	kill "$a"
+	exec 8>&-
+	wait_pid "$a"
 	sleep 0.3
 	echo late | timeout 5 socat -u - "TCP:127.0.0.1:$PORT"
 	wait_until sum_is 3
+	exec 9>&-
+	wait_pid "$b"
 	stop_dstream
 	[ "$DS_STATUS" -eq 0 ]
 }
@@ -246,4 +253,38 @@ load live_helper
 	wait_until sum_is 11
 	stop_dstream
 	[ "$DS_STATUS" -eq 0 ]
+}
+
+@test "backpressure: a blocked stdout stops reading, memory stays bounded" {
+	local fifo=$BATS_TEST_TMPDIR/out.fifo sender rss i
+	mkfifo "$fifo"
+	# Nobody reads the fifo yet: dstream's writes block.
+	"$DSTREAM" -i tcp-listen://127.0.0.1:0 --batch 100ms map x \
+	    >"$fifo" 2>"$BATS_TEST_TMPDIR/err" &
+	DS_PID=$!
+	ERR=$BATS_TEST_TMPDIR/err OUT=/dev/null
+	exec 7<"$fifo"		# hold the pipe open, read nothing
+	PORT=$(listen_port)
+	# 2,000,000 lines of 100 bytes: 200 MB.
+	awk 'BEGIN { s = sprintf("%099d", 0); for (i = 0; i < 2000000; i++) print s }' |
+	    socat -u - "TCP:127.0.0.1:$PORT" &
+	sender=$!
+	PEERS=$sender
+	sleep 2
+	# The sender is held up, and dstream has not buffered the input.
+	kill -0 "$sender"
+	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$DS_PID/status")
+	[ "$rss" -lt 65536 ] || fail "RSS ${rss} kB while stdout is blocked"
+	# Reading again lets everything through, every line counted.
+	OUT=$BATS_TEST_TMPDIR/n
+	wc -l <&7 >"$OUT" &
+	i=$!
+	exec 7<&-
+	wait_pid "$sender"
+	sleep 0.5
+	kill -TERM "$DS_PID"
+	wait_pid "$DS_PID"
+	wait_pid "$i"
+	run cat "$OUT"
+	assert_output 2000000
 }

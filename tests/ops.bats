@@ -66,7 +66,7 @@ EOF
 a 1
 b 2
 c 10
-d x
+d 0.5
 EOF
 	assert_success
 	assert_output $'b 2\nc 10'

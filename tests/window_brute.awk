@@ -3,8 +3,9 @@
 #
 # Input: lines "TIME KEY VALUE" (TIME whole epoch seconds under 86400, in
 # any order; KEY from a set that sorts as text; VALUE an integer).
-# Variables: L and S (window length and slide, whole seconds) and R (sum,
-# min, max, count, first, last, or cat: FUNC 'a .. "," .. b').  Output: what
+# Variables: L and S (window length and slide, whole seconds) and R, the
+# reducer: sum, min, max, count, first, last, or cat for the function
+# 'a .. "," .. b'.  Output: what
 #   dstream --stamp --event-time '$1' --batch 1s \
 #       map '($2, num($3))' then reduceByKeyAndWindow R L S
 # prints: for every window end T (a multiple of S) whose window [T-L, T)

@@ -461,14 +461,18 @@ engine_holding(struct engine *e)
 	return false;
 }
 
-/* Whether any live (never-ending) source is open. */
+/*
+ * Whether an input that may fall silent is open: a pipe, a socket, a
+ * followed file (anything but a regular file being read whole).  Only
+ * such a stream lets the event clock run on by the wall clock (--idle).
+ */
 static bool
 engine_has_live(struct engine *e)
 {
 	int	 i;
 
 	for (i = 0; i < e->nsrc; i++)
-		if (e->src[i]->state == SRC_LIVE && !e->src[i]->finite)
+		if (e->src[i]->state == SRC_LIVE && !e->src[i]->regular)
 			return true;
 	return false;
 }
@@ -545,9 +549,16 @@ engine_run(struct engine *e)
 
 			timeout = t < 0 ? 0 : (int)t;
 		} else if (e->etime != NULL && e->seen && engine_has_live(e)) {
-			int64_t	 t = e->last_wall + cfg.idle_ms - now;
+			int64_t	 silent = now - e->last_wall, t;
 
-			timeout = t < 0 ? (int)e->B : (int)t;
+			/* Wake when --idle passes, then at each batch end
+			 * of the event clock running on from max_time. */
+			if (silent < cfg.idle_ms)
+				t = cfg.idle_ms - silent;
+			else
+				t = e->next_end + cfg.watermark_ms -
+				    e->max_time - silent;
+			timeout = t < 0 ? 0 : t > INT32_MAX ? INT32_MAX : (int)t;
 		}
 		for (i = 0; i < nsrc; i++) {
 			struct source	*s = e->src[i];

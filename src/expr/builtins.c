@@ -206,29 +206,38 @@ utf8_offset(const char *s, size_t n, size_t k, bool utf)
 	return i < n ? i : n;
 }
 
+static locale_t	 bi_loc;
+static bool	 bi_loc_tried;
+
+/* The C.UTF-8 locale for case mapping, or (locale_t)0 when missing. */
 static locale_t
 bi_locale(void)
 {
-	static locale_t	 loc;
-	static bool	 tried;
-
-	if (!tried) {
-		tried = true;
-		loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-		if (loc == (locale_t)0)
-			loc = newlocale(LC_CTYPE_MASK, "C.utf8", (locale_t)0);
+	if (!bi_loc_tried) {
+		bi_loc_tried = true;
+		bi_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+		if (bi_loc == (locale_t)0)
+			bi_loc = newlocale(LC_CTYPE_MASK, "C.utf8", (locale_t)0);
 	}
-	return loc;
+	return bi_loc;
+}
+
+static void __attribute__((destructor))
+bi_locale_free(void)
+{
+	if (bi_loc != (locale_t)0)
+		freelocale(bi_loc);
+	bi_loc = (locale_t)0;
 }
 
 /* A growable array of values in the arena (old copies are left there). */
-struct vec {
+struct bi_vec {
 	struct value	*v;
 	uint32_t	 n, cap;
 };
 
 static void
-vec_push(struct expr_ctx *ctx, struct vec *a, struct value v)
+bi_vecpush(struct expr_ctx *ctx, struct bi_vec *a, struct value v)
 {
 	struct value	*nv;
 
@@ -243,7 +252,7 @@ vec_push(struct expr_ctx *ctx, struct vec *a, struct value v)
 }
 
 static struct value
-vec_array(struct vec *a)
+bi_vecarray(struct bi_vec *a)
 {
 	struct value	 v = value_null();
 
@@ -439,7 +448,7 @@ static int
 bi_split(struct expr_ctx *ctx, struct node *n, struct value *args, int nargs,
     struct value *out)
 {
-	struct vec	 v = { NULL, 0, 0 };
+	struct bi_vec	 v = { NULL, 0, 0 };
 	struct regex	*re = NULL;
 	const char	*s, *sep, *d;
 	size_t		 len, seplen = 0, pos, last, ms, me, l;
@@ -457,7 +466,7 @@ bi_split(struct expr_ctx *ctx, struct node *n, struct value *args, int nargs,
 	else if (bi_text(ctx, "split", &args[1], &sep, &seplen) == -1)
 		return -1;
 	if (len == 0) {
-		*out = vec_array(&v);
+		*out = bi_vecarray(&v);
 		return 0;
 	}
 	if (re == NULL && seplen == 0) {
@@ -466,9 +475,9 @@ bi_split(struct expr_ctx *ctx, struct node *n, struct value *args, int nargs,
 		(void)utf8_count(s, len, &utf);
 		for (pos = 0; pos < len; pos += l) {
 			l = utf ? utf8_seqlen((unsigned char)s[pos]) : 1;
-			vec_push(ctx, &v, value_str(s + pos, l));
+			bi_vecpush(ctx, &v, value_str(s + pos, l));
 		}
-		*out = vec_array(&v);
+		*out = bi_vecarray(&v);
 		return 0;
 	}
 	if (re == NULL) {
@@ -476,11 +485,12 @@ bi_split(struct expr_ctx *ctx, struct node *n, struct value *args, int nargs,
 			d = memmem(s + pos, len - pos, sep, seplen);
 			if (d == NULL)
 				break;
-			vec_push(ctx, &v, value_str(s + pos, (size_t)(d - s) - pos));
+			bi_vecpush(ctx, &v, value_str(s + pos,
+			    (size_t)(d - s) - pos));
 			pos = (size_t)(d - s) + seplen;
 		}
-		vec_push(ctx, &v, value_str(s + pos, len - pos));
-		*out = vec_array(&v);
+		bi_vecpush(ctx, &v, value_str(s + pos, len - pos));
+		*out = bi_vecarray(&v);
 		return 0;
 	}
 	ov = pcre2_get_ovector_pointer(re->md);
@@ -493,21 +503,22 @@ bi_split(struct expr_ctx *ctx, struct node *n, struct value *args, int nargs,
 		ms = ov[0];
 		me = ov[1];
 		if (me == ms) {
-			/* An empty match splits between characters, not at the ends. */
+			/* An empty match splits inside, never at the ends. */
 			if (ms >= len)
 				break;
 			if (ms > last) {
-				vec_push(ctx, &v, value_str(s + last, ms - last));
+				bi_vecpush(ctx, &v,
+				    value_str(s + last, ms - last));
 				last = ms;
 			}
 			pos = ms + utf8_seqlen((unsigned char)s[ms]);
 			continue;
 		}
-		vec_push(ctx, &v, value_str(s + last, ms - last));
+		bi_vecpush(ctx, &v, value_str(s + last, ms - last));
 		last = pos = me;
 	}
-	vec_push(ctx, &v, value_str(s + last, len - last));
-	*out = vec_array(&v);
+	bi_vecpush(ctx, &v, value_str(s + last, len - last));
+	*out = bi_vecarray(&v);
 	return 0;
 }
 
@@ -601,7 +612,8 @@ bi_replace(struct expr_ctx *ctx, struct node *n, struct value *args, int nargs,
 			*out = value_str(s, len);
 			return 0;
 		}
-		for (pos = 0; (d = memmem(s + pos, len - pos, pat, plen)) != NULL;) {
+		for (pos = 0;
+		    (d = memmem(s + pos, len - pos, pat, plen)) != NULL;) {
 			buf_add(b, s + pos, (size_t)(d - s) - pos);
 			buf_add(b, repl, rlen);
 			pos = (size_t)(d - s) + plen;
@@ -812,8 +824,9 @@ bi_rounding(struct expr_ctx *ctx, const char *who, double (*f)(double),
 			digits = 300;
 		if (digits < -300)
 			digits = -300;
-		scale = pow(10, (double)digits);
-		d = f(d * scale) / scale;
+		/* Divide by 10^k rather than multiply by 10^-k: exact for 1200. */
+		scale = pow(10, (double)(digits > 0 ? digits : -digits));
+		d = digits > 0 ? f(d * scale) / scale : f(d / scale) * scale;
 		*out = digits > 0 ? value_dbl(d) : bi_intval(d);
 		return 0;
 	}
@@ -1027,7 +1040,8 @@ bi_time(struct expr_ctx *ctx, struct node *n, struct value *args, int nargs,
 			*out = bi_intval(secs);
 		return 0;
 	default:
-		return expr_failv(ctx, &args[0], "time: not a string or number");
+		return expr_failv(ctx, &args[0],
+		    "time: not a string or number");
 	}
 }
 
@@ -1152,7 +1166,8 @@ bi_keys(struct expr_ctx *ctx, struct node *n, struct value *args, int nargs,
 		*out = v;
 		return 0;
 	default:
-		return expr_failv(ctx, &args[0], "keys: not an object or array");
+		return expr_failv(ctx, &args[0],
+		    "keys: not an object or array");
 	}
 }
 

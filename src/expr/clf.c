@@ -185,12 +185,16 @@ clf_number(const char *p, const char *end, int64_t *n)
 struct value
 clf_parse(struct arena *a, const char *s, size_t n)
 {
-	const char	*p = s, *end = s + n, *close;
+	const char	*p, *end, *close;
 	struct value	 f[CLF_NFIELDS], req, obj;
 	double		 secs;
 	int64_t		 num;
 	int		 i;
 
+	if (n == 0)
+		return value_null();
+	p = s;
+	end = s + n;
 	for (i = 0; i < CLF_NFIELDS; i++)
 		f[i] = value_null();
 	while (end > p && (end[-1] == '\r' || end[-1] == '\n' ||

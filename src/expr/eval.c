@@ -38,6 +38,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "expr_int.h"
 
@@ -67,7 +70,7 @@ static struct {
 	char		**names;
 	size_t		 *lens;
 	int32_t		  n;
-	uint32_t	  gen;		/* bumped by every expr_set_header */
+	uint32_t	  gen;		/* bumped by expr_set_header */
 	bool		  set;		/* a header was given */
 } hdr;
 
@@ -211,7 +214,8 @@ expr_vfail(struct expr_ctx *ctx, const struct value *v, const char *fmt,
 		value_fmt_json(b, v);
 		if (b->len - mark > 64) {
 			cut = mark + 60;
-			while (cut > mark && ((unsigned char)b->p[cut] & 0xc0) == 0x80)
+			while (cut > mark &&
+			    ((unsigned char)b->p[cut] & 0xc0) == 0x80)
 				cut--;
 			b->len = cut;
 			buf_adds(b, "...");
@@ -327,19 +331,52 @@ regex_free(struct regex *r)
 	free(r);
 }
 
+/*
+ * One match context for every regex, with a JIT stack that grows to
+ * 8 MiB (the default 32 KiB fails on long lines with nested groups).
+ */
+static pcre2_match_context	*regex_mctx;
+static pcre2_jit_stack		*regex_jstack;
+
+static pcre2_match_context *
+regex_context(void)
+{
+	if (regex_mctx != NULL)
+		return regex_mctx;
+	if ((regex_mctx = pcre2_match_context_create(NULL)) == NULL) {
+		fprintf(stderr, "dstream: out of memory for a regex\n");
+		exit(EXIT_RUNTIME);
+	}
+	regex_jstack = pcre2_jit_stack_create(32 * 1024, 8 * 1024 * 1024,
+	    NULL);
+	if (regex_jstack != NULL)
+		pcre2_jit_stack_assign(regex_mctx, NULL, regex_jstack);
+	return regex_mctx;
+}
+
+static void __attribute__((destructor))
+regex_context_free(void)
+{
+	pcre2_jit_stack_free(regex_jstack);
+	pcre2_match_context_free(regex_mctx);
+	regex_jstack = NULL;
+	regex_mctx = NULL;
+}
+
 int
 regex_exec(struct regex *r, const char *s, size_t n, size_t start)
 {
-	int	 rc;
+	pcre2_match_context	*mc = regex_context();
+	int			 rc;
 
 	if (s == NULL)
 		s = "";
 	if (r->jit)
 		rc = pcre2_jit_match(r->code, (PCRE2_SPTR)s, n, start, 0,
-		    r->md, NULL);
+		    r->md, mc);
 	else
 		rc = pcre2_match(r->code, (PCRE2_SPTR)s, n, start, 0, r->md,
-		    NULL);
+		    mc);
 	if (rc >= 0)
 		return 1;
 	if (rc == PCRE2_ERROR_NOMATCH)
@@ -391,21 +428,69 @@ fields_text(struct expr_ctx *ctx)
 }
 
 static void
+fields_grow(struct fields *f)
+{
+	f->cap = f->cap ? f->cap * 2 : 32;
+	f->off = xreallocarray(f->off, f->cap, sizeof *f->off);
+	f->flen = xreallocarray(f->flen, f->cap, sizeof *f->flen);
+	if (fs_csv)
+		f->cooked = xreallocarray(f->cooked, f->cap, sizeof *f->cooked);
+}
+
+static inline void
 fields_add(struct expr_ctx *ctx, uint32_t off, uint32_t len)
 {
 	struct fields	*f = &ctx->f;
 
-	if ((uint32_t)f->nsplit == f->cap) {
-		f->cap = f->cap ? f->cap * 2 : 32;
-		f->off = xreallocarray(f->off, f->cap, sizeof *f->off);
-		f->flen = xreallocarray(f->flen, f->cap, sizeof *f->flen);
-		if (fs_csv)
-			f->cooked = xreallocarray(f->cooked, f->cap,
-			    sizeof *f->cooked);
-	}
+	if ((uint32_t)f->nsplit == f->cap)
+		fields_grow(f);
 	f->off[f->nsplit] = off;
 	f->flen[f->nsplit] = len;
 	f->nsplit++;
+}
+
+static inline bool
+fields_isblank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+#ifdef __SSE2__
+/* Bit i is set when p[i] is a blank, for the 16 bytes at P. */
+static inline uint32_t
+fields_blanks16(const char *p)
+{
+	__m128i	 v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i	 m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
+
+	return (uint32_t)_mm_movemask_epi8(m);
+}
+#endif
+
+/*
+ * The offset of the first byte in S[pos..len) that is a blank (BLANK
+ * true) or is not (BLANK false); LEN when there is none.  Sixteen bytes
+ * at a time where SSE2 is there.
+ */
+static inline uint32_t
+fields_scan(const char *s, uint32_t pos, uint32_t len, bool blank)
+{
+#ifdef __SSE2__
+	uint32_t	 m;
+
+	while (pos + 16 <= len) {
+		m = fields_blanks16(s + pos);
+		if (!blank)
+			m = ~m & 0xffff;
+		if (m != 0)
+			return pos + (uint32_t)__builtin_ctz(m);
+		pos += 16;
+	}
+#endif
+	while (pos < len && fields_isblank(s[pos]) != blank)
+		pos++;
+	return pos;
 }
 
 /* One CSV field at POS: records its raw span and its unquoted value. */
@@ -442,7 +527,7 @@ fields_csv1(struct expr_ctx *ctx, uint32_t pos)
 			}
 			v = expr_strbuf(ctx, b);
 		}
-		/* Text after the closing quote, up to the comma, is kept raw. */
+		/* Text after the closing quote, up to a comma, stays. */
 		if (i < f->len)
 			i++;
 		if (i < f->len && s[i] != ',') {
@@ -473,6 +558,9 @@ fields_split(struct expr_ctx *ctx, int32_t upto)
 		fields_text(ctx);
 	if (f->all)
 		return;
+	if (fs_csv && f->cooked == NULL && f->cap > 0)
+		/* --csv set after this context last split a record */
+		f->cooked = xreallocarray(NULL, f->cap, sizeof *f->cooked);
 	s = f->text;
 	if (f->nsplit == 0)
 		pos = 0;
@@ -480,18 +568,32 @@ fields_split(struct expr_ctx *ctx, int32_t upto)
 		pos = f->off[f->nsplit - 1] + f->flen[f->nsplit - 1];
 
 	if (fs_delim == NULL && !fs_csv) {
-		while (f->nsplit < upto) {
-			while (pos < f->len && (s[pos] == ' ' || s[pos] == '\t'))
-				pos++;
-			if (pos >= f->len) {
+		/* Locals, so the stores into off[] need not reload f. */
+		uint32_t	 len = f->len, n = (uint32_t)f->nsplit;
+		uint32_t	*off = f->off, *flen = f->flen;
+
+		while ((int32_t)n < upto) {
+			/* Mostly one blank between fields: step over it. */
+			if (pos < len && fields_isblank(s[pos]) &&
+			    ++pos < len && fields_isblank(s[pos]))
+				pos = fields_scan(s, pos, len, false);
+			if (pos >= len) {
 				f->all = true;
-				return;
+				break;
 			}
 			start = pos;
-			while (pos < f->len && s[pos] != ' ' && s[pos] != '\t')
-				pos++;
-			fields_add(ctx, start, pos - start);
+			pos = fields_scan(s, pos, len, true);
+			if (n == f->cap) {
+				f->nsplit = (int32_t)n;
+				fields_grow(f);
+				off = f->off;
+				flen = f->flen;
+			}
+			off[n] = start;
+			flen[n] = pos - start;
+			n++;
 		}
+		f->nsplit = (int32_t)n;
 		return;
 	}
 	if (f->len == 0) {
@@ -513,7 +615,8 @@ fields_split(struct expr_ctx *ctx, int32_t upto)
 			if (fs_dlen == 1)
 				d = memchr(s + pos, fs_delim[0], f->len - pos);
 			else
-				d = memmem(s + pos, f->len - pos, fs_delim, fs_dlen);
+				d = memmem(s + pos, f->len - pos, fs_delim,
+				    fs_dlen);
 			if (d == NULL) {
 				fields_add(ctx, pos, f->len - pos);
 				f->all = true;
@@ -577,7 +680,8 @@ fields_dyn(struct expr_ctx *ctx, const struct value *k, struct value *out)
 	if (!value_to_num(k, &num) || k->type == V_BOOL)
 		return expr_failv(ctx, k, "'$()': not a field number");
 	if (num.type == V_DBL) {
-		if (!(num.u.d >= -1e9 && num.u.d <= 1e9) || num.u.d != trunc(num.u.d))
+		if (!(num.u.d >= -1e9 && num.u.d <= 1e9) ||
+		    num.u.d != trunc(num.u.d))
 			return expr_failv(ctx, k, "'$()': not a field number");
 		i = (int64_t)num.u.d;
 	} else
@@ -601,7 +705,7 @@ fields_dyn(struct expr_ctx *ctx, const struct value *k, struct value *out)
 /* ---- numbers ---- */
 
 static const char *
-op_name(enum nkind op)
+eval_opname(enum nkind op)
 {
 	switch (op) {
 	case N_ADD:	return "+";
@@ -615,7 +719,7 @@ op_name(enum nkind op)
 }
 
 static int
-to_num(struct expr_ctx *ctx, enum nkind op, const struct value *v,
+eval_tonum(struct expr_ctx *ctx, enum nkind op, const struct value *v,
     struct value *out)
 {
 	if (v->type == V_INT || v->type == V_DBL) {
@@ -624,7 +728,7 @@ to_num(struct expr_ctx *ctx, enum nkind op, const struct value *v,
 	}
 	if (value_to_num(v, out))
 		return 0;
-	return expr_failv(ctx, v, "'%s': not a number", op_name(op));
+	return expr_failv(ctx, v, "'%s': not a number", eval_opname(op));
 }
 
 int
@@ -635,7 +739,8 @@ expr_arith(struct expr_ctx *ctx, enum nkind op, const struct value *a,
 	int64_t		 r;
 	double		 p, q;
 
-	if (to_num(ctx, op, a, &x) == -1 || to_num(ctx, op, b, &y) == -1)
+	if (eval_tonum(ctx, op, a, &x) == -1 ||
+	    eval_tonum(ctx, op, b, &y) == -1)
 		return -1;
 	if (x.type == V_INT && y.type == V_INT) {
 		switch (op) {
@@ -706,7 +811,7 @@ isint:
 }
 
 static bool
-is_nan(const struct value *v)
+eval_isnan(const struct value *v)
 {
 	return v->type == V_DBL && isnan(v->u.d);
 }
@@ -756,7 +861,7 @@ expr_compare(const struct value *a, const struct value *b, bool alit,
 	}
 	return value_cmp(a, b);
 num:
-	if (is_nan(a) || is_nan(b))
+	if (eval_isnan(a) || eval_isnan(b))
 		return 2;
 	return value_cmp(a, b);
 }
@@ -776,7 +881,8 @@ expr_equal(const struct value *a, const struct value *b, bool alit, bool blit)
 /* ---- members and indexes ---- */
 
 static int
-index_of(struct expr_ctx *ctx, const struct value *k, uint32_t n, int64_t *out)
+eval_indexof(struct expr_ctx *ctx, const struct value *k, uint32_t n,
+    int64_t *out)
 {
 	struct value	 num;
 	int64_t		 i;
@@ -809,7 +915,7 @@ eval_index(struct expr_ctx *ctx, const struct value *a, const struct value *k,
 		return 0;
 	case V_ARR:
 	case V_TUPLE:
-		if (index_of(ctx, k, a->n, &i) == -1)
+		if (eval_indexof(ctx, k, a->n, &i) == -1)
 			return -1;
 		*out = i >= 0 && i < a->n ? a->u.a[i] : value_null();
 		return 0;
@@ -840,8 +946,9 @@ eval_call(struct node *n, struct expr_ctx *ctx, struct value *out)
 	if (n->nkids > 8)
 		args = arena_alloc(ctx->arena, n->nkids * sizeof *args);
 	for (i = 0; i < n->nkids; i++) {
-		if (n->kids[i]->kind == N_REGEX && ((i == 1 &&
-		    (bi->flags & BI_RE1)) || (i == 2 && (bi->flags & BI_RE2)))) {
+		if (n->kids[i]->kind == N_REGEX &&
+		    ((i == 1 && (bi->flags & BI_RE1)) ||
+		    (i == 2 && (bi->flags & BI_RE2)))) {
 			args[i] = value_null();
 			continue;
 		}
@@ -956,8 +1063,9 @@ eval_node(struct node *n, struct expr_ctx *ctx, struct value *out)
 			n->hdr_gen = hdr.gen;
 			n->hdr_idx = -1;
 			for (c = 0; c < hdr.n; c++)
-				if (hdr.lens[c] == n->v.n && memcmp(hdr.names[c],
-				    n->v.u.s, n->v.n) == 0) {
+				if (hdr.lens[c] == n->v.n &&
+				    memcmp(hdr.names[c], n->v.u.s,
+				    n->v.n) == 0) {
 					n->hdr_idx = c + 1;
 					break;
 				}
@@ -1012,7 +1120,7 @@ eval_node(struct node *n, struct expr_ctx *ctx, struct value *out)
 	case N_NEG:
 		if (eval_node(n->a, ctx, &a) == -1)
 			return -1;
-		if (to_num(ctx, N_NEG, &a, &b) == -1)
+		if (eval_tonum(ctx, N_NEG, &a, &b) == -1)
 			return -1;
 		if (b.type == V_INT && b.u.i != INT64_MIN)
 			*out = value_int(-b.u.i);
@@ -1098,7 +1206,8 @@ eval_node(struct node *n, struct expr_ctx *ctx, struct value *out)
 		if (ctx->f.text == NULL)
 			fields_text(ctx);
 		if ((rc = regex_exec(n->re, ctx->f.text, ctx->f.len, 0)) == -1)
-			return expr_fail(ctx, "regex match failed (too complex)");
+			return expr_fail(ctx,
+			    "regex match failed (too complex)");
 		*out = value_bool(rc == 1);
 		return 0;
 	case N_AND:

@@ -5,8 +5,9 @@
  *
  * A compiled expression owns one arena holding its nodes, folded
  * constants and literal strings; the regexes its nodes hold are malloc'd
- * and found through the list of all nodes.  Both die in expr_free.  Evaluation never touches the expression's memory
- * except the per-node caches of run-time patterns and header lookups.
+ * and found through the list of all nodes.  Both die in expr_free.
+ * Evaluation writes to the expression only in the per-node caches of
+ * run-time patterns and header lookups.
  */
 #ifndef DSTREAM_EXPR_INT_H
 #define DSTREAM_EXPR_INT_H
@@ -21,11 +22,11 @@
 #include "../dstream.h"
 #include "expr.h"
 
-/* ---- tokens ---- */
+/* ---- tokens (lexer.c) ---- */
 
 enum tok {
 	T_EOF, T_NUM, T_STR, T_REGEX, T_IDENT,
-	T_FIELD,	/* $N (num), $NF (num -1), $name (str), $( (num -2) */
+	T_FIELD,	/* $N (field), $NF, $name (s), $( (FIELD_DYN) */
 	T_DOT,		/* "." */
 	T_LPAREN, T_RPAREN, T_LBRACK, T_RBRACK, T_LBRACE, T_RBRACE,
 	T_COMMA, T_COLON, T_QUEST, T_QQ,
@@ -39,13 +40,13 @@ enum tok {
 
 struct token {
 	enum tok	 type;
-	uint32_t	 pos;		/* byte offset of the first character */
-	uint32_t	 end;		/* byte offset past the last character */
+	uint32_t	 pos;		/* offset of the first byte */
+	uint32_t	 end;		/* offset past the last byte */
 	struct value	 num;		/* T_NUM */
-	const char	*s;		/* T_STR, T_REGEX, T_IDENT, $name: text */
+	const char	*s;		/* string, regex, name text */
 	size_t		 n;
 	int32_t		 field;		/* T_FIELD */
-	uint32_t	 reflags;	/* T_REGEX: PCRE2 options from /re/imsx */
+	uint32_t	 reflags;	/* T_REGEX: PCRE2 options */
 };
 
 struct lexer {
@@ -54,24 +55,24 @@ struct lexer {
 	size_t		 pos;
 	struct arena	*arena;		/* decoded strings */
 	enum tok	 prev;		/* type of the previous token */
-	bool		 started;
 	const char	*err;		/* message of a lexical error */
 	uint32_t	 errpos;
 };
 
-void		 lex_init(struct lexer *, const char *src, size_t len, struct arena *);
+void		 lex_init(struct lexer *, const char *src, size_t len,
+		    struct arena *);
 /* Reads the next token into *T.  Returns 0, or -1 with lx->err set. */
 int		 lex_next(struct lexer *, struct token *t);
 const char	*lex_tokname(enum tok);
 
-/* ---- regexes ---- */
+/* ---- regexes (eval.c) ---- */
 
 struct regex {
 	pcre2_code		*code;
 	pcre2_match_data	*md;
 	bool			 jit;
-	uint32_t		 ncap;		/* capture groups, not counting 0 */
-	char			*pat;		/* source, for run-time caches */
+	uint32_t		 ncap;	/* groups, not counting 0 */
+	char			*pat;	/* source, for caches */
 	size_t			 patlen;
 	uint32_t		 flags;
 };
@@ -89,9 +90,10 @@ void		 regex_free(struct regex *);
  * Matches R against S[0..n) from byte START.  Returns 1 on a match (the
  * ovector in r->md), 0 on none, -1 on a match error (resource limits).
  */
-int		 regex_exec(struct regex *r, const char *s, size_t n, size_t start);
+int		 regex_exec(struct regex *r, const char *s, size_t n,
+		    size_t start);
 
-/* ---- nodes ---- */
+/* ---- nodes (parser.c builds, eval.c walks) ---- */
 
 enum nkind {
 	N_CONST, N_X, N_FIELD0, N_FIELD, N_NF, N_FIELD_LAST, N_FIELD_DYN,
@@ -112,21 +114,22 @@ struct dyncache {
 
 struct node {
 	enum nkind		 kind;
-	uint32_t		 pos;		/* source offset, for messages */
-	struct node		*a, *b, *c;	/* operands */
-	struct node		**kids;		/* N_TUPLE, N_ARRAY, N_OBJECT, N_CALL */
+	uint32_t		 pos;	/* source offset, for messages */
+	struct node		*a, *b, *c;
+	struct node		**kids;	/* elements, arguments */
 	uint32_t		 nkids;
-	struct value		 v;		/* N_CONST; N_MEMBER/N_FIELD_NAME name */
-	int32_t			 field;		/* N_FIELD */
-	bool			 lit;		/* N_CONST string written in the source */
-	struct regex		*re;		/* N_REGEX */
-	struct dyncache		 dyn;		/* ~ / builtins with a run-time pattern */
-	const struct builtin	*bi;		/* N_CALL */
-	uint32_t		 hdr_gen;	/* N_FIELD_NAME: header generation seen */
-	int32_t			 hdr_idx;	/* N_FIELD_NAME: its column (1-based) */
-	uint32_t		 depth;		/* height of the subtree */
-	bool			 claimed;	/* N_REGEX used as a pattern, not as $0 ~ re */
-	struct node		*allnext;	/* every node of the expression */
+	/* N_CONST: the value; N_MEMBER, N_FIELD_NAME: the name */
+	struct value		 v;
+	int32_t			 field;	/* N_FIELD */
+	bool			 lit;	/* string literal */
+	struct regex		*re;	/* N_REGEX */
+	struct dyncache		 dyn;	/* string as pattern */
+	const struct builtin	*bi;	/* N_CALL */
+	uint32_t		 hdr_gen; /* N_FIELD_NAME: header seen */
+	int32_t			 hdr_idx; /* N_FIELD_NAME: its column */
+	uint32_t		 depth;	/* height of the subtree */
+	bool			 claimed; /* N_REGEX used as a pattern */
+	struct node		*allnext; /* every node of the expression */
 };
 
 struct expr {
@@ -134,13 +137,14 @@ struct expr {
 	struct node	*root;
 	int32_t		 maxfield;
 	bool		 members;
-	struct arena	 arena;		/* nodes, literals, folded constants */
-	struct node	*nodes;		/* every node, for freeing their regexes */
+	struct arena	 arena;		/* nodes, constants */
+	struct node	*nodes;		/* all nodes (regexes) */
 };
 
 /* ---- evaluation (eval.c) ---- */
 
-int		 eval_node(struct node *, struct expr_ctx *, struct value *out);
+int		 eval_node(struct node *, struct expr_ctx *,
+		    struct value *out);
 /*
  * Sets ctx->err to the message built from FMT (in the ctx arena) and
  * returns -1.  expr_failv appends ": " and V shown as JSON, truncated.
@@ -155,29 +159,43 @@ void		 expr_text(struct expr_ctx *, const struct value *v,
 		    const char **s, size_t *n);
 /* Copies the bytes of B into the ctx arena as a string value. */
 struct value	 expr_strbuf(struct expr_ctx *, const struct buf *b);
-/* A scratch buffer for building text; reset by each user, never held across eval_node. */
+/*
+ * A scratch buffer for building text, emptied by each caller; never
+ * held across a call that may use it too (eval_node, expr_text).
+ */
 struct buf	*expr_scratch(void);
 /*
  * The regex an argument or operand stands for: N's literal regex, or
- * the string V compiled (cached in CACHE).  Returns NULL with ctx->err set.
+ * the string V compiled (cached in CACHE).  Returns NULL with ctx->err
+ * set, naming WHO.
  */
 struct regex	*expr_regex(struct expr_ctx *, struct node *n,
-		    struct dyncache *cache, const struct value *v, const char *who);
-/* Arithmetic shared with sum/avg: *OUT = A + B with awk-like numbers. */
-int		 expr_arith(struct expr_ctx *, enum nkind op, const struct value *a,
-		    const struct value *b, struct value *out);
-/* Ordering used by < and min/max: numeric when both look numeric. */
+		    struct dyncache *cache, const struct value *v,
+		    const char *who);
+/* Arithmetic OP (N_ADD...N_MOD) on awk-like numbers, as the operators. */
+int		 expr_arith(struct expr_ctx *, enum nkind op,
+		    const struct value *a, const struct value *b,
+		    struct value *out);
+/*
+ * The order of the comparison operators: -1, 0, 1, or 2 when unordered
+ * (NaN).  ALIT and BLIT say a side is a string literal.
+ */
 int		 expr_compare(const struct value *a, const struct value *b,
 		    bool alit, bool blit);
-/* Whether the node is a string literal (compared as a string, as in awk). */
-static inline bool node_is_lit(const struct node *n) { return n->kind == N_CONST && n->lit; }
+
+/* Whether N is a string literal (compared as a string, as in awk). */
+static inline bool
+node_is_lit(const struct node *n)
+{
+	return n->kind == N_CONST && n->lit;
+}
 
 /* ---- builtins (builtins.c) ---- */
 
 #define BI_IMPURE	0x01	/* never folded (now) */
-#define BI_LAZY		0x02	/* evaluates its own arguments (coalesce) */
-#define BI_RE1		0x04	/* argument 1 may be a regex literal */
-#define BI_RE2		0x08	/* argument 2 may be a regex literal */
+#define BI_LAZY		0x02	/* evaluates its own arguments */
+#define BI_RE1		0x04	/* argument 1 may be /re/ */
+#define BI_RE2		0x08	/* argument 2 may be /re/ */
 
 struct builtin {
 	const char	*name;
@@ -188,8 +206,8 @@ struct builtin {
 	 * (a regex literal argument is left null: see expr_regex).  Returns
 	 * 0 with *OUT set, or -1 with ctx->err set.
 	 */
-	int		(*fn)(struct expr_ctx *, struct node *n, struct value *args,
-			    int nargs, struct value *out);
+	int		(*fn)(struct expr_ctx *, struct node *n,
+			    struct value *args, int nargs, struct value *out);
 };
 
 /* Looks NAME[0..len) up; NULL when there is no such builtin. */

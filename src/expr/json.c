@@ -443,6 +443,8 @@ json_parse(struct arena *a, const char *s, size_t n, struct value *out,
 {
 	struct json_parser jp;
 
+	if (n == 0)
+		s = "";
 	jp.a = a;
 	jp.s = jp.p = s;
 	jp.end = s + n;

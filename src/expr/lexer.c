@@ -150,7 +150,8 @@ lex_string(struct lexer *lx, struct token *t)
 			i += 6;
 			if (hi >= 0xd800 && hi < 0xdc00 && i + 6 <= lx->len &&
 			    s[i] == '\\' && s[i + 1] == 'u' &&
-			    (lo = lex_hex4(s + i + 2)) >= 0xdc00 && lo < 0xe000) {
+			    (lo = lex_hex4(s + i + 2)) >= 0xdc00 &&
+			    lo < 0xe000) {
 				lex_utf8(&b, 0x10000 +
 				    (((uint32_t)hi - 0xd800) << 10) +
 				    ((uint32_t)lo - 0xdc00));
@@ -247,7 +248,8 @@ lex_number(struct lexer *lx, struct token *t)
 
 	while (i < lx->len && lex_isdigit((unsigned char)s[i]))
 		i++;
-	if (i + 1 < lx->len && s[i] == '.' && lex_isdigit((unsigned char)s[i + 1])) {
+	if (i + 1 < lx->len && s[i] == '.' &&
+	    lex_isdigit((unsigned char)s[i + 1])) {
 		isdbl = true;
 		i++;
 		while (i < lx->len && lex_isdigit((unsigned char)s[i]))
@@ -297,7 +299,8 @@ lex_field(struct lexer *lx, struct token *t)
 		while (i < lx->len && lex_isdigit((unsigned char)s[i])) {
 			n = n * 10 + (s[i] - '0');
 			if (n > INT32_MAX / 2)
-				return lex_fail(lx, lx->pos, "field number too large");
+				return lex_fail(lx, lx->pos,
+				    "field number too large");
 			i++;
 		}
 		if (i < lx->len && lex_isident((unsigned char)s[i], false))
@@ -366,13 +369,16 @@ lex_next(struct lexer *lx, struct token *t)
 			char		*end;
 
 			lx->pos++;
-			while (lx->pos < lx->len && lex_isdigit((unsigned char)s[lx->pos]))
+			while (lx->pos < lx->len &&
+			    lex_isdigit((unsigned char)s[lx->pos]))
 				lx->pos++;
 			if (lx->pos < lx->len &&
 			    lex_isident((unsigned char)s[lx->pos], false))
 				return lex_fail(lx, lx->pos, "bad number");
 			{
-				char	*text = xstrndup(p, (size_t)(s + lx->pos - p));
+				char	*text;
+
+				text = xstrndup(p, (size_t)(s + lx->pos - p));
 
 				t->num = value_dbl(strtod(text, &end));
 				free(text);
@@ -441,7 +447,8 @@ lex_next(struct lexer *lx, struct token *t)
 			break;
 		case '=':
 			if (c1 != '=')
-				return lex_fail(lx, t->pos, "use '==' to compare");
+				return lex_fail(lx, t->pos,
+				    "use '==' to compare");
 			lx->pos++;
 			t->type = T_EQ;
 			break;

@@ -29,7 +29,7 @@
 #include "expr_int.h"
 
 #define PARSE_MAXNEST	256	/* parser recursion */
-#define PARSE_MAXDEPTH	1000	/* tree height (evaluation recursion) */
+#define PARSE_MAXDEPTH	1000	/* tree height (evaluation) */
 
 struct parser {
 	struct lexer	 lx;
@@ -37,7 +37,7 @@ struct parser {
 	struct expr	*e;
 	int		 flags;
 	int		 nest;
-	char		*cause;		/* first fault, with its caret */
+	char		*cause;		/* first fault, with caret */
 };
 
 /*
@@ -45,7 +45,7 @@ struct parser {
  * line holding POS and a caret under it.  Only the first fault is kept.
  */
 static void __attribute__((format(printf, 3, 4)))
-perr(struct parser *p, size_t pos, const char *fmt, ...)
+parse_error(struct parser *p, size_t pos, const char *fmt, ...)
 {
 	struct buf	 b = BUF_INIT;
 	const char	*src = p->e->src;
@@ -79,7 +79,7 @@ perr(struct parser *p, size_t pos, const char *fmt, ...)
 
 /* Describes the current token for "found ..." in messages. */
 static void
-tokdesc(struct parser *p, char *out, size_t outlen)
+parse_tokdesc(struct parser *p, char *out, size_t outlen)
 {
 	const struct token	*t = &p->tok;
 	size_t			 n = t->end - t->pos;
@@ -94,38 +94,39 @@ tokdesc(struct parser *p, char *out, size_t outlen)
 		snprintf(out, outlen, "'%.*s'", (int)n, p->e->src + t->pos);
 }
 
-/* A syntax error at the current token: "syntax error: expected WHAT, found X". */
+/* A syntax error at the current token: "expected WHAT, found X". */
 static void
-expected(struct parser *p, const char *what)
+parse_expected(struct parser *p, const char *what)
 {
 	char	 found[64];
 
 	if (p->tok.type == T_EOF) {
-		perr(p, p->tok.pos, "syntax error: expected %s", what);
+		parse_error(p, p->tok.pos, "syntax error: expected %s", what);
 		return;
 	}
-	tokdesc(p, found, sizeof found);
-	perr(p, p->tok.pos, "syntax error: expected %s, found %s", what, found);
+	parse_tokdesc(p, found, sizeof found);
+	parse_error(p, p->tok.pos, "syntax error: expected %s, found %s",
+	    what, found);
 }
 
 static int
-next(struct parser *p)
+parse_next(struct parser *p)
 {
 	if (lex_next(&p->lx, &p->tok) == -1) {
-		perr(p, p->lx.errpos, "syntax error: %s", p->lx.err);
+		parse_error(p, p->lx.errpos, "syntax error: %s", p->lx.err);
 		return -1;
 	}
 	return 0;
 }
 
 static int
-expect(struct parser *p, enum tok t, const char *what)
+parse_expect(struct parser *p, enum tok t, const char *what)
 {
 	if (p->tok.type != t) {
-		expected(p, what);
+		parse_expected(p, what);
 		return -1;
 	}
-	return next(p);
+	return parse_next(p);
 }
 
 static struct node *
@@ -158,7 +159,7 @@ node_depth(struct parser *p, struct node *n, const struct node *kid)
 	if (kid != NULL && kid->depth + 1 > n->depth)
 		n->depth = kid->depth + 1;
 	if (n->depth > PARSE_MAXDEPTH) {
-		perr(p, n->pos, "expression nested too deeply");
+		parse_error(p, n->pos, "expression nested too deeply");
 		return -1;
 	}
 	return 0;
@@ -193,7 +194,8 @@ node_foldable(const struct node *n)
 	default:
 		break;
 	}
-	if ((n->a && n->a->kind != N_CONST) || (n->b && n->b->kind != N_CONST) ||
+	if ((n->a && n->a->kind != N_CONST) ||
+	    (n->b && n->b->kind != N_CONST) ||
 	    (n->c && n->c->kind != N_CONST))
 		return false;
 	for (i = 0; i < n->nkids; i++)
@@ -244,7 +246,7 @@ node_bin(struct parser *p, enum nkind kind, uint32_t pos, struct node *a,
 
 /* Checks that a name of class FLAG may be used here. */
 static int
-allowed(struct parser *p, int flag, const struct token *t)
+parse_allowed(struct parser *p, int flag, const struct token *t)
 {
 	const char	*hint;
 
@@ -252,11 +254,13 @@ allowed(struct parser *p, int flag, const struct token *t)
 		return 0;
 	switch (flag) {
 	case EXPR_AB:
-		perr(p, t->pos, "'%.*s' is only defined in reduce functions",
+		parse_error(p, t->pos,
+		    "'%.*s' is only defined in reduce functions",
 		    (int)(t->end - t->pos), p->e->src + t->pos);
 		break;
 	case EXPR_STATE:
-		perr(p, t->pos, "'%.*s' is only defined in updateStateByKey",
+		parse_error(p, t->pos,
+		    "'%.*s' is only defined in updateStateByKey",
 		    (int)(t->end - t->pos), p->e->src + t->pos);
 		break;
 	default:
@@ -266,7 +270,7 @@ allowed(struct parser *p, int flag, const struct token *t)
 			hint = " (updateStateByKey sees values and state)";
 		else
 			hint = "";
-		perr(p, t->pos, "'%.*s' is not defined here%s",
+		parse_error(p, t->pos, "'%.*s' is not defined here%s",
 		    (int)(t->end - t->pos), p->e->src + t->pos, hint);
 		break;
 	}
@@ -290,7 +294,8 @@ parse_list(struct parser *p, struct node *n, enum tok close, const char *what)
 				struct node	**nkids;
 
 				cap = cap ? cap * 2 : 4;
-				nkids = arena_alloc(&p->e->arena, cap * sizeof *kids);
+				nkids = arena_alloc(&p->e->arena,
+				    cap * sizeof *kids);
 				if (nk)
 					memcpy(nkids, kids, nk * sizeof *kids);
 				kids = nkids;
@@ -300,11 +305,11 @@ parse_list(struct parser *p, struct node *n, enum tok close, const char *what)
 				goto fail;
 			if (p->tok.type != T_COMMA)
 				break;
-			if (next(p) == -1)
+			if (parse_next(p) == -1)
 				goto fail;
 		}
 	}
-	if (expect(p, close, what) == -1)
+	if (parse_expect(p, close, what) == -1)
 		goto fail;
 	n->kids = kids;
 	n->nkids = nk;
@@ -314,7 +319,7 @@ fail:
 }
 
 static void
-arity_text(const struct builtin *bi, char *out, size_t len)
+parse_arity(const struct builtin *bi, char *out, size_t len)
 {
 	if (bi->max == bi->min)
 		snprintf(out, len, "%d argument%s", bi->min,
@@ -337,18 +342,21 @@ parse_call(struct parser *p, const struct token *t)
 	char			 ar[64];
 
 	if ((bi = builtin_find(t->s, t->n)) == NULL) {
-		perr(p, t->pos, "unknown function '%.*s'", (int)t->n, t->s);
+		parse_error(p, t->pos, "unknown function '%.*s'", (int)t->n,
+		    t->s);
 		return NULL;
 	}
 	n = node_new(p, N_CALL, t->pos);
 	n->bi = bi;
-	if (next(p) == -1)
+	if (parse_next(p) == -1)
 		return NULL;
 	if (parse_list(p, n, T_RPAREN, "')' after arguments") == -1)
 		return NULL;
-	if ((int)n->nkids < bi->min || (bi->max >= 0 && (int)n->nkids > bi->max)) {
-		arity_text(bi, ar, sizeof ar);
-		perr(p, t->pos, "'%s' takes %s, not %u", bi->name, ar, n->nkids);
+	if ((int)n->nkids < bi->min ||
+	    (bi->max >= 0 && (int)n->nkids > bi->max)) {
+		parse_arity(bi, ar, sizeof ar);
+		parse_error(p, t->pos, "'%s' takes %s, not %u", bi->name, ar,
+		    n->nkids);
 		return NULL;
 	}
 	if ((bi->flags & BI_RE1) && n->nkids > 1 && n->kids[1]->kind == N_REGEX)
@@ -359,7 +367,7 @@ parse_call(struct parser *p, const struct token *t)
 }
 
 static bool
-name_is(const struct token *t, const char *s)
+parse_nameis(const struct token *t, const char *s)
 {
 	return t->n == strlen(s) && memcmp(t->s, s, t->n) == 0;
 }
@@ -384,16 +392,16 @@ parse_name(struct parser *p, const struct token *t)
 	};
 	size_t	 i;
 
-	if (name_is(t, "true"))
+	if (parse_nameis(t, "true"))
 		return node_const(p, value_bool(true), t->pos);
-	if (name_is(t, "false"))
+	if (parse_nameis(t, "false"))
 		return node_const(p, value_bool(false), t->pos);
-	if (name_is(t, "null"))
+	if (parse_nameis(t, "null"))
 		return node_const(p, value_null(), t->pos);
 	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-		if (!name_is(t, names[i].name))
+		if (!parse_nameis(t, names[i].name))
 			continue;
-		if (allowed(p, names[i].flag, t) == -1)
+		if (parse_allowed(p, names[i].flag, t) == -1)
 			return NULL;
 		if (names[i].kind == N_NF)
 			p->e->maxfield = INT32_MAX;
@@ -402,10 +410,10 @@ parse_name(struct parser *p, const struct token *t)
 		return node_new(p, names[i].kind, t->pos);
 	}
 	if (builtin_find(t->s, t->n) != NULL)
-		perr(p, t->pos, "'%.*s' is a function: write %.*s(...)",
+		parse_error(p, t->pos, "'%.*s' is a function: write %.*s(...)",
 		    (int)t->n, t->s, (int)t->n, t->s);
 	else
-		perr(p, t->pos, "unknown name '%.*s'", (int)t->n, t->s);
+		parse_error(p, t->pos, "unknown name '%.*s'", (int)t->n, t->s);
 	return NULL;
 }
 
@@ -416,16 +424,17 @@ parse_field(struct parser *p)
 	struct token	 t = p->tok;
 	struct node	*n, *k;
 
-	if (allowed(p, EXPR_X, &t) == -1)
+	if (parse_allowed(p, EXPR_X, &t) == -1)
 		return NULL;
-	if (next(p) == -1)
+	if (parse_next(p) == -1)
 		return NULL;
 	if (t.field == FIELD_DYN) {
-		if (expect(p, T_LPAREN, "'(' after '$'") == -1)
+		if (parse_expect(p, T_LPAREN, "'(' after '$'") == -1)
 			return NULL;
 		if ((k = parse_expr(p)) == NULL)
 			return NULL;
-		if (expect(p, T_RPAREN, "')' after the field expression") == -1)
+		if (parse_expect(p, T_RPAREN,
+		    "')' after the field expression") == -1)
 			return NULL;
 		n = node_new(p, N_FIELD_DYN, t.pos);
 		n->a = k;
@@ -462,15 +471,17 @@ parse_regex(struct parser *p)
 	char		 msg[160];
 	size_t		 off;
 
-	re = regex_new(p->tok.s, p->tok.n, p->tok.reflags, msg, sizeof msg, &off);
+	re = regex_new(p->tok.s, p->tok.n, p->tok.reflags, msg, sizeof msg,
+	    &off);
 	if (re == NULL) {
-		perr(p, p->tok.pos + 1 + (off <= p->tok.n ? off : p->tok.n),
-		    "bad regex: %s", msg);
+		if (off > p->tok.n)
+			off = p->tok.n;
+		parse_error(p, p->tok.pos + 1 + off, "bad regex: %s", msg);
 		return NULL;
 	}
 	n = node_new(p, N_REGEX, p->tok.pos);
 	n->re = re;
-	if (next(p) == -1)
+	if (parse_next(p) == -1)
 		return NULL;
 	return n;
 }
@@ -483,21 +494,20 @@ parse_object(struct parser *p)
 	struct node	**kids = NULL;
 	uint32_t	 nk = 0, cap = 0;
 
-	if (next(p) == -1)
+	if (parse_next(p) == -1)
 		return NULL;
 	while (p->tok.type != T_RBRACE) {
-		if (p->tok.type == T_IDENT) {
-			k = node_const(p, value_str(p->tok.s, p->tok.n), p->tok.pos);
-		} else if (p->tok.type == T_STR) {
-			k = node_const(p, value_str(p->tok.s, p->tok.n), p->tok.pos);
-		} else {
-			expected(p, "a member name");
+		if (p->tok.type == T_IDENT || p->tok.type == T_STR)
+			k = node_const(p, value_str(p->tok.s, p->tok.n),
+			    p->tok.pos);
+		else {
+			parse_expected(p, "a member name");
 			return NULL;
 		}
 		k->lit = true;
-		if (next(p) == -1)
+		if (parse_next(p) == -1)
 			return NULL;
-		if (expect(p, T_COLON, "':' after the member name") == -1)
+		if (parse_expect(p, T_COLON, "':' after the member name") == -1)
 			return NULL;
 		if ((v = parse_expr(p)) == NULL)
 			return NULL;
@@ -516,10 +526,10 @@ parse_object(struct parser *p)
 			return NULL;
 		if (p->tok.type != T_COMMA)
 			break;
-		if (next(p) == -1)
+		if (parse_next(p) == -1)
 			return NULL;
 	}
-	if (expect(p, T_RBRACE, "',' or '}' in the object") == -1)
+	if (parse_expect(p, T_RBRACE, "',' or '}' in the object") == -1)
 		return NULL;
 	n->kids = kids;
 	n->nkids = nk;
@@ -538,19 +548,19 @@ parse_member(struct parser *p, struct node *a, uint32_t pos, bool after_dot)
 		n->v = value_str(p->tok.type == T_IDENT ?
 		    arena_strndup(&p->e->arena, p->tok.s, p->tok.n) : p->tok.s,
 		    p->tok.n);
-		if (node_depth(p, n, a) == -1 || next(p) == -1)
+		if (node_depth(p, n, a) == -1 || parse_next(p) == -1)
 			return NULL;
 		return node_fold(p, n);
 	}
 	if (p->tok.type != T_LBRACK) {
-		expected(p, "a name, a string or '[' after '.'");
+		parse_expected(p, "a name, a string or '[' after '.'");
 		return NULL;
 	}
-	if (next(p) == -1)
+	if (parse_next(p) == -1)
 		return NULL;
 	if ((k = parse_expr(p)) == NULL)
 		return NULL;
-	if (expect(p, T_RBRACK, "']' after the index") == -1)
+	if (parse_expect(p, T_RBRACK, "']' after the index") == -1)
 		return NULL;
 	return node_bin(p, N_INDEX, pos, a, k);
 }
@@ -564,13 +574,13 @@ parse_primary(struct parser *p)
 	switch (t.type) {
 	case T_NUM:
 		n = node_const(p, t.num, t.pos);
-		if (next(p) == -1)
+		if (parse_next(p) == -1)
 			return NULL;
 		return n;
 	case T_STR:
 		n = node_const(p, value_str(t.s, t.n), t.pos);
 		n->lit = true;
-		if (next(p) == -1)
+		if (parse_next(p) == -1)
 			return NULL;
 		return n;
 	case T_REGEX:
@@ -578,35 +588,35 @@ parse_primary(struct parser *p)
 	case T_FIELD:
 		return parse_field(p);
 	case T_IDENT:
-		if (next(p) == -1)
+		if (parse_next(p) == -1)
 			return NULL;
 		if (p->tok.type == T_LPAREN)
 			return parse_call(p, &t);
 		return parse_name(p, &t);
 	case T_DOT:
-		if (allowed(p, EXPR_X, &t) == -1)
+		if (parse_allowed(p, EXPR_X, &t) == -1)
 			return NULL;
-		if (next(p) == -1)
+		if (parse_next(p) == -1)
 			return NULL;
 		p->e->members = true;
 		n = node_new(p, N_X, t.pos);
-		/* ".name", ".\"key\"", ".[i]" must touch the dot; "." alone is x. */
+		/* .name ."key" .[i] touch the dot; "." alone is x. */
 		if (p->tok.pos == t.end && (p->tok.type == T_IDENT ||
 		    p->tok.type == T_STR || p->tok.type == T_LBRACK))
 			return parse_member(p, n, t.pos, true);
 		return n;
 	case T_LPAREN:
-		if (next(p) == -1)
+		if (parse_next(p) == -1)
 			return NULL;
 		if ((k = parse_expr(p)) == NULL)
 			return NULL;
 		if (p->tok.type != T_COMMA) {
-			if (expect(p, T_RPAREN, "')'") == -1)
+			if (parse_expect(p, T_RPAREN, "')'") == -1)
 				return NULL;
 			return k;
 		}
 		n = node_new(p, N_TUPLE, t.pos);
-		if (next(p) == -1)
+		if (parse_next(p) == -1)
 			return NULL;
 		if (parse_list(p, n, T_RPAREN, "',' or ')' in the tuple") == -1)
 			return NULL;
@@ -618,7 +628,8 @@ parse_primary(struct parser *p)
 			    (n->nkids + 1) * sizeof *kids);
 			kids[0] = k;
 			if (n->nkids)
-				memcpy(kids + 1, n->kids, n->nkids * sizeof *kids);
+				memcpy(kids + 1, n->kids,
+				    n->nkids * sizeof *kids);
 			n->kids = kids;
 			n->nkids++;
 			if (node_depth(p, n, k) == -1)
@@ -627,7 +638,7 @@ parse_primary(struct parser *p)
 		return node_fold(p, n);
 	case T_LBRACK:
 		n = node_new(p, N_ARRAY, t.pos);
-		if (next(p) == -1)
+		if (parse_next(p) == -1)
 			return NULL;
 		if (parse_list(p, n, T_RBRACK, "',' or ']' in the array") == -1)
 			return NULL;
@@ -635,7 +646,7 @@ parse_primary(struct parser *p)
 	case T_LBRACE:
 		return parse_object(p);
 	default:
-		expected(p, "an expression");
+		parse_expected(p, "an expression");
 		return NULL;
 	}
 }
@@ -651,7 +662,7 @@ parse_postfix(struct parser *p)
 	for (;;) {
 		pos = p->tok.pos;
 		if (p->tok.type == T_DOT) {
-			if (next(p) == -1)
+			if (parse_next(p) == -1)
 				return NULL;
 			n = parse_member(p, n, pos, true);
 		} else if (p->tok.type == T_LBRACK)
@@ -673,10 +684,10 @@ parse_unary(struct parser *p)
 	if (t.type != T_MINUS && t.type != T_BANG)
 		return parse_postfix(p);
 	if (++p->nest > PARSE_MAXNEST) {
-		perr(p, t.pos, "expression nested too deeply");
+		parse_error(p, t.pos, "expression nested too deeply");
 		return NULL;
 	}
-	if (next(p) == -1 || (k = parse_unary(p)) == NULL)
+	if (parse_next(p) == -1 || (k = parse_unary(p)) == NULL)
 		return NULL;
 	p->nest--;
 	n = node_new(p, t.type == T_MINUS ? N_NEG : N_NOT, t.pos);
@@ -711,7 +722,7 @@ static const struct binop {
 };
 
 static const struct binop *
-binop_find(enum tok t)
+parse_binop(enum tok t)
 {
 	size_t	 i;
 
@@ -730,14 +741,14 @@ parse_binary(struct parser *p, int minprec)
 	uint32_t		 pos;
 
 	if (++p->nest > PARSE_MAXNEST) {
-		perr(p, p->tok.pos, "expression nested too deeply");
+		parse_error(p, p->tok.pos, "expression nested too deeply");
 		return NULL;
 	}
 	if ((l = parse_unary(p)) == NULL)
 		return NULL;
-	while ((op = binop_find(p->tok.type)) != NULL && op->prec >= minprec) {
+	while ((op = parse_binop(p->tok.type)) != NULL && op->prec >= minprec) {
 		pos = p->tok.pos;
-		if (next(p) == -1)
+		if (parse_next(p) == -1)
 			return NULL;
 		if ((r = parse_binary(p, op->prec + 1)) == NULL)
 			return NULL;
@@ -758,16 +769,16 @@ parse_expr(struct parser *p)
 	uint32_t	 pos;
 
 	if (++p->nest > PARSE_MAXNEST) {
-		perr(p, p->tok.pos, "expression nested too deeply");
+		parse_error(p, p->tok.pos, "expression nested too deeply");
 		return NULL;
 	}
 	if ((c = parse_binary(p, 1)) == NULL)
 		return NULL;
 	if (p->tok.type == T_QUEST) {
 		pos = p->tok.pos;
-		if (next(p) == -1 || (a = parse_expr(p)) == NULL)
+		if (parse_next(p) == -1 || (a = parse_expr(p)) == NULL)
 			return NULL;
-		if (expect(p, T_COLON, "':' in 'c ? a : b'") == -1)
+		if (parse_expect(p, T_COLON, "':' in 'c ? a : b'") == -1)
 			return NULL;
 		if ((b = parse_expr(p)) == NULL)
 			return NULL;
@@ -779,7 +790,8 @@ parse_expr(struct parser *p)
 			n->b = a;
 			n->c = b;
 			if (node_depth(p, n, c) == -1 ||
-			    node_depth(p, n, a) == -1 || node_depth(p, n, b) == -1)
+			    node_depth(p, n, a) == -1 ||
+			    node_depth(p, n, b) == -1)
 				return NULL;
 			c = n;
 		}
@@ -807,17 +819,17 @@ expr_compile(const char *src, int flags, char **cause)
 	p.flags = flags;
 	lex_init(&p.lx, e->src, strlen(e->src), &e->arena);
 
-	if (next(&p) == -1)
+	if (parse_next(&p) == -1)
 		goto fail;
 	if ((root = parse_expr(&p)) == NULL)
 		goto fail;
 	if (p.tok.type != T_EOF) {
-		expected(&p, "an operator or the end of the expression");
+		parse_expected(&p, "an operator or the end of the expression");
 		goto fail;
 	}
 	for (n = e->nodes; n != NULL; n = n->allnext) {
 		if (n->kind == N_REGEX && !n->claimed && !(flags & EXPR_X)) {
-			perr(&p, n->pos, "a bare /regex/ matches $0, "
+			parse_error(&p, n->pos, "a bare /regex/ matches $0, "
 			    "which is not defined here");
 			goto fail;
 		}

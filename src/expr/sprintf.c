@@ -258,11 +258,15 @@ int
 fmt_sprintf(struct buf *b, const char *fmt, size_t fmtlen,
     const struct value *args, int nargs, const char **err)
 {
-	const char	*f = fmt, *end = fmt + fmtlen, *run;
+	const char	*f, *end, *run;
 	struct sprintf_spec sp;
 	size_t		 nf;
 	int		 ai = 0;
 
+	if (fmtlen == 0)
+		return 0;
+	f = fmt;
+	end = fmt + fmtlen;
 	while (f < end) {
 		for (run = f; f < end && *f != '%'; f++)
 			;

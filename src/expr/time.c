@@ -194,12 +194,8 @@ time_name(const char **p, const char *end, const char *const *names, int n)
 			if (time_lower((unsigned char)s[k]) != names[i][k])
 				break;
 		}
-		if (k == len) {
-			*p = s + len;
-			return i;
-		}
 		if (k >= 3) {
-			*p = s + 3;
+			*p = s + k;
 			return i;
 		}
 	}
@@ -755,9 +751,12 @@ time_strptime(const char **p, const char *end, const char *fmt,
 int
 time_parse(const char *s, size_t n, const char *fmt, double *secs)
 {
-	const char	*end = s + n;
+	const char	*end;
 	struct tparts	 t;
 
+	if (n == 0)
+		return -1;
+	end = s + n;
 	while (s < end && time_isblank((unsigned char)*s))
 		s++;
 	while (end > s && time_isblank((unsigned char)end[-1]))
@@ -793,27 +792,28 @@ time_digits(struct buf *b, int64_t v, int width)
  * with these handled here so they do not depend on the time zone: %s
  * (epoch seconds), %z (+0000), %Z (UTC), and %f, %Nf (fraction of the
  * second: six digits, or N from 1 to 9).  A time that cannot be shown
- * (NaN, infinite, beyond year 9999's neighbourhood) appends nothing.
+ * (NaN, infinite, more than 1e15 seconds away) appends nothing.
  */
 void
 time_format(struct buf *b, double secs, const char *fmt)
 {
 	struct tm	 tm;
 	time_t		 whole;
+	double		 fl;
 	int64_t		 us, w;
 	char		 spec[16], out[256];
 	const char	*f;
 	size_t		 n, k;
 	int		 digits, i;
 
-	if (!isfinite(secs) || fabs(secs) > 1e13)
+	if (!isfinite(secs) || fabs(secs) > 1e15)
 		return;
-	us = (int64_t)llround(secs * 1e6);
-	w = us / 1000000;
-	us %= 1000000;
-	if (us < 0) {
-		us += 1000000;
-		w--;
+	fl = floor(secs);
+	w = (int64_t)fl;
+	us = (int64_t)llround((secs - fl) * 1e6);
+	if (us >= 1000000) {
+		us -= 1000000;
+		w++;
 	}
 	whole = (time_t)w;
 	if (gmtime_r(&whole, &tm) == NULL)

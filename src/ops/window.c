@@ -78,9 +78,9 @@ struct win {
 	uint64_t	 wrec;		/* records in the entered live panes */
 
 	struct pane	 run;		/* running window (inv) or back stack */
-	struct pane	 out;		/* front suffix merged with the back */
 	struct table	*groups;	/* W_GROUP: key -> struct win_group */
 	struct arena	 scratch;	/* the values of one emitted window */
+	struct pane_order order, order2; /* keys sorted for output */
 
 	bool		 started;	/* a window with data has been emitted */
 	int64_t		 next_end;	/* the next window end not yet emitted */
@@ -232,27 +232,76 @@ win_enter(struct win *w, int64_t thi)
 	return 0;
 }
 
-/*
- * The aggregates of the current window: the running one, or the oldest
- * front suffix merged with the back.  NULL on a stop.
- */
-static struct pane *
-win_result(struct win *w)
+/* Emits one key's aggregate: (key, result), or the result alone. */
+static int
+win_emit_agg(struct win *w, const struct value *key, const struct agg *a)
 {
-	struct pane	*front;
+	struct value	 v;
 
-	if (w->inv)
-		return &w->run;
+	if (a->n <= 0)
+		return 0;
+	v = reducer_result(w->r, a);
+	if (w->kind != W_REDUCE)
+		v = value_pair(&w->scratch, *key, v);
+	return op_emit(&w->op, &v);
+}
+
+/* Emits the aggregates of table T, sorted by key. */
+static int
+win_emit_table(struct win *w, struct table *t)
+{
+	struct table_ent	**ents;
+	size_t			 i, n;
+
+	n = pane_sorted(t, &w->order, &ents);
+	for (i = 0; i < n; i++)
+		if (win_emit_agg(w, &ents[i]->key, table_data(ents[i])) == -1)
+			return -1;
+	return 0;
+}
+
+/*
+ * Emits the window of a reducer without inverse: the oldest front
+ * suffix merged with the back aggregate.  Both are sorted and joined on
+ * the key, so the merge costs no table insertion.
+ */
+static int
+win_emit_stacks(struct win *w)
+{
+	struct table_ent	**fe, **be;
+	struct pane		*front;
+	struct agg		 a;
+	size_t			 i = 0, j = 0, nf, nb;
+	int			 c;
+
 	if (w->nfront == 0 && win_flip(w) == -1)
-		return NULL;
+		return -1;
 	front = win_at(w, 0);
 	if (table_count(w->run.keys) == 0)
-		return front;
-	pane_reset(&w->out);
-	if (pane_merge(&w->out, front, w->r) == -1 ||
-	    pane_merge(&w->out, &w->run, w->r) == -1)
-		return NULL;
-	return &w->out;
+		return win_emit_table(w, front->keys);
+	nf = pane_sorted(front->keys, &w->order, &fe);
+	nb = pane_sorted(w->run.keys, &w->order2, &be);
+	while (i < nf || j < nb) {
+		if (i == nf)
+			c = 1;
+		else if (j == nb)
+			c = -1;
+		else
+			c = value_cmp(&fe[i]->key, &be[j]->key);
+		if (c > 0) {
+			if (win_emit_agg(w, &be[j]->key, table_data(be[j])) == -1)
+				return -1;
+			j++;
+			continue;
+		}
+		a = *(struct agg *)table_data(fe[i]);
+		if (c == 0 && reducer_merge(w->r, &a, table_data(be[j++]),
+		    &w->scratch) == -1)
+			return -1;
+		if (win_emit_agg(w, &fe[i++]->key, &a) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 /* Emits groupByKeyAndWindow's (key, [values]), sorted by key. */
@@ -283,7 +332,7 @@ win_emit_groups(struct win *w)
 			g->v[g->n++] = kv[1];
 		}
 	}
-	n = table_sorted(w->groups, &ents);
+	n = pane_sorted(w->groups, &w->order, &ents);
 	for (i = 0; i < n; i++) {
 		g = table_data(ents[i]);
 		arr = value_null();
@@ -301,11 +350,9 @@ win_emit_groups(struct win *w)
 static int
 win_emit(struct win *w)
 {
-	struct table_ent	**ents;
-	struct pane		*p;
-	struct agg		*a;
-	struct value		 v;
-	size_t			 i, k, n;
+	struct pane	*p;
+	struct value	 v;
+	size_t		 i, k;
 
 	arena_reset(&w->scratch);
 	switch (w->kind) {
@@ -327,20 +374,9 @@ win_emit(struct win *w)
 	default:
 		break;
 	}
-	if ((p = win_result(w)) == NULL)
-		return -1;
-	n = table_sorted(p->keys, &ents);
-	for (i = 0; i < n; i++) {
-		a = table_data(ents[i]);
-		if (a->n <= 0)
-			continue;
-		v = reducer_result(w->r, a);
-		if (w->kind != W_REDUCE)
-			v = value_pair(&w->scratch, ents[i]->key, v);
-		if (op_emit(&w->op, &v) == -1)
-			return -1;
-	}
-	return 0;
+	if (w->inv)
+		return win_emit_table(w, w->run.keys);
+	return win_emit_stacks(w);
 }
 
 /*
@@ -399,6 +435,11 @@ win_end(struct win *w, int64_t end)
 	return 0;
 }
 
+/*
+ * The batch ending at END is complete: panes no window will hold again
+ * are dropped, and when END is a multiple of the slide the window ending
+ * there is emitted.  Returns 0, or -1 to stop the run.
+ */
 static int
 win_flush(struct op *op, int64_t end)
 {
@@ -427,6 +468,11 @@ win_covered(const struct win *w, int64_t id)
 	return last * w->slide > id * w->width;
 }
 
+/*
+ * Adds V to the pane of the batch being pushed (op_now_ms), as a copy or
+ * folded into its key's aggregate.  Returns 0 (kept, or skipped after a
+ * record error), or -1 to stop the run.
+ */
 static int
 win_push(struct op *op, struct value *v)
 {
@@ -487,15 +533,16 @@ win_free(struct op *op)
 	free(w->q);
 	free(w->spare);
 	pane_free(&w->run);
-	pane_free(&w->out);
 	if (w->groups != NULL)
 		table_free(w->groups);
 	arena_free(&w->scratch);
+	pane_order_free(&w->order);
+	pane_order_free(&w->order2);
 	reducer_free(w->r);
 	free(w);
 }
 
-/* Appends MS as the shortest duration text: "1m", "90s", "250ms". */
+/* Writes MS into S as the shortest duration text: "1m", "90s", "250ms". */
 static void
 win_fmt_dur(char *s, size_t size, int64_t ms)
 {
@@ -587,7 +634,6 @@ win_create(const struct op_def *def, enum win_kind kind, int argc,
 	w->span_next = -1;
 	arena_init(&w->scratch);
 	pane_init(&w->run, win_aggregates(kind));
-	pane_init(&w->out, win_aggregates(kind));
 	if (kind == W_GROUP)
 		w->groups = table_new(sizeof(struct win_group));
 

@@ -86,6 +86,8 @@ sink_tsv_escape(struct buf *b, const char *s, size_t n)
 	size_t	 i, run = 0;
 	char	 c;
 
+	if (n == 0)
+		return;
 	for (i = 0; i < n; i++) {
 		c = s[i];
 		if (c != '\t' && c != '\n' && c != '\r' && c != '\\')
@@ -105,6 +107,8 @@ sink_csv_escape(struct buf *b, const char *s, size_t n)
 {
 	size_t	 i, run;
 
+	if (n == 0)
+		return;
 	for (i = 0; i < n; i++) {
 		if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
 			break;

@@ -236,8 +236,9 @@ dir_scan(struct dir *d, bool ignore)
 	}
 	closedir(dp);
 	dir_prune(d);
-	qsort(d->queue + first, d->nqueue - first, sizeof *d->queue,
-	    dir_new_cmp);
+	if (d->nqueue - first > 1)
+		qsort(d->queue + first, d->nqueue - first, sizeof *d->queue,
+		    dir_new_cmp);
 	return 0;
 }
 

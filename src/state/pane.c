@@ -18,6 +18,12 @@
 /* Arena bytes under which a running aggregate is never compacted. */
 #define PANE_COMPACT_MIN	(1024 * 1024)
 
+/* An entry to sort and the first 8 bytes of its order, as an integer. */
+struct pane_sortent {
+	uint64_t		 pre;
+	struct table_ent	*e;
+};
+
 void
 pane_init(struct pane *p, bool keyed)
 {
@@ -145,4 +151,105 @@ pane_compact(struct pane *p)
 	arena_free(&p->mem);
 	p->mem = fresh;
 	p->compacted = fresh.used;
+}
+
+/*
+ * The order-preserving prefix of key K when it is a string or an integer
+ * (kind 1 or 2 in *KIND); kind 0 for any other key.
+ */
+static uint64_t
+pane_prefix(const struct value *k, int *kind)
+{
+	uint64_t	 pre = 0;
+	uint32_t	 i;
+
+	switch (k->type) {
+	case V_STR:
+		*kind = 1;
+		for (i = 0; i < 8; i++)
+			pre = pre << 8 | (i < k->n ? (uint8_t)k->u.s[i] : 0);
+		return pre;
+	case V_INT:
+		*kind = 2;
+		return (uint64_t)k->u.i ^ (UINT64_C(1) << 63);
+	default:
+		*kind = 0;
+		return 0;
+	}
+}
+
+static int
+pane_cmp_sortent(const void *a, const void *b)
+{
+	const struct pane_sortent	*x = a, *y = b;
+
+	return value_cmp(&x->e->key, &y->e->key);
+}
+
+void
+pane_order_free(struct pane_order *o)
+{
+	free(o->buf);
+	free(o->sorted);
+	memset(o, 0, sizeof *o);
+}
+
+size_t
+pane_sorted(struct table *tb, struct pane_order *o, struct table_ent ***out)
+{
+	struct pane_sortent	*a, *b, *t;
+	struct table_ent	*e;
+	size_t			 n, i, j, cursor = 0, count[256];
+	int			 kind, first = -1, shift;
+
+	n = table_count(tb);
+	if (n > o->cap) {
+		free(o->buf);
+		free(o->sorted);
+		o->cap = n + n / 2;
+		o->buf = xreallocarray(NULL, o->cap, 2 * sizeof *o->buf);
+		o->sorted = xreallocarray(NULL, o->cap, sizeof *o->sorted);
+	}
+	a = o->buf;
+	b = o->buf + o->cap;
+	for (i = 0; (e = table_next(tb, &cursor)) != NULL; i++) {
+		a[i].pre = pane_prefix(&e->key, &kind);
+		a[i].e = e;
+		if (first == -1)
+			first = kind;
+		if (kind == 0 || kind != first)
+			return table_sorted(tb, out);
+	}
+
+	/* LSD radix sort on the prefix, skipping bytes all entries share. */
+	for (shift = 0; shift < 64 && n > 1; shift += 8) {
+		memset(count, 0, sizeof count);
+		for (i = 0; i < n; i++)
+			count[(a[i].pre >> shift) & 0xff]++;
+		if (count[(a[0].pre >> shift) & 0xff] == n)
+			continue;
+		for (i = 0, j = 0; i < 256; i++) {
+			size_t c = count[i];
+
+			count[i] = j;
+			j += c;
+		}
+		for (i = 0; i < n; i++)
+			b[count[(a[i].pre >> shift) & 0xff]++] = a[i];
+		t = a;
+		a = b;
+		b = t;
+	}
+
+	/* Strings whose first 8 bytes tie are ordered by the whole key. */
+	for (i = 0; first == 1 && i < n; i = j) {
+		for (j = i + 1; j < n && a[j].pre == a[i].pre; j++)
+			;
+		if (j - i > 1)
+			qsort(a + i, j - i, sizeof *a, pane_cmp_sortent);
+	}
+	for (i = 0; i < n; i++)
+		o->sorted[i] = a[i].e;
+	*out = o->sorted;
+	return n;
 }

@@ -12,8 +12,6 @@
 #include "../../src/expr/expr.h"
 #include "unit.h"
 
-const char	*progname = "test_expr";
-
 static struct arena	arena, jarena;
 static struct buf	out;
 

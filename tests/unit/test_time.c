@@ -145,6 +145,8 @@ test_auto(void)
 	OK("Jan  1 12:00:00", syslog_want(1, 1, 12, 0, 0));
 	OK("Dec 31 23:59:59", syslog_want(12, 31, 23, 59, 59));
 	OK("nov 21 00:00:00", syslog_want(11, 21, 0, 0, 0));
+	OK("Sept 21 00:00:00 2025", 1758412800);
+	OK("November 21 00:00:00 2025", NOV21);
 	OK("Nov 21 00:00:00 2025", NOV21);
 	OK("Fri Nov 21 00:00:00 2025", NOV21);
 	OK("Fri, 21 Nov 2025 00:00:00 GMT", NOV21);
