@@ -377,9 +377,9 @@ EOF
 }
 
 @test "fields: a JSON record's \$0 is its compact JSON text" {
-	run dstream -j map '$0 .. " " .. $2' <<'EOF2'
+	run dstream -j map '$0 .. "|" .. NF' <<'EOF2'
 {"a": 1,   "b": [1, 2]}
 EOF2
 	assert_success
-	assert_output '{"a":1,"b":[1,2]} {"a":1,"b":[1,2]}'
+	assert_output '{"a":1,"b":[1,2]}|1'
 }

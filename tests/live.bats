@@ -288,3 +288,19 @@ load live_helper
 	run cat "$OUT"
 	assert_output 2000000
 }
+
+@test "event time on a silent live input: the watermark follows the wall clock after --idle" {
+	local t
+	start_dstream -i tcp-listen://127.0.0.1:0 -e '$1' --batch 1s \
+	    --idle 300ms count
+	PORT=$(listen_port)
+	t=$(( $(date +%s) - 100 ))
+	printf '%s a\n%s b\n%s c\n' "$t" "$t" "$((t + 1))" |
+	    socat -u - "TCP:127.0.0.1:$PORT"
+	# Both batches come out while the input is silent, before SIGTERM.
+	wait_until eval '[ "$(out_sum)" -eq 3 ]'
+	run head -2 "$OUT"
+	assert_output "$(printf '2\n1')"
+	stop_dstream
+	[ "$DS_STATUS" -eq 0 ]
+}

@@ -130,6 +130,17 @@ extract_examples() {
 	done
 }
 
+@test "man: every input form of --help has its entry in INPUTS" {
+	run dstream --help
+	assert_success
+	local forms f
+	forms=$(printf '%s\n' "$output" | grep -oE '[a-z-]+://' | sort -u)
+	[ -n "$forms" ] || fail "no input forms in --help"
+	for f in $forms; do
+		grep -qE "^\\.It Li $f" "$MAN" || fail "input $f has no entry in INPUTS"
+	done
+}
+
 @test "man: SYNOPSIS mirrors usage()" {
 	command -v mandoc >/dev/null || skip "mandoc is not installed"
 	run dstream --badoption

@@ -540,3 +540,49 @@ EOF
 	assert_failure 2
 	[[ $stderr == *map* ]]
 }
+
+# ---- several batches (event time: epoch seconds in $1, 1s batches) ----
+
+@test "count: one row per batch, 0 for an empty batch between data" {
+	run dstream -e '$1' count <<'EOF'
+100 a
+100 b
+101 c
+103 d
+EOF
+	assert_success
+	assert_output $'2\n1\n0\n1'
+}
+
+@test "take: the limit starts again in each batch, with the first records" {
+	run dstream -e '$1' take 1 <<'EOF'
+100 a
+100 b
+101 c
+101 d
+103 e
+103 f
+EOF
+	assert_success
+	assert_output $'100 a\n101 c\n103 e'
+}
+
+@test "countByValue: each batch counts its own records" {
+	run dstream -e '$1' map '$2' then countByValue <<'EOF'
+100 x
+100 y
+100 x
+101 x
+EOF
+	assert_success
+	assert_output $'x\t2\ny\t1\nx\t1'
+}
+
+@test "print: one block per batch, named by the batch end" {
+	run dstream -e '$1' map '$2' then print <<'EOF'
+100 a
+101 b
+EOF
+	assert_success
+	assert_output $'-------------------------------------------\nTime: 101000 ms\n-------------------------------------------\na\n\n-------------------------------------------\nTime: 102000 ms\n-------------------------------------------\nb'
+}

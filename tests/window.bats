@@ -219,6 +219,26 @@ reducer() {
 	[ "$(reducer 'a .. "," .. b')" = "4 4,1 1,7 7,2 2 " ]
 }
 
+@test "reduceByKeyAndWindow: three arguments are FUNC INVFUNC L, or FUNC L S" {
+	input() { printf '10 x 4\n11 x 1\n12 x 7\n13 x 2\n'; }
+	# 'a - b' is not a duration: it is the inverse, and S is the batch.
+	run ev map '($2, num($3))' then reduceByKeyAndWindow 'a + b' 'a - b' 2 \
+	    < <(input)
+	assert_success
+	assert_output "$(T 11)	x	4
+$(T 12)	x	5
+$(T 13)	x	8
+$(T 14)	x	9
+$(T 15)	x	2"
+	# 2 is a duration: L = 4, S = 2.
+	run ev map '($2, num($3))' then reduceByKeyAndWindow 'a + b' 4 2 \
+	    < <(input)
+	assert_success
+	assert_output "$(T 12)	x	5
+$(T 14)	x	14
+$(T 16)	x	9"
+}
+
 @test "reduceByWindow: one value per window, with and without an inverse" {
 	input() { printf '10 x 4\n11 x 1\n12 x 7\n13 x 2\n'; }
 	run ev map 'num($3)' then reduceByWindow sum 2 1 < <(input)

@@ -325,6 +325,9 @@ engine_advance(struct engine *e, int64_t upto)
 		engine_flush(e, e->next_end);
 		e->flushed = true;
 		e->next_end += e->B;
+		/* The next batch is now the earliest: its waiting records go
+		 * in before any that arrive directly, keeping arrival order. */
+		engine_release(e, e->next_end);
 	}
 }
 
@@ -593,6 +596,9 @@ engine_run(struct engine *e)
 			if (n < 0)
 				continue;
 		}
+		/* Close the batches that ended while we slept, so what is
+		 * read now lands in the batch open now. */
+		engine_tick(e, clock_now_ms());
 		seq_taken = false;
 		for (i = 0; i < nsrc && !e->failed; i++) {
 			struct source	*s = e->src[i];

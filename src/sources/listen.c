@@ -56,6 +56,7 @@ struct listen {
 	int			  lslot;	/* pfd index of the listener, or -1 */
 	struct listen_client	**slot;
 	int			  nslot;
+	int			  capslot;
 
 	int64_t			  paused_until;	/* listener off (EMFILE) */
 	bool			  full;		/* an overflow message is out */
@@ -212,7 +213,10 @@ listen_fds(struct source *src, struct pollfd *pfd, int max, int *timeout_ms)
 		room = l->n;
 	if (l->rr >= l->n)
 		l->rr = 0;
-	l->slot = xreallocarray(l->slot, room, sizeof *l->slot);
+	if (room > l->capslot) {
+		l->capslot = room;
+		l->slot = xreallocarray(l->slot, room, sizeof *l->slot);
+	}
 	for (i = 0, j = l->rr; i < room; i++, j = (j + 1) % l->n) {
 		l->slot[i] = l->clients[j];
 		pfd[k].fd = l->clients[j]->fd;

@@ -236,7 +236,13 @@ table_probe(const struct table *t, const struct value *key, uint64_t h,
 		if (t->idx[i].tag != tag)
 			continue;
 		e = table_ent_at(t, ent - 1);
-		if (e->hash == h && value_eq(&e->key, key))
+		if (e->hash != h)
+			continue;
+		if (key->type == V_STR && e->key.type == V_STR) {
+			if (e->key.n == key->n && (key->n == 0 ||
+			    memcmp(e->key.u.s, key->u.s, key->n) == 0))
+				return i;
+		} else if (value_eq(&e->key, key))
 			return i;
 	}
 	if (freeslot != NULL)

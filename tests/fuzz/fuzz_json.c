@@ -72,6 +72,7 @@ lenient(const char *why)
 	    strstr(why, "too big") != NULL ||
 	    strstr(why, "overflow") != NULL ||
 	    strstr(why, "duplicate") != NULL ||
+	    strstr(why, "NUL byte in object key") != NULL ||
 	    strstr(why, "maximum parsing depth") != NULL;
 }
 

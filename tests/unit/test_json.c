@@ -193,7 +193,8 @@ mutate(struct buf *b)
 /*
  * Where we accept and jansson does not, the document must be one of the
  * documented leniencies: invalid UTF-8 or lone surrogates kept, numbers
- * beyond int64 or double read as doubles, duplicate keys kept.
+ * beyond int64 or double read as doubles, duplicate keys kept, \u0000 in
+ * keys.
  */
 static bool
 lenient(const char *why)
@@ -202,7 +203,8 @@ lenient(const char *why)
 	    strstr(why, "nvalid Unicode") != NULL ||
 	    strstr(why, "too big") != NULL ||
 	    strstr(why, "overflow") != NULL ||
-	    strstr(why, "duplicate") != NULL;
+	    strstr(why, "duplicate") != NULL ||
+	    strstr(why, "NUL byte in object key") != NULL;
 }
 
 static int	 n_same, n_both_bad, n_lenient;
