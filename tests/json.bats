@@ -208,3 +208,9 @@ EOF
 	assert_success
 	assert_output $'\t1\na\t1\nb\t2'
 }
+
+@test "blank lines in JSON input are skipped silently, as jq does" {
+	run bash -c 'printf "{\"a\":1}\n\n  \n{\"a\":2}\n" | "$DSTREAM" -j map .a 2>&1'
+	assert_success
+	assert_output "$(printf '1\n2')"
+}

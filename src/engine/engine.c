@@ -414,6 +414,18 @@ engine_event_record(struct engine *e, struct value *v, const char *line,
 
 /* ---- records ---- */
 
+/* Whether LINE holds only JSON white space. */
+static bool
+json_blank(const char *line, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+			return false;
+	return true;
+}
+
 void
 engine_line(struct engine *e, struct source *src, const char *line,
     size_t len, uint64_t lineno)
@@ -431,6 +443,8 @@ engine_line(struct engine *e, struct source *src, const char *line,
 		expr_set_header(line, len);
 		return;
 	}
+	if (cfg.json && json_blank(line, len))
+		return;		/* as jq: blank lines hold no value */
 	counters.records_in++;
 	if (cfg.json) {
 		if (json_parse(&e->rec, line, len, &v, &err) != 0) {

@@ -415,6 +415,7 @@ expr_regex(struct expr_ctx *ctx, struct node *n, struct dyncache *cache,
 
 /* ---- fields ---- */
 
+/* Makes the record's text ($0) known: the string itself, or its plain form. */
 static void
 fields_text(struct expr_ctx *ctx)
 {
@@ -718,6 +719,7 @@ eval_opname(enum nkind op)
 	}
 }
 
+/* The number V stands for, or an error naming operator OP. */
 static int
 eval_tonum(struct expr_ctx *ctx, enum nkind op, const struct value *v,
     struct value *out)
@@ -880,6 +882,7 @@ expr_equal(const struct value *a, const struct value *b, bool alit, bool blit)
 
 /* ---- members and indexes ---- */
 
+/* Index K into N elements: an integer, negative from the end. */
 static int
 eval_indexof(struct expr_ctx *ctx, const struct value *k, uint32_t n,
     int64_t *out)
@@ -902,6 +905,10 @@ eval_indexof(struct expr_ctx *ctx, const struct value *k, uint32_t n,
 	return 0;
 }
 
+/*
+ * A[K]: an element of an array or tuple (null out of range), a member
+ * of an object (null when absent), null on null; else an error.
+ */
 static int
 eval_index(struct expr_ctx *ctx, const struct value *a, const struct value *k,
     struct value *out)
@@ -934,6 +941,10 @@ eval_index(struct expr_ctx *ctx, const struct value *a, const struct value *k,
 
 /* ---- the walk ---- */
 
+/*
+ * A builtin call: evaluates the arguments (on the stack up to eight),
+ * leaving regex literals where the builtin takes a pattern to it.
+ */
 static int
 eval_call(struct node *n, struct expr_ctx *ctx, struct value *out)
 {
@@ -958,6 +969,7 @@ eval_call(struct node *n, struct expr_ctx *ctx, struct value *out)
 	return bi->fn(ctx, n, args, (int)n->nkids, out);
 }
 
+/* S ~ RE and S !~ RE, with RE a literal or a string compiled (cached). */
 static int
 eval_match(struct node *n, struct expr_ctx *ctx, struct value *out)
 {
@@ -986,6 +998,7 @@ eval_match(struct node *n, struct expr_ctx *ctx, struct value *out)
 	return 0;
 }
 
+/* A tuple, array or object literal, built in the ctx arena. */
 static int
 eval_container(struct node *n, struct expr_ctx *ctx, struct value *out)
 {

@@ -23,6 +23,13 @@ arena_init(struct arena *a)
 	a->chunk = ARENA_FIRST;
 }
 
+void
+arena_init_sized(struct arena *a, size_t first)
+{
+	arena_init(a);
+	a->chunk = first < 256 ? 256 : first;
+}
+
 static void
 arena_newchunk(struct arena *a, size_t need)
 {

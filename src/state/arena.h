@@ -21,6 +21,8 @@ struct arena {
 };
 
 void	 arena_init(struct arena *);
+/* As arena_init, with FIRST bytes for the first chunk (small arenas, many of them). */
+void	 arena_init_sized(struct arena *, size_t first);
 /* Returns SIZE bytes aligned to 16, valid until arena_reset/arena_free. */
 void	*arena_alloc(struct arena *, size_t size);
 /* Returns a NUL-terminated copy of the LEN bytes at S. */

@@ -57,6 +57,9 @@ table_ent_at(const struct table *t, size_t i)
 	return (struct table_ent *)(t->ents + i * t->entsize);
 }
 
+/* First chunk of a table's key arena: tables are many (one per pane). */
+#define TABLE_KEYCHUNK	4096
+
 struct table *
 table_new(size_t datasize)
 {
@@ -66,7 +69,7 @@ table_new(size_t datasize)
 	t->entsize = TABLE_HDR + ((datasize + 15) & ~(size_t)15);
 	t->mask = TABLE_MINIDX - 1;
 	t->idx = xcalloc(TABLE_MINIDX, sizeof *t->idx);
-	arena_init(&t->keys);
+	arena_init_sized(&t->keys, TABLE_KEYCHUNK);
 	return t;
 }
 
@@ -159,7 +162,7 @@ table_rekey(struct table *t)
 	struct table_ent	*e;
 	size_t			 i;
 
-	arena_init(&fresh);
+	arena_init_sized(&fresh, TABLE_KEYCHUNK);
 	for (i = 0; i < t->nents; i++) {
 		e = table_ent_at(t, i);
 		if (e->key.type != TABLE_DEAD)
