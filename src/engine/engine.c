@@ -48,6 +48,7 @@ struct pending {
 	struct value	*recs;
 	struct origin	*origins;
 	size_t		 n, cap;
+	const char	*last_name;	/* the origin name last copied into arena */
 };
 
 struct engine {
@@ -70,6 +71,8 @@ struct engine {
 	int64_t		 next_end;	/* earliest batch end not flushed */
 	int64_t		 max_time;	/* largest event time seen, ms */
 	int64_t		 last_data_end;	/* latest batch end holding data */
+	int64_t		 held_end;	/* latest flushed batch end that had data */
+	bool		 open_data;	/* batch next_end has records in the chain */
 	int64_t		 last_wall;	/* wall clock of the latest record */
 	struct pending	*pend;		/* sorted by end */
 	size_t		 npend, cappend;
@@ -266,7 +269,19 @@ pending_add(struct pending *p, const struct value *v)
 		    sizeof *p->origins);
 	}
 	p->recs[p->n] = value_copy(&p->arena, v);
-	p->origins[p->n] = cur_origin;
+	/* The name may not outlive the source's read (dir:// files). */
+	p->origins[p->n].line = cur_origin.line;
+	p->origins[p->n].name = NULL;
+	if (cur_origin.name != NULL) {
+		if (p->last_name != NULL &&
+		    strcmp(p->last_name, cur_origin.name) == 0)
+			p->origins[p->n].name = p->last_name;
+		else {
+			p->last_name = arena_strndup(&p->arena,
+			    cur_origin.name, strlen(cur_origin.name));
+			p->origins[p->n].name = p->last_name;
+		}
+	}
 	p->n++;
 }
 
@@ -281,6 +296,7 @@ engine_release(struct engine *e, int64_t end)
 	if (e->npend == 0 || e->pend[0].end != end)
 		return;
 	p = &e->pend[0];
+	e->open_data = true;
 	for (i = 0; i < p->n; i++) {
 		cur_origin = p->origins[i];
 		engine_push(e, &p->recs[i], end);
@@ -296,7 +312,8 @@ engine_release(struct engine *e, int64_t end)
 /*
  * Flushes every batch ending at or before UPTO, in order.  Empty batches
  * between data are flushed one by one (so count gives 0); but when the
- * chain holds nothing and the watermark has jumped more than GAP_MAX
+ * chain holds nothing (the last batch with data is flushed and its
+ * windows have slid past) and the next data lies more than GAP_MAX
  * batches ahead, the empty stretch is skipped, with a note, rather than
  * flushed batch by batch.
  */
@@ -308,8 +325,14 @@ engine_advance(struct engine *e, int64_t upto)
 	if (!e->seen)
 		return;
 	while (e->next_end <= upto && !e->failed) {
-		if (e->next_end > e->last_data_end + e->span + e->B) {
-			target = upto - (upto % e->B + e->B) % e->B;
+		engine_release(e, e->next_end);
+		if (!e->open_data && e->next_end > e->held_end + e->span + e->B) {
+			if (e->npend > 0)
+				target = e->pend[0].end;
+			else
+				target = upto - ((upto % e->B) + e->B) % e->B;
+			if (target > upto)
+				target = upto - ((upto % e->B) + e->B) % e->B;
 			if ((target - e->next_end) / e->B > GAP_MAX) {
 				if (!e->gap_warned)
 					fprintf(stderr, "%s: event time jumps "
@@ -318,10 +341,12 @@ engine_advance(struct engine *e, int64_t upto)
 					    progname, GAP_MAX);
 				e->gap_warned = true;
 				e->next_end = target;
+				engine_release(e, e->next_end);
 			}
 		}
-		if (e->npend > 0 && e->pend[0].end == e->next_end)
-			engine_release(e, e->next_end);
+		if (e->open_data)
+			e->held_end = e->next_end;
+		e->open_data = false;
 		engine_flush(e, e->next_end);
 		e->flushed = true;
 		e->next_end += e->B;
@@ -398,6 +423,7 @@ engine_event_record(struct engine *e, struct value *v, const char *line,
 		e->next_end = end;
 		e->max_time = ms;
 		e->last_data_end = end;
+		e->held_end = end;
 	}
 	if (end < e->next_end)
 		e->next_end = end;
@@ -405,8 +431,10 @@ engine_event_record(struct engine *e, struct value *v, const char *line,
 		e->max_time = ms;
 	if (end > e->last_data_end)
 		e->last_data_end = end;
-	if (e->flushed && end == e->next_end)
+	if (e->flushed && end == e->next_end) {
+		e->open_data = true;
 		engine_push(e, v, end);
+	}
 	else
 		pending_add(pending_get(e, end), v);
 	engine_advance(e, e->max_time - cfg.watermark_ms);
