@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dstream.h"
 
@@ -67,8 +68,16 @@ record_error(const char *what, const struct value *v, const char *fmt, ...)
 		buf_vprintf(&b, fmt, ap);
 		va_end(ap);
 		if (v != NULL) {
-			buf_adds(&b, ": ");
-			show_value(&b, v);
+			struct buf	 shown = BUF_INIT;
+
+			/* A message that already shows the record (an
+			 * expression's own error) does not repeat it. */
+			show_value(&shown, v);
+			if (strstr(b.p, shown.p) == NULL) {
+				buf_adds(&b, ": ");
+				buf_add(&b, shown.p, shown.len);
+			}
+			buf_free(&shown);
 		}
 		if (cur_origin.name != NULL) {
 			if (cur_origin.line)

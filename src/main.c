@@ -343,6 +343,16 @@ main(int argc, char **argv)
 		chain_free(chain);
 		return EXIT_USAGE;
 	}
+	/* An output that cannot be opened is a runtime failure, as an input. */
+	if (cfg.late_file != NULL &&
+	    engine_late_file(engine, cfg.late_file, &cause) != 0) {
+		fprintf(stderr, "%s: %s\n", progname, cause);
+		free(cause);
+		engine_free(engine);
+		chain_free(chain);
+		free(inputs);
+		return EXIT_RUNTIME;
+	}
 	if (ninputs == 0) {
 		static const char *stdin_only[] = { "-" };
 

@@ -112,3 +112,21 @@ load test_helper
 	[ "$(printf '%s\n' "$output" | grep -c '^dstream: batch ')" -eq 3 ]
 	assert_line --regexp 'in=[0-9]+ out=[0-9]+ late=0 skipped=0 long=0 ms=[0-9]+ rss_kb=[0-9]+'
 }
+
+@test "a file whose reading crosses batch ends gives one total and no empty batch after it" {
+	seq 1 2000000 > "$BATS_TEST_TMPDIR/n"
+	for i in 1 2 3 4 5; do
+		run dstream -b 10ms -i "$BATS_TEST_TMPDIR/n" count
+		assert_output "2000000"
+	done
+}
+
+@test "an event-time expression that gives no time names the record" {
+	run bash -c 'printf "x\n" | "$DSTREAM" -e "time(x)" count'
+	assert_output --partial 'gave null, not a time, for the record: "x" (stdin:1)'
+}
+
+@test "an expression error shows the record once" {
+	run bash -c 'echo x | "$DSTREAM" map .a'
+	assert_output "dstream: map: '.a': not an object: \"x\" (stdin:1)"
+}

@@ -133,20 +133,17 @@ engine_new(struct op *chain, char **cause)
 		}
 		expr_ctx_init(&e->ectx, &e->rec);
 	}
-	if (cfg.late_file != NULL) {
-		e->late = fopen(cfg.late_file, "a");
-		if (e->late == NULL) {
-			xasprintf(cause, "--late-file %s: %s", cfg.late_file,
-			    strerror(errno));
-			if (e->etime != NULL) {
-				expr_free(e->etime);
-				expr_ctx_free(&e->ectx);
-			}
-			free(e);
-			return NULL;
-		}
-	}
 	return e;
+}
+
+int
+engine_late_file(struct engine *e, const char *path, char **cause)
+{
+	if ((e->late = fopen(path, "a")) == NULL) {
+		xasprintf(cause, "--late-file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -356,7 +353,11 @@ engine_advance(struct engine *e, int64_t upto)
 	}
 }
 
-/* Writes a late record's line to --late-file. */
+/*
+ * Writes a late record's line to --late-file.  A write error there (disk
+ * full) is an error like one on stdout: the run stops with status 1
+ * rather than lose late records silently.
+ */
 static void
 engine_late(struct engine *e, const char *line, size_t len)
 {
@@ -364,7 +365,11 @@ engine_late(struct engine *e, const char *line, size_t len)
 	if (e->late != NULL) {
 		fwrite(line, 1, len, e->late);
 		fputc('\n', e->late);
-		fflush(e->late);
+		if (fflush(e->late) != 0 || ferror(e->late)) {
+			fprintf(stderr, "%s: --late-file %s: write error: %s\n",
+			    progname, cfg.late_file, strerror(errno));
+			e->failed = true;
+		}
 	}
 }
 
@@ -389,8 +394,12 @@ engine_event_time(struct engine *e, struct value *v, int64_t *ms)
 	else if (t.type == V_STR &&
 	    time_parse(t.u.s, t.n, cfg.time_format, &secs) == 0)
 		;
-	else
+	else if (t.type == V_STR)
 		return record_error("event-time", &t, "not a time") < 0 ?
+		    -2 : -1;
+	else
+		return record_error("event-time", v, "--event-time gave %s, "
+		    "not a time, for the record", value_type_name(&t)) < 0 ?
 		    -2 : -1;
 	if (!isfinite(secs) || fabs(secs) > 9e15 / 1000)
 		return record_error("event-time", &t, "time out of range") < 0 ?
@@ -522,6 +531,18 @@ engine_has_live(struct engine *e)
 	return false;
 }
 
+/* Whether any source may still deliver. */
+static bool
+engine_has_input(struct engine *e)
+{
+	int	 i;
+
+	for (i = 0; i < e->nsrc; i++)
+		if (e->src[i]->state == SRC_LIVE)
+			return true;
+	return false;
+}
+
 /*
  * Processing time: closes every batch whose end has passed (unless a
  * regular file is being read).
@@ -573,13 +594,14 @@ int
 engine_run(struct engine *e)
 {
 	struct pollfd	 pfd[MAX_PFD];
-	int		 first[64], count[64];
+	int		*first, *count;
 	int		 i, n, np, timeout, nsrc = e->nsrc;
 	int64_t		 now;
 	bool		 any, seq_taken;
 
-	if (nsrc > 64)
-		nsrc = 64;
+	/* Each input's slice of pfd: as many inputs as were given. */
+	first = xcalloc((size_t)nsrc + 1, sizeof *first);
+	count = xcalloc((size_t)nsrc + 1, sizeof *count);
 	now = clock_now_ms();
 	e->open_end = batch_end(now, e->B);
 	e->batch_started = now;
@@ -592,7 +614,7 @@ engine_run(struct engine *e)
 		if (e->etime == NULL && !engine_holding(e)) {
 			int64_t	 t = e->open_end - now;
 
-			timeout = t < 0 ? 0 : (int)t;
+			timeout = t < 0 ? 0 : t > INT32_MAX ? INT32_MAX : (int)t;
 		} else if (e->etime != NULL && e->seen && engine_has_live(e)) {
 			int64_t	 silent = now - e->last_wall, t;
 
@@ -659,8 +681,14 @@ engine_run(struct engine *e)
 			else
 				s->state = (enum source_state)r;
 		}
+		/* Input that has just ended closes the batch in hand (in
+		 * engine_finish), not the empty ones after it. */
+		if (!engine_has_input(e))
+			break;
 		engine_tick(e, clock_now_ms());
 	}
+	free(first);
+	free(count);
 	if (!e->failed)
 		engine_finish(e, stop_signal == 0);
 	if (!e->failed && out_flush() != 0)

@@ -22,6 +22,8 @@ struct engine;
 
 struct engine	*engine_new(struct op *chain, char **cause);
 void		 engine_free(struct engine *);
+/* Opens PATH to append late records to.  Returns 0, or -1 with *CAUSE set. */
+int		 engine_late_file(struct engine *, const char *path, char **cause);
 /* Adds the input SPEC.  Returns 0, or -1 with *CAUSE set. */
 int		 engine_add_source(struct engine *, const char *spec, char **cause);
 /* Runs until every input has ended or a stop is asked.  Returns the exit status. */

@@ -804,7 +804,7 @@ bi_rounding(struct expr_ctx *ctx, const char *who, double (*f)(double),
 {
 	struct value	 v;
 	int64_t		 digits = 0;
-	double		 scale, d;
+	double		 scale, d, r;
 
 	if (args[0].type == V_NULL) {
 		*out = args[0];
@@ -826,7 +826,15 @@ bi_rounding(struct expr_ctx *ctx, const char *who, double (*f)(double),
 			digits = -300;
 		/* Divide by 10^k rather than multiply by 10^-k: exact for 1200. */
 		scale = pow(10, (double)(digits > 0 ? digits : -digits));
-		d = digits > 0 ? f(d * scale) / scale : f(d / scale) * scale;
+		/*
+		 * From 2^52 up a double has no fraction: when D scaled
+		 * is that large (or overflows, 1e308 at 2 digits), D has
+		 * no digit past the scale and is its own result.
+		 */
+		if (digits > 0 && fabs(d * scale) < 0x1p52)
+			d = f(d * scale) / scale;
+		else if (digits < 0 && isfinite(r = f(d / scale) * scale))
+			d = r;
 		*out = digits > 0 ? value_dbl(d) : bi_intval(d);
 		return 0;
 	}

@@ -25,12 +25,16 @@ struct group {
 	uint32_t	 cap;
 };
 
+/* Arena bytes under which reduce's aggregates are never compacted. */
+#define BATCH_COMPACT_MIN	(1024 * 1024)
+
 struct batchop {
 	struct op		 op;
 	enum batchop_kind	 kind;
 	struct reducer		*r;		/* reduce, reduceByKey */
 	struct table		*t;		/* keyed kinds */
 	struct arena		 mem;		/* values kept until the flush */
+	size_t			 compacted;	/* mem.used after the last compaction */
 	int64_t			 n;		/* count */
 	struct agg		 agg;		/* reduce */
 };
@@ -58,6 +62,36 @@ batchop_group_add(struct group *g, const struct value *v, struct arena *mem)
 	g->v[g->n++] = value_copy(mem, v);
 }
 
+/*
+ * reduce, reduceByKey: every value an aggregate takes (last, a custom
+ * 'a .. b') is a new copy in MEM and the one it replaces stays there
+ * until the flush.  When those dead copies outweigh the live values,
+ * the live ones move to a fresh arena, so a batch holds memory for its
+ * aggregates, not for every value they ever held.
+ */
+static void
+batchop_compact(struct batchop *b)
+{
+	struct table_ent	*e;
+	struct agg		*a;
+	struct arena		 fresh;
+	size_t			 cursor = 0;
+
+	if (b->mem.used < BATCH_COMPACT_MIN || b->mem.used < 2 * b->compacted)
+		return;
+	arena_init(&fresh);
+	if (b->kind == BK_REDUCE)
+		b->agg.v = value_copy(&fresh, &b->agg.v);
+	else
+		while ((e = table_next(b->t, &cursor)) != NULL) {
+			a = table_data(e);
+			a->v = value_copy(&fresh, &a->v);
+		}
+	arena_free(&b->mem);
+	b->mem = fresh;
+	b->compacted = fresh.used;
+}
+
 static int
 batchop_push(struct op *op, struct value *v)
 {
@@ -65,6 +99,7 @@ batchop_push(struct op *op, struct value *v)
 	int64_t		*cnt;
 	struct agg	*agg;
 	struct group	*g;
+	int		 rc;
 
 	switch (b->kind) {
 	case BK_COUNT:
@@ -75,12 +110,16 @@ batchop_push(struct op *op, struct value *v)
 		(*cnt)++;
 		return 0;
 	case BK_REDUCE:
-		return reducer_add(b->r, &b->agg, v, &b->mem);
+		rc = reducer_add(b->r, &b->agg, v, &b->mem);
+		batchop_compact(b);
+		return rc;
 	case BK_REDUCEBYKEY:
 		if (!value_is_pair(v))
 			return batchop_notpair(op, v);
 		agg = table_put(b->t, &v->u.a[0], NULL);
-		return reducer_add(b->r, agg, &v->u.a[1], &b->mem);
+		rc = reducer_add(b->r, agg, &v->u.a[1], &b->mem);
+		batchop_compact(b);
+		return rc;
 	case BK_GROUPBYKEY:
 		if (!value_is_pair(v))
 			return batchop_notpair(op, v);
@@ -157,6 +196,7 @@ batchop_flush(struct op *op, int64_t end_ms)
 		break;
 	}
 	arena_reset(&b->mem);
+	b->compacted = 0;
 	if (rc == -1)
 		return -1;
 	return op_forward_flush(op, end_ms);

@@ -88,7 +88,8 @@ recop_push(struct op *op, struct value *v)
 		break;
 	case RK_FLATMAP:
 	case RK_FLATMAPVALUES:
-		if (res.type != V_ARR) {
+		/* A tuple is a fixed-size array: its elements too. */
+		if (res.type != V_ARR && res.type != V_TUPLE) {
 			rc = record_error(op->def->name, v, "'%s' gave %s %s, "
 			    "not an array", expr_source(r->e),
 			    res.type == V_ARR || res.type == V_OBJ ? "an" : "a",
@@ -164,8 +165,8 @@ const struct op_def op_map = {
 
 const struct op_def op_flatMap = {
 	"flatMap", "EXPR",
-	"Emits each element of the array EXPR yields for a record (none for "
-	"an empty array); a result that is not an array is a record error.  "
+	"Emits each element of the array (or tuple) EXPR yields for a record "
+	"(none for an empty array); any other result is a record error.  "
 	"Example: flatMap 'split($0, \" \")' emits every word of every line.",
 	recop_create
 };

@@ -287,7 +287,10 @@ reducer_merge(struct reducer *r, struct agg *agg, const struct agg *o,
 /*
  * Takes aggregate O (values folded in earlier) out of AGG.  Only for an
  * invertible reducer; returns -1 otherwise.  When nothing is left the
- * aggregate is zeroed, so rounding of doubles cannot linger.
+ * aggregate is zeroed, so rounding of doubles cannot linger.  Returns 1,
+ * AGG unchanged, when a running sum has lost what subtracting needs
+ * (it is infinite or NaN, or so large that a double drops units: an
+ * int64 overflow, 1e16 + 1): the caller rebuilds AGG from what remains.
  */
 int
 reducer_sub(struct reducer *r, struct agg *agg, const struct agg *o,
@@ -304,6 +307,10 @@ reducer_sub(struct reducer *r, struct agg *agg, const struct agg *o,
 		memset(agg, 0, sizeof *agg);
 		return 0;
 	}
+	if ((r->kind == R_SUM && agg->v.type == V_DBL &&
+	    !(fabs(agg->v.u.d) < 0x1p53)) ||
+	    (r->kind == R_AVG && !(fabs(agg->sum) < 0x1p53)))
+		return 1;
 	switch (r->kind) {
 	case R_SUM:
 		agg->v = reducer_arith(&agg->v, &o->v, true);

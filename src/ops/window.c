@@ -171,6 +171,23 @@ win_flip(struct win *w)
 	return 0;
 }
 
+/*
+ * Rebuilds the running window of an invertible reducer from the entered
+ * panes but the oldest, which is leaving: for when taking that pane out
+ * cannot be exact (pane_sub returned 1).
+ */
+static int
+win_rebuild(struct win *w)
+{
+	size_t	 i;
+
+	pane_reset(&w->run);
+	for (i = 1; i < w->nin; i++)
+		if (pane_merge(&w->run, win_at(w, i), w->r) == -1)
+			return -1;
+	return 0;
+}
+
 /* The oldest pane leaves: out of the window state, back to the spares. */
 static int
 win_leave(struct win *w)
@@ -181,7 +198,8 @@ win_leave(struct win *w)
 	if (w->nin > 0) {
 		w->wrec -= p->nrec;
 		if (w->r != NULL && w->inv) {
-			rc = pane_sub(&w->run, p, w->r);
+			if ((rc = pane_sub(&w->run, p, w->r)) == 1)
+				rc = win_rebuild(w);
 			pane_compact(&w->run);
 		} else if (w->r != NULL) {
 			if (w->nfront == 0)

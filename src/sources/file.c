@@ -47,6 +47,10 @@ file_open(struct source *src, const char *spec, char **cause)
 		xasprintf(cause, "%s: %s", src->name, strerror(errno));
 		goto fail;
 	}
+	if (S_ISDIR(st.st_mode) && is_stdin) {
+		xasprintf(cause, "%s: is a directory", src->name);
+		goto fail;
+	}
 	if (S_ISDIR(st.st_mode)) {
 		xasprintf(cause, "%s: is a directory (use dir://%s to watch "
 		    "a folder)", src->name, spec);

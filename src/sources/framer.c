@@ -49,13 +49,14 @@ framer_long(struct source *src, uint64_t line)
 
 /*
  * Delivers the line P[0..n) (without newline) as line number ++fr->line,
- * or reports it when it is too long.
+ * or reports it when it is too long.  A trailing \r ends the line, as
+ * the newline does: it does not count against --max-line.
  */
 static void
 framer_emit(struct framer *fr, struct source *src, const char *p, size_t n)
 {
 	fr->line++;
-	if (n > cfg.max_line)
+	if (n > cfg.max_line && !(n == cfg.max_line + 1 && p[n - 1] == '\r'))
 		framer_long(src, fr->line);
 	else
 		engine_line(src->engine, src, p, n, fr->line);
@@ -116,10 +117,11 @@ framer_read(struct framer *fr, struct source *src, int fd)
 		fr->start = 0;
 		fr->len = held;
 	}
+	/* Room for the longest line, its \r and its newline. */
 	if (fr->len == fr->cap) {
-		if (fr->cap <= cfg.max_line) {
-			fr->cap = fr->cap * 2 > cfg.max_line + 1 ?
-			    cfg.max_line + 1 : fr->cap * 2;
+		if (fr->cap < cfg.max_line + 2) {
+			fr->cap = fr->cap * 2 > cfg.max_line + 2 ?
+			    cfg.max_line + 2 : fr->cap * 2;
 			if (fr->cap < fr->len + 4096)
 				fr->cap = fr->len + 4096;
 			fr->buf = xrealloc(fr->buf, fr->cap);

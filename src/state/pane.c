@@ -90,6 +90,7 @@ pane_add(struct pane *p, struct reducer *r, const struct value *key,
 		p->nrec++;
 	else if (isnew)
 		table_del(p->keys, key);	/* its only value was refused */
+	pane_compact(p);	/* the values it replaced ('a .. b', last) */
 	return rc;
 }
 
@@ -117,13 +118,14 @@ pane_sub(struct pane *dst, struct pane *src, struct reducer *r)
 	struct table_ent	*e;
 	struct agg		*a, *o;
 	size_t			 cursor = 0;
+	int			 rc;
 
 	while ((e = table_next(src->keys, &cursor)) != NULL) {
 		o = table_data(e);
 		if (o->n == 0 || (a = table_find(dst->keys, &e->key)) == NULL)
 			continue;
-		if (reducer_sub(r, a, o, &dst->mem) == -1)
-			return -1;
+		if ((rc = reducer_sub(r, a, o, &dst->mem)) != 0)
+			return rc;
 		if (a->n <= 0)
 			table_del(dst->keys, &e->key);
 	}

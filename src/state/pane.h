@@ -69,8 +69,9 @@ int	 pane_add(struct pane *p, struct reducer *r, const struct value *key,
 int	 pane_merge(struct pane *dst, struct pane *src, struct reducer *r);
 /*
  * Takes SRC's aggregates out of DST with R's inverse; a key left with no
- * record is deleted, so it is not emitted as a stale zero.  Returns 0 or
- * -1 (stop).
+ * record is deleted, so it is not emitted as a stale zero.  Returns 0,
+ * -1 (stop), or 1 when an aggregate cannot be taken out exactly
+ * (reducer_sub): DST is then half done, to be rebuilt by merging.
  */
 int	 pane_sub(struct pane *dst, struct pane *src, struct reducer *r);
 /*
