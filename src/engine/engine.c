@@ -73,6 +73,7 @@ struct engine {
 	int64_t		 last_data_end;	/* latest batch end holding data */
 	int64_t		 held_end;	/* latest flushed batch end that had data */
 	bool		 open_data;	/* batch next_end has records in the chain */
+	bool		 got_record;	/* a record was accepted in this turn */
 	int64_t		 last_wall;	/* wall clock of the latest record */
 	struct pending	*pend;		/* sorted by end */
 	size_t		 npend, cappend;
@@ -426,7 +427,7 @@ engine_event_record(struct engine *e, struct value *v, const char *line,
 		engine_late(e, line, len);
 		return;
 	}
-	e->last_wall = clock_now_ms();
+	e->got_record = true;
 	if (!e->seen) {
 		e->seen = true;
 		e->next_end = end;
@@ -442,7 +443,9 @@ engine_event_record(struct engine *e, struct value *v, const char *line,
 		e->last_data_end = end;
 	if (e->flushed && end == e->next_end) {
 		e->open_data = true;
+		expr_fields_hint(&e->ectx);
 		engine_push(e, v, end);
+		expr_fields_hint(NULL);
 	}
 	else
 		pending_add(pending_get(e, end), v);
@@ -680,6 +683,12 @@ engine_run(struct engine *e)
 				e->failed = true;
 			else
 				s->state = (enum source_state)r;
+		}
+		/* The wall clock of the latest record, for --idle: once per
+		 * turn of the loop, not per record. */
+		if (e->got_record) {
+			e->last_wall = clock_now_ms();
+			e->got_record = false;
 		}
 		/* Input that has just ended closes the batch in hand (in
 		 * engine_finish), not the empty ones after it. */

@@ -126,6 +126,9 @@ expr_set_fields(const char *delim, bool csv)
 }
 
 static void	fields_split(struct expr_ctx *, int32_t upto);
+static void	fields_grow(struct fields *);
+/* A context whose split fields others may take (see expr_fields_hint). */
+static const struct expr_ctx	*fields_hint;
 static struct value fields_get(struct expr_ctx *, int32_t i);
 
 /*
@@ -192,10 +195,34 @@ expr_ctx_free(struct expr_ctx *ctx)
 void
 expr_ctx_record(struct expr_ctx *ctx, const struct value *x)
 {
+	const struct expr_ctx	*h = fields_hint;
+	struct fields		*f = &ctx->f;
+
 	ctx->x = *x;
-	ctx->f.text = NULL;
-	ctx->f.nsplit = 0;
-	ctx->f.all = false;
+	f->text = NULL;
+	f->nsplit = 0;
+	f->all = false;
+	/* The same bytes already split by the hint's context: take its
+	 * fields rather than splitting the line again. */
+	if (h != NULL && h != ctx && !fs_csv && x->type == V_STR &&
+	    h->x.type == V_STR && h->x.u.s == x->u.s && h->x.n == x->n &&
+	    h->f.text == x->u.s && h->f.nsplit > 0) {
+		while (f->cap < (uint32_t)h->f.nsplit)
+			fields_grow(f);
+		memcpy(f->off, h->f.off, (size_t)h->f.nsplit * sizeof *f->off);
+		memcpy(f->flen, h->f.flen, (size_t)h->f.nsplit *
+		    sizeof *f->flen);
+		f->nsplit = h->f.nsplit;
+		f->all = h->f.all;
+		f->text = h->f.text;
+		f->len = h->f.len;
+	}
+}
+
+void
+expr_fields_hint(const struct expr_ctx *ctx)
+{
+	fields_hint = ctx;
 }
 
 /* ---- errors and text ---- */

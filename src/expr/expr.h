@@ -52,6 +52,13 @@ void	 expr_ctx_init(struct expr_ctx *, struct arena *);
 void	 expr_ctx_free(struct expr_ctx *);
 /* Makes X the current record and forgets its fields. */
 void	 expr_ctx_record(struct expr_ctx *, const struct value *x);
+/*
+ * While CTX is the hint, a context given the very same string (same
+ * bytes, same length) by expr_ctx_record starts from CTX's split fields
+ * instead of splitting again.  The engine sets it around pushing a record
+ * whose event time it has just evaluated, and clears it (NULL) after.
+ */
+void	 expr_fields_hint(const struct expr_ctx *ctx);
 
 /*
  * Compiles SRC.  FLAGS says which names are allowed.  On a syntax error

@@ -188,7 +188,12 @@ time_name(const char **p, const char *end, const char *const *names, int n)
 	size_t		 len, avail = (size_t)(end - s), k;
 	int		 i;
 
+	if (avail < 3)
+		return -1;
 	for (i = 0; i < n; i++) {
+		/* Most names differ in the first letter: test it first. */
+		if (time_lower((unsigned char)s[0]) != names[i][0])
+			continue;
 		len = strlen(names[i]);
 		for (k = 0; k < len && k < avail; k++) {
 			if (time_lower((unsigned char)s[k]) != names[i][k])
