@@ -110,7 +110,7 @@ load test_helper
 	run bash -c 'printf "1\n2\n3\n" | "$DSTREAM" -e x -b 1s --stats count 2>&1 >/dev/null'
 	assert_success
 	[ "$(printf '%s\n' "$output" | grep -c '^dstream: batch ')" -eq 3 ]
-	assert_line --regexp 'in=[0-9]+ out=[0-9]+ late=0 skipped=0 long=0 ms=[0-9]+ rss_kb=[0-9]+'
+	assert_line --regexp 'in=[0-9]+ out=[0-9]+ late=0 skipped=0 long=0 ms=[0-9]+ keys=[0-9]+ rss_kb=[0-9]+'
 }
 
 @test "a file whose reading crosses batch ends gives one total and no empty batch after it" {

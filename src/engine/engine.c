@@ -196,14 +196,14 @@ engine_stats(struct engine *e, int64_t end)
 	getrusage(RUSAGE_SELF, &ru);
 	time_fmt_rfc3339(&b, end);
 	fprintf(stderr, "%s: batch %s in=%llu out=%llu late=%llu skipped=%llu "
-	    "long=%llu ms=%lld rss_kb=%ld\n", progname, b.p,
+	    "long=%llu ms=%lld keys=%zu rss_kb=%ld\n", progname, b.p,
 	    (unsigned long long)(counters.records_in - e->last.records_in),
 	    (unsigned long long)(counters.records_out - e->last.records_out),
 	    (unsigned long long)(counters.late - e->last.late),
 	    (unsigned long long)(counters.skipped - e->last.skipped),
 	    (unsigned long long)(counters.long_lines - e->last.long_lines),
 	    (long long)(e->batch_started ? now - e->batch_started : 0),
-	    ru.ru_maxrss);
+	    chain_held(e->chain), ru.ru_maxrss);
 	buf_free(&b);
 	e->last = counters;
 	e->batch_started = now;

@@ -57,6 +57,11 @@ struct op {
 	/* Checkpoint hooks (NULL when the op keeps no state across batches). */
 	int	(*save)(struct op *, struct buf *);
 	int	(*load)(struct op *, const char **p, const char *end, char **cause);
+	/*
+	 * What the op holds across batches, for --stats: keys (keyed
+	 * state) or records (window, groupByKeyAndWindow).  NULL: nothing.
+	 */
+	size_t	(*held)(struct op *);
 };
 
 /* Default behaviours an op can use. */
@@ -75,6 +80,8 @@ const struct op_def	*op_def_at(int i);
  */
 struct op	*chain_build(int argc, char **argv, char **cause);
 void		 chain_free(struct op *);
+/* Sum of what the ops of the chain hold (struct op's held), for --stats. */
+size_t		 chain_held(struct op *);
 /* Largest span_ms summed along the chain (windows after windows add up). */
 int64_t		 chain_span(const struct op *);
 

@@ -202,3 +202,14 @@ chain_span(const struct op *op)
 		span += op->span_ms;
 	return span;
 }
+
+size_t
+chain_held(struct op *op)
+{
+	size_t	 n = 0;
+
+	for (; op != NULL; op = op->next)
+		if (op->held != NULL)
+			n += op->held(op);
+	return n;
+}

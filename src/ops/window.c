@@ -125,6 +125,23 @@ win_at(struct win *w, size_t i)
 	return w->q[(w->qhead + i) % w->qcap];
 }
 
+/* For --stats: the keys (or records) the live panes hold. */
+static size_t
+win_held(struct op *op)
+{
+	struct win	*w = (struct win *)op;
+	struct pane	*p;
+	size_t		 i, n = 0;
+
+	for (i = 0; i < w->qlen; i++) {
+		p = win_at(w, i);
+		n += p->keys != NULL ? table_count(p->keys) : p->nrec;
+	}
+	if (w->run.keys != NULL)
+		n += table_count(w->run.keys);
+	return n;
+}
+
 /* Appends a pane for ID to the queue, reusing a recycled one if any. */
 static struct pane *
 win_newpane(struct win *w, int64_t id)
@@ -648,6 +665,7 @@ win_create(const struct op_def *def, enum win_kind kind, int argc,
 	w->op.push = win_push;
 	w->op.flush = win_flush;
 	w->op.free = win_free;
+	w->op.held = win_held;
 	w->kind = kind;
 	w->span_next = -1;
 	arena_init(&w->scratch);
