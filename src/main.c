@@ -214,7 +214,7 @@ main(int argc, char **argv)
 	int		  ninputs = 0, ch, i, status;
 	bool		  idle_set = false;
 	struct op	 *chain;
-	struct engine	 *engine;
+	struct engine	 *engine = NULL;
 	char		 *cause = NULL;
 	char		 *end;
 	long		  l;
@@ -338,21 +338,14 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if ((engine = engine_new(chain, &cause)) == NULL) {
-		fprintf(stderr, "%s: %s\n", progname, cause);
-		free(cause);
-		chain_free(chain);
-		return EXIT_USAGE;
+		status = EXIT_USAGE;
+		goto fail;
 	}
-	/* An output that cannot be opened is a runtime failure, as an input. */
+	/* An output or input that cannot be opened is a runtime failure. */
+	status = EXIT_RUNTIME;
 	if (cfg.late_file != NULL &&
-	    engine_late_file(engine, cfg.late_file, &cause) != 0) {
-		fprintf(stderr, "%s: %s\n", progname, cause);
-		free(cause);
-		engine_free(engine);
-		chain_free(chain);
-		free(inputs);
-		return EXIT_RUNTIME;
-	}
+	    engine_late_file(engine, cfg.late_file, &cause) != 0)
+		goto fail;
 	if (ninputs == 0) {
 		static const char *stdin_only[] = { "-" };
 
@@ -360,20 +353,22 @@ main(int argc, char **argv)
 		inputs[0] = stdin_only[0];
 		ninputs = 1;
 	}
-	for (i = 0; i < ninputs; i++) {
-		if (engine_add_source(engine, inputs[i], &cause) != 0) {
-			fprintf(stderr, "%s: %s\n", progname, cause);
-			free(cause);
-			engine_free(engine);
-			chain_free(chain);
-			free(inputs);
-			return EXIT_RUNTIME;
-		}
-	}
+	for (i = 0; i < ninputs; i++)
+		if (engine_add_source(engine, inputs[i], &cause) != 0)
+			goto fail;
 	free(inputs);
 	signals_init();
 	status = engine_run(engine);
 	engine_free(engine);
 	chain_free(chain);
+	return status;
+
+fail:
+	fprintf(stderr, "%s: %s\n", progname, cause);
+	free(cause);
+	if (engine != NULL)
+		engine_free(engine);
+	chain_free(chain);
+	free(inputs);
 	return status;
 }

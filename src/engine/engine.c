@@ -506,43 +506,28 @@ engine_line(struct engine *e, struct source *src, const char *line,
 
 /* ---- the loop ---- */
 
-/* Whether a regular file's standing content is still being read. */
+/* Which live sources engine_open_sources asks about. */
+enum src_which {
+	SRC_ANY,	/* any source that may still deliver */
+	SRC_REGULAR,	/* a regular file whose standing content is being read */
+	SRC_STREAM	/* one that may fall silent: a pipe, a socket, a followed
+			 * file; only such a stream lets the event clock run on
+			 * by the wall clock (--idle) */
+};
+
+/* Whether a live source of the kind WHICH is open. */
 static bool
-engine_holding(struct engine *e)
+engine_open_sources(struct engine *e, enum src_which which)
 {
-	int	 i;
+	struct source	*s;
+	int		 i;
 
-	for (i = 0; i < e->nsrc; i++)
-		if (e->src[i]->state == SRC_LIVE && e->src[i]->regular)
+	for (i = 0; i < e->nsrc; i++) {
+		s = e->src[i];
+		if (s->state == SRC_LIVE && (which == SRC_ANY ||
+		    s->regular == (which == SRC_REGULAR)))
 			return true;
-	return false;
-}
-
-/*
- * Whether an input that may fall silent is open: a pipe, a socket, a
- * followed file (anything but a regular file being read whole).  Only
- * such a stream lets the event clock run on by the wall clock (--idle).
- */
-static bool
-engine_has_live(struct engine *e)
-{
-	int	 i;
-
-	for (i = 0; i < e->nsrc; i++)
-		if (e->src[i]->state == SRC_LIVE && !e->src[i]->regular)
-			return true;
-	return false;
-}
-
-/* Whether any source may still deliver. */
-static bool
-engine_has_input(struct engine *e)
-{
-	int	 i;
-
-	for (i = 0; i < e->nsrc; i++)
-		if (e->src[i]->state == SRC_LIVE)
-			return true;
+	}
 	return false;
 }
 
@@ -555,13 +540,13 @@ engine_tick(struct engine *e, int64_t now)
 {
 	if (e->etime != NULL) {
 		/* A silent live stream advances by the wall clock after --idle. */
-		if (e->seen && engine_has_live(e) &&
+		if (e->seen && engine_open_sources(e, SRC_STREAM) &&
 		    now - e->last_wall >= cfg.idle_ms)
 			engine_advance(e, e->max_time + (now - e->last_wall) -
 			    cfg.watermark_ms);
 		return;
 	}
-	if (engine_holding(e))
+	if (engine_open_sources(e, SRC_REGULAR))
 		return;
 	while (now >= e->open_end && !e->failed) {
 		engine_flush(e, e->open_end);
@@ -614,11 +599,12 @@ engine_run(struct engine *e)
 		seq_taken = false;
 		timeout = -1;
 		now = clock_now_ms();
-		if (e->etime == NULL && !engine_holding(e)) {
+		if (e->etime == NULL && !engine_open_sources(e, SRC_REGULAR)) {
 			int64_t	 t = e->open_end - now;
 
 			timeout = t < 0 ? 0 : t > INT32_MAX ? INT32_MAX : (int)t;
-		} else if (e->etime != NULL && e->seen && engine_has_live(e)) {
+		} else if (e->etime != NULL && e->seen &&
+		    engine_open_sources(e, SRC_STREAM)) {
 			int64_t	 silent = now - e->last_wall, t;
 
 			/* Wake when --idle passes, then at each batch end
@@ -692,7 +678,7 @@ engine_run(struct engine *e)
 		}
 		/* Input that has just ended closes the batch in hand (in
 		 * engine_finish), not the empty ones after it. */
-		if (!engine_has_input(e))
+		if (!engine_open_sources(e, SRC_ANY))
 			break;
 		engine_tick(e, clock_now_ms());
 	}

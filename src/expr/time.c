@@ -408,61 +408,37 @@ time_iso(const char *s, const char *end, double *secs)
 	return time_seconds(&t, t.year, secs);
 }
 
-/* Apache/nginx "21/Nov/2025:00:00:00 +0000" (offset optional). */
-static int
-time_clf(const char *s, const char *end, double *secs)
-{
-	struct tparts	 t;
-	int		 y;
-
-	time_init(&t);
-	if (time_num(&s, end, 1, 2, &t.day) == -1 || s >= end || *s++ != '/')
-		return -1;
-	if ((t.mon = time_name(&s, end, time_months, 12) + 1) == 0)
-		return -1;
-	if (s >= end || *s++ != '/')
-		return -1;
-	if (time_num(&s, end, 4, 4, &y) == -1 || s >= end || *s++ != ':')
-		return -1;
-	t.year = y;
-	if (time_hms(&s, end, &t, true) == -1)
-		return -1;
-	if (s < end && *s == ' ') {
-		s++;
-		if (time_offset(&s, end, &t.off) == -1)
-			return -1;
-	}
-	if (s != end)
-		return -1;
-	return time_seconds(&t, t.year, secs);
-}
-
 /*
- * RFC 2822 after the day name and comma, if any:
- * "21 Nov 2025 00:00:00 GMT" (zone optional, seconds optional).
+ * Day, month name, year, then the time, with SEP between the date parts
+ * and TSEP before the time:
+ *   Apache/nginx "21/Nov/2025:00:00:00 +0000" ('/', ':'; seconds needed,
+ *   offset optional), and RFC 2822 after the day name and comma, if any,
+ *   "21 Nov 2025 00:00:00 GMT" (' ', ' '; seconds and zone optional,
+ *   ZONES: a zone may be a name such as GMT).
  */
 static int
-time_rfc2822(const char *s, const char *end, double *secs)
+time_dmy(const char *s, const char *end, char sep, char tsep, bool zones,
+    double *secs)
 {
 	struct tparts	 t;
 	int		 y;
 
 	time_init(&t);
-	if (time_num(&s, end, 1, 2, &t.day) == -1 || s >= end || *s++ != ' ')
+	if (time_num(&s, end, 1, 2, &t.day) == -1 || s >= end || *s++ != sep)
 		return -1;
 	if ((t.mon = time_name(&s, end, time_months, 12) + 1) == 0)
 		return -1;
-	if (s >= end || *s++ != ' ')
+	if (s >= end || *s++ != sep)
 		return -1;
-	if (time_num(&s, end, 4, 4, &y) == -1 || s >= end || *s++ != ' ')
+	if (time_num(&s, end, 4, 4, &y) == -1 || s >= end || *s++ != tsep)
 		return -1;
 	t.year = y;
-	if (time_hms(&s, end, &t, false) == -1)
+	if (time_hms(&s, end, &t, !zones) == -1)
 		return -1;
 	if (s < end && *s == ' ') {
 		s++;
 		if (time_offset(&s, end, &t.off) == -1 &&
-		    time_zone_name(&s, end) == -1)
+		    (!zones || time_zone_name(&s, end) == -1))
 			return -1;
 	}
 	if (s != end)
@@ -557,9 +533,9 @@ time_auto(const char *s, const char *end, double *secs)
 		if (k == 4 && p < end && *p == '-')
 			return time_iso(s, end, secs);
 		if (k <= 2 && p < end && *p == '/')
-			return time_clf(s, end, secs);
+			return time_dmy(s, end, '/', ':', false, secs);
 		if (k <= 2 && p < end && *p == ' ')
-			return time_rfc2822(s, end, secs);
+			return time_dmy(s, end, ' ', ' ', true, secs);
 		return time_epoch(s, end, secs);
 	}
 	if (*s == '-')
@@ -574,7 +550,7 @@ time_auto(const char *s, const char *end, double *secs)
 		p++;
 		if (p < end && *p == ' ')
 			p++;
-		return time_rfc2822(p, end, secs);
+		return time_dmy(p, end, ' ', ' ', true, secs);
 	}
 	if (*p == ' ')
 		return time_syslog(p + 1, end, secs);
