@@ -23,7 +23,7 @@
 enum {
 	OPT_TIME_FORMAT = 256, OPT_LATE_FILE, OPT_IDLE, OPT_CSV, OPT_HEADER,
 	OPT_MAX_LINE, OPT_ON_ERROR, OPT_STATS, OPT_FROM_START,
-	OPT_MAX_CLIENTS
+	OPT_MAX_CLIENTS, OPT_PLANNED
 };
 
 static const struct option longopts[] = {
@@ -46,6 +46,9 @@ static const struct option longopts[] = {
 	{ "stats",	no_argument,		NULL, OPT_STATS },
 	{ "from-start",	no_argument,		NULL, OPT_FROM_START },
 	{ "max-clients", required_argument,	NULL, OPT_MAX_CLIENTS },
+	/* Planned (DESIGN section 6): recognised, refused by name. */
+	{ "checkpoint",	required_argument,	NULL, OPT_PLANNED },
+	{ "final",	no_argument,		NULL, OPT_PLANNED },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL,		0,			NULL, 0 }
@@ -117,7 +120,7 @@ help(void)
 	fputs(usage_text, stdout);
 	fputs(options_text, stdout);
 	for (i = 0; (d = op_def_at(i)) != NULL; i++)
-		printf("  %s %s\n", d->name, d->args);
+		printf("  %s%s%s\n", d->name, *d->args ? " " : "", d->args);
 	printf("\nOperators are joined by the word 'then'.  "
 	    "See dstream(1) for the expression language.\n");
 }
@@ -131,16 +134,40 @@ help_operator(const char *name)
 
 	if (name == NULL) {
 		for (i = 0; (d = op_def_at(i)) != NULL; i++)
-			printf("%s %s\n", d->name, d->args);
+			printf("%s%s%s\n", d->name, *d->args ? " " : "",
+			    d->args);
 		return EXIT_OK;
 	}
 	if ((d = op_find(name)) == NULL) {
-		fprintf(stderr, "%s: help: unknown operator '%s'\n", progname,
-		    name);
+		if (op_planned(name))
+			fprintf(stderr, "%s: help: operator '%s' is not "
+			    "available yet (planned: see dstream(1))\n",
+			    progname, name);
+		else
+			fprintf(stderr, "%s: help: unknown operator '%s'\n",
+			    progname, name);
 		return EXIT_USAGE;
 	}
-	printf("usage: dstream %s %s\n\n%s\n", d->name, d->args, d->help);
+	printf("usage: dstream %s%s%s\n\n%s\n", d->name, *d->args ? " " : "",
+	    d->args, d->help);
 	return EXIT_OK;
+}
+
+/* Whether ARG is a zero duration: "0", "0s", "0.0ms"... */
+static bool
+opt_zero(const char *arg)
+{
+	static const char *const units[] = { "", "ms", "s", "m", "h", "d" };
+	size_t	 n = strspn(arg, "0."), i, dots = 0;
+
+	for (i = 0; i < n; i++)
+		dots += arg[i] == '.';
+	if (n == dots || dots > 1)
+		return false;
+	for (i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (strcmp(arg + n, units[i]) == 0)
+			return true;
+	return false;
 }
 
 /* Parses a duration option or exits 2 naming it. */
@@ -149,7 +176,7 @@ opt_duration(const char *opt, const char *arg, bool zero_ok)
 {
 	int64_t	 ms;
 
-	if (zero_ok && strcmp(arg, "0") == 0)
+	if (zero_ok && opt_zero(arg))
 		return 0;
 	ms = duration_parse(arg);
 	if (ms <= 0)
@@ -218,6 +245,7 @@ main(int argc, char **argv)
 	char		 *cause = NULL;
 	char		 *end;
 	long		  l;
+	int		  li = 0;
 
 	cfg.batch_ms = 1000;
 	cfg.max_line = 1024 * 1024;
@@ -226,7 +254,7 @@ main(int argc, char **argv)
 	cfg.max_clients = 1024;
 
 	while ((ch = getopt_long(argc, argv, "+i:b:Fe:w:jd:f:shV", longopts,
-	    NULL)) != -1) {
+	    &li)) != -1) {
 		switch (ch) {
 		case 'i':
 			inputs = xreallocarray(inputs, (size_t)ninputs + 1,
@@ -303,6 +331,9 @@ main(int argc, char **argv)
 				    "(1 to 65536)", optarg);
 			cfg.max_clients = (int)l;
 			break;
+		case OPT_PLANNED:
+			usage_error("--%s is not available yet (planned: see "
+			    "dstream(1))", longopts[li].name);
 		case 'h':
 			help();
 			return EXIT_OK;

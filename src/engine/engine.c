@@ -81,7 +81,7 @@ struct engine {
 	bool		 gap_warned;
 
 	/* --stats */
-	int64_t		 batch_started;	/* wall ms when the batch began */
+	int64_t		 cpu_ms;	/* CPU time used at the previous line */
 	struct counters	 last;		/* counters at the previous batch */
 };
 
@@ -185,15 +185,21 @@ engine_add_source(struct engine *e, const char *spec, char **cause)
 	return 0;
 }
 
-/* Prints the --stats line for the batch ending at END. */
+/*
+ * Prints the --stats line for the batch ending at END.  Its ms= is the
+ * processing time: the CPU time used since the line before, not the wall
+ * time, which for a live stream is only the batch interval again.
+ */
 static void
 engine_stats(struct engine *e, int64_t end)
 {
 	struct buf	 b = BUF_INIT;
 	struct rusage	 ru;
-	int64_t		 now = clock_now_ms();
+	int64_t		 cpu;
 
 	getrusage(RUSAGE_SELF, &ru);
+	cpu = ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
 	time_fmt_rfc3339(&b, end);
 	fprintf(stderr, "%s: batch %s in=%llu out=%llu late=%llu skipped=%llu "
 	    "long=%llu ms=%lld keys=%zu rss_kb=%ld\n", progname, b.p,
@@ -202,11 +208,11 @@ engine_stats(struct engine *e, int64_t end)
 	    (unsigned long long)(counters.late - e->last.late),
 	    (unsigned long long)(counters.skipped - e->last.skipped),
 	    (unsigned long long)(counters.long_lines - e->last.long_lines),
-	    (long long)(e->batch_started ? now - e->batch_started : 0),
-	    chain_held(e->chain), ru.ru_maxrss);
+	    (long long)(cpu - e->cpu_ms), chain_held(e->chain),
+	    ru.ru_maxrss);
 	buf_free(&b);
 	e->last = counters;
-	e->batch_started = now;
+	e->cpu_ms = cpu;
 }
 
 /* Flushes the chain for the batch ending at END. */
@@ -592,7 +598,6 @@ engine_run(struct engine *e)
 	count = xcalloc((size_t)nsrc + 1, sizeof *count);
 	now = clock_now_ms();
 	e->open_end = batch_end(now, e->B);
-	e->batch_started = now;
 	while (!e->failed && !stop_signal) {
 		np = 0;
 		any = false;

@@ -780,8 +780,8 @@ bi_sprintf(struct expr_ctx *ctx, struct node *n, struct value *args,
 	flen = args[0].n;
 	b = expr_scratch();
 	if (fmt_sprintf(b, fmt, flen, args + 1, nargs - 1, &err) == -1)
-		return expr_fail(ctx, "sprintf: %s", err != NULL ? err :
-		    "bad format");
+		return expr_fail(ctx, "%s", err != NULL ? err :
+		    "sprintf: bad format");
 	*out = expr_strbuf(ctx, b);
 	return 0;
 }
@@ -1057,7 +1057,7 @@ static int
 bi_strftime(struct expr_ctx *ctx, struct node *n, struct value *args,
     int nargs, struct value *out)
 {
-	const char	*fmt = "%Y-%m-%dT%H:%M:%SZ";
+	const char	*fmt = NULL;
 	struct value	 t;
 	struct buf	*b;
 	double		 d;
@@ -1074,7 +1074,12 @@ bi_strftime(struct expr_ctx *ctx, struct node *n, struct value *args,
 	if (!isfinite(d) || fabs(d) > 1e15)
 		return expr_failv(ctx, &args[0], "strftime: time out of range");
 	b = expr_scratch();
-	time_format(b, d, fmt);
+	/* The default is RFC 3339 as --stamp writes it: milliseconds only
+	 * when they are not zero. */
+	if (fmt == NULL)
+		time_fmt_rfc3339(b, (int64_t)llround(d * 1000));
+	else
+		time_format(b, d, fmt);
 	*out = expr_strbuf(ctx, b);
 	return 0;
 }

@@ -70,6 +70,8 @@ int	op_emit(struct op *, struct value *v);		/* pushes into next */
 
 /* The operator table (ops.def) and its lookup. */
 const struct op_def	*op_find(const char *name);
+/* Whether NAME is an operator of DESIGN that is not available yet. */
+bool			 op_planned(const char *name);
 /* Iterates all op_defs (for --help and the man page check); NULL at end. */
 const struct op_def	*op_def_at(int i);
 

@@ -753,7 +753,7 @@ const struct op_def op_window = {
 };
 
 const struct op_def op_countByWindow = {
-	"countByWindow", "L S",
+	"countByWindow", "L [S]",
 	"Every S, emits the number of records in the window of length L "
 	"ending then; 0 for an empty window between windows with data.  "
 	"Example: countByWindow 1h 5m.",
@@ -761,7 +761,7 @@ const struct op_def op_countByWindow = {
 };
 
 const struct op_def op_reduceByWindow = {
-	"reduceByWindow", "FUNC [INVFUNC] L S",
+	"reduceByWindow", "FUNC [INVFUNC] L [S]",
 	"Every S, emits the records of the window of length L reduced to one "
 	"value with FUNC (sum count min max avg first last, or an "
 	"expression over a and b); nothing for an empty window.  INVFUNC "
@@ -784,7 +784,7 @@ const struct op_def op_reduceByKeyAndWindow = {
 };
 
 const struct op_def op_countByValueAndWindow = {
-	"countByValueAndWindow", "L S",
+	"countByValueAndWindow", "L [S]",
 	"Every S, emits (value, n) for each distinct record in the window "
 	"of length L, sorted by value.  Example: map '$7' then "
 	"countByValueAndWindow 5m 1m then sortBy value desc then take 10.",
@@ -792,7 +792,7 @@ const struct op_def op_countByValueAndWindow = {
 };
 
 const struct op_def op_groupByKeyAndWindow = {
-	"groupByKeyAndWindow", "L S",
+	"groupByKeyAndWindow", "L [S]",
 	"On (key, value) pairs: every S, emits (key, [values]) for each key "
 	"with records in the window of length L, sorted by key, the values "
 	"in arrival order.  Example: map '($1, $7)' then groupByKeyAndWindow "

@@ -80,6 +80,11 @@ sock_resolve(const char *name, const char *spec, int socktype,
 	hints.ai_flags = AI_NUMERICSERV;
 	if (strspn(port, "0123456789") != strlen(port))
 		hints.ai_flags &= ~AI_NUMERICSERV;
+	else if (strtoul(port, NULL, 10) > 65535) {
+		/* getaddrinfo would take 99999 modulo 65536. */
+		xasprintf(cause, "%s: bad port '%s' (0 to 65535)", name, port);
+		goto fail;
+	}
 	if (host != NULL && strcmp(host, "*") == 0) {
 		free(host);
 		host = NULL;

@@ -45,6 +45,11 @@ source_open(const char *spec, struct engine *engine, char **cause)
 		}
 	}
 	if (kind == &source_file && source_has_scheme(spec)) {
+		if (strncmp(spec, "kafka://", 8) == 0) {
+			xasprintf(cause, "%s: kafka:// inputs are not "
+			    "available yet (planned)", spec);
+			return NULL;
+		}
 		if (strncmp(spec, "file://", 7) != 0) {
 			xasprintf(cause, "%s: unknown input kind (expected a "
 			    "path, -, tcp://, tcp-listen://, udp://, unix://, "
