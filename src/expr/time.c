@@ -66,6 +66,7 @@ static const char *const time_days[7] = {
 	"saturday"
 };
 
+static int	time_parse1(const char *, size_t, const char *, double *);
 static int	time_strptime(const char **, const char *, const char *,
 		    struct tparts *, int);
 
@@ -732,11 +733,42 @@ time_strptime(const char **p, const char *end, const char *fmt,
 int
 time_parse(const char *s, size_t n, const char *fmt, double *secs)
 {
-	const char	*end;
-	struct tparts	 t;
+	/*
+	 * The last text parsed and its result: consecutive log lines mostly
+	 * carry the same second, so most records are answered from here.
+	 */
+	static char		 last[64];
+	static size_t		 lastn;
+	static const char	*lastfmt;
+	static double		 lastsecs;
+	static int		 lastrc;
+	int			 rc;
 
 	if (n == 0)
 		return -1;
+	if (n == lastn && fmt == lastfmt && memcmp(s, last, n) == 0) {
+		if (lastrc == 0)
+			*secs = lastsecs;
+		return lastrc;
+	}
+	rc = time_parse1(s, n, fmt, secs);
+	if (n <= sizeof last) {
+		memcpy(last, s, n);
+		lastn = n;
+		lastfmt = fmt;
+		lastrc = rc;
+		lastsecs = rc == 0 ? *secs : 0;
+	}
+	return rc;
+}
+
+/* time_parse without the cache. */
+static int
+time_parse1(const char *s, size_t n, const char *fmt, double *secs)
+{
+	const char	*end;
+	struct tparts	 t;
+
 	end = s + n;
 	while (s < end && time_isblank((unsigned char)*s))
 		s++;
