@@ -170,6 +170,22 @@ opt_zero(const char *arg)
 	return false;
 }
 
+/*
+ * Returns STATUS once what help and version printed is out, or 1 after
+ * a message when writing it failed (stdout full or closed), as GNU tools
+ * do.
+ */
+static int
+stdout_status(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: write error: %s\n", progname,
+		    strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	return status;
+}
+
 /* Parses a duration option or exits 2 naming it. */
 static int64_t
 opt_duration(const char *opt, const char *arg, bool zero_ok)
@@ -336,10 +352,10 @@ main(int argc, char **argv)
 			    "dstream(1))", longopts[li].name);
 		case 'h':
 			help();
-			return EXIT_OK;
+			return stdout_status(EXIT_OK);
 		case 'V':
 			printf("dstream %s\n", PACKAGE_VERSION);
-			return EXIT_OK;
+			return stdout_status(EXIT_OK);
 		default:
 			usage();
 		}
@@ -353,7 +369,8 @@ main(int argc, char **argv)
 	if (strcmp(argv[0], "help") == 0) {
 		if (argc > 2)
 			usage_error("help: one operator at a time");
-		return help_operator(argc > 1 ? argv[1] : NULL);
+		return stdout_status(help_operator(argc > 1 ? argv[1] :
+		    NULL));
 	}
 	if (cfg.csv && cfg.delim != NULL)
 		usage_error("--csv and --delimiter cannot be used together");

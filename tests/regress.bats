@@ -102,3 +102,34 @@ peak_rss_kb() {
 	assert_output "262144"
 	[ -z "$stderr" ]
 }
+
+@test "SIGTERM while the reader of the output has stopped reading: a second SIGTERM ends the run" {
+	fifo=$BATS_TEST_TMPDIR/fifo; mkfifo "$fifo"
+	seq 1 2000000 > "$BATS_TEST_TMPDIR/in"
+	"$DSTREAM" -i "$BATS_TEST_TMPDIR/in" map x > "$fifo" 3>&- &
+	pid=$!
+	exec 7< "$fifo"		# a reader that never reads
+	sleep 0.5
+	kill -TERM "$pid"	# graceful: stuck flushing to the full pipe
+	sleep 0.3
+	kill -TERM "$pid"	# the second one ends it
+	timeout 10 tail --pid="$pid" -f /dev/null && gone=1 || gone=0
+	[ "$gone" -eq 1 ] || kill -KILL "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	exec 7<&-
+	[ "$gone" -eq 1 ]
+	[ "$rc" -eq 143 ]	# killed by SIGTERM, as a filter is
+}
+
+@test "--help, --version and dstream help with stdout full: write error, status 1, as GNU tools" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	for args in --help --version help "help map"; do
+		run bash -c "\"\$DSTREAM\" $args > /dev/full"
+		assert_failure 1
+		assert_output --partial "write error"
+	done
+	run bash -c '"$DSTREAM" --help >&-'
+	assert_failure 1
+	assert_output --partial "write error"
+}

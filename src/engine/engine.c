@@ -96,9 +96,19 @@ clock_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * The first SIGINT or SIGTERM asks the run to end gracefully; a second
+ * one ends it at once, by that signal, since finishing may be stuck (a
+ * reader that stopped reading holds the last write forever).
+ */
 void
 engine_stop(int sig)
 {
+	if (stop_signal != 0) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
 	stop_signal = sig;
 }
 

@@ -14,7 +14,9 @@
  * Sliding is incremental.  An invertible reducer (sum, count, avg, or a
  * function given with an INVFUNC) keeps one running aggregate per key:
  * an entering pane is merged in, a leaving pane taken out, and a key with
- * no record left is deleted, so windows never show stale zero rows.  The
+ * no record left is deleted, so windows never show stale zero rows (when
+ * taking out cannot be exact, a sum gone infinite or past 2^53, the
+ * running aggregate is rebuilt from the panes still in the window).  The
  * other reducers slide through a two-stack queue of panes: entering
  * panes are merged into a back aggregate; when the front is empty the
  * back panes are turned into suffix aggregates (pane i then holds panes
