@@ -372,6 +372,8 @@ main(int argc, char **argv)
 		return stdout_status(help_operator(argc > 1 ? argv[1] :
 		    NULL));
 	}
+	if (cfg.header && cfg.json)
+		usage_error("--header does not apply to --json records");
 	if (cfg.csv && cfg.delim != NULL)
 		usage_error("--csv and --delimiter cannot be used together");
 	if (cfg.late_file != NULL && cfg.event_time == NULL)

@@ -112,3 +112,9 @@ load test_helper
 	assert_success
 	assert_output --regexp '^[0-9TZ:.-]+,0$'
 }
+
+@test "--header with --json is refused" {
+	run dstream --header -j count
+	assert_failure 2
+	assert_output --partial "--header does not apply to --json"
+}
