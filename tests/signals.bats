@@ -18,36 +18,34 @@ load test_helper
 	assert_output --partial "write error"
 }
 
-@test "SIGTERM finishes the batch in hand, flushes and exits 0" {
+# signalled SIG INPUT OPERATOR...: runs dstream with hour-long batches on
+# a pipe fed INPUT that stays open, sends SIG half a second later, and
+# requires exit status 0; the output is left in $out.
+signalled() {
+	local sig=$1 input=$2 pid rc
+	shift 2
 	fifo=$BATS_TEST_TMPDIR/fifo; mkfifo "$fifo"
 	out=$BATS_TEST_TMPDIR/out
-	"$DSTREAM" -b 1h count < "$fifo" > "$out" 3>&- &
+	"$DSTREAM" -b 1h "$@" < "$fifo" > "$out" 3>&- &
 	pid=$!
 	exec 7> "$fifo"
-	printf 'a\nb\nc\n' >&7
+	printf '%s' "$input" >&7
 	sleep 0.5
-	kill -TERM "$pid"
+	kill -"$sig" "$pid"
 	timeout 10 tail --pid="$pid" -f /dev/null
 	wait "$pid"; rc=$?
 	exec 7>&-
 	[ "$rc" -eq 0 ]
+}
+
+@test "SIGTERM finishes the batch in hand, flushes and exits 0" {
+	signalled TERM $'a\nb\nc\n' count
 	run cat "$out"
 	assert_output "3"
 }
 
 @test "SIGINT does the same" {
-	fifo=$BATS_TEST_TMPDIR/fifo; mkfifo "$fifo"
-	out=$BATS_TEST_TMPDIR/out
-	"$DSTREAM" -b 1h countByValue < "$fifo" > "$out" 3>&- &
-	pid=$!
-	exec 7> "$fifo"
-	printf 'x\nx\n' >&7
-	sleep 0.5
-	kill -INT "$pid"
-	timeout 10 tail --pid="$pid" -f /dev/null
-	wait "$pid"; rc=$?
-	exec 7>&-
-	[ "$rc" -eq 0 ]
+	signalled INT $'x\nx\n' countByValue
 	run cat "$out"
 	assert_output "$(printf 'x\t2')"
 }

@@ -461,6 +461,9 @@ static void
 value_fmt_json_str(struct buf *b, const char *s, size_t n)
 {
 	static const char	 hex[] = "0123456789abcdef";
+	static const char	 plain[] = "\"\\\n\t\r\b\f";
+	static const char	 letter[] = "\"\\ntrbf";
+	const char		*e;
 	size_t			 i, run = 0;
 	unsigned char		 c;
 	char			 esc[6];
@@ -473,34 +476,16 @@ value_fmt_json_str(struct buf *b, const char *s, size_t n)
 			continue;
 		buf_add(b, s + run, i - run);
 		run = i + 1;
-		switch (c) {
-		case '"':
-			buf_add(b, "\\\"", 2);
-			break;
-		case '\\':
-			buf_add(b, "\\\\", 2);
-			break;
-		case '\n':
-			buf_add(b, "\\n", 2);
-			break;
-		case '\t':
-			buf_add(b, "\\t", 2);
-			break;
-		case '\r':
-			buf_add(b, "\\r", 2);
-			break;
-		case '\b':
-			buf_add(b, "\\b", 2);
-			break;
-		case '\f':
-			buf_add(b, "\\f", 2);
-			break;
-		default:
+		/* The two-character escapes JSON has; \u00XX for the rest. */
+		if ((e = memchr(plain, c, sizeof plain - 1)) != NULL) {
+			esc[0] = '\\';
+			esc[1] = letter[e - plain];
+			buf_add(b, esc, 2);
+		} else {
 			memcpy(esc, "\\u00", 4);
 			esc[4] = hex[c >> 4];
 			esc[5] = hex[c & 15];
 			buf_add(b, esc, 6);
-			break;
 		}
 	}
 	buf_add(b, s + run, n - run);

@@ -13,55 +13,10 @@
 
 #include "dstream.h"
 #include "expr/expr.h"
+#include "../unit/json_same.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* Whether jansson's J and our V hold the same document. */
-static int
-same(json_t *j, const struct value *v)
-{
-	const struct value *k;
-	json_t		*m;
-	uint32_t	 i;
-
-	switch (json_typeof(j)) {
-	case JSON_NULL:
-		return v->type == V_NULL;
-	case JSON_TRUE:
-		return v->type == V_BOOL && v->u.b;
-	case JSON_FALSE:
-		return v->type == V_BOOL && !v->u.b;
-	case JSON_INTEGER:
-		/* Our "-0" is the double -0.0; jansson's the integer 0. */
-		return (v->type == V_INT && v->u.i == json_integer_value(j)) ||
-		    (v->type == V_DBL && v->u.d == 0 &&
-		    json_integer_value(j) == 0);
-	case JSON_REAL:
-		return v->type == V_DBL && v->u.d == json_real_value(j);
-	case JSON_STRING:
-		return v->type == V_STR && v->n == json_string_length(j) &&
-		    memcmp(v->u.s, json_string_value(j), v->n) == 0;
-	case JSON_ARRAY:
-		if (v->type != V_ARR || v->n != json_array_size(j))
-			return 0;
-		for (i = 0; i < v->n; i++) {
-			if (!same(json_array_get(j, i), &v->u.a[i]))
-				return 0;
-		}
-		return 1;
-	case JSON_OBJECT:
-		if (v->type != V_OBJ || v->n != json_object_size(j))
-			return 0;
-		for (i = 0; i < v->n; i++) {
-			k = &v->u.kv[2 * i];
-			m = json_object_getn(j, k->u.s, k->n);
-			if (m == NULL || !same(m, &v->u.kv[2 * i + 1]))
-				return 0;
-		}
-		return 1;
-	}
-	return 0;
-}
 
 /* jansson's errors for what json_parse accepts on purpose. */
 static int
@@ -98,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bom = size >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0;
 	j = bom ? NULL : json_loadb((const char *)data, size, JSON_DECODE_ANY |
 	    JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
-	if (r == 0 && j != NULL && !same(j, &v)) {
+	if (r == 0 && j != NULL && !json_same(j, &v)) {
 		fprintf(stderr, "different documents\n");
 		abort();
 	}

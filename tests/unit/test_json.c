@@ -12,6 +12,7 @@
 
 #include "../../src/dstream.h"
 #include "../../src/expr/expr.h"
+#include "json_same.h"
 #include "unit.h"
 
 static uint64_t	 rng = 0x9e3779b97f4a7c15ULL;
@@ -25,52 +26,6 @@ rnd(uint32_t n)
 	return (uint32_t)(rng >> 11) % n;
 }
 
-/* Whether jansson's J and our V are the same document. */
-static bool
-same(json_t *j, const struct value *v)
-{
-	const struct value *k;
-	json_t		*m;
-	uint32_t	 i;
-
-	switch (json_typeof(j)) {
-	case JSON_NULL:
-		return v->type == V_NULL;
-	case JSON_TRUE:
-		return v->type == V_BOOL && v->u.b;
-	case JSON_FALSE:
-		return v->type == V_BOOL && !v->u.b;
-	case JSON_INTEGER:
-		/* Our "-0" is the double -0.0; jansson's the integer 0. */
-		return (v->type == V_INT && v->u.i == json_integer_value(j)) ||
-		    (v->type == V_DBL && v->u.d == 0 &&
-		    json_integer_value(j) == 0);
-	case JSON_REAL:
-		return v->type == V_DBL && v->u.d == json_real_value(j);
-	case JSON_STRING:
-		return v->type == V_STR && v->n == json_string_length(j) &&
-		    memcmp(v->u.s, json_string_value(j), v->n) == 0;
-	case JSON_ARRAY:
-		if (v->type != V_ARR || v->n != json_array_size(j))
-			return false;
-		for (i = 0; i < v->n; i++) {
-			if (!same(json_array_get(j, i), &v->u.a[i]))
-				return false;
-		}
-		return true;
-	case JSON_OBJECT:
-		if (v->type != V_OBJ || v->n != json_object_size(j))
-			return false;
-		for (i = 0; i < v->n; i++) {
-			k = &v->u.kv[2 * i];
-			m = json_object_getn(j, k->u.s, k->n);
-			if (m == NULL || !same(m, &v->u.kv[2 * i + 1]))
-				return false;
-		}
-		return true;
-	}
-	return false;
-}
 
 static void
 gen_ws(struct buf *b)
@@ -225,7 +180,7 @@ differ(struct arena *a, const struct buf *b)
 	j = json_loadb(b->p, b->len, JSON_DECODE_ANY | JSON_ALLOW_NUL |
 	    JSON_REJECT_DUPLICATES, &je);
 	if (j != NULL && r == 0) {
-		okay = same(j, &v);
+		okay = json_same(j, &v);
 		n_same++;
 	} else if (j == NULL && r == -1) {
 		okay = err != NULL && strstr(err, " at byte ") != NULL;
