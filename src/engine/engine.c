@@ -70,6 +70,7 @@ struct engine {
 	bool		 flushed;	/* a batch has been flushed */
 	int64_t		 next_end;	/* earliest batch end not flushed */
 	int64_t		 max_time;	/* largest event time seen, ms */
+	int64_t		 last_end;	/* the batch of the last record (a cache) */
 	int64_t		 last_data_end;	/* latest batch end holding data */
 	int64_t		 held_end;	/* latest flushed batch end that had data */
 	bool		 open_data;	/* batch next_end has records in the chain */
@@ -404,6 +405,11 @@ engine_event_time(struct engine *e, struct value *v, int64_t *ms)
 	if (expr_eval(e->etime, &e->ectx, &t) != 0)
 		return record_error("event-time", v, "%s", e->ectx.err) < 0 ?
 		    -2 : -1;
+	if (t.type == V_INT && t.u.i >= -9000000000000 &&
+	    t.u.i <= 9000000000000) {
+		*ms = t.u.i * 1000;	/* whole seconds: no rounding */
+		return 0;
+	}
 	if (t.type == V_INT)
 		secs = (double)t.u.i;
 	else if (t.type == V_DBL)
@@ -438,7 +444,11 @@ engine_event_record(struct engine *e, struct value *v, const char *line,
 			e->failed = true;
 		return;
 	}
-	end = batch_end(ms, e->B);
+	/* Records mostly fall in the batch of the one before. */
+	if (ms < e->last_end && ms >= e->last_end - e->B)
+		end = e->last_end;
+	else
+		end = e->last_end = batch_end(ms, e->B);
 	if (e->flushed && end < e->next_end) {
 		engine_late(e, line, len);
 		return;

@@ -180,6 +180,7 @@ expr_ctx_init(struct expr_ctx *ctx, struct arena *a)
 {
 	memset(ctx, 0, sizeof *ctx);
 	ctx->arena = a;
+	ctx->f.mbase = UINT32_MAX;
 }
 
 void
@@ -202,6 +203,7 @@ expr_ctx_record(struct expr_ctx *ctx, const struct value *x)
 	f->text = NULL;
 	f->nsplit = 0;
 	f->all = false;
+	f->mbase = UINT32_MAX;
 	/* The same bytes already split by the hint's context: take its
 	 * fields rather than splitting the line again. */
 	if (h != NULL && h != ctx && !fs_csv && x->type == V_STR &&
@@ -216,6 +218,8 @@ expr_ctx_record(struct expr_ctx *ctx, const struct value *x)
 		f->all = h->f.all;
 		f->text = h->f.text;
 		f->len = h->f.len;
+		f->mbase = h->f.mbase;
+		f->mask = h->f.mask;
 	}
 }
 
@@ -285,7 +289,7 @@ expr_strbuf(struct expr_ctx *ctx, const struct buf *b)
 }
 
 void
-expr_text(struct expr_ctx *ctx, const struct value *v, const char **s,
+expr_text_fmt(struct expr_ctx *ctx, const struct value *v, const char **s,
     size_t *n)
 {
 	struct buf	*b;
@@ -453,6 +457,7 @@ fields_text(struct expr_ctx *ctx)
 	expr_text(ctx, &ctx->x, &s, &n);
 	f->text = s;
 	f->len = (uint32_t)n;
+	f->mbase = UINT32_MAX;
 }
 
 static void
@@ -496,29 +501,122 @@ fields_blanks16(const char *p)
 }
 #endif
 
-/*
- * The offset of the first byte in S[pos..len) that is a blank (BLANK
- * true) or is not (BLANK false); LEN when there is none.  Sixteen bytes
- * at a time where SSE2 is there.
- */
-static inline uint32_t
-fields_scan(const char *s, uint32_t pos, uint32_t len, bool blank)
+/* Bit i is set when S[i] is a blank, for the 64 bytes at S. */
+static inline uint64_t
+fields_blanks64(const char *s)
 {
-#ifdef __SSE2__
-	uint32_t	 m;
+	uint64_t	 m = 0;
+	int		 k;
 
-	while (pos + 16 <= len) {
-		m = fields_blanks16(s + pos);
-		if (!blank)
-			m = ~m & 0xffff;
-		if (m != 0)
-			return pos + (uint32_t)__builtin_ctz(m);
-		pos += 16;
-	}
+#ifdef __SSE2__
+	for (k = 0; k < 4; k++)
+		m |= (uint64_t)fields_blanks16(s + 16 * k) << (16 * k);
+#else
+	for (k = 0; k < 64; k++)
+		m |= (uint64_t)fields_isblank(s[k]) << k;
 #endif
-	while (pos < len && fields_isblank(s[pos]) != blank)
-		pos++;
-	return pos;
+	return m;
+}
+
+/*
+ * Splits F's text on runs of blanks from POS (a blank, the end, or 0)
+ * until field UPTO exists or the text ends.  The text is looked at 64
+ * bytes at a time: one mask of its blanks gives every field start (a
+ * non-blank after a blank) and end (a blank after a non-blank) in the
+ * block, so the loop costs one step per field whatever its length, and
+ * its branches follow the count of fields, not the bytes.
+ */
+static void
+fields_split_blanks(struct fields *f, int32_t upto, uint32_t pos)
+{
+	const char	*s = f->text;
+	/* Locals, so the stores into off[] need not reload f. */
+	uint32_t	 len = f->len, n = (uint32_t)f->nsplit, cap = f->cap;
+	uint32_t	*off = f->off, *flen = f->flen;
+	uint32_t	 start = 0, end, w, lim = (uint32_t)upto;
+	uint64_t	 b, after, starts, ends, prev = 1;
+	uint64_t	 mask = f->mask;
+	uint32_t	 mbase = f->mbase;
+	bool		 infield = false;
+	char		 tail[64];
+
+	while (n < lim) {
+		if (pos >= len) {
+			if (infield) {	/* the last field runs to the end */
+				if (n == cap) {
+					f->nsplit = (int32_t)n;
+					fields_grow(f);
+					off = f->off;
+					flen = f->flen;
+					cap = f->cap;
+				}
+				off[n] = start;
+				flen[n] = len - start;
+				n++;
+			}
+			f->all = true;
+			break;
+		}
+		if (pos >= mbase && pos - mbase < 64) {
+			/* Resuming inside the block the last call looked
+			 * at: the rest of its mask, W bits of it. */
+			w = 64 - (pos - mbase);
+			b = mask >> (pos - mbase);
+			starts = ~b & (b << 1 | 1);
+			ends = b & ~(b << 1 | 1);
+			starts &= ~(uint64_t)0 >> (64 - w);
+			ends &= ~(uint64_t)0 >> (64 - w);
+			prev = b >> (w - 1) & 1;
+		} else {
+			w = 64;
+			if (len - pos >= 64)
+				b = fields_blanks64(s + pos);
+			else {
+				/* The last block: blanks pad it (and end
+				 * a field). */
+				memset(tail, ' ', sizeof tail);
+				memcpy(tail, s + pos, len - pos);
+				b = fields_blanks64(tail);
+			}
+			mbase = pos;
+			mask = b;
+			after = b << 1 | prev;	/* bit i: byte i-1 is blank */
+			starts = ~b & after;
+			ends = b & ~after;
+			prev = b >> 63;
+		}
+		for (;;) {
+			if (!infield) {
+				if (starts == 0)
+					break;
+				start = pos + (uint32_t)__builtin_ctzll(starts);
+				starts &= starts - 1;
+				infield = true;
+			}
+			if (ends == 0)
+				break;
+			end = pos + (uint32_t)__builtin_ctzll(ends);
+			ends &= ends - 1;
+			if (n == cap) {
+				f->nsplit = (int32_t)n;
+				fields_grow(f);
+				off = f->off;
+				flen = f->flen;
+				cap = f->cap;
+			}
+			off[n] = start;
+			flen[n] = end - start;
+			n++;
+			infield = false;
+			if (n >= lim)
+				goto done;
+		}
+		pos += w;
+	}
+done:
+	f->nsplit = (int32_t)n;
+	f->mbase = mbase;
+	f->mask = mask;
 }
 
 /* One CSV field at POS: records its raw span and its unquoted value. */
@@ -580,7 +678,7 @@ fields_split(struct expr_ctx *ctx, int32_t upto)
 {
 	struct fields	*f = &ctx->f;
 	const char	*s, *d;
-	uint32_t	 pos, start;
+	uint32_t	 pos;
 
 	if (f->text == NULL)
 		fields_text(ctx);
@@ -596,32 +694,7 @@ fields_split(struct expr_ctx *ctx, int32_t upto)
 		pos = f->off[f->nsplit - 1] + f->flen[f->nsplit - 1];
 
 	if (fs_delim == NULL && !fs_csv) {
-		/* Locals, so the stores into off[] need not reload f. */
-		uint32_t	 len = f->len, n = (uint32_t)f->nsplit;
-		uint32_t	*off = f->off, *flen = f->flen;
-
-		while ((int32_t)n < upto) {
-			/* Mostly one blank between fields: step over it. */
-			if (pos < len && fields_isblank(s[pos]) &&
-			    ++pos < len && fields_isblank(s[pos]))
-				pos = fields_scan(s, pos, len, false);
-			if (pos >= len) {
-				f->all = true;
-				break;
-			}
-			start = pos;
-			pos = fields_scan(s, pos, len, true);
-			if (n == f->cap) {
-				f->nsplit = (int32_t)n;
-				fields_grow(f);
-				off = f->off;
-				flen = f->flen;
-			}
-			off[n] = start;
-			flen[n] = pos - start;
-			n++;
-		}
-		f->nsplit = (int32_t)n;
+		fields_split_blanks(f, upto, pos);
 		return;
 	}
 	if (f->len == 0) {
@@ -660,6 +733,25 @@ fields_split(struct expr_ctx *ctx, int32_t upto)
 		if (f->nsplit < upto)
 			pos += fs_csv ? 1 : (uint32_t)fs_dlen;
 	}
+}
+
+/*
+ * Whether S[0..len) and T[0..tlen) joined are S[0..len+tlen) of the
+ * record's text: S lies in the text and T is what follows it there.
+ */
+static bool
+eval_cat_span(const struct expr_ctx *ctx, const char *s, size_t len,
+    const char *t, size_t tlen)
+{
+	const char	*text = ctx->f.text;
+	size_t		 off;
+
+	if (text == NULL || s < text || s > text + ctx->f.len)
+		return false;
+	off = (size_t)(s - text);
+	if (len + tlen > ctx->f.len - off)
+		return false;
+	return t == s + len || memcmp(s + len, t, tlen) == 0;
 }
 
 /* Field I (1-based) as a string value into the record, or null past the end. */
@@ -1198,6 +1290,13 @@ eval_node(struct node *n, struct expr_ctx *ctx, struct value *out)
 			}
 			if (len == 0 && b.type == V_STR) {
 				*out = b;
+				return 0;
+			}
+			/* Two pieces of the record's own text that lie side
+			 * by side there (`$4 .. " " .. $5`) join without a
+			 * copy: the result is a span of the text. */
+			if (eval_cat_span(ctx, s, len, t, tlen)) {
+				*out = value_str(s, len + tlen);
 				return 0;
 			}
 			p = arena_alloc(ctx->arena, len + tlen + 1);

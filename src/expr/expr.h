@@ -31,6 +31,8 @@ struct fields {
 	uint32_t	*off;		/* field i (1-based) at off[i-1] */
 	uint32_t	*flen;
 	struct value	*cooked;	/* --csv: unquoted field values, or NULL */
+	uint32_t	 mbase;		/* blanks of text[mbase..mbase+64) are */
+	uint64_t	 mask;		/* the bits of mask; UINT32_MAX: none */
 };
 
 /*

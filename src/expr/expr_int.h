@@ -155,8 +155,18 @@ int		 expr_failv(struct expr_ctx *, const struct value *v,
 		    const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 /* Plain text of V: strings as they are, others formatted into the arena. */
-void		 expr_text(struct expr_ctx *, const struct value *v,
+void		 expr_text_fmt(struct expr_ctx *, const struct value *v,
 		    const char **s, size_t *n);
+static inline void
+expr_text(struct expr_ctx *ctx, const struct value *v, const char **s,
+    size_t *n)
+{
+	if (v->type == V_STR && v->u.s != NULL) {
+		*s = v->u.s;
+		*n = v->n;
+	} else
+		expr_text_fmt(ctx, v, s, n);
+}
 /* Copies the bytes of B into the ctx arena as a string value. */
 struct value	 expr_strbuf(struct expr_ctx *, const struct buf *b);
 /*

@@ -12,7 +12,10 @@
  * A non-blocking stdout is waited on with poll(2): output applies
  * backpressure, it never grows without bound.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@
 #include "sink.h"
 
 #define OUT_SIZE	(64 * 1024)
+#define OUT_PIPE	(1024 * 1024)	/* the pipe size asked for */
 
 static char	 out_buf[OUT_SIZE];
 static size_t	 out_len;
@@ -54,9 +58,23 @@ out_epipe(void)
 static int
 out_write_fd(const char *p, size_t n)
 {
+	static int	 piped = -1;
 	struct pollfd	 pfd;
+	struct stat	 st;
 	ssize_t		 w;
 
+	if (piped == -1) {
+		/*
+		 * A pipe of the default 64 KiB makes the writer wait for the
+		 * reader at every buffer; a larger one (where the system
+		 * allows it) lets both run.  Failing to grow it is harmless.
+		 */
+		piped = fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
+#ifdef F_SETPIPE_SZ
+		if (piped && fcntl(STDOUT_FILENO, F_GETPIPE_SZ) < OUT_PIPE)
+			(void)fcntl(STDOUT_FILENO, F_SETPIPE_SZ, OUT_PIPE);
+#endif
+	}
 	if (out_failed)
 		return -1;
 	while (n > 0) {

@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 struct buf {
 	char	*p;
@@ -19,9 +20,28 @@ struct buf {
 #define BUF_INIT { NULL, 0, 0 }
 
 void	buf_grow(struct buf *, size_t more);
-void	buf_add(struct buf *, const void *, size_t);
 void	buf_adds(struct buf *, const char *);
-void	buf_addc(struct buf *, int);
+
+/* Inline: they are called for every byte and field dstream prints. */
+static inline void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+		buf_grow(b, n);
+	if (n)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static inline void
+buf_addc(struct buf *b, int c)
+{
+	if (b->len + 2 > b->cap)
+		buf_grow(b, 1);
+	b->p[b->len++] = (char)c;
+	b->p[b->len] = '\0';
+}
 void	buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	buf_vprintf(struct buf *, const char *, va_list);

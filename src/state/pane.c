@@ -168,6 +168,13 @@ pane_prefix(const struct value *k, int *kind)
 	switch (k->type) {
 	case V_STR:
 		*kind = 1;
+		if (k->n >= 8) {
+			memcpy(&pre, k->u.s, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			pre = __builtin_bswap64(pre);
+#endif
+			return pre;
+		}
 		for (i = 0; i < 8; i++)
 			pre = pre << 8 | (i < k->n ? (uint8_t)k->u.s[i] : 0);
 		return pre;
@@ -201,8 +208,9 @@ pane_sorted(struct table *tb, struct pane_order *o, struct table_ent ***out)
 {
 	struct pane_sortent	*a, *b, *t;
 	struct table_ent	*e;
-	size_t			 n, i, j, cursor = 0, count[256];
-	int			 kind, first = -1, shift;
+	size_t			 n, i, j, cursor = 0, (*count)[256];
+	uint64_t		 pre;
+	int			 kind, first = -1, d;
 
 	n = table_count(tb);
 	if (n > o->cap) {
@@ -212,32 +220,34 @@ pane_sorted(struct table *tb, struct pane_order *o, struct table_ent ***out)
 		o->buf = xreallocarray(NULL, o->cap, 2 * sizeof *o->buf);
 		o->sorted = xreallocarray(NULL, o->cap, sizeof *o->sorted);
 	}
+	/* One count per byte of the prefix, all taken in the first pass. */
+	count = o->count;
+	memset(count, 0, sizeof o->count);
 	a = o->buf;
 	b = o->buf + o->cap;
 	for (i = 0; (e = table_next(tb, &cursor)) != NULL; i++) {
-		a[i].pre = pane_prefix(&e->key, &kind);
+		a[i].pre = pre = pane_prefix(&e->key, &kind);
 		a[i].e = e;
 		if (first == -1)
 			first = kind;
 		if (kind == 0 || kind != first)
 			return table_sorted(tb, out);
+		for (d = 0; d < 8; d++)
+			count[d][(pre >> (8 * d)) & 0xff]++;
 	}
 
 	/* LSD radix sort on the prefix, skipping bytes all entries share. */
-	for (shift = 0; shift < 64 && n > 1; shift += 8) {
-		memset(count, 0, sizeof count);
-		for (i = 0; i < n; i++)
-			count[(a[i].pre >> shift) & 0xff]++;
-		if (count[(a[0].pre >> shift) & 0xff] == n)
+	for (d = 0; d < 8 && n > 1; d++) {
+		if (count[d][(a[0].pre >> (8 * d)) & 0xff] == n)
 			continue;
 		for (i = 0, j = 0; i < 256; i++) {
-			size_t c = count[i];
+			size_t c = count[d][i];
 
-			count[i] = j;
+			count[d][i] = j;
 			j += c;
 		}
 		for (i = 0; i < n; i++)
-			b[count[(a[i].pre >> shift) & 0xff]++] = a[i];
+			b[count[d][(a[i].pre >> (8 * d)) & 0xff]++] = a[i];
 		t = a;
 		a = b;
 		b = t;

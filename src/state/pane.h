@@ -43,6 +43,7 @@ struct pane_order {
 	struct pane_sortent *buf;
 	struct table_ent **sorted;
 	size_t		 cap;
+	size_t		 count[8][256];	/* radix counts, a byte each */
 };
 
 /* Makes P empty; KEYED panes hold aggregates per key. */

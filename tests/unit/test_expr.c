@@ -138,6 +138,69 @@ test_fields(void)
 	T("x", "a b", "a b");
 }
 
+/*
+ * Splitting on blanks against a plain byte-by-byte split: random lines
+ * (blanks and tabs in runs, fields across the splitter's 64-byte
+ * blocks), their fields asked for in a random order so that splitting
+ * resumes mid-line, and joined with `..` (which may join spans of the
+ * text without a copy).
+ */
+static void
+test_fields_random(void)
+{
+	char		 line[400], want[2048], src[256];
+	uint32_t	 off[400], len[400], seed = 12345;
+	int		 nf, i, k, q, n, t, f[4];
+	size_t		 w;
+
+	for (t = 0; t < 3000; t++) {
+		n = (int)((seed = seed * 1103515245 + 12345) >> 8) % 330;
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245 + 12345;
+			k = (int)(seed >> 16) % 10;
+			line[i] = k < 2 ? ' ' : k == 2 ? '\t' : (char)('a' + k);
+			if ((seed >> 12) % 97 == 0)	/* a long run */
+				while (i + 1 < n && (seed >> 20) % 50 != 0) {
+					seed = seed * 1103515245 + 12345;
+					line[++i] = k < 3 ? ' ' : 'x';
+				}
+		}
+		line[n] = '\0';
+		for (nf = 0, i = 0; i < n;) {
+			while (i < n && (line[i] == ' ' || line[i] == '\t'))
+				i++;
+			if (i == n)
+				break;
+			off[nf] = (uint32_t)i;
+			while (i < n && line[i] != ' ' && line[i] != '\t')
+				i++;
+			len[nf] = (uint32_t)i - off[nf];
+			nf++;
+		}
+		for (q = 0; q < 4; q++) {
+			seed = seed * 1103515245 + 12345;
+			f[q] = 1 + (int)(seed >> 10) % (nf + 3);
+		}
+		snprintf(src, sizeof src, "($%d, $%d .. \" \" .. $%d, $%d, NF)",
+		    f[0], f[1], f[2], f[3]);
+		w = 0;
+		for (q = 0; q < 4; q++) {
+			if (q == 2)
+				want[w++] = ' ';
+			else if (q > 0)
+				want[w++] = '\t';
+			if (f[q] <= nf) {
+				memcpy(want + w, line + off[f[q] - 1],
+				    len[f[q] - 1]);
+				w += len[f[q] - 1];
+			}
+		}
+		w += (size_t)snprintf(want + w, sizeof want - w, "\t%d", nf);
+		want[w] = '\0';
+		CHECK_STR(run(src, line), want);
+	}
+}
+
 static void
 test_delims(void)
 {
@@ -668,6 +731,7 @@ main(void)
 	arena_init(&jarena);
 	test_literals();
 	test_fields();
+	test_fields_random();
 	test_delims();
 	test_arith();
 	test_concat_compare();
