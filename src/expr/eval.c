@@ -769,6 +769,25 @@ fields_get(struct expr_ctx *ctx, int32_t i)
 	return value_str(f->text + f->off[i - 1], f->flen[i - 1]);
 }
 
+/*
+ * eval_node for the commonest leaves, fields and constants, without the
+ * big function's frame: every operand of an operator or a call comes
+ * through here.
+ */
+static inline int
+eval_fast(struct node *n, struct expr_ctx *ctx, struct value *out)
+{
+	if (n->kind == N_FIELD) {
+		*out = fields_get(ctx, n->field);
+		return 0;
+	}
+	if (n->kind == N_CONST) {
+		*out = n->v;
+		return 0;
+	}
+	return eval_node(n, ctx, out);
+}
+
 static int32_t
 fields_count(struct expr_ctx *ctx)
 {
@@ -1082,7 +1101,7 @@ eval_call(struct node *n, struct expr_ctx *ctx, struct value *out)
 			args[i] = value_null();
 			continue;
 		}
-		if (eval_node(n->kids[i], ctx, &args[i]) == -1)
+		if (eval_fast(n->kids[i], ctx, &args[i]) == -1)
 			return -1;
 	}
 	return bi->fn(ctx, n, args, (int)n->nkids, out);
@@ -1098,12 +1117,12 @@ eval_match(struct node *n, struct expr_ctx *ctx, struct value *out)
 	size_t		 len;
 	int		 rc;
 
-	if (eval_node(n->a, ctx, &s) == -1)
+	if (eval_fast(n->a, ctx, &s) == -1)
 		return -1;
 	if (n->b->kind == N_REGEX)
 		re = n->b->re;
 	else {
-		if (eval_node(n->b, ctx, &p) == -1)
+		if (eval_fast(n->b, ctx, &p) == -1)
 			return -1;
 		re = expr_regex(ctx, n->b, &n->b->dyn, &p,
 		    n->kind == N_MATCH ? "'~'" : "'!~'");
@@ -1140,7 +1159,7 @@ eval_container(struct node *n, struct expr_ctx *ctx, struct value *out)
 		break;
 	}
 	for (i = 0; i < n->nkids; i++)
-		if (eval_node(n->kids[i], ctx, &v.u.a[i]) == -1)
+		if (eval_fast(n->kids[i], ctx, &v.u.a[i]) == -1)
 			return -1;
 	*out = v;
 	return 0;
@@ -1187,7 +1206,7 @@ eval_node(struct node *n, struct expr_ctx *ctx, struct value *out)
 		*out = c > 0 ? fields_get(ctx, c) : value_null();
 		return 0;
 	case N_FIELD_DYN:
-		if (eval_node(n->a, ctx, &a) == -1)
+		if (eval_fast(n->a, ctx, &a) == -1)
 			return -1;
 		return fields_dyn(ctx, &a, out);
 	case N_FIELD_NAME:
@@ -1231,7 +1250,7 @@ eval_node(struct node *n, struct expr_ctx *ctx, struct value *out)
 		*out = ctx->x.u.a[n->kind == N_KEY ? 0 : 1];
 		return 0;
 	case N_MEMBER:
-		if (eval_node(n->a, ctx, &a) == -1)
+		if (eval_fast(n->a, ctx, &a) == -1)
 			return -1;
 		if (a.type == V_OBJ) {
 			m = value_obj_get(&a, n->v.u.s, n->v.n);
@@ -1245,12 +1264,12 @@ eval_node(struct node *n, struct expr_ctx *ctx, struct value *out)
 		return expr_failv(ctx, &a, "'.%.*s': not an object",
 		    (int)n->v.n, n->v.u.s);
 	case N_INDEX:
-		if (eval_node(n->a, ctx, &a) == -1 ||
-		    eval_node(n->b, ctx, &b) == -1)
+		if (eval_fast(n->a, ctx, &a) == -1 ||
+		    eval_fast(n->b, ctx, &b) == -1)
 			return -1;
 		return eval_index(ctx, &a, &b, out);
 	case N_NEG:
-		if (eval_node(n->a, ctx, &a) == -1)
+		if (eval_fast(n->a, ctx, &a) == -1)
 			return -1;
 		if (eval_tonum(ctx, N_NEG, &a, &b) == -1)
 			return -1;
@@ -1260,7 +1279,7 @@ eval_node(struct node *n, struct expr_ctx *ctx, struct value *out)
 			*out = value_dbl(-value_as_dbl(&b));
 		return 0;
 	case N_NOT:
-		if (eval_node(n->a, ctx, &a) == -1)
+		if (eval_fast(n->a, ctx, &a) == -1)
 			return -1;
 		*out = value_bool(!value_truthy(&a));
 		return 0;
@@ -1269,13 +1288,13 @@ eval_node(struct node *n, struct expr_ctx *ctx, struct value *out)
 	case N_MUL:
 	case N_DIV:
 	case N_MOD:
-		if (eval_node(n->a, ctx, &a) == -1 ||
-		    eval_node(n->b, ctx, &b) == -1)
+		if (eval_fast(n->a, ctx, &a) == -1 ||
+		    eval_fast(n->b, ctx, &b) == -1)
 			return -1;
 		return expr_arith(ctx, n->kind, &a, &b, out);
 	case N_CAT:
-		if (eval_node(n->a, ctx, &a) == -1 ||
-		    eval_node(n->b, ctx, &b) == -1)
+		if (eval_fast(n->a, ctx, &a) == -1 ||
+		    eval_fast(n->b, ctx, &b) == -1)
 			return -1;
 		{
 			const char	*t;
@@ -1308,8 +1327,8 @@ eval_node(struct node *n, struct expr_ctx *ctx, struct value *out)
 		return 0;
 	case N_EQ:
 	case N_NE:
-		if (eval_node(n->a, ctx, &a) == -1 ||
-		    eval_node(n->b, ctx, &b) == -1)
+		if (eval_fast(n->a, ctx, &a) == -1 ||
+		    eval_fast(n->b, ctx, &b) == -1)
 			return -1;
 		rc = expr_equal(&a, &b, node_is_lit(n->a), node_is_lit(n->b));
 		*out = value_bool(rc == (n->kind == N_EQ));
@@ -1318,8 +1337,8 @@ eval_node(struct node *n, struct expr_ctx *ctx, struct value *out)
 	case N_LE:
 	case N_GT:
 	case N_GE:
-		if (eval_node(n->a, ctx, &a) == -1 ||
-		    eval_node(n->b, ctx, &b) == -1)
+		if (eval_fast(n->a, ctx, &a) == -1 ||
+		    eval_fast(n->b, ctx, &b) == -1)
 			return -1;
 		c = expr_compare(&a, &b, node_is_lit(n->a), node_is_lit(n->b));
 		switch (n->kind) {
@@ -1350,37 +1369,37 @@ eval_node(struct node *n, struct expr_ctx *ctx, struct value *out)
 		*out = value_bool(rc == 1);
 		return 0;
 	case N_AND:
-		if (eval_node(n->a, ctx, &a) == -1)
+		if (eval_fast(n->a, ctx, &a) == -1)
 			return -1;
 		if (!value_truthy(&a)) {
 			*out = value_bool(false);
 			return 0;
 		}
-		if (eval_node(n->b, ctx, &b) == -1)
+		if (eval_fast(n->b, ctx, &b) == -1)
 			return -1;
 		*out = value_bool(value_truthy(&b));
 		return 0;
 	case N_OR:
-		if (eval_node(n->a, ctx, &a) == -1)
+		if (eval_fast(n->a, ctx, &a) == -1)
 			return -1;
 		if (value_truthy(&a)) {
 			*out = value_bool(true);
 			return 0;
 		}
-		if (eval_node(n->b, ctx, &b) == -1)
+		if (eval_fast(n->b, ctx, &b) == -1)
 			return -1;
 		*out = value_bool(value_truthy(&b));
 		return 0;
 	case N_COALESCE:
-		if (eval_node(n->a, ctx, out) == -1)
+		if (eval_fast(n->a, ctx, out) == -1)
 			return -1;
 		if (out->type != V_NULL)
 			return 0;
-		return eval_node(n->b, ctx, out);
+		return eval_fast(n->b, ctx, out);
 	case N_COND:
-		if (eval_node(n->a, ctx, &a) == -1)
+		if (eval_fast(n->a, ctx, &a) == -1)
 			return -1;
-		return eval_node(value_truthy(&a) ? n->b : n->c, ctx, out);
+		return eval_fast(value_truthy(&a) ? n->b : n->c, ctx, out);
 	case N_TUPLE:
 	case N_ARRAY:
 	case N_OBJECT:
@@ -1395,5 +1414,5 @@ int
 expr_eval(struct expr *e, struct expr_ctx *ctx, struct value *out)
 {
 	ctx->err = NULL;
-	return eval_node(e->root, ctx, out);
+	return eval_fast(e->root, ctx, out);
 }

@@ -82,7 +82,6 @@ struct win {
 	struct pane	 run;		/* running window (inv) or back stack */
 	struct table	*groups;	/* W_GROUP: key -> struct win_group */
 	struct arena	 scratch;	/* the values of one emitted window */
-	struct pane_order order, order2; /* keys sorted for output */
 
 	bool		 started;	/* a window with data has been emitted */
 	int64_t		 next_end;	/* the next window end not yet emitted */
@@ -290,7 +289,7 @@ win_emit_table(struct win *w, struct table *t)
 	struct table_ent	**ents;
 	size_t			 i, n;
 
-	n = pane_sorted(t, &w->order, &ents);
+	n = table_sorted(t, &ents);
 	for (i = 0; i < n; i++)
 		if (win_emit_agg(w, &ents[i]->key, table_data(ents[i])) == -1)
 			return -1;
@@ -316,8 +315,8 @@ win_emit_stacks(struct win *w)
 	front = win_at(w, 0);
 	if (table_count(w->run.keys) == 0)
 		return win_emit_table(w, front->keys);
-	nf = pane_sorted(front->keys, &w->order, &fe);
-	nb = pane_sorted(w->run.keys, &w->order2, &be);
+	nf = table_sorted(front->keys, &fe);
+	nb = table_sorted(w->run.keys, &be);
 	while (i < nf || j < nb) {
 		if (i == nf)
 			c = 1;
@@ -369,7 +368,7 @@ win_emit_groups(struct win *w)
 			g->v[g->n++] = kv[1];
 		}
 	}
-	n = pane_sorted(w->groups, &w->order, &ents);
+	n = table_sorted(w->groups, &ents);
 	for (i = 0; i < n; i++) {
 		g = table_data(ents[i]);
 		arr = value_null();
@@ -573,8 +572,6 @@ win_free(struct op *op)
 	if (w->groups != NULL)
 		table_free(w->groups);
 	arena_free(&w->scratch);
-	pane_order_free(&w->order);
-	pane_order_free(&w->order2);
 	reducer_free(w->r);
 	free(w);
 }

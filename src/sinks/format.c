@@ -334,6 +334,7 @@ static int
 sink_push(struct op *op, struct value *v)
 {
 	struct sink	*s = (struct sink *)op;
+	struct buf	*b;
 
 	counters.records_out++;
 	if (s->format == FMT_SPARK) {
@@ -341,10 +342,11 @@ sink_push(struct op *op, struct value *v)
 		buf_addc(&s->batch, '\n');
 		return 0;
 	}
-	buf_reset(&s->line);
-	sink_format(&s->line, s->format, v, op_now_ms, s->stamp);
-	buf_addc(&s->line, '\n');
-	return out_write(s->line.p, s->line.len);
+	if ((b = out_buf()) == NULL)
+		return -1;
+	sink_format(b, s->format, v, op_now_ms, s->stamp);
+	buf_addc(b, '\n');
+	return out_done();
 }
 
 /* Writes what the batch ending at END_MS holds and flushes stdout. */

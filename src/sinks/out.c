@@ -1,6 +1,6 @@
 /*
- * out.c - dstream's standard output: one 64 KiB buffer written with
- * write(2) on descriptor 1.
+ * out.c - dstream's standard output: one buffer, written with write(2)
+ * on descriptor 1 whenever it holds 64 KiB.
  *
  * Every byte dstream prints as a result goes through out_write, and the
  * sink calls out_flush at each batch end, so a reader downstream sees a
@@ -28,8 +28,7 @@
 #define OUT_SIZE	(64 * 1024)
 #define OUT_PIPE	(1024 * 1024)	/* the pipe size asked for */
 
-static char	 out_buf[OUT_SIZE];
-static size_t	 out_len;
+static struct buf out_b;	/* written out once it holds OUT_SIZE */
 static int	 out_failed;	/* a write error was reported */
 
 /*
@@ -106,34 +105,50 @@ fail:
 	return -1;
 }
 
+struct buf *
+out_buf(void)
+{
+	if (out_failed)
+		return NULL;
+	if (out_b.cap == 0)
+		buf_grow(&out_b, OUT_SIZE + 1024);
+	return &out_b;
+}
+
 int
-out_write(const void *p, size_t n)
+out_done(void)
 {
 	if (out_failed)
 		return -1;
-	if (n <= OUT_SIZE - out_len) {
-		memcpy(out_buf + out_len, p, n);
-		out_len += n;
-		return 0;
-	}
-	if (out_flush() == -1)
-		return -1;
-	if (n >= OUT_SIZE)
-		return out_write_fd(p, n);
-	memcpy(out_buf, p, n);
-	out_len = n;
+	if (out_b.len >= OUT_SIZE)
+		return out_flush();
 	return 0;
+}
+
+int
+out_write(const void *p, size_t n)
+{
+	struct buf	*b;
+
+	if ((b = out_buf()) == NULL)
+		return -1;
+	buf_add(b, p, n);
+	return out_done();
 }
 
 int
 out_flush(void)
 {
-	size_t	 n = out_len;
+	size_t	 n = out_b.len;
+	int	 rc;
 
 	if (out_failed)
 		return -1;
-	out_len = 0;
+	out_b.len = 0;
 	if (n == 0)
 		return 0;
-	return out_write_fd(out_buf, n);
+	rc = out_write_fd(out_b.p, n);
+	if (out_b.cap > 16 * OUT_SIZE)
+		buf_free(&out_b);	/* a huge record is gone: give it back */
+	return rc;
 }

@@ -16,6 +16,12 @@
 /* Appends bytes to the stdout buffer (written when it fills). Returns 0 or -1. */
 int	out_write(const void *, size_t);
 /*
+ * The stdout buffer itself, for formatting into it in place (NULL after
+ * a write error); out_done after appending writes it when it is full.
+ */
+struct buf	*out_buf(void);
+int	out_done(void);
+/*
  * Writes out everything buffered.  Returns 0, or -1 after printing
  * "dstream: write error: ..." on a write error.  On EPIPE it exits the
  * process quietly (the reader is gone; nothing is advanced).

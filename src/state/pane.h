@@ -26,8 +26,6 @@
 #include "value.h"
 
 struct reducer;
-struct pane_sortent;
-
 struct pane {
 	int64_t		 id;		/* start time / pane width */
 	uint64_t	 nrec;		/* records added to this pane itself */
@@ -36,14 +34,6 @@ struct pane {
 	size_t		 caprec;
 	struct arena	 mem;		/* record copies and aggregate values */
 	size_t		 compacted;	/* mem.used after the last compaction */
-};
-
-/* Work space and result of pane_sorted, reused from call to call. */
-struct pane_order {
-	struct pane_sortent *buf;
-	struct table_ent **sorted;
-	size_t		 cap;
-	size_t		 count[8][256];	/* radix counts, a byte each */
 };
 
 /* Makes P empty; KEYED panes hold aggregates per key. */
@@ -75,16 +65,6 @@ int	 pane_merge(struct pane *dst, struct pane *src, struct reducer *r);
  * (reducer_sub): DST is then half done, to be rebuilt by merging.
  */
 int	 pane_sub(struct pane *dst, struct pane *src, struct reducer *r);
-/*
- * Fills *OUT with the entries of T sorted by key (value_cmp), as
- * table_sorted does, and returns their count.  When the keys are all
- * strings or all integers it radix-sorts them on an 8-byte prefix and
- * compares whole keys only where prefixes tie, several times faster than
- * a comparison sort.  *OUT lives in O (or in T) until T or O changes.
- */
-size_t	 pane_sorted(struct table *t, struct pane_order *o,
-	    struct table_ent ***out);
-void	 pane_order_free(struct pane_order *o);
 /*
  * Copies the live aggregate values of P into fresh memory when the old
  * values (replaced by merges and subtractions) outweigh them.

@@ -28,6 +28,12 @@ struct table_slot {
 	uint32_t	 tag;		/* high 32 bits of the hash */
 };
 
+/* An entry to sort and the first 8 bytes of its order, as an integer. */
+struct table_sortent {
+	uint64_t		 pre;
+	struct table_ent	*e;
+};
+
 struct table {
 	size_t			 datasize;
 	size_t			 entsize;	/* header + data, 16-aligned */
@@ -45,8 +51,19 @@ struct table {
 	size_t			 keylive;	/* value_size of live keys */
 	size_t			 keydead;	/* ... of deleted keys */
 
-	struct table_ent	**sorted;
+	struct table_ent	**sorted;	/* table_sorted's result */
+	struct table_sortent	*sortbuf;	/* ... and its work space */
 	size_t			 sortedcap;
+	/*
+	 * The entry numbers of the last table_sorted in key order, kept so
+	 * the next one need only merge in what came since: while ORDER_OK
+	 * (no squeeze or clear since, so numbers still hold), entries from
+	 * ORDER_NENTS on are the new ones, and dead ones drop out.
+	 */
+	uint32_t		*order;
+	size_t			 norder;
+	size_t			 order_nents;
+	bool			 order_ok;
 };
 
 #define TABLE_HDR	((sizeof(struct table_ent) + 15) & ~(size_t)15)
@@ -81,6 +98,8 @@ table_free(struct table *t)
 	free(t->ents);
 	free(t->idx);
 	free(t->sorted);
+	free(t->sortbuf);
+	free(t->order);
 	arena_free(&t->keys);
 	free(t);
 }
@@ -90,6 +109,7 @@ table_clear(struct table *t)
 {
 	t->nents = t->live = t->dead = 0;
 	t->tombs = 0;
+	t->order_ok = false;
 	memset(t->idx, 0, (t->mask + 1) * sizeof *t->idx);
 	arena_reset(&t->keys);
 	t->keylive = t->keydead = 0;
@@ -106,7 +126,9 @@ table_footprint(const struct table *t)
 {
 	return sizeof *t + t->capents * t->entsize +
 	    (t->mask + 1) * sizeof *t->idx +
-	    t->sortedcap * sizeof *t->sorted + arena_footprint(&t->keys);
+	    t->sortedcap * (sizeof *t->sorted + 2 * sizeof *t->sortbuf +
+	    sizeof *t->order) +
+	    arena_footprint(&t->keys);
 }
 
 /* Puts entry number E (with hash H) into the first free slot of its run. */
@@ -142,6 +164,7 @@ table_rebuild(struct table *t, size_t slots)
 		}
 		t->nents = n;
 		t->dead = 0;
+		t->order_ok = false;	/* entry numbers changed */
 	}
 	if (slots != t->mask + 1) {
 		free(t->idx);
@@ -331,6 +354,38 @@ table_next(struct table *t, size_t *cursor)
 	return NULL;
 }
 
+/*
+ * The order-preserving prefix of key K when it is a string or an integer
+ * (kind 1 or 2 in *KIND); kind 0 for any other key.
+ */
+static uint64_t
+table_prefix(const struct value *k, int *kind)
+{
+	uint64_t	 pre = 0;
+	uint32_t	 i;
+
+	switch (k->type) {
+	case V_STR:
+		*kind = 1;
+		if (k->n >= 8) {
+			memcpy(&pre, k->u.s, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			pre = __builtin_bswap64(pre);
+#endif
+			return pre;
+		}
+		for (i = 0; i < 8; i++)
+			pre = pre << 8 | (i < k->n ? (uint8_t)k->u.s[i] : 0);
+		return pre;
+	case V_INT:
+		*kind = 2;
+		return (uint64_t)k->u.i ^ (UINT64_C(1) << 63);
+	default:
+		*kind = 0;
+		return 0;
+	}
+}
+
 static int
 table_cmp_ent(const void *a, const void *b)
 {
@@ -340,21 +395,165 @@ table_cmp_ent(const void *a, const void *b)
 	return value_cmp(&ea->key, &eb->key);
 }
 
+static int
+table_cmp_sortent(const void *a, const void *b)
+{
+	const struct table_sortent	*x = a, *y = b;
+
+	return value_cmp(&x->e->key, &y->e->key);
+}
+
+static size_t	table_sort(struct table *);
+
+static inline uint32_t
+table_num(const struct table *t, const struct table_ent *e)
+{
+	return (uint32_t)(((const char *)e - t->ents) / t->entsize);
+}
+
+/*
+ * Brings the last sort's order up to date when few entries came since:
+ * the new ones sorted alone, each put in place by a binary search, the
+ * dead ones dropped.  Returns false when a whole sort is better.
+ */
+static bool
+table_sorted_update(struct table *t)
+{
+	struct table_ent	**fresh = (struct table_ent **)(void *)t->sortbuf;
+	uint32_t		*merged = (uint32_t *)(void *)(t->sortbuf +
+				    t->sortedcap);
+	uint32_t		*order = t->order;
+	size_t			 i, j, k = 0, m = 0, w = 0, lo = 0, hi, mid;
+	struct table_ent	*e;
+
+	for (i = t->order_nents; i < t->nents; i++) {
+		e = table_ent_at(t, i);
+		if (e->key.type == TABLE_DEAD)
+			continue;
+		if (++k > t->live / 8 + 1)
+			return false;
+		fresh[k - 1] = e;
+	}
+	if (k > 1)
+		qsort(fresh, k, sizeof *fresh, table_cmp_ent);
+	for (i = 0; i < t->norder; i++)
+		if (table_ent_at(t, order[i])->key.type != TABLE_DEAD)
+			order[m++] = order[i];
+	for (j = 0; j < k; j++) {
+		/* The first of order[lo..m) above fresh[j]. */
+		for (hi = m; lo < hi;) {
+			mid = lo + (hi - lo) / 2;
+			if (value_cmp(&table_ent_at(t, order[mid])->key,
+			    &fresh[j]->key) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		/* Copy the old ones below it, then it. */
+		for (i = w - j; i < lo; i++)
+			merged[w++] = order[i];
+		merged[w++] = table_num(t, fresh[j]);
+	}
+	for (i = w - k; i < m; i++)
+		merged[w++] = order[i];
+	if (w != t->live)
+		return false;
+	memcpy(order, merged, w * sizeof *order);
+	t->norder = w;
+	t->order_nents = t->nents;
+	for (i = 0; i < w; i++)
+		t->sorted[i] = table_ent_at(t, order[i]);
+	return true;
+}
+
+/*
+ * When the keys are all strings or all integers, they are radix-sorted
+ * on an 8-byte prefix (LSD, a byte a pass, skipping bytes every key
+ * shares, the counts of all bytes taken in one first pass), and whole
+ * keys are compared only where prefixes tie: several times faster than
+ * a comparison sort, which is what other keys get.  Between two calls
+ * that only added a few entries (a sliding window's running table) the
+ * last order is merged with the new entries instead (table_sorted_update).
+ */
 size_t
 table_sorted(struct table *t, struct table_ent ***out)
 {
-	struct table_ent	*e;
-	size_t			 i = 0, n = 0;
+	size_t	 i, n;
 
 	if (t->sortedcap < t->live) {
 		free(t->sorted);
-		t->sortedcap = t->live;
+		free(t->sortbuf);
+		t->sortedcap = t->live + t->live / 2;
 		t->sorted = xreallocarray(NULL, t->sortedcap, sizeof *t->sorted);
+		t->sortbuf = xreallocarray(NULL, t->sortedcap,
+		    2 * sizeof *t->sortbuf);
+		t->order = xreallocarray(t->order, t->sortedcap,
+		    sizeof *t->order);
 	}
-	while ((e = table_next(t, &i)) != NULL)
-		t->sorted[n++] = e;
-	if (n > 1)
-		qsort(t->sorted, n, sizeof *t->sorted, table_cmp_ent);
 	*out = t->sorted;
+	if (t->order_ok && table_sorted_update(t))
+		return t->live;
+	n = table_sort(t);
+	for (i = 0; i < n; i++)
+		t->order[i] = table_num(t, t->sorted[i]);
+	t->norder = n;
+	t->order_nents = t->nents;
+	t->order_ok = true;
+	return n;
+}
+
+/* Sorts the live entries into t->sorted; returns their count. */
+static size_t
+table_sort(struct table *t)
+{
+	struct table_sortent	*a, *b, *tmp;
+	struct table_ent	*e;
+	uint32_t		 count[8][256], c, sum;
+	uint64_t		 pre;
+	size_t			 i, j, n = 0, cursor = 0;
+	int			 kind, first = -1, d;
+
+	a = t->sortbuf;
+	b = t->sortbuf + t->sortedcap;
+	memset(count, 0, sizeof count);
+	while ((e = table_next(t, &cursor)) != NULL) {
+		a[n].pre = pre = table_prefix(&e->key, &kind);
+		a[n].e = t->sorted[n] = e;
+		n++;
+		if (first == -1)
+			first = kind;
+		if (kind == 0 || kind != first) {
+			/* Mixed or other keys: a comparison sort. */
+			while ((e = table_next(t, &cursor)) != NULL)
+				t->sorted[n++] = e;
+			qsort(t->sorted, n, sizeof *t->sorted, table_cmp_ent);
+			return n;
+		}
+		for (d = 0; d < 8; d++)
+			count[d][(pre >> (8 * d)) & 0xff]++;
+	}
+	for (d = 0; d < 8 && n > 1; d++) {
+		if (count[d][(a[0].pre >> (8 * d)) & 0xff] == n)
+			continue;
+		for (i = 0, sum = 0; i < 256; i++) {
+			c = count[d][i];
+			count[d][i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			b[count[d][(a[i].pre >> (8 * d)) & 0xff]++] = a[i];
+		tmp = a;
+		a = b;
+		b = tmp;
+	}
+	/* Strings whose first 8 bytes tie are ordered by the whole key. */
+	for (i = 0; first == 1 && i < n; i = j) {
+		for (j = i + 1; j < n && a[j].pre == a[i].pre; j++)
+			;
+		if (j - i > 1)
+			qsort(a + i, j - i, sizeof *a, table_cmp_sortent);
+	}
+	for (i = 0; i < n; i++)
+		t->sorted[i] = a[i].e;
 	return n;
 }

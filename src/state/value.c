@@ -444,16 +444,23 @@ value_fmt_dbl(struct buf *b, double d)
 static void
 value_fmt_int(struct buf *b, int64_t i)
 {
-	char	 tmp[24], *p = tmp + sizeof tmp;
-	uint64_t u = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
+	uint64_t u = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i, t;
+	size_t	 n = (i < 0) + 1;
+	char	*p;
 
+	for (t = u; t >= 10; t /= 10)
+		n++;
+	/* Written in place, from the last digit back. */
+	buf_grow(b, n);
+	p = b->p + b->len + n;
+	*p = '\0';
 	do {
 		*--p = (char)('0' + u % 10);
 		u /= 10;
 	} while (u != 0);
 	if (i < 0)
 		*--p = '-';
-	buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+	b->len += n;
 }
 
 /* Appends S[0..n) as a JSON string; bytes >= 0x80 pass through as they are. */

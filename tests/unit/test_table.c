@@ -278,6 +278,83 @@ test_sorted(void)
 	arena_free(&a);
 }
 
+/* Whether ENTS[0..n) are T's live keys (all found) strictly increasing. */
+static bool
+sorted_ok(struct table *t, struct table_ent **ents, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (table_find(t, &ents[i]->key) != table_data(ents[i]))
+			return false;
+		if (i > 0 && value_cmp(&ents[i - 1]->key, &ents[i]->key) >= 0)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The radix path of table_sorted: all-string keys (sharing long
+ * prefixes, holding NUL and 0xff bytes, shorter than 8 bytes or not) and
+ * all-integer keys (both signs, the extremes), after deletions, must come
+ * out strictly increasing by value_cmp, every live key once.
+ */
+static void
+test_sorted_radix(void)
+{
+	struct table		*t;
+	struct table_ent	**ents;
+	struct value		 k;
+	char			 s[24];
+	uint64_t		 seed = 7;
+	size_t			 n, i, want, round, len, j, step;
+
+	for (round = 0; round < 40; round++) {
+		t = table_new(sizeof(struct cnt));
+		want = (round * 97) % 3001;
+		for (i = 0; i < want; i++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			if (round % 2 == 0) {
+				len = (size_t)(seed >> 59) + (seed >> 58 & 1 ? 8 : 0);
+				memcpy(s, "203.0.113.", 10);
+				for (j = (seed >> 40) % 3 == 0 ? 0 : 9; j < len; j++)
+					s[j] = "\0\xff.0123456789ab"[(seed >> (j * 3 % 50)) % 17];
+				k = value_str(s, len);
+			} else if ((seed >> 33) % 50 == 0)
+				k = value_int((seed >> 32) % 2 ? INT64_MIN : INT64_MAX);
+			else
+				k = value_int((int64_t)(seed >> 20) - (INT64_C(1) << 43));
+			table_put(t, &k, NULL);
+			if ((seed >> 30) % 7 == 0)
+				table_del(t, &k);
+		}
+		n = table_sorted(t, &ents);
+		CHECK(n == table_count(t));
+		CHECK(sorted_ok(t, ents, n));
+		/* A few changes between sorts, as a window slides: the
+		 * last order is merged with them (and, when many, redone). */
+		for (step = 0; step < 30; step++) {
+			for (i = 0; i < (step % 5 == 4 ? want : 3); i++) {
+				seed = seed * 6364136223846793005ULL +
+				    1442695040888963407ULL;
+				k = round % 2 == 0 ?
+				    value_str(s, (seed >> 60) + 1) :
+				    value_int((int64_t)(seed >> 54) - 512);
+				if (round % 2 == 0)
+					s[(seed >> 50) % 16] = (char)('0' + (seed >> 40) % 10);
+				if ((seed >> 30) % 3 == 0)
+					table_del(t, &k);
+				else
+					table_put(t, &k, NULL);
+			}
+			n = table_sorted(t, &ents);
+			CHECK(n == table_count(t));
+			CHECK(sorted_ok(t, ents, n));
+		}
+		table_free(t);
+	}
+}
+
 /* Deleting most long keys and inserting again gives the memory back. */
 static void
 test_reclaim(void)
@@ -390,6 +467,7 @@ main(void)
 	test_compound_keys();
 	test_many();
 	test_sorted();
+	test_sorted_radix();
 	test_reclaim();
 	test_value();
 	return unit_done("test_table");
