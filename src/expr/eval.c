@@ -128,7 +128,7 @@ expr_set_fields(const char *delim, bool csv)
 static void	fields_split(struct expr_ctx *, int32_t upto);
 static void	fields_grow(struct fields *);
 /* A context whose split fields others may take (see expr_fields_hint). */
-static const struct expr_ctx	*fields_hint;
+static struct expr_ctx	*fields_hint;
 static struct value fields_get(struct expr_ctx *, int32_t i);
 
 /*
@@ -196,7 +196,7 @@ expr_ctx_free(struct expr_ctx *ctx)
 void
 expr_ctx_record(struct expr_ctx *ctx, const struct value *x)
 {
-	const struct expr_ctx	*h = fields_hint;
+	struct expr_ctx		*h = fields_hint;
 	struct fields		*f = &ctx->f;
 
 	ctx->x = *x;
@@ -204,6 +204,8 @@ expr_ctx_record(struct expr_ctx *ctx, const struct value *x)
 	f->nsplit = 0;
 	f->all = false;
 	f->mbase = UINT32_MAX;
+	f->ahead = f->need;
+	f->need = 0;
 	/* The same bytes already split by the hint's context: take its
 	 * fields rather than splitting the line again. */
 	if (h != NULL && h != ctx && !fs_csv && x->type == V_STR &&
@@ -220,11 +222,14 @@ expr_ctx_record(struct expr_ctx *ctx, const struct value *x)
 		f->len = h->f.len;
 		f->mbase = h->f.mbase;
 		f->mask = h->f.mask;
+		/* Next time the hint splits as far as this one goes. */
+		if (h->f.need < f->ahead)
+			h->f.need = f->ahead;
 	}
 }
 
 void
-expr_fields_hint(const struct expr_ctx *ctx)
+expr_fields_hint(struct expr_ctx *ctx)
 {
 	fields_hint = ctx;
 }
@@ -523,36 +528,27 @@ fields_blanks64(const char *s)
  * until field UPTO exists or the text ends.  The text is looked at 64
  * bytes at a time: one mask of its blanks gives every field start (a
  * non-blank after a blank) and end (a blank after a non-blank) in the
- * block, so the loop costs one step per field whatever its length, and
- * its branches follow the count of fields, not the bytes.
+ * block, taken starts first, then ends (up to UPTO), so the work is a
+ * few instructions a field whatever its length, and the branches follow
+ * the count of fields, not the bytes.  The last block's mask is kept for
+ * the next call, which mostly resumes inside it.
  */
 static void
 fields_split_blanks(struct fields *f, int32_t upto, uint32_t pos)
 {
 	const char	*s = f->text;
-	/* Locals, so the stores into off[] need not reload f. */
-	uint32_t	 len = f->len, n = (uint32_t)f->nsplit, cap = f->cap;
-	uint32_t	*off = f->off, *flen = f->flen;
-	uint32_t	 start = 0, end, w, lim = (uint32_t)upto;
-	uint64_t	 b, after, starts, ends, prev = 1;
-	uint64_t	 mask = f->mask;
-	uint32_t	 mbase = f->mbase;
-	bool		 infield = false;
+	uint32_t	 len = f->len, w, lim = (uint32_t)upto;
+	uint32_t	 ns = (uint32_t)f->nsplit;	/* fields started */
+	uint32_t	 ne = ns;			/* ... and ended */
+	uint32_t	*off = f->off, *flen = f->flen, mbase = f->mbase;
+	uint64_t	 b, after, starts, ends, prev = 1, mask = f->mask;
 	char		 tail[64];
 
-	while (n < lim) {
+	while (ne < lim) {
 		if (pos >= len) {
-			if (infield) {	/* the last field runs to the end */
-				if (n == cap) {
-					f->nsplit = (int32_t)n;
-					fields_grow(f);
-					off = f->off;
-					flen = f->flen;
-					cap = f->cap;
-				}
-				off[n] = start;
-				flen[n] = len - start;
-				n++;
+			if (ns > ne) {	/* the last field runs to the end */
+				flen[ne] = len - off[ne];
+				ne++;
 			}
 			f->all = true;
 			break;
@@ -562,10 +558,9 @@ fields_split_blanks(struct fields *f, int32_t upto, uint32_t pos)
 			 * at: the rest of its mask, W bits of it. */
 			w = 64 - (pos - mbase);
 			b = mask >> (pos - mbase);
-			starts = ~b & (b << 1 | 1);
-			ends = b & ~(b << 1 | 1);
-			starts &= ~(uint64_t)0 >> (64 - w);
-			ends &= ~(uint64_t)0 >> (64 - w);
+			after = b << 1 | prev;
+			starts = ~b & after & (~(uint64_t)0 >> (64 - w));
+			ends = b & ~after & (~(uint64_t)0 >> (64 - w));
 			prev = b >> (w - 1) & 1;
 		} else {
 			w = 64;
@@ -585,36 +580,21 @@ fields_split_blanks(struct fields *f, int32_t upto, uint32_t pos)
 			ends = b & ~after;
 			prev = b >> 63;
 		}
-		for (;;) {
-			if (!infield) {
-				if (starts == 0)
-					break;
-				start = pos + (uint32_t)__builtin_ctzll(starts);
-				starts &= starts - 1;
-				infield = true;
-			}
-			if (ends == 0)
-				break;
-			end = pos + (uint32_t)__builtin_ctzll(ends);
-			ends &= ends - 1;
-			if (n == cap) {
-				f->nsplit = (int32_t)n;
-				fields_grow(f);
-				off = f->off;
-				flen = f->flen;
-				cap = f->cap;
-			}
-			off[n] = start;
-			flen[n] = end - start;
-			n++;
-			infield = false;
-			if (n >= lim)
-				goto done;
+		/* A block starts at most 32 fields. */
+		while (f->cap < ns + 33) {
+			f->nsplit = (int32_t)ne;
+			fields_grow(f);
+			off = f->off;
+			flen = f->flen;
 		}
+		for (; starts != 0 && ns < lim; starts &= starts - 1)
+			off[ns++] = pos + (uint32_t)__builtin_ctzll(starts);
+		/* The Nth end closes the Nth start, here or in a block before. */
+		for (; ends != 0 && ne < lim; ends &= ends - 1, ne++)
+			flen[ne] = pos + (uint32_t)__builtin_ctzll(ends) - off[ne];
 		pos += w;
 	}
-done:
-	f->nsplit = (int32_t)n;
+	f->nsplit = (int32_t)ne;
 	f->mbase = mbase;
 	f->mask = mask;
 }
@@ -760,8 +740,11 @@ fields_get(struct expr_ctx *ctx, int32_t i)
 {
 	struct fields	*f = &ctx->f;
 
+	if (f->need < i)
+		f->need = i;
+	/* Records alike need alike fields: split as far as the last. */
 	if (f->nsplit < i)
-		fields_split(ctx, i);
+		fields_split(ctx, i > f->ahead ? i : f->ahead);
 	if (f->nsplit < i)
 		return value_null();
 	if (fs_csv)

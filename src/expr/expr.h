@@ -33,6 +33,10 @@ struct fields {
 	struct value	*cooked;	/* --csv: unquoted field values, or NULL */
 	uint32_t	 mbase;		/* blanks of text[mbase..mbase+64) are */
 	uint64_t	 mask;		/* the bits of mask; UINT32_MAX: none */
+	int32_t		 need;		/* the highest field this record asked */
+	int32_t		 ahead;		/* split this far at once: what the last
+					 * record needed (and what those taking
+					 * this context's fields needed) */
 };
 
 /*
@@ -60,7 +64,7 @@ void	 expr_ctx_record(struct expr_ctx *, const struct value *x);
  * instead of splitting again.  The engine sets it around pushing a record
  * whose event time it has just evaluated, and clears it (NULL) after.
  */
-void	 expr_fields_hint(const struct expr_ctx *ctx);
+void	 expr_fields_hint(struct expr_ctx *ctx);
 
 /*
  * Compiles SRC.  FLAGS says which names are allowed.  On a syntax error

@@ -185,7 +185,7 @@ sink_fields(struct buf *b, enum out_format format, const struct value *v,
 static void
 sink_java_dbl(struct buf *b, double d)
 {
-	char	 text[40], digits[24];
+	char	 text[40], digits[40];	/* digits: at most all of text */
 	int	 prec, exp, nd, i;
 	char	*p;
 

@@ -444,20 +444,35 @@ value_fmt_dbl(struct buf *b, double d)
 static void
 value_fmt_int(struct buf *b, int64_t i)
 {
+	/* "00" to "99": two digits a division. */
+	static const char	 pairs[] =
+	    "00010203040506070809101112131415161718192021222324252627282930"
+	    "31323334353637383940414243444546474849505152535455565758596061"
+	    "62636465666768697071727374757677787980818283848586878889909192"
+	    "93949596979899";
 	uint64_t u = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i, t;
-	size_t	 n = (i < 0) + 1;
+	size_t	 n = (i < 0) + 1, k;
 	char	*p;
 
-	for (t = u; t >= 10; t /= 10)
-		n++;
+	for (t = u; t >= 10000; t /= 10000)
+		n += 4;
+	n += (t >= 10) + (t >= 100) + (t >= 1000);
 	/* Written in place, from the last digit back. */
-	buf_grow(b, n);
+	if (b->len + n + 1 > b->cap)
+		buf_grow(b, n);
 	p = b->p + b->len + n;
 	*p = '\0';
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
+	while (u >= 100) {
+		k = (size_t)(u % 100) * 2;
+		u /= 100;
+		*--p = pairs[k + 1];
+		*--p = pairs[k];
+	}
+	if (u >= 10) {
+		*--p = pairs[u * 2 + 1];
+		*--p = pairs[u * 2];
+	} else
+		*--p = (char)('0' + u);
 	if (i < 0)
 		*--p = '-';
 	b->len += n;

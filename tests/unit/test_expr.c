@@ -201,6 +201,105 @@ test_fields_random(void)
 	}
 }
 
+/*
+ * One context over many records, as an operator has it: each splits as
+ * far as the record before needed (and a context taking the first one's
+ * fields through expr_fields_hint raises that), which must never change
+ * what a field is.
+ */
+static void
+test_fields_reuse(void)
+{
+	static const char *srcs[] = { "$2", "$9", "($1, NF)", "$12 .. $3" };
+	static const char *lines[] = {
+		"a b c d e f g h i j k l m",
+		"  x\ty",
+		"",
+		"1 2 3 4 5 6 7 8 9",
+		"p q r s t u v w x y z aa bb cc",
+	};
+	static const char *want[4][5] = {
+		{ "b", "y", "", "2", "q" },
+		{ "i", "", "", "9", "x" },
+		{ "a\t13", "x\t2", "\t0", "1\t9", "p\t14" },
+		{ "lc", "", "", "3", "bbr" },
+	};
+	struct expr	*e[4], *first;
+	struct expr_ctx	 ctx, ctx2;
+	struct value	 x, v;
+	char		*cause = NULL;
+	int		 i, k, j;
+
+	first = expr_compile("$1", EXPR_X, &cause);
+	for (k = 0; k < 4; k++)
+		e[k] = expr_compile(srcs[k], EXPR_X, &cause);
+	expr_ctx_init(&ctx, &arena);
+	expr_ctx_init(&ctx2, &arena);
+	for (i = 0; i < 200; i++) {
+		j = (i * 7) % 5;
+		k = (i * 3 + i / 5) % 4;
+		x = value_str(lines[j], strlen(lines[j]));
+		expr_ctx_record(&ctx, &x);
+		if (i % 2 == 0) {
+			/* Alone. */
+			CHECK(expr_eval(e[k], &ctx, &v) == 0);
+		} else {
+			/* After the first context, taking its fields. */
+			CHECK(expr_eval(first, &ctx, &v) == 0);
+			expr_fields_hint(&ctx);
+			expr_ctx_record(&ctx2, &x);
+			expr_fields_hint(NULL);
+			CHECK(expr_eval(e[k], &ctx2, &v) == 0);
+		}
+		buf_reset(&out);
+		value_fmt_plain(&out, &v);
+		buf_addc(&out, '\0');
+		CHECK_STR(out.p, want[k][j]);
+		arena_reset(&arena);
+	}
+	expr_ctx_free(&ctx);
+	expr_ctx_free(&ctx2);
+	expr_free(first);
+	for (k = 0; k < 4; k++)
+		expr_free(e[k]);
+}
+
+/* Integers print as printf's %lld does: every length, both signs, the ends. */
+static void
+test_int_text(void)
+{
+	char		 want[32];
+	struct value	 v;
+	uint64_t	 seed = 99, p;
+	int64_t		 i;
+	int		 k, bad = 0;
+
+	for (k = 0; k < 20000; k++) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		i = (int64_t)(seed >> (seed % 64));
+		if (k % 3 == 0)
+			i = -i;
+		if (k < 4)
+			i = k < 2 ? INT64_MAX - k : INT64_MIN + (k - 2);
+		v = value_int(i);
+		buf_reset(&out);
+		value_fmt_plain(&out, &v);
+		snprintf(want, sizeof want, "%lld", (long long)i);
+		if (strcmp(out.p, want) != 0)
+			bad++;
+	}
+	for (p = 1; p <= UINT64_C(1000000000000000000); p *= 10)
+		for (k = -1; k <= 1; k++) {
+			v = value_int((int64_t)p + k);
+			buf_reset(&out);
+			value_fmt_plain(&out, &v);
+			snprintf(want, sizeof want, "%lld", (long long)p + k);
+			if (strcmp(out.p, want) != 0)
+				bad++;
+		}
+	CHECK(bad == 0);
+}
+
 static void
 test_delims(void)
 {
@@ -732,6 +831,8 @@ main(void)
 	test_literals();
 	test_fields();
 	test_fields_random();
+	test_fields_reuse();
+	test_int_text();
 	test_delims();
 	test_arith();
 	test_concat_compare();
