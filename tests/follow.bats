@@ -164,3 +164,20 @@ truncation() {
 	assert_success
 	assert_output 4
 }
+
+@test "--follow in event time: the standing content's batches are all written before dstream waits" {
+	LOG=$BATS_TEST_TMPDIR/app.log
+	# 5000 one-second batches: read at once, their output written in
+	# large blocks, and all of it before dstream waits for more lines.
+	awk 'BEGIN { for (i = 0; i < 5001; i++) print i, "x" }' >"$LOG"
+	start_dstream -F -i "$LOG" -e '$1' -b 1s -w 0 count
+	wait_until eval '[ "$(wc -l <"$OUT")" -eq 5000 ]'
+	run kill -0 "$DS_PID"
+	assert_success
+	# The last second waits for the watermark: a later line releases it.
+	echo '5001 x' >>"$LOG"
+	wait_until eval '[ "$(wc -l <"$OUT")" -eq 5001 ]'
+	stop_dstream
+	[ "$DS_STATUS" -eq 0 ]
+	[ "$(awk '{ s += $1 } END { print s }' "$OUT")" -eq 5002 ]
+}

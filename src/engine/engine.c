@@ -208,6 +208,9 @@ engine_stats(struct engine *e, int64_t end)
 	struct rusage	 ru;
 	int64_t		 cpu;
 
+	/* Output held back (out_hold) goes first: the line follows it. */
+	if (out_flush() != 0)
+		e->failed = true;
 	getrusage(RUSAGE_SELF, &ru);
 	cpu = ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
 	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
@@ -611,7 +614,7 @@ engine_run(struct engine *e)
 	int		*first, *count;
 	int		 i, n, np, timeout, nsrc = e->nsrc;
 	int64_t		 now;
-	bool		 any, seq_taken;
+	bool		 any, seq_taken, reading;
 
 	/* Each input's slice of pfd: as many inputs as were given. */
 	first = xcalloc((size_t)nsrc + 1, sizeof *first);
@@ -624,6 +627,15 @@ engine_run(struct engine *e)
 		seq_taken = false;
 		timeout = -1;
 		now = clock_now_ms();
+		/* Reading a regular file, batches end faster than anyone
+		 * could watch: their output goes in large writes.  Before
+		 * waiting for input, all of it goes. */
+		reading = engine_open_sources(e, SRC_REGULAR);
+		out_hold(reading);
+		if (!reading && out_flush() != 0) {
+			e->failed = true;
+			break;
+		}
 		if (e->etime == NULL && !engine_open_sources(e, SRC_REGULAR)) {
 			int64_t	 t = e->open_end - now;
 

@@ -369,7 +369,7 @@ sink_flush(struct op *op, int64_t end_ms)
 		if (out_write("\n", 1) == -1)
 			return -1;
 	}
-	return out_flush();
+	return out_batch_end();
 }
 
 static void

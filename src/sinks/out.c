@@ -1,10 +1,14 @@
 /*
  * out.c - dstream's standard output: one buffer, written with write(2)
- * on descriptor 1 whenever it holds 64 KiB.
+ * on descriptor 1 at every batch end and whenever it holds 64 KiB.
  *
  * Every byte dstream prints as a result goes through out_write, and the
- * sink calls out_flush at each batch end, so a reader downstream sees a
- * batch as soon as it is complete.  Writing with write(2) rather than
+ * sink calls out_batch_end at each batch end, so a reader downstream sees
+ * a batch as soon as it is complete.  The one exception is out_hold:
+ * while the engine reads the standing content of a regular file, batches
+ * end far faster than anyone could watch, and their results go out in
+ * 1 MiB writes instead (the engine flushes before it waits for input).
+ * Writing with write(2) rather than
  * stdio lets the failure be seen where it happens: a write error (disk
  * full) is reported once and makes every later call fail, so the run
  * ends with status 1 and nothing (checkpoint included) is advanced; a
@@ -25,10 +29,13 @@
 #include "../dstream.h"
 #include "sink.h"
 
-#define OUT_SIZE	(64 * 1024)
+#define OUT_SIZE	(64 * 1024)	/* written at this much, as a rule */
+#define OUT_HELD	(256 * 1024)	/* ... and while held (out_hold) */
 #define OUT_PIPE	(1024 * 1024)	/* the pipe size asked for */
 
-static struct buf out_b;	/* written out once it holds OUT_SIZE */
+static struct buf out_b;	/* written out once it holds out_limit */
+static size_t	 out_limit = OUT_SIZE;
+static bool	 out_held;
 static int	 out_failed;	/* a write error was reported */
 
 /*
@@ -120,9 +127,22 @@ out_done(void)
 {
 	if (out_failed)
 		return -1;
-	if (out_b.len >= OUT_SIZE)
+	if (out_b.len >= out_limit)
 		return out_flush();
 	return 0;
+}
+
+void
+out_hold(bool on)
+{
+	out_held = on;
+	out_limit = on ? OUT_HELD : OUT_SIZE;
+}
+
+int
+out_batch_end(void)
+{
+	return out_held ? out_done() : out_flush();
 }
 
 int
@@ -148,7 +168,7 @@ out_flush(void)
 	if (n == 0)
 		return 0;
 	rc = out_write_fd(out_b.p, n);
-	if (out_b.cap > 16 * OUT_SIZE)
+	if (out_b.cap > 4 * OUT_HELD)
 		buf_free(&out_b);	/* a huge record is gone: give it back */
 	return rc;
 }

@@ -22,6 +22,14 @@ int	out_write(const void *, size_t);
 struct buf	*out_buf(void);
 int	out_done(void);
 /*
+ * A batch has ended: writes the buffer out, unless held.  While held
+ * (out_hold(true)), output is written only in 1 MiB pieces; the engine
+ * holds it while it reads a regular file's standing content, and calls
+ * out_flush before it waits for input.
+ */
+int	out_batch_end(void);
+void	out_hold(bool on);
+/*
  * Writes out everything buffered.  Returns 0, or -1 after printing
  * "dstream: write error: ..." on a write error.  On EPIPE it exits the
  * process quietly (the reader is gone; nothing is advanced).
