@@ -133,3 +133,60 @@ peak_rss_kb() {
 	assert_failure 1
 	assert_output --partial "write error"
 }
+
+@test "the batch in hand is not written before its end, even when dstream waits for input" {
+	# The first record is formatted at once; the batch is abandoned by
+	# --on-error fail, so none of it may have reached stdout.
+	run --separate-stderr bash -c '(echo 1; sleep 0.5; echo x) | "$DSTREAM" --batch 5s --on-error fail map "\$1 + 0"'
+	assert_failure 1
+	assert_output ''
+}
+
+@test "a file waiting its turn behind a pipe does not hold the pipe's output back" {
+	echo "100 z" > "$BATS_TEST_TMPDIR/f1"
+	fifo=$BATS_TEST_TMPDIR/fifo; mkfifo "$fifo"
+	"$DSTREAM" -i - -i "$BATS_TEST_TMPDIR/f1" -e '$1' map '$2' \
+	    < "$fifo" > "$BATS_TEST_TMPDIR/out" 3>&- &
+	pid=$!
+	exec 7> "$fifo"
+	printf '1 a\n5 b\n' >&7
+	# The batch of "1 a" ends with the watermark at 5: written while the
+	# pipe is still open (within 5 s).
+	for ((i = 0; i < 100; i++)); do
+		grep -qx a "$BATS_TEST_TMPDIR/out" && break
+		sleep 0.05
+	done
+	exec 7>&-
+	wait "$pid"
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output "$(printf 'a\nb\nz')"
+	[ "$i" -lt 100 ]
+}
+
+@test "--on-error fail while a file is read: the ended batches are written, the one in hand is not" {
+	printf '1 a\n5 b\n9 c\nx y\n12 d\n' > "$BATS_TEST_TMPDIR/f2"
+	run --separate-stderr "$DSTREAM" -i "$BATS_TEST_TMPDIR/f2" -e '$1' --on-error fail map '$2'
+	assert_failure 1
+	assert_output "$(printf 'a\nb')"
+}
+
+@test "processing time: batches of a pipe close on time while a file waits its turn behind it" {
+	echo z > "$BATS_TEST_TMPDIR/f1"
+	fifo=$BATS_TEST_TMPDIR/fifo; mkfifo "$fifo"
+	"$DSTREAM" -i - -i "$BATS_TEST_TMPDIR/f1" --batch 200ms count \
+	    < "$fifo" > "$BATS_TEST_TMPDIR/out" 3>&- &
+	pid=$!
+	exec 7> "$fifo"
+	printf 'a\nb\n' >&7
+	for ((i = 0; i < 100; i++)); do
+		grep -qx 2 "$BATS_TEST_TMPDIR/out" && break
+		sleep 0.05
+	done
+	exec 7>&-
+	wait "$pid"
+	[ "$i" -lt 100 ]
+	# 2 for the pipe's batch, 0 for each empty one after, 1 for the file.
+	run awk 'NR == 1 { ok = $0 == 2 } NR > 1 { ok = ok && ($0 == 0 || $0 == 1) }
+	    END { print ok && $0 == 1 }' "$BATS_TEST_TMPDIR/out"
+	assert_output 1
+}

@@ -209,7 +209,7 @@ engine_stats(struct engine *e, int64_t end)
 	int64_t		 cpu;
 
 	/* Output held back (out_hold) goes first: the line follows it. */
-	if (out_flush() != 0)
+	if (out_flush_batches() != 0)
 		e->failed = true;
 	getrusage(RUSAGE_SELF, &ru);
 	cpu = ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
@@ -544,17 +544,30 @@ enum src_which {
 			 * by the wall clock (--idle) */
 };
 
-/* Whether a live source of the kind WHICH is open. */
+/*
+ * Whether a live source of the kind WHICH is open.  Finite inputs are
+ * read one after another, so for REGULAR and STREAM only the first live
+ * one counts: a file waiting its turn behind a pipe is not being read.
+ */
 static bool
 engine_open_sources(struct engine *e, enum src_which which)
 {
 	struct source	*s;
 	int		 i;
+	bool		 seq_taken = false;
 
 	for (i = 0; i < e->nsrc; i++) {
 		s = e->src[i];
-		if (s->state == SRC_LIVE && (which == SRC_ANY ||
-		    s->regular == (which == SRC_REGULAR)))
+		if (s->state != SRC_LIVE)
+			continue;
+		if (which == SRC_ANY)
+			return true;
+		if (s->finite) {
+			if (seq_taken)
+				continue;
+			seq_taken = true;
+		}
+		if (s->regular == (which == SRC_REGULAR))
 			return true;
 	}
 	return false;
@@ -614,7 +627,7 @@ engine_run(struct engine *e)
 	int		*first, *count;
 	int		 i, n, np, timeout, nsrc = e->nsrc;
 	int64_t		 now;
-	bool		 any, seq_taken, reading;
+	bool		 any, seq_taken;
 
 	/* Each input's slice of pfd: as many inputs as were given. */
 	first = xcalloc((size_t)nsrc + 1, sizeof *first);
@@ -628,14 +641,9 @@ engine_run(struct engine *e)
 		timeout = -1;
 		now = clock_now_ms();
 		/* Reading a regular file, batches end faster than anyone
-		 * could watch: their output goes in large writes.  Before
-		 * waiting for input, all of it goes. */
-		reading = engine_open_sources(e, SRC_REGULAR);
-		out_hold(reading);
-		if (!reading && out_flush() != 0) {
-			e->failed = true;
-			break;
-		}
+		 * could watch: their output goes in large writes (and what
+		 * ended batches left goes before dstream may wait, below). */
+		out_hold(engine_open_sources(e, SRC_REGULAR));
 		if (e->etime == NULL && !engine_open_sources(e, SRC_REGULAR)) {
 			int64_t	 t = e->open_end - now;
 
@@ -675,6 +683,11 @@ engine_run(struct engine *e)
 		}
 		if (!any)
 			break;
+		/* Nothing of an ended batch is held while dstream may wait. */
+		if (timeout != 0 && out_flush_batches() != 0) {
+			e->failed = true;
+			break;
+		}
 		if (np > 0 || timeout != 0) {
 			n = poll(pfd, (nfds_t)np, timeout);
 			if (n < 0 && errno != EINTR) {
@@ -725,6 +738,8 @@ engine_run(struct engine *e)
 		engine_finish(e, stop_signal == 0);
 	if (!e->failed && out_flush() != 0)
 		e->failed = true;
+	else if (e->failed)
+		(void)out_flush_batches();	/* not the abandoned batch */
 	if (counters.long_lines > 100 || counters.skipped > 100)
 		fprintf(stderr, "%s: %llu record errors, %llu long lines "
 		    "skipped in all\n", progname,

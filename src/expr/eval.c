@@ -726,9 +726,11 @@ eval_cat_span(const struct expr_ctx *ctx, const char *s, size_t len,
 	const char	*text = ctx->f.text;
 	size_t		 off;
 
-	if (text == NULL || s < text || s > text + ctx->f.len)
+	/* Compared as integers: S may lie in another object. */
+	if (text == NULL || (uintptr_t)s < (uintptr_t)text ||
+	    (uintptr_t)s - (uintptr_t)text > ctx->f.len)
 		return false;
-	off = (size_t)(s - text);
+	off = (size_t)((uintptr_t)s - (uintptr_t)text);
 	if (len + tlen > ctx->f.len - off)
 		return false;
 	return t == s + len || memcmp(s + len, t, tlen) == 0;

@@ -7,7 +7,8 @@
  * a batch as soon as it is complete.  The one exception is out_hold:
  * while the engine reads the standing content of a regular file, batches
  * end far faster than anyone could watch, and their results go out in
- * 1 MiB writes instead (the engine flushes before it waits for input).
+ * 256 KiB writes instead (out_flush_batches writes what ended batches
+ * left before the engine may wait for input).
  * Writing with write(2) rather than
  * stdio lets the failure be seen where it happens: a write error (disk
  * full) is reported once and makes every later call fail, so the run
@@ -36,6 +37,7 @@
 static struct buf out_b;	/* written out once it holds out_limit */
 static size_t	 out_limit = OUT_SIZE;
 static bool	 out_held;
+static size_t	 out_ended;	/* out_b[0..out_ended) is of ended batches */
 static int	 out_failed;	/* a write error was reported */
 
 /*
@@ -142,7 +144,26 @@ out_hold(bool on)
 int
 out_batch_end(void)
 {
+	out_ended = out_b.len;
 	return out_held ? out_done() : out_flush();
+}
+
+int
+out_flush_batches(void)
+{
+	size_t	 n = out_ended;
+	int	 rc;
+
+	if (out_failed)
+		return -1;
+	if (n == 0)
+		return 0;
+	rc = out_write_fd(out_b.p, n);
+	/* The batch in hand stays until its own end. */
+	memmove(out_b.p, out_b.p + n, out_b.len - n + 1);
+	out_b.len -= n;
+	out_ended = 0;
+	return rc;
 }
 
 int
@@ -165,6 +186,7 @@ out_flush(void)
 	if (out_failed)
 		return -1;
 	out_b.len = 0;
+	out_ended = 0;
 	if (n == 0)
 		return 0;
 	rc = out_write_fd(out_b.p, n);

@@ -23,12 +23,14 @@ struct buf	*out_buf(void);
 int	out_done(void);
 /*
  * A batch has ended: writes the buffer out, unless held.  While held
- * (out_hold(true)), output is written only in 1 MiB pieces; the engine
+ * (out_hold(true)), output is written only in 256 KiB pieces; the engine
  * holds it while it reads a regular file's standing content, and calls
- * out_flush before it waits for input.
+ * out_flush_batches (which writes what ended batches left, not the batch
+ * in hand) before it may wait for input.
  */
 int	out_batch_end(void);
 void	out_hold(bool on);
+int	out_flush_batches(void);
 /*
  * Writes out everything buffered.  Returns 0, or -1 after printing
  * "dstream: write error: ..." on a write error.  On EPIPE it exits the

@@ -491,6 +491,8 @@ table_sorted(struct table *t, struct table_ent ***out)
 		    sizeof *t->order);
 	}
 	*out = t->sorted;
+	if (t->live == 0)
+		return 0;
 	if (t->order_ok && table_sorted_update(t))
 		return t->live;
 	n = table_sort(t);

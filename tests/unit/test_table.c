@@ -305,7 +305,8 @@ test_sorted_radix(void)
 	struct table		*t;
 	struct table_ent	**ents;
 	struct value		 k;
-	char			 s[24];
+	static const char	 bytes[] = "\0\xff.0123456789ab";
+	char			 s[40];
 	uint64_t		 seed = 7;
 	size_t			 n, i, want, round, len, j, step;
 
@@ -318,7 +319,8 @@ test_sorted_radix(void)
 				len = (size_t)(seed >> 59) + (seed >> 58 & 1 ? 8 : 0);
 				memcpy(s, "203.0.113.", 10);
 				for (j = (seed >> 40) % 3 == 0 ? 0 : 9; j < len; j++)
-					s[j] = "\0\xff.0123456789ab"[(seed >> (j * 3 % 50)) % 17];
+					s[j] = bytes[(seed >> (j * 3 % 50)) %
+					    (sizeof bytes - 1)];
 				k = value_str(s, len);
 			} else if ((seed >> 33) % 50 == 0)
 				k = value_int((seed >> 32) % 2 ? INT64_MIN : INT64_MAX);
