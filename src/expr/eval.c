@@ -523,6 +523,22 @@ fields_blanks64(const char *s)
 	return m;
 }
 
+/* The first blank in S[pos..len), or LEN: 16 bytes at a time. */
+static inline uint32_t
+fields_blank_at(const char *s, uint32_t pos, uint32_t len)
+{
+#ifdef __SSE2__
+	uint32_t	 m;
+
+	for (; pos + 16 <= len; pos += 16)
+		if ((m = fields_blanks16(s + pos)) != 0)
+			return pos + (uint32_t)__builtin_ctz(m);
+#endif
+	while (pos < len && !fields_isblank(s[pos]))
+		pos++;
+	return pos;
+}
+
 /*
  * Splits F's text on runs of blanks from POS (a blank, the end, or 0)
  * until field UPTO exists or the text ends.  The text is looked at 64
@@ -544,6 +560,22 @@ fields_split_blanks(struct fields *f, int32_t upto, uint32_t pos)
 	uint64_t	 b, after, starts, ends, prev = 1, mask = f->mask;
 	char		 tail[64];
 
+	if (lim == ns + 1) {
+		/* Just one more field (`map '$1'`): a block's mask would
+		 * cost more than stepping to its end. */
+		while (pos < len && fields_isblank(s[pos]))
+			pos++;
+		if (pos >= len) {
+			f->all = true;
+			return;
+		}
+		if (f->cap < ns + 1)
+			fields_grow(f);
+		f->off[ns] = pos;
+		f->flen[ns] = fields_blank_at(s, pos, len) - pos;
+		f->nsplit = (int32_t)ns + 1;
+		return;
+	}
 	while (ne < lim) {
 		if (pos >= len) {
 			if (ns > ne) {	/* the last field runs to the end */

@@ -64,6 +64,13 @@ struct table {
 	size_t			 norder;
 	size_t			 order_nents;
 	bool			 order_ok;
+
+	/* The entry number + 1 of the string key table_put found or made
+	 * last (0: none): records in a row often share their key.  It is
+	 * tried first only while that has paid (REPEATS: the last lookup
+	 * found the key of the one before). */
+	size_t			 last;
+	bool			 repeats;
 };
 
 #define TABLE_HDR	((sizeof(struct table_ent) + 15) & ~(size_t)15)
@@ -110,6 +117,7 @@ table_clear(struct table *t)
 	t->nents = t->live = t->dead = 0;
 	t->tombs = 0;
 	t->order_ok = false;
+	t->last = 0;
 	memset(t->idx, 0, (t->mask + 1) * sizeof *t->idx);
 	arena_reset(&t->keys);
 	t->keylive = t->keydead = 0;
@@ -165,6 +173,7 @@ table_rebuild(struct table *t, size_t slots)
 		t->nents = n;
 		t->dead = 0;
 		t->order_ok = false;	/* entry numbers changed */
+		t->last = 0;
 	}
 	if (slots != t->mask + 1) {
 		free(t->idx);
@@ -291,13 +300,28 @@ void *
 table_put(struct table *t, const struct value *key, bool *isnew)
 {
 	struct table_ent	*e;
-	uint64_t		 h = value_hash(key);
+	uint64_t		 h;
 	size_t			 s, slot;
 
+	/* The same string key as last time: no hashing, no probing. */
+	if (t->repeats && t->last != 0 && key->type == V_STR) {
+		e = table_ent_at(t, t->last - 1);
+		if (e->key.n == key->n && (key->n == 0 ||
+		    memcmp(e->key.u.s, key->u.s, key->n) == 0)) {
+			if (isnew != NULL)
+				*isnew = false;
+			return table_data(e);
+		}
+	}
+	h = value_hash(key);
 	s = table_probe(t, key, h, &slot);
 	if (s != (size_t)-1) {
 		if (isnew != NULL)
 			*isnew = false;
+		if (key->type == V_STR) {
+			t->repeats = t->last == t->idx[s].ent;
+			t->last = t->idx[s].ent;
+		}
 		return table_data(table_ent_at(t, t->idx[s].ent - 1));
 	}
 
@@ -310,6 +334,7 @@ table_put(struct table *t, const struct value *key, bool *isnew)
 	t->idx[slot].tag = (uint32_t)(h >> 32);
 
 	e = table_ent_at(t, t->nents++);
+	t->last = key->type == V_STR ? t->nents : 0;
 	e->hash = h;
 	e->key = value_copy(&t->keys, key);
 	memset(table_data(e), 0, t->entsize - TABLE_HDR);
@@ -330,6 +355,7 @@ table_del(struct table *t, const struct value *key)
 	if (s == (size_t)-1)
 		return false;
 	e = table_ent_at(t, t->idx[s].ent - 1);
+	t->last = 0;
 	size = value_size(&e->key);
 	t->keylive -= size;
 	t->keydead += size;
