@@ -357,6 +357,59 @@ test_sorted_radix(void)
 	}
 }
 
+/*
+ * table_put's shortcut for a string key equal to the last one: runs of a
+ * repeated key, deletions of it (the cached entry), squeezes and clears
+ * in between must keep every count right and isnew true exactly once.
+ */
+static void
+test_last_key(void)
+{
+	struct table	*t = table_new(sizeof(int64_t));
+	struct value	 k;
+	int64_t		*c, want[64];
+	char		 s[16];
+	uint64_t	 seed = 3;
+	bool		 isnew, ok = true, live[64];
+	int		 i, id, run;
+
+	memset(want, 0, sizeof want);
+	memset(live, 0, sizeof live);
+	for (i = 0; i < 200000; i++) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		/* Mostly a run of one key, sometimes another. */
+		id = (seed >> 40) % 8 == 0 ? (int)((seed >> 20) % 64) : 7;
+		snprintf(s, sizeof s, "k%d", id);
+		k = value_str(s, strlen(s));
+		if ((seed >> 30) % 97 == 0) {
+			CHECK(table_del(t, &k) == live[id]);
+			live[id] = false;
+			want[id] = 0;
+			continue;
+		}
+		if ((seed >> 30) % 9973 == 0) {
+			table_clear(t);
+			memset(want, 0, sizeof want);
+			memset(live, 0, sizeof live);
+		}
+		for (run = 0; run < 3; run++) {
+			c = table_put(t, &k, &isnew);
+			if (isnew != !live[id] || *c != want[id])
+				ok = false;
+			live[id] = true;
+			*c = ++want[id];
+		}
+	}
+	CHECK(ok);
+	for (id = 0; id < 64; id++) {
+		snprintf(s, sizeof s, "k%d", id);
+		k = value_str(s, strlen(s));
+		c = table_find(t, &k);
+		CHECK(live[id] ? c != NULL && *c == want[id] : c == NULL);
+	}
+	table_free(t);
+}
+
 /* Deleting most long keys and inserting again gives the memory back. */
 static void
 test_reclaim(void)
@@ -470,6 +523,7 @@ main(void)
 	test_many();
 	test_sorted();
 	test_sorted_radix();
+	test_last_key();
 	test_reclaim();
 	test_value();
 	return unit_done("test_table");
