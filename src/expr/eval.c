@@ -786,23 +786,68 @@ fields_get(struct expr_ctx *ctx, int32_t i)
 	return value_str(f->text + f->off[i - 1], f->flen[i - 1]);
 }
 
+static int	eval_cat(struct node *, struct expr_ctx *, struct value *);
+static int	eval_call(struct node *, struct expr_ctx *, struct value *);
+
 /*
- * eval_node for the commonest leaves, fields and constants, without the
- * big function's frame: every operand of an operator or a call comes
- * through here.
+ * eval_node for the commonest nodes, fields and constants (and `..` and
+ * calls, in functions of their own), without the big function's frame:
+ * every operand of an operator or a call comes through here.
  */
 static inline int
 eval_fast(struct node *n, struct expr_ctx *ctx, struct value *out)
 {
-	if (n->kind == N_FIELD) {
+	switch (n->kind) {
+	case N_FIELD:
 		*out = fields_get(ctx, n->field);
 		return 0;
-	}
-	if (n->kind == N_CONST) {
+	case N_CONST:
 		*out = n->v;
 		return 0;
+	case N_CAT:
+		return eval_cat(n, ctx, out);
+	case N_CALL:
+		return eval_call(n, ctx, out);
+	default:
+		return eval_node(n, ctx, out);
 	}
-	return eval_node(n, ctx, out);
+}
+
+/* A .. B: the text of both, joined. */
+static int
+eval_cat(struct node *n, struct expr_ctx *ctx, struct value *out)
+{
+	struct value	 a, b;
+	const char	*s, *t;
+	size_t		 len, tlen;
+	char		*p;
+
+	if (eval_fast(n->a, ctx, &a) == -1 ||
+	    eval_fast(n->b, ctx, &b) == -1)
+		return -1;
+	expr_text(ctx, &a, &s, &len);
+	expr_text(ctx, &b, &t, &tlen);
+	if (tlen == 0 && a.type == V_STR) {
+		*out = a;
+		return 0;
+	}
+	if (len == 0 && b.type == V_STR) {
+		*out = b;
+		return 0;
+	}
+	/* Two pieces of the record's own text that lie side by side there
+	 * (`$4 .. " " .. $5`) join without a copy: the result is a span of
+	 * the text. */
+	if (eval_cat_span(ctx, s, len, t, tlen)) {
+		*out = value_str(s, len + tlen);
+		return 0;
+	}
+	p = arena_alloc(ctx->arena, len + tlen + 1);
+	memcpy(p, s, len);
+	memcpy(p + len, t, tlen);
+	p[len + tlen] = '\0';
+	*out = value_str(p, len + tlen);
+	return 0;
 }
 
 static int32_t
@@ -1192,8 +1237,6 @@ eval_node(struct node *n, struct expr_ctx *ctx, struct value *out)
 {
 	struct value		 a, b;
 	const struct value	*m;
-	const char		*s;
-	size_t			 len;
 	int			 c, rc;
 
 	switch (n->kind) {
@@ -1310,38 +1353,7 @@ eval_node(struct node *n, struct expr_ctx *ctx, struct value *out)
 			return -1;
 		return expr_arith(ctx, n->kind, &a, &b, out);
 	case N_CAT:
-		if (eval_fast(n->a, ctx, &a) == -1 ||
-		    eval_fast(n->b, ctx, &b) == -1)
-			return -1;
-		{
-			const char	*t;
-			size_t		 tlen;
-			char		*p;
-
-			expr_text(ctx, &a, &s, &len);
-			expr_text(ctx, &b, &t, &tlen);
-			if (tlen == 0 && a.type == V_STR) {
-				*out = a;
-				return 0;
-			}
-			if (len == 0 && b.type == V_STR) {
-				*out = b;
-				return 0;
-			}
-			/* Two pieces of the record's own text that lie side
-			 * by side there (`$4 .. " " .. $5`) join without a
-			 * copy: the result is a span of the text. */
-			if (eval_cat_span(ctx, s, len, t, tlen)) {
-				*out = value_str(s, len + tlen);
-				return 0;
-			}
-			p = arena_alloc(ctx->arena, len + tlen + 1);
-			memcpy(p, s, len);
-			memcpy(p + len, t, tlen);
-			p[len + tlen] = '\0';
-			*out = value_str(p, len + tlen);
-		}
-		return 0;
+		return eval_cat(n, ctx, out);
 	case N_EQ:
 	case N_NE:
 		if (eval_fast(n->a, ctx, &a) == -1 ||
