@@ -148,10 +148,10 @@ out_batch_end(void)
 	return out_held ? out_done() : out_flush();
 }
 
-int
-out_flush_batches(void)
+/* Writes out_b[0..n) and keeps what follows (the batch in hand). */
+static int
+out_write_head(size_t n)
 {
-	size_t	 n = out_ended;
 	int	 rc;
 
 	if (out_failed)
@@ -159,11 +159,18 @@ out_flush_batches(void)
 	if (n == 0)
 		return 0;
 	rc = out_write_fd(out_b.p, n);
-	/* The batch in hand stays until its own end. */
-	memmove(out_b.p, out_b.p + n, out_b.len - n + 1);
 	out_b.len -= n;
+	memmove(out_b.p, out_b.p + n, out_b.len + 1);
 	out_ended = 0;
+	if (out_b.len == 0 && out_b.cap > 4 * OUT_HELD)
+		buf_free(&out_b);	/* a huge record is gone: give it back */
 	return rc;
+}
+
+int
+out_flush_batches(void)
+{
+	return out_write_head(out_ended);
 }
 
 int
@@ -180,17 +187,5 @@ out_write(const void *p, size_t n)
 int
 out_flush(void)
 {
-	size_t	 n = out_b.len;
-	int	 rc;
-
-	if (out_failed)
-		return -1;
-	out_b.len = 0;
-	out_ended = 0;
-	if (n == 0)
-		return 0;
-	rc = out_write_fd(out_b.p, n);
-	if (out_b.cap > 4 * OUT_HELD)
-		buf_free(&out_b);	/* a huge record is gone: give it back */
-	return rc;
+	return out_write_head(out_b.len);
 }
