@@ -136,8 +136,10 @@ peak_rss_kb() {
 
 @test "the batch in hand is not written before its end, even when dstream waits for input" {
 	# The first record is formatted at once; the batch is abandoned by
-	# --on-error fail, so none of it may have reached stdout.
-	run --separate-stderr bash -c '(echo 1; sleep 0.5; echo x) | "$DSTREAM" --batch 5s --on-error fail map "\$1 + 0"'
+	# --on-error fail, so none of it may have reached stdout.  (Batches
+	# sit on multiples of their length: an hour makes it all but sure
+	# that no batch ends between the two lines.)
+	run --separate-stderr bash -c '(echo 1; sleep 0.5; echo x) | "$DSTREAM" --batch 1h --on-error fail map "\$1 + 0"'
 	assert_failure 1
 	assert_output ''
 }
