@@ -113,6 +113,9 @@ engine_stop(int sig)
 	stop_signal = sig;
 }
 
+/* The largest event time, in seconds either side of 1970 (9e15 ms). */
+#define ETIME_MAX_S	INT64_C(9000000000000)
+
 /* The end of the batch holding time MS: the next multiple of B above it. */
 static int64_t
 batch_end(int64_t ms, int64_t B)
@@ -408,8 +411,7 @@ engine_event_time(struct engine *e, struct value *v, int64_t *ms)
 	if (expr_eval(e->etime, &e->ectx, &t) != 0)
 		return record_error("event-time", v, "%s", e->ectx.err) < 0 ?
 		    -2 : -1;
-	if (t.type == V_INT && t.u.i >= -9000000000000 &&
-	    t.u.i <= 9000000000000) {
+	if (t.type == V_INT && t.u.i >= -ETIME_MAX_S && t.u.i <= ETIME_MAX_S) {
 		*ms = t.u.i * 1000;	/* whole seconds: no rounding */
 		return 0;
 	}
@@ -427,7 +429,7 @@ engine_event_time(struct engine *e, struct value *v, int64_t *ms)
 		return record_error("event-time", v, "--event-time gave %s, "
 		    "not a time, for the record", value_type_name(&t)) < 0 ?
 		    -2 : -1;
-	if (!isfinite(secs) || fabs(secs) > 9e15 / 1000)
+	if (!isfinite(secs) || fabs(secs) > ETIME_MAX_S)
 		return record_error("event-time", &t, "time out of range") < 0 ?
 		    -2 : -1;
 	*ms = (int64_t)floor(secs * 1000 + 0.5e-6);
@@ -627,7 +629,7 @@ engine_run(struct engine *e)
 	int		*first, *count;
 	int		 i, n, np, timeout, nsrc = e->nsrc;
 	int64_t		 now;
-	bool		 any, seq_taken;
+	bool		 any, seq_taken, reading;
 
 	/* Each input's slice of pfd: as many inputs as were given. */
 	first = xcalloc((size_t)nsrc + 1, sizeof *first);
@@ -643,8 +645,9 @@ engine_run(struct engine *e)
 		/* Reading a regular file, batches end faster than anyone
 		 * could watch: their output goes in large writes (and what
 		 * ended batches left goes before dstream may wait, below). */
-		out_hold(engine_open_sources(e, SRC_REGULAR));
-		if (e->etime == NULL && !engine_open_sources(e, SRC_REGULAR)) {
+		reading = engine_open_sources(e, SRC_REGULAR);
+		out_hold(reading);
+		if (e->etime == NULL && !reading) {
 			int64_t	 t = e->open_end - now;
 
 			timeout = t < 0 ? 0 : t > INT32_MAX ? INT32_MAX : (int)t;
