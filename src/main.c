@@ -250,10 +250,15 @@ signals_init(void)
 	sigaction(SIGPIPE, &sa, NULL);	/* EPIPE is handled in out.c */
 }
 
+/*
+ * The -i arguments.  At file scope, so the array is still reachable (not
+ * a leak to LeakSanitizer) when a usage error exits from inside a helper.
+ */
+static const char	**inputs;
+
 int
 main(int argc, char **argv)
 {
-	const char	**inputs = NULL;
 	int		  ninputs = 0, ch, i, status;
 	bool		  idle_set = false;
 	struct op	 *chain;

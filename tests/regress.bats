@@ -192,3 +192,11 @@ peak_rss_kb() {
 	    END { print ok && $0 == 1 }' "$BATS_TEST_TMPDIR/out"
 	assert_output 1
 }
+
+@test "an operator error after -i: no leak (checked in the sanitizer run of the suite)" {
+	for args in "bogusop" "map" "map ("; do
+		run --separate-stderr "$DSTREAM" -i x $args
+		assert_failure 2
+		[[ "$stderr" != *LeakSanitizer* ]] || fail "$stderr"
+	done
+}
