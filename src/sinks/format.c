@@ -49,7 +49,6 @@ struct sink {
 	struct op	 op;
 	enum out_format	 format;
 	bool		 stamp;
-	struct buf	 line;		/* the record being formatted */
 	struct buf	 batch;		/* spark: the batch's records so far */
 };
 
@@ -355,19 +354,17 @@ sink_flush(struct op *op, int64_t end_ms)
 {
 	struct sink	*s = (struct sink *)op;
 
+	struct buf	*b;
+
 	if (s->format == FMT_SPARK) {
-		buf_reset(&s->line);
-		buf_adds(&s->line, sink_dashes);
-		buf_printf(&s->line, "Time: %" PRId64 " ms\n", end_ms);
-		buf_adds(&s->line, sink_dashes);
-		if (out_write(s->line.p, s->line.len) == -1)
+		if ((b = out_buf()) == NULL)
 			return -1;
-		if (s->batch.len > 0 &&
-		    out_write(s->batch.p, s->batch.len) == -1)
-			return -1;
+		buf_adds(b, sink_dashes);
+		buf_printf(b, "Time: %" PRId64 " ms\n", end_ms);
+		buf_adds(b, sink_dashes);
+		buf_add(b, s->batch.p, s->batch.len);
+		buf_addc(b, '\n');
 		buf_reset(&s->batch);
-		if (out_write("\n", 1) == -1)
-			return -1;
 	}
 	return out_batch_end();
 }
@@ -377,7 +374,6 @@ sink_free(struct op *op)
 {
 	struct sink	*s = (struct sink *)op;
 
-	buf_free(&s->line);
 	buf_free(&s->batch);
 	buf_free(&sink_scratch);
 	free(s);
