@@ -353,7 +353,6 @@ static int
 sink_flush(struct op *op, int64_t end_ms)
 {
 	struct sink	*s = (struct sink *)op;
-
 	struct buf	*b;
 
 	if (s->format == FMT_SPARK) {
