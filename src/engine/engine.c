@@ -236,7 +236,6 @@ engine_stats(struct engine *e, int64_t end)
 static void
 engine_flush(struct engine *e, int64_t end)
 {
-	op_now_ms = end;
 	cur_origin.name = NULL;
 	cur_origin.line = 0;
 	if (!e->failed && e->chain->flush(e->chain, end) != 0)
@@ -249,8 +248,7 @@ engine_flush(struct engine *e, int64_t end)
 static void
 engine_push(struct engine *e, struct value *v, int64_t end)
 {
-	op_now_ms = end;
-	if (!e->failed && e->chain->push(e->chain, v) != 0)
+	if (!e->failed && e->chain->push(e->chain, v, end) != 0)
 		e->failed = true;
 }
 

@@ -93,7 +93,7 @@ batchop_compact(struct batchop *b)
 }
 
 static int
-batchop_push(struct op *op, struct value *v)
+batchop_push(struct op *op, struct value *v, int64_t end_ms)
 {
 	struct batchop	*b = (struct batchop *)op;
 	int64_t		*cnt;
@@ -136,7 +136,7 @@ batchop_push(struct op *op, struct value *v)
  * left out.
  */
 static int
-batchop_emit_keyed(struct batchop *b)
+batchop_emit_keyed(struct batchop *b, int64_t end_ms)
 {
 	struct table_ent	**ents;
 	struct value		 out, val;
@@ -164,7 +164,7 @@ batchop_emit_keyed(struct batchop *b)
 			break;
 		}
 		out = value_pair(&b->mem, ents[i]->key, val);
-		if (op_emit(&b->op, &out) == -1)
+		if (op_emit(&b->op, &out, end_ms) == -1)
 			return -1;
 	}
 	return 0;
@@ -181,17 +181,17 @@ batchop_flush(struct op *op, int64_t end_ms)
 	case BK_COUNT:
 		out = value_int(b->n);
 		b->n = 0;
-		rc = op_emit(op, &out);
+		rc = op_emit(op, &out, end_ms);
 		break;
 	case BK_REDUCE:
 		if (b->agg.n != 0) {
 			out = reducer_result(b->r, &b->agg);
-			rc = op_emit(op, &out);
+			rc = op_emit(op, &out, end_ms);
 		}
 		memset(&b->agg, 0, sizeof b->agg);
 		break;
 	default:
-		rc = batchop_emit_keyed(b);
+		rc = batchop_emit_keyed(b, end_ms);
 		table_clear(b->t);
 		break;
 	}
@@ -218,7 +218,6 @@ batchop_create(const struct op_def *def, int argc, char **argv, char **cause)
 {
 	struct batchop	*b;
 	char		*why = NULL;
-	int		 want;
 	size_t		 datasize = 0;
 
 	b = xcalloc(1, sizeof *b);
@@ -242,17 +241,9 @@ batchop_create(const struct op_def *def, int argc, char **argv, char **cause)
 		datasize = sizeof(struct group);
 	}
 
-	want = b->kind == BK_REDUCE || b->kind == BK_REDUCEBYKEY ? 1 : 0;
-	if (argc != want) {
-		if (want)
-			xasprintf(cause, "%s: expected one argument, %s %s",
-			    def->name, def->name, def->args);
-		else
-			xasprintf(cause, "%s takes no arguments (found '%s')",
-			    def->name, argv[0]);
-		goto fail;
-	}
-	if (want && (b->r = reducer_parse(argv[0], NULL, &why)) == NULL) {
+	/* The reducing kinds take FUNC (their one argument), the others none. */
+	if ((b->kind == BK_REDUCE || b->kind == BK_REDUCEBYKEY) &&
+	    (b->r = reducer_parse(argv[0], NULL, &why)) == NULL) {
 		xasprintf(cause, "%s: %s", def->name, why);
 		free(why);
 		goto fail;
@@ -267,45 +258,62 @@ fail:
 }
 
 const struct op_def op_count = {
-	"count", "",
-	"Emits, at the end of each batch, the number of records the batch "
-	"held (0 for an empty batch).  Example: filter '$9 == 404' then count "
-	"gives the not-found requests per batch.",
-	batchop_create
+	.name = "count",
+	.args = "",
+	.min_args = 0,
+	.max_args = 0,
+	.help = "Emits, at the end of each batch, the number of records the "
+	    "batch held (0 for an empty batch).  Example: filter '$9 == 404' "
+	    "then count gives the not-found requests per batch.",
+	.create = batchop_create
 };
 
 const struct op_def op_countByValue = {
-	"countByValue", "",
-	"Emits, at the end of each batch, (value, n) for each distinct record "
-	"of the batch, sorted by value.  Example: map '$9' then countByValue "
-	"counts the requests per HTTP status.",
-	batchop_create
+	.name = "countByValue",
+	.args = "",
+	.min_args = 0,
+	.max_args = 0,
+	.help = "Emits, at the end of each batch, (value, n) for each "
+	    "distinct record of the batch, sorted by value.  Example: map "
+	    "'$9' then countByValue counts the requests per HTTP status.",
+	.create = batchop_create
 };
 
 const struct op_def op_reduce = {
-	"reduce", "FUNC",
-	"Emits, at the end of each batch, the batch's records reduced to one "
-	"value by FUNC: sum, count, min, max, avg, first, last, or an "
-	"expression over a and b.  Nothing is emitted for an empty batch.  "
-	"Example: map '$10' then reduce sum gives the bytes sent per batch.",
-	batchop_create
+	.name = "reduce",
+	.args = "FUNC",
+	.min_args = 1,
+	.max_args = 1,
+	.help = "Emits, at the end of each batch, the batch's records "
+	    "reduced to one value by FUNC: sum, count, min, max, avg, first, "
+	    "last, or an expression over a and b.  Nothing is emitted for an "
+	    "empty batch.  Example: map '$10' then reduce sum gives the "
+	    "bytes sent per batch.",
+	.create = batchop_create
 };
 
 const struct op_def op_reduceByKey = {
-	"reduceByKey", "FUNC",
-	"On (key, value) pairs: emits, at the end of each batch, (key, r) for "
-	"each key, r being the key's values reduced by FUNC (sum, count, min, "
-	"max, avg, first, last, or an expression over a and b), sorted by "
-	"key.  A record that is not a pair is a record error.  Example: "
-	"map '($1, $10)' then reduceByKey sum gives the bytes per client.",
-	batchop_create
+	.name = "reduceByKey",
+	.args = "FUNC",
+	.min_args = 1,
+	.max_args = 1,
+	.help = "On (key, value) pairs: emits, at the end of each batch, "
+	    "(key, r) for each key, r being the key's values reduced by FUNC "
+	    "(sum, count, min, max, avg, first, last, or an expression over "
+	    "a and b), sorted by key.  A record that is not a pair is a "
+	    "record error.  Example: map '($1, $10)' then reduceByKey sum "
+	    "gives the bytes per client.",
+	.create = batchop_create
 };
 
 const struct op_def op_groupByKey = {
-	"groupByKey", "",
-	"On (key, value) pairs: emits, at the end of each batch, (key, [v, "
-	"...]) for each key with its values in arrival order, sorted by key.  "
-	"Example: map '($1, $7)' then groupByKey lists the paths each client "
-	"asked for.",
-	batchop_create
+	.name = "groupByKey",
+	.args = "",
+	.min_args = 0,
+	.max_args = 0,
+	.help = "On (key, value) pairs: emits, at the end of each batch, "
+	    "(key, [v, ...]) for each key with its values in arrival order, "
+	    "sorted by key.  Example: map '($1, $7)' then groupByKey lists "
+	    "the paths each client asked for.",
+	.create = batchop_create
 };

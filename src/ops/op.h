@@ -13,7 +13,11 @@
  * valid until the op's flush returns.
  *
  * The control plane is struct op_def (one per operator, listed once in
- * ops.def): its create function checks the arguments and builds the op.
+ * ops.def), as tmux's cmd_entry: written with designated initializers, it
+ * says how many arguments the operator takes (checked once, by
+ * chain_build, before create is called) and what the chain must respect
+ * (OP_LAST); its create function checks the arguments' content and
+ * builds the op.
  */
 #ifndef DSTREAM_OP_H
 #define DSTREAM_OP_H
@@ -26,14 +30,21 @@
 
 struct op;
 
+/* op_def flags. */
+#define OP_LAST		0x1	/* must be the last operator (print) */
+
 struct op_def {
 	const char	*name;		/* as in Spark: "reduceByKey" */
 	const char	*args;		/* synopsis of the arguments: "FUNC" */
 	const char	*help;		/* what it emits, one paragraph */
+	int		 min_args;	/* fewest arguments */
+	int		 max_args;	/* most arguments */
+	int		 flags;		/* OP_* */
 	/*
 	 * Builds the op from its arguments (ARGV[0] is the first argument,
-	 * not the name).  Returns NULL and sets *CAUSE (caller frees) when
-	 * the arguments are wrong.
+	 * not the name); ARGC is within [min_args, max_args] already.
+	 * Returns NULL and sets *CAUSE (caller frees) when the arguments
+	 * are wrong.
 	 */
 	struct op	*(*create)(const struct op_def *, int argc, char **argv,
 			    char **cause);
@@ -42,8 +53,11 @@ struct op_def {
 struct op {
 	const struct op_def	*def;
 	struct op		*next;
-	/* Pushes one record.  Returns 0, or -1 to stop the run (status 1). */
-	int	(*push)(struct op *, struct value *v);
+	/*
+	 * Pushes one record of the batch (or window) ending at END_MS.
+	 * Returns 0, or -1 to stop the run (status 1).
+	 */
+	int	(*push)(struct op *, struct value *v, int64_t end_ms);
 	/* The batch ending at END_MS is complete.  Returns 0 or -1. */
 	int	(*flush)(struct op *, int64_t end_ms);
 	void	(*free)(struct op *);
@@ -66,7 +80,8 @@ struct op {
 
 /* Default behaviours an op can use. */
 int	op_forward_flush(struct op *, int64_t end_ms);	/* flushes next */
-int	op_emit(struct op *, struct value *v);		/* pushes into next */
+/* Pushes V into next as part of the batch or window ending at END_MS. */
+int	op_emit(struct op *, struct value *v, int64_t end_ms);
 
 /* The operator table (ops.def) and its lookup. */
 const struct op_def	*op_find(const char *name);
@@ -88,13 +103,6 @@ size_t		 chain_held(struct op *);
 int64_t		 chain_span(const struct op *);
 
 /* Shared helpers for operators. */
-
-/*
- * The current batch or window end (ms), for --stamp and print's header.
- * Set by the engine before pushing a batch's records, and by window ops
- * while they emit.
- */
-extern int64_t	op_now_ms;
 
 /* Parses a duration ("250ms", "1s", "5m", "1h", "1d", bare seconds) into ms; -1 if bad. */
 int64_t	duration_parse(const char *s);

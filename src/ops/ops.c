@@ -28,8 +28,6 @@ static const struct op_def *const op_table[] = {
 
 #define OP_COUNT	(sizeof op_table / sizeof op_table[0])
 
-int64_t	op_now_ms;
-
 const struct op_def *
 op_find(const char *name)
 {
@@ -72,11 +70,11 @@ op_forward_flush(struct op *op, int64_t end_ms)
 }
 
 int
-op_emit(struct op *op, struct value *v)
+op_emit(struct op *op, struct value *v, int64_t end_ms)
 {
 	if (op->next == NULL)
 		return 0;
-	return op->next->push(op->next, v);
+	return op->next->push(op->next, v, end_ms);
 }
 
 /*
@@ -134,7 +132,8 @@ chain_free(struct op *op)
 
 /*
  * Builds one op from ARGV[0] (its name) and its ARGC - 1 arguments.
- * Returns NULL with *CAUSE set when the name is unknown or create
+ * Returns NULL with *CAUSE set when the name is unknown, the number of
+ * arguments is outside the op_def's [min_args, max_args], or create
  * refuses the arguments.
  */
 static struct op *
@@ -152,7 +151,21 @@ chain_op(int argc, char **argv, char **cause)
 			    "--help)", argv[0], progname);
 		return NULL;
 	}
-	if ((op = def->create(def, argc - 1, argv + 1, cause)) == NULL)
+	argc--;
+	argv++;
+	if (argc < def->min_args || argc > def->max_args) {
+		if (def->max_args == 0)
+			xasprintf(cause, "%s takes no arguments (found '%s')",
+			    def->name, argv[0]);
+		else if (def->min_args == 1 && def->max_args == 1)
+			xasprintf(cause, "%s: expected one argument, %s %s",
+			    def->name, def->name, def->args);
+		else
+			xasprintf(cause, "%s: expected %s %s", def->name,
+			    def->name, def->args);
+		return NULL;
+	}
+	if ((op = def->create(def, argc, argv, cause)) == NULL)
 		return NULL;
 	op->def = def;
 	return op;
@@ -184,10 +197,10 @@ chain_build(int argc, char **argv, char **cause)
 				    "two 'then'");
 			goto fail;
 		}
-		if (last != NULL && strcmp(last->def->name, "print") == 0) {
-			xasprintf(cause, "print writes the output itself: it "
+		if (last != NULL && (last->def->flags & OP_LAST)) {
+			xasprintf(cause, "%s writes the output itself: it "
 			    "must be the last operator (found '%s' after it)",
-			    argv[start]);
+			    last->def->name, argv[start]);
 			goto fail;
 		}
 		if ((op = chain_op(i - start, argv + start, cause)) == NULL)
@@ -197,10 +210,11 @@ chain_build(int argc, char **argv, char **cause)
 	}
 
 	/*
-	 * print writes by itself and leaves the sink nothing but the
-	 * flushing of stdout; a plain sink then adds no spark header.
+	 * A last op (print) writes by itself and leaves the sink nothing
+	 * but the flushing of stdout; a plain sink then adds no spark
+	 * header.
 	 */
-	if (strcmp(last->def->name, "print") == 0)
+	if (last->def->flags & OP_LAST)
 		*tail = sink_create(FMT_PLAIN);
 	else
 		*tail = sink_create(cfg.format);

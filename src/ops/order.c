@@ -40,7 +40,7 @@ struct takeop {
 };
 
 static int
-sortop_push(struct op *op, struct value *v)
+sortop_push(struct op *op, struct value *v, int64_t end_ms)
 {
 	struct sortop	*s = (struct sortop *)op;
 	struct value	 key;
@@ -100,7 +100,7 @@ sortop_flush(struct op *op, int64_t end_ms)
 		qsort(s->ents, s->n, sizeof *s->ents,
 		    s->desc ? sortop_cmp_desc : sortop_cmp_asc);
 	for (i = 0; i < s->n && rc == 0; i++)
-		rc = op_emit(op, &s->ents[i].rec);
+		rc = op_emit(op, &s->ents[i].rec, end_ms);
 	s->n = 0;
 	arena_reset(&s->mem);
 	if (rc == -1)
@@ -127,11 +127,6 @@ sortop_create(const struct op_def *def, int argc, char **argv, char **cause)
 	struct sortop	*s;
 	char		*why = NULL;
 
-	if (argc < 1 || argc > 2) {
-		xasprintf(cause, "%s: expected %s %s", def->name, def->name,
-		    def->args);
-		return NULL;
-	}
 	if (argc == 2 && strcmp(argv[1], "asc") != 0 &&
 	    strcmp(argv[1], "desc") != 0) {
 		xasprintf(cause, "%s: order must be asc or desc, not '%s'",
@@ -157,14 +152,14 @@ sortop_create(const struct op_def *def, int argc, char **argv, char **cause)
 }
 
 static int
-takeop_push(struct op *op, struct value *v)
+takeop_push(struct op *op, struct value *v, int64_t end_ms)
 {
 	struct takeop	*t = (struct takeop *)op;
 
 	if (t->seen >= t->limit)
 		return 0;
 	t->seen++;
-	return op_emit(op, v);
+	return op_emit(op, v, end_ms);
 }
 
 static int
@@ -207,11 +202,6 @@ takeop_create(const struct op_def *def, int argc, char **argv, char **cause)
 	struct takeop	*t;
 	int64_t		 n;
 
-	if (argc != 1) {
-		xasprintf(cause, "%s: expected one argument, %s %s",
-		    def->name, def->name, def->args);
-		return NULL;
-	}
 	if ((n = order_count_parse(argv[0])) < 0) {
 		xasprintf(cause, "%s: N must be a whole number, not '%s'",
 		    def->name, argv[0]);
@@ -227,19 +217,27 @@ takeop_create(const struct op_def *def, int argc, char **argv, char **cause)
 }
 
 const struct op_def op_sortBy = {
-	"sortBy", "EXPR [asc|desc]",
-	"Emits, at the end of each batch or window, its records sorted by "
-	"EXPR (ascending unless desc; records with equal EXPR keep their "
-	"order).  Values order as null < false < true < numbers < strings < "
-	"tuples < arrays < objects; strings compare bytewise, so sort "
-	"numeric text with num().  Example: countByValue then sortBy value "
-	"desc then take 10 gives the ten most frequent records.",
-	sortop_create
+	.name = "sortBy",
+	.args = "EXPR [asc|desc]",
+	.min_args = 1,
+	.max_args = 2,
+	.help = "Emits, at the end of each batch or window, its records "
+	    "sorted by EXPR (ascending unless desc; records with equal EXPR "
+	    "keep their order).  Values order as null < false < true < "
+	    "numbers < strings < tuples < arrays < objects; strings compare "
+	    "bytewise, so sort numeric text with num().  Example: "
+	    "countByValue then sortBy value desc then take 10 gives the ten "
+	    "most frequent records.",
+	.create = sortop_create
 };
 
 const struct op_def op_take = {
-	"take", "N",
-	"Emits the first N records of each batch or window and drops the "
-	"rest.  Example: sortBy value desc then take 10 keeps a top 10.",
-	takeop_create
+	.name = "take",
+	.args = "N",
+	.min_args = 1,
+	.max_args = 1,
+	.help = "Emits the first N records of each batch or window and drops "
+	    "the rest.  Example: sortBy value desc then take 10 keeps a top "
+	    "10.",
+	.create = takeop_create
 };

@@ -29,7 +29,7 @@ struct printop {
 };
 
 static int
-printop_push(struct op *op, struct value *v)
+printop_push(struct op *op, struct value *v, int64_t end_ms)
 {
 	struct printop	*p = (struct printop *)op;
 
@@ -82,11 +82,6 @@ printop_create(const struct op_def *def, int argc, char **argv, char **cause)
 	long long	 n = PRINT_DEFAULT;
 	char		*end;
 
-	if (argc > 1) {
-		xasprintf(cause, "%s: expected %s %s", def->name, def->name,
-		    def->args);
-		return NULL;
-	}
 	if (argc == 1) {
 		errno = 0;
 		n = strtoll(argv[0], &end, 10);
@@ -107,12 +102,17 @@ printop_create(const struct op_def *def, int argc, char **argv, char **cause)
 }
 
 const struct op_def op_print = {
-	"print", "[N]",
-	"Writes, at the end of each batch or window, Spark's DStream.print() "
-	"layout: a line of dashes, \"Time: <epoch ms> ms\", dashes, the first "
-	"N records (default 10; pairs as (k,v)), \"...\" when there were more, "
-	"and an empty line.  It must be the last operator.  Example: "
-	"flatMap 'split($0, \" \")' then map '(x, 1)' then reduceByKey sum "
-	"then print is Spark's NetworkWordCount.",
-	printop_create
+	.name = "print",
+	.args = "[N]",
+	.min_args = 0,
+	.max_args = 1,
+	.flags = OP_LAST,
+	.help = "Writes, at the end of each batch or window, Spark's "
+	    "DStream.print() layout: a line of dashes, \"Time: <epoch ms> "
+	    "ms\", dashes, the first N records (default 10; pairs as (k,v)), "
+	    "\"...\" when there were more, and an empty line.  It must be "
+	    "the last operator.  Example: flatMap 'split($0, \" \")' then "
+	    "map '(x, 1)' then reduceByKey sum then print is Spark's "
+	    "NetworkWordCount.",
+	.create = printop_create
 };

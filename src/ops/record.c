@@ -37,7 +37,8 @@ recop_fail(struct recop *r, const struct value *v)
  * not NULL.  Returns 0 or -1.
  */
 static int
-recop_each(struct recop *r, const struct value *key, const struct value *a)
+recop_each(struct recop *r, const struct value *key, const struct value *a,
+    int64_t end_ms)
 {
 	struct value	 out;
 	uint32_t	 i;
@@ -47,14 +48,14 @@ recop_each(struct recop *r, const struct value *key, const struct value *a)
 			out = value_pair(&r->scratch, *key, a->u.a[i]);
 		else
 			out = a->u.a[i];
-		if (op_emit(&r->op, &out) == -1)
+		if (op_emit(&r->op, &out, end_ms) == -1)
 			return -1;
 	}
 	return 0;
 }
 
 static int
-recop_push(struct op *op, struct value *v)
+recop_push(struct op *op, struct value *v, int64_t end_ms)
 {
 	struct recop		*r = (struct recop *)op;
 	struct value		 res, out;
@@ -77,14 +78,14 @@ recop_push(struct op *op, struct value *v)
 	}
 	switch (r->kind) {
 	case RK_MAP:
-		rc = op_emit(op, &res);
+		rc = op_emit(op, &res, end_ms);
 		break;
 	case RK_FILTER:
-		rc = value_truthy(&res) ? op_emit(op, v) : 0;
+		rc = value_truthy(&res) ? op_emit(op, v, end_ms) : 0;
 		break;
 	case RK_MAPVALUES:
 		out = value_pair(&r->scratch, *key, res);
-		rc = op_emit(op, &out);
+		rc = op_emit(op, &out, end_ms);
 		break;
 	case RK_FLATMAP:
 	case RK_FLATMAPVALUES:
@@ -96,7 +97,7 @@ recop_push(struct op *op, struct value *v)
 			    value_type_name(&res));
 			break;
 		}
-		rc = recop_each(r, key, &res);
+		rc = recop_each(r, key, &res, end_ms);
 		break;
 	default:
 		rc = -1;
@@ -124,11 +125,6 @@ recop_create(const struct op_def *def, int argc, char **argv, char **cause)
 	struct recop	*r;
 	char		*why = NULL;
 
-	if (argc != 1) {
-		xasprintf(cause, "%s: expected one argument, %s %s",
-		    def->name, def->name, def->args);
-		return NULL;
-	}
 	r = xcalloc(1, sizeof *r);
 	r->op.def = def;
 	r->op.push = recop_push;
@@ -156,41 +152,58 @@ recop_create(const struct op_def *def, int argc, char **argv, char **cause)
 }
 
 const struct op_def op_map = {
-	"map", "EXPR",
-	"Emits EXPR of each record, one record out for each record in.  "
-	"Example: map '($9, 1)' turns each access-log line into the pair "
-	"(status, 1).",
-	recop_create
+	.name = "map",
+	.args = "EXPR",
+	.min_args = 1,
+	.max_args = 1,
+	.help = "Emits EXPR of each record, one record out for each record "
+	    "in.  Example: map '($9, 1)' turns each access-log line into the "
+	    "pair (status, 1).",
+	.create = recop_create
 };
 
 const struct op_def op_flatMap = {
-	"flatMap", "EXPR",
-	"Emits each element of the array (or tuple) EXPR yields for a record "
-	"(none for an empty array); any other result is a record error.  "
-	"Example: flatMap 'split($0, \" \")' emits every word of every line.",
-	recop_create
+	.name = "flatMap",
+	.args = "EXPR",
+	.min_args = 1,
+	.max_args = 1,
+	.help = "Emits each element of the array (or tuple) EXPR yields for "
+	    "a record (none for an empty array); any other result is a "
+	    "record error.  Example: flatMap 'split($0, \" \")' emits every "
+	    "word of every line.",
+	.create = recop_create
 };
 
 const struct op_def op_filter = {
-	"filter", "EXPR",
-	"Emits the records for which EXPR is true (not null, false, 0 or "
-	"\"\"), unchanged.  Example: filter '$9 >= 500' keeps the server "
-	"errors.",
-	recop_create
+	.name = "filter",
+	.args = "EXPR",
+	.min_args = 1,
+	.max_args = 1,
+	.help = "Emits the records for which EXPR is true (not null, false, "
+	    "0 or \"\"), unchanged.  Example: filter '$9 >= 500' keeps the "
+	    "server errors.",
+	.create = recop_create
 };
 
 const struct op_def op_mapValues = {
-	"mapValues", "EXPR",
-	"On (key, value) pairs: emits (key, EXPR) where x is the value; the "
-	"key is kept.  A record that is not a pair is a record error.  "
-	"Example: mapValues 'x / 1024' turns byte counts into KiB.",
-	recop_create
+	.name = "mapValues",
+	.args = "EXPR",
+	.min_args = 1,
+	.max_args = 1,
+	.help = "On (key, value) pairs: emits (key, EXPR) where x is the "
+	    "value; the key is kept.  A record that is not a pair is a "
+	    "record error.  Example: mapValues 'x / 1024' turns byte counts "
+	    "into KiB.",
+	.create = recop_create
 };
 
 const struct op_def op_flatMapValues = {
-	"flatMapValues", "EXPR",
-	"On (key, value) pairs: emits (key, e) for each element e of the "
-	"array EXPR yields, where x is the value.  "
-	"Example: flatMapValues 'split(x, \",\")' gives one pair per tag.",
-	recop_create
+	.name = "flatMapValues",
+	.args = "EXPR",
+	.min_args = 1,
+	.max_args = 1,
+	.help = "On (key, value) pairs: emits (key, e) for each element e of "
+	    "the array EXPR yields, where x is the value.  Example: "
+	    "flatMapValues 'split(x, \",\")' gives one pair per tag.",
+	.create = recop_create
 };

@@ -5,8 +5,8 @@
  *
  * A window of length L sliding by S ends at every multiple T of S and
  * covers [T - L, T).  Time is cut into panes of gcd(L, S) (state/pane.h);
- * a record pushed while op_now_ms is E (the end of its batch) falls in
- * the pane holding E - 1.  Records come in time order, so the live panes
+ * a record pushed with the end E of its batch falls in the pane holding
+ * E - 1.  Records come in time order, so the live panes
  * form a queue, oldest first.  At a window end the panes the window has
  * reached enter it; once the last window holding a pane has been emitted
  * the pane leaves and its memory is recycled.
@@ -33,7 +33,8 @@
  * the same output; empty windows after the last data are not emitted,
  * except that later operators are flushed for as long as their own
  * windows (chain_span) need to slide out.  After emitting a window the
- * op flushes the rest of the chain with the window's end, and only then.
+ * op flushes the rest of the chain with the window's end, and only then;
+ * what it emits is pushed on with that end too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,9 +269,13 @@ win_enter(struct win *w, int64_t thi)
 	return 0;
 }
 
-/* Emits one key's aggregate: (key, result), or the result alone. */
+/*
+ * Emits one key's aggregate: (key, result), or the result alone, as part
+ * of the window ending at END.
+ */
 static int
-win_emit_agg(struct win *w, const struct value *key, const struct agg *a)
+win_emit_agg(struct win *w, const struct value *key, const struct agg *a,
+    int64_t end)
 {
 	struct value	 v;
 
@@ -279,19 +284,20 @@ win_emit_agg(struct win *w, const struct value *key, const struct agg *a)
 	v = reducer_result(w->r, a);
 	if (w->kind != W_REDUCE)
 		v = value_pair(&w->scratch, *key, v);
-	return op_emit(&w->op, &v);
+	return op_emit(&w->op, &v, end);
 }
 
 /* Emits the aggregates of table T, sorted by key. */
 static int
-win_emit_table(struct win *w, struct table *t)
+win_emit_table(struct win *w, struct table *t, int64_t end)
 {
 	struct table_ent	**ents;
 	size_t			 i, n;
 
 	n = table_sorted(t, &ents);
 	for (i = 0; i < n; i++)
-		if (win_emit_agg(w, &ents[i]->key, table_data(ents[i])) == -1)
+		if (win_emit_agg(w, &ents[i]->key, table_data(ents[i]),
+		    end) == -1)
 			return -1;
 	return 0;
 }
@@ -302,7 +308,7 @@ win_emit_table(struct win *w, struct table *t)
  * the key, so the merge costs no table insertion.
  */
 static int
-win_emit_stacks(struct win *w)
+win_emit_stacks(struct win *w, int64_t end)
 {
 	struct table_ent	**fe, **be;
 	struct pane		*front;
@@ -314,7 +320,7 @@ win_emit_stacks(struct win *w)
 		return -1;
 	front = win_at(w, 0);
 	if (table_count(w->run.keys) == 0)
-		return win_emit_table(w, front->keys);
+		return win_emit_table(w, front->keys, end);
 	nf = table_sorted(front->keys, &fe);
 	nb = table_sorted(w->run.keys, &be);
 	while (i < nf || j < nb) {
@@ -325,7 +331,8 @@ win_emit_stacks(struct win *w)
 		else
 			c = value_cmp(&fe[i]->key, &be[j]->key);
 		if (c > 0) {
-			if (win_emit_agg(w, &be[j]->key, table_data(be[j])) == -1)
+			if (win_emit_agg(w, &be[j]->key, table_data(be[j]),
+			    end) == -1)
 				return -1;
 			j++;
 			continue;
@@ -334,7 +341,7 @@ win_emit_stacks(struct win *w)
 		if (c == 0 && reducer_merge(w->r, &a, table_data(be[j++]),
 		    &w->scratch) == -1)
 			return -1;
-		if (win_emit_agg(w, &fe[i++]->key, &a) == -1)
+		if (win_emit_agg(w, &fe[i++]->key, &a, end) == -1)
 			return -1;
 	}
 	return 0;
@@ -342,7 +349,7 @@ win_emit_stacks(struct win *w)
 
 /* Emits groupByKeyAndWindow's (key, [values]), sorted by key. */
 static int
-win_emit_groups(struct win *w)
+win_emit_groups(struct win *w, int64_t end)
 {
 	struct table_ent	**ents;
 	struct win_group	*g;
@@ -376,15 +383,15 @@ win_emit_groups(struct win *w)
 		arr.n = g->n;
 		arr.u.a = g->v;
 		v = value_pair(&w->scratch, ents[i]->key, arr);
-		if (op_emit(&w->op, &v) == -1)
+		if (op_emit(&w->op, &v, end) == -1)
 			return -1;
 	}
 	return 0;
 }
 
-/* Pushes the records of the window now complete into the next op. */
+/* Pushes the records of the window ending at END into the next op. */
 static int
-win_emit(struct win *w)
+win_emit(struct win *w, int64_t end)
 {
 	struct pane	*p;
 	struct value	 v;
@@ -397,22 +404,22 @@ win_emit(struct win *w)
 			p = win_at(w, i);
 			for (k = 0; k < p->nrec; k++) {
 				v = p->rec[k];
-				if (op_emit(&w->op, &v) == -1)
+				if (op_emit(&w->op, &v, end) == -1)
 					return -1;
 			}
 		}
 		return 0;
 	case W_COUNT:
 		v = value_int((int64_t)w->wrec);
-		return op_emit(&w->op, &v);
+		return op_emit(&w->op, &v, end);
 	case W_GROUP:
-		return win_emit_groups(w);
+		return win_emit_groups(w, end);
 	default:
 		break;
 	}
 	if (w->inv)
-		return win_emit_table(w, w->run.keys);
-	return win_emit_stacks(w);
+		return win_emit_table(w, w->run.keys, end);
+	return win_emit_stacks(w, end);
 }
 
 /*
@@ -438,11 +445,10 @@ win_empties(struct win *w, int64_t upto)
 		return 0;
 	}
 	for (t = w->next_end; t <= upto; t += w->slide) {
-		op_now_ms = t;
 		w->next_end = t + w->slide;
 		if (w->kind == W_COUNT) {
 			zero = value_int(0);
-			if (op_emit(&w->op, &zero) == -1)
+			if (op_emit(&w->op, &zero, t) == -1)
 				return -1;
 		}
 		if (op_forward_flush(&w->op, t) == -1)
@@ -460,8 +466,8 @@ win_end(struct win *w, int64_t end)
 	if (w->wrec > 0) {
 		if (w->started && win_empties(w, end - w->slide) == -1)
 			return -1;
-		op_now_ms = end;
-		if (win_emit(w) == -1 || op_forward_flush(&w->op, end) == -1)
+		if (win_emit(w, end) == -1 ||
+		    op_forward_flush(&w->op, end) == -1)
 			return -1;
 		w->started = true;
 		w->last_data = end;
@@ -480,19 +486,15 @@ static int
 win_flush(struct op *op, int64_t end)
 {
 	struct win	*w = (struct win *)op;
-	int		 rc = -1;
 
 	if (w->span_next < 0)
 		w->span_next = chain_span(op->next);
 	/* Panes whose every window ended before END (after a jump in time). */
 	if (win_evict(w, win_floordiv(end - 1, w->width) - w->n) == -1)
-		goto out;
+		return -1;
 	if (end % w->slide == 0 && win_end(w, end) == -1)
-		goto out;
-	rc = win_evict(w, win_floordiv(end, w->width) - w->n);
-out:
-	op_now_ms = end;
-	return rc;
+		return -1;
+	return win_evict(w, win_floordiv(end, w->width) - w->n);
 }
 
 /* Whether some window holds pane ID (not so in the gaps when S > L). */
@@ -505,17 +507,17 @@ win_covered(const struct win *w, int64_t id)
 }
 
 /*
- * Adds V to the pane of the batch being pushed (op_now_ms), as a copy or
- * folded into its key's aggregate.  Returns 0 (kept, or skipped after a
- * record error), or -1 to stop the run.
+ * Adds V to the pane of the batch ending at END_MS, as a copy or folded
+ * into its key's aggregate.  Returns 0 (kept, or skipped after a record
+ * error), or -1 to stop the run.
  */
 static int
-win_push(struct op *op, struct value *v)
+win_push(struct op *op, struct value *v, int64_t end_ms)
 {
 	struct win	*w = (struct win *)op;
 	struct pane	*p = NULL;
 	struct value	 none = value_null();
-	int64_t		 id = win_floordiv(op_now_ms - 1, w->width);
+	int64_t		 id = win_floordiv(end_ms - 1, w->width);
 
 	if ((w->kind == W_BYKEY || w->kind == W_GROUP) && !value_is_pair(v))
 		return record_error(op->def->name, v,
@@ -639,13 +641,8 @@ win_create(const struct op_def *def, enum win_kind kind, int argc,
 	const char	*func = NULL, *inv = NULL, *len, *slide = NULL;
 	char		*why = NULL;
 	bool		 reduces = kind == W_REDUCE || kind == W_BYKEY;
-	int		 min = reduces ? 2 : 1;
 
-	if (argc < min || argc > min + 2 || (!reduces && argc > 2)) {
-		xasprintf(cause, "%s: expected %s %s", def->name, def->name,
-		    def->args);
-		return NULL;
-	}
+	/* ARGC is 2 to 4 for the reducing kinds, 1 or 2 for the others. */
 	if (reduces) {
 		func = argv[0];
 		if (argc == 4 || (argc == 3 && duration_parse(argv[1]) <= 0))
@@ -743,58 +740,77 @@ win_create_group(const struct op_def *def, int argc, char **argv,
 }
 
 const struct op_def op_window = {
-	"window", "L [S]",
-	"Every S (default: the batch interval), emits all the records of "
-	"the window [T-L, T) ending then, in arrival order; later operators "
-	"see each window as one batch.  Example: window 1m 10s then "
-	"countByValue.",
-	win_create_window
+	.name = "window",
+	.args = "L [S]",
+	.min_args = 1,
+	.max_args = 2,
+	.help = "Every S (default: the batch interval), emits all the "
+	    "records of the window [T-L, T) ending then, in arrival order; "
+	    "later operators see each window as one batch.  Example: window "
+	    "1m 10s then countByValue.",
+	.create = win_create_window
 };
 
 const struct op_def op_countByWindow = {
-	"countByWindow", "L [S]",
-	"Every S, emits the number of records in the window of length L "
-	"ending then; 0 for an empty window between windows with data.  "
-	"Example: countByWindow 1h 5m.",
-	win_create_count
+	.name = "countByWindow",
+	.args = "L [S]",
+	.min_args = 1,
+	.max_args = 2,
+	.help = "Every S, emits the number of records in the window of "
+	    "length L ending then; 0 for an empty window between windows "
+	    "with data.  Example: countByWindow 1h 5m.",
+	.create = win_create_count
 };
 
 const struct op_def op_reduceByWindow = {
-	"reduceByWindow", "FUNC [INVFUNC] L [S]",
-	"Every S, emits the records of the window of length L reduced to one "
-	"value with FUNC (sum count min max avg first last, or an "
-	"expression over a and b); nothing for an empty window.  INVFUNC "
-	"(over a and b: b taken out of a) lets a custom FUNC slide "
-	"incrementally.  Example: map 'num($10)' then reduceByWindow max "
-	"5m 1m.",
-	win_create_reduce
+	.name = "reduceByWindow",
+	.args = "FUNC [INVFUNC] L [S]",
+	.min_args = 2,
+	.max_args = 4,
+	.help = "Every S, emits the records of the window of length L "
+	    "reduced to one value with FUNC (sum count min max avg first "
+	    "last, or an expression over a and b); nothing for an empty "
+	    "window.  INVFUNC (over a and b: b taken out of a) lets a custom "
+	    "FUNC slide incrementally.  Example: map 'num($10)' then "
+	    "reduceByWindow max 5m 1m.",
+	.create = win_create_reduce
 };
 
 const struct op_def op_reduceByKeyAndWindow = {
-	"reduceByKeyAndWindow", "FUNC [INVFUNC] L [S]",
-	"On (key, value) pairs: every S, emits (key, reduced) for each key "
-	"with records in the window of length L, sorted by key.  FUNC is "
-	"sum count min max avg first last or an expression over a and b; "
-	"sum, count, avg and a FUNC given an INVFUNC slide by adding the "
-	"newest pane and taking out the oldest.  With three arguments the "
-	"second is INVFUNC unless it is a duration.  Example: map '($1, "
-	"num($10))' then reduceByKeyAndWindow sum 1h 1m.",
-	win_create_bykey
+	.name = "reduceByKeyAndWindow",
+	.args = "FUNC [INVFUNC] L [S]",
+	.min_args = 2,
+	.max_args = 4,
+	.help = "On (key, value) pairs: every S, emits (key, reduced) for "
+	    "each key with records in the window of length L, sorted by "
+	    "key.  FUNC is sum count min max avg first last or an expression "
+	    "over a and b; sum, count, avg and a FUNC given an INVFUNC slide "
+	    "by adding the newest pane and taking out the oldest.  With "
+	    "three arguments the second is INVFUNC unless it is a duration.  "
+	    "Example: map '($1, num($10))' then reduceByKeyAndWindow sum 1h "
+	    "1m.",
+	.create = win_create_bykey
 };
 
 const struct op_def op_countByValueAndWindow = {
-	"countByValueAndWindow", "L [S]",
-	"Every S, emits (value, n) for each distinct record in the window "
-	"of length L, sorted by value.  Example: map '$7' then "
-	"countByValueAndWindow 5m 1m then sortBy value desc then take 10.",
-	win_create_byvalue
+	.name = "countByValueAndWindow",
+	.args = "L [S]",
+	.min_args = 1,
+	.max_args = 2,
+	.help = "Every S, emits (value, n) for each distinct record in the "
+	    "window of length L, sorted by value.  Example: map '$7' then "
+	    "countByValueAndWindow 5m 1m then sortBy value desc then take 10.",
+	.create = win_create_byvalue
 };
 
 const struct op_def op_groupByKeyAndWindow = {
-	"groupByKeyAndWindow", "L [S]",
-	"On (key, value) pairs: every S, emits (key, [values]) for each key "
-	"with records in the window of length L, sorted by key, the values "
-	"in arrival order.  Example: map '($1, $7)' then groupByKeyAndWindow "
-	"10m 1m.",
-	win_create_group
+	.name = "groupByKeyAndWindow",
+	.args = "L [S]",
+	.min_args = 1,
+	.max_args = 2,
+	.help = "On (key, value) pairs: every S, emits (key, [values]) for "
+	    "each key with records in the window of length L, sorted by key, "
+	    "the values in arrival order.  Example: map '($1, $7)' then "
+	    "groupByKeyAndWindow 10m 1m.",
+	.create = win_create_group
 };

@@ -330,20 +330,20 @@ sink_format(struct buf *b, enum out_format format, const struct value *v,
 }
 
 static int
-sink_push(struct op *op, struct value *v)
+sink_push(struct op *op, struct value *v, int64_t end_ms)
 {
 	struct sink	*s = (struct sink *)op;
 	struct buf	*b;
 
 	counters.records_out++;
 	if (s->format == FMT_SPARK) {
-		sink_format(&s->batch, s->format, v, op_now_ms, s->stamp);
+		sink_format(&s->batch, s->format, v, end_ms, s->stamp);
 		buf_addc(&s->batch, '\n');
 		return 0;
 	}
 	if ((b = out_buf()) == NULL)
 		return -1;
-	sink_format(b, s->format, v, op_now_ms, s->stamp);
+	sink_format(b, s->format, v, end_ms, s->stamp);
 	buf_addc(b, '\n');
 	return out_done();
 }
@@ -379,7 +379,9 @@ sink_free(struct op *op)
 }
 
 static const struct op_def sink_def = {
-	"sink", "", "writes records to stdout in the --format", NULL
+	.name = "sink",
+	.args = "",
+	.help = "writes records to stdout in the --format"
 };
 
 struct op *
