@@ -8,12 +8,14 @@
  * them).  Usage errors exit 2 with a message naming the bad word.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dstream.h"
 #include "engine/engine.h"
@@ -236,6 +238,31 @@ opt_format(const char *arg)
 	    "spark)", arg);
 }
 
+/*
+ * Makes sure descriptors 0, 1 and 2 are open before anything else is, so
+ * that a file opened later (--late-file, an input) cannot become stdout
+ * by accident.  A closed one is opened on /dev/null in the mode it cannot
+ * be used in (stdin write-only, stdout and stderr read-only), as gnulib's
+ * stdopen does: writing to a closed stdout still fails and is reported.
+ * Exits 1 when even that is impossible.
+ */
+static void
+stdfds_open(void)
+{
+	int	 fd, nfd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		nfd = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+		if (nfd != fd) {
+			if (nfd != -1)
+				close(nfd);
+			_exit(EXIT_RUNTIME);
+		}
+	}
+}
+
 static void
 signals_init(void)
 {
@@ -268,6 +295,7 @@ main(int argc, char **argv)
 	long		  l;
 	int		  li = 0;
 
+	stdfds_open();
 	cfg.batch_ms = 1000;
 	cfg.max_line = 1024 * 1024;
 	cfg.format = FMT_PLAIN;

@@ -200,3 +200,17 @@ peak_rss_kb() {
 		[[ "$stderr" != *LeakSanitizer* ]] || fail "$stderr"
 	done
 }
+
+@test "standard descriptors: with stdout closed, --late-file does not become stdout and get the results" {
+	L=$BATS_TEST_TMPDIR/late
+	run --separate-stderr bash -c 'printf "5\n7\n1\n9\n" | "$DSTREAM" -e x --late-file "$1" map x >&-' _ "$L"
+	assert_failure 1
+	[[ $stderr == *"write error"* ]]
+	run cat "$L"
+	refute_output --partial 5
+	refute_output --partial 9
+	# A closed stdin is an input that cannot be read, not some other file.
+	run --separate-stderr bash -c '"$DSTREAM" --late-file "$1" -e x count <&-' _ "$L"
+	assert_failure 1
+	[[ $stderr == *"stdin: read error"* ]]
+}
