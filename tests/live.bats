@@ -6,6 +6,7 @@
 
 load test_helper
 load live_helper
+bats_require_minimum_version 1.5.0
 
 @test "NetworkWordCount: words from a tcp:// server counted per batch" {
 	serve_tcp 'printf "to be or not to be\nthat is the question\nto be\n"'
@@ -61,6 +62,19 @@ load live_helper
 	stop_dstream
 	run cat "$OUT"
 	assert_output "$(printf '5:whole\n7:cut sho')"
+}
+
+@test "tcp:// name lookup failed: an outage like a refused connection, one message, never given up" {
+	seq 1 3 > "$BATS_TEST_TMPDIR/f"
+	# Stopped by SIGTERM after 1.5 s: several lookups, one message; the
+	# file beside it is read meanwhile.
+	run --separate-stderr timeout --preserve-status -s TERM 1.5 \
+	    "$DSTREAM" -i tcp://nonexistent.invalid:80 -i "$BATS_TEST_TMPDIR/f" \
+	    --batch 100ms count
+	assert_success
+	[ "$(awk '{ s += $1 } END { print s }' <<<"$output")" -eq 3 ]
+	[ "$(grep -c . <<<"$stderr")" -eq 1 ] || fail "$stderr"
+	[[ $stderr == "dstream: tcp://nonexistent.invalid:80: "*"; retrying" ]] || fail "$stderr"
 }
 
 @test "tcp:// without a port is an error at start" {
@@ -159,6 +173,57 @@ load live_helper
 	assert_failure
 	assert_output --partial 'address already in use'
 	stop_dstream
+}
+
+# Whether this machine has an IPv6 loopback (a container may have none;
+# then "*" binds IPv4 only, and only that is checked).
+have_ipv6() {
+	grep -q ' lo$' /proc/net/if_inet6 2>/dev/null
+}
+
+@test "listeners: tcp-listen://*:P and udp://*:P take IPv6 clients (dual-stack) and IPv4 ones" {
+	start_dstream -i 'tcp-listen://*:0' --batch 100ms count
+	PORT=$(listen_port)
+	seq 1 3 | socat -u - "TCP4:127.0.0.1:$PORT"
+	wait_until sum_is 3
+	if have_ipv6; then
+		seq 1 4 | socat -u - "TCP6:[::1]:$PORT"
+		wait_until sum_is 7
+	fi
+	stop_dstream
+	[ "$DS_STATUS" -eq 0 ]
+
+	start_dstream -i 'udp://*:0' --batch 100ms count
+	PORT=$(listen_port)
+	printf 'a\nb\n' | socat -u - "UDP4-SENDTO:127.0.0.1:$PORT"
+	wait_until sum_is 2
+	if have_ipv6; then
+		printf 'c\n' | socat -u - "UDP6-SENDTO:[::1]:$PORT"
+		wait_until sum_is 3
+	fi
+	stop_dstream
+	[ "$DS_STATUS" -eq 0 ]
+}
+
+@test "listeners: tcp-listen://:-1 is a bad port, the same message as :99999" {
+	run dstream -i tcp-listen://:-1 count
+	assert_failure 1
+	assert_output "dstream: tcp-listen://:-1: bad port '-1' (0 to 65535)"
+	run dstream -i udp://:-1 count
+	assert_failure 1
+	assert_output "dstream: udp://:-1: bad port '-1' (0 to 65535)"
+}
+
+@test "listeners: long-line and record error messages name the client address:port" {
+	start_dstream -i tcp-listen://127.0.0.1:0 --max-line 10 --json --batch 100ms count
+	PORT=$(listen_port)
+	printf '1\naaaaaaaaaaaaaaaaaaaa\n{bad\n' | socat -u - "TCP:127.0.0.1:$PORT"
+	wait_until err_has 'expected a string key'
+	stop_dstream
+	run grep -c "tcp-listen://127.0.0.1:0 from 127.0.0.1:[0-9]*:2: line longer than 10 bytes skipped" "$ERR"
+	assert_output 1
+	run grep -c "(tcp-listen://127.0.0.1:0 from 127.0.0.1:[0-9]*:3)\$" "$ERR"
+	assert_output 1
 }
 
 @test "udp: syslog lines, several per datagram, the last without newline" {

@@ -13,7 +13,13 @@
  * starve the others.
  *
  * A port of 0 binds a free port and prints it on stderr ("listening on
- * 127.0.0.1:40123"), which scripts and tests use.
+ * 127.0.0.1:40123"), which scripts and tests use.  "*" binds every
+ * address: the IPv6 wildcard dual-stack (IPv4 clients too), or the IPv4
+ * one where IPv6 is not available.
+ *
+ * A TCP client is named in messages by its address ("tcp-listen://:5140
+ * from 10.0.0.7:51234:12: line longer than ..."): while its bytes are
+ * framed, the source's name is the client's.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -38,6 +44,7 @@
 struct listen_client {
 	int		 fd;
 	struct framer	 fr;
+	char		*name;		/* "LISTENER from ADDR:PORT", or NULL */
 };
 
 struct listen {
@@ -132,7 +139,7 @@ listen_open_common(struct source *src, const char *spec, bool unix_path,
 		}
 	} else {
 		n = sock_resolve(src->name, spec, SOCK_STREAM, &addrs, cause);
-		if (n == -1)
+		if (n < 0)
 			goto fail;
 		/* The first address that binds; else the last failure. */
 		for (i = 0; i < n; i++) {
@@ -236,11 +243,16 @@ listen_accept(struct source *src)
 {
 	struct listen		*l = src->priv;
 	struct listen_client	*c;
-	char			 ebuf[128];
+	struct sock_addr	 peer;
+	char			 ebuf[128], abuf[128];
+	socklen_t		 len;
 	int			 i, fd;
 
 	for (i = 0; i < LISTEN_ACCEPT_MAX; i++) {
-		fd = accept4(l->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		memset(&peer, 0, sizeof peer);
+		len = sizeof peer.ss;
+		fd = accept4(l->lfd, (struct sockaddr *)&peer.ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
@@ -273,6 +285,12 @@ listen_accept(struct source *src)
 		c = xcalloc(1, sizeof *c);
 		c->fd = fd;
 		framer_init(&c->fr);
+		peer.family = peer.ss.ss_family;
+		if (l->path == NULL && len <= sizeof peer.ss &&
+		    (peer.family == AF_INET || peer.family == AF_INET6)) {
+			sock_addr_fmt(&peer, abuf, sizeof abuf);
+			xasprintf(&c->name, "%s from %s", src->name, abuf);
+		}
 		l->clients[l->n++] = c;
 	}
 }
@@ -286,7 +304,12 @@ listen_read(struct source *src, struct listen_client *c)
 {
 	size_t	 total = 0;
 	ssize_t	 n;
+	char	*saved = src->name;
+	int	 rc = 0;
 
+	/* Messages about these lines name the client. */
+	if (c->name != NULL)
+		src->name = c->name;
 	while (total < LISTEN_READ_MAX) {
 		n = framer_read(&c->fr, src, c->fd);
 		if (n > 0) {
@@ -294,14 +317,18 @@ listen_read(struct source *src, struct listen_client *c)
 			continue;
 		}
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 0;
+			break;
 		if (n == -1 && errno == EINTR)
 			continue;
 		/* EOF, or reset by the client: same thing here. */
 		framer_finish(&c->fr, src);
-		return -1;
+		rc = -1;
+		break;
 	}
-	return 0;
+	src->name = saved;
+	if (cur_origin.name == c->name && c->name != NULL)
+		cur_origin.name = saved;	/* the client may go now */
+	return rc;
 }
 
 static void
@@ -310,6 +337,7 @@ listen_client_free(struct listen_client *c)
 	if (c->fd != -1)
 		close(c->fd);
 	framer_free(&c->fr);
+	free(c->name);
 	free(c);
 }
 

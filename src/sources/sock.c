@@ -27,6 +27,46 @@
 
 #define SOCK_BACKLOG	512
 
+/* Lower-cases the first letter of a message unless it starts a word in capitals. */
+static const char *
+sock_lower(char *buf)
+{
+	if (isupper((unsigned char)buf[0]) && !isupper((unsigned char)buf[1]))
+		buf[0] = tolower((unsigned char)buf[0]);
+	return buf;
+}
+
+/* gai_strerror(ERR) in lower case, for "...: name or service not known". */
+static const char *
+sock_strerror_gai(int err, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", gai_strerror(err));
+	return sock_lower(buf);
+}
+
+/*
+ * Whether the getaddrinfo error ERR is a failed lookup that may succeed
+ * later (the name unknown today, DNS unreachable), not a bad request.
+ */
+static bool
+sock_gai_transient(int err)
+{
+	switch (err) {
+	case EAI_NONAME:
+	case EAI_AGAIN:
+	case EAI_FAIL:
+#ifdef EAI_NODATA
+	case EAI_NODATA:
+#endif
+#ifdef EAI_ADDRFAMILY
+	case EAI_ADDRFAMILY:
+#endif
+		return true;
+	default:
+		return false;
+	}
+}
+
 /*
  * Splits SPEC into a host and a port, both allocated (caller frees);
  * *HOST is NULL when SPEC gives none.  Returns 0, or -1 with *CAUSE set.
@@ -69,8 +109,9 @@ sock_resolve(const char *name, const char *spec, int socktype,
 {
 	struct addrinfo		 hints, *res = NULL, *ai;
 	struct sock_addr	*out = NULL;
-	char			*host, *port;
-	int			 error, n = 0;
+	char			*host, *port, ebuf[128];
+	const char		*digits;
+	int			 error, n = 0, ret = -1;
 
 	if (sock_split(name, spec, &host, &port, cause) != 0)
 		return -1;
@@ -78,10 +119,14 @@ sock_resolve(const char *name, const char *spec, int socktype,
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = socktype;
 	hints.ai_flags = AI_NUMERICSERV;
-	if (strspn(port, "0123456789") != strlen(port))
-		hints.ai_flags &= ~AI_NUMERICSERV;
-	else if (strtoul(port, NULL, 10) > 65535) {
-		/* getaddrinfo would take 99999 modulo 65536. */
+	digits = port + (*port == '-' || *port == '+');
+	if (*digits == '\0' ||
+	    strspn(digits, "0123456789") != strlen(digits))
+		hints.ai_flags &= ~AI_NUMERICSERV;	/* a service name */
+	else if (digits != port || strlen(digits) > 5 ||
+	    strtoul(digits, NULL, 10) > 65535) {
+		/* getaddrinfo would take 99999 modulo 65536, and -1 as a
+		 * service name. */
 		xasprintf(cause, "%s: bad port '%s' (0 to 65535)", name, port);
 		goto fail;
 	}
@@ -93,7 +138,10 @@ sock_resolve(const char *name, const char *spec, int socktype,
 		host = xstrdup("127.0.0.1");
 	error = getaddrinfo(host, port, &hints, &res);
 	if (error != 0) {
-		xasprintf(cause, "%s: %s", name, gai_strerror(error));
+		xasprintf(cause, "%s: %s", name,
+		    sock_strerror_gai(error, ebuf, sizeof ebuf));
+		if (sock_gai_transient(error))
+			ret = -2;	/* may resolve later */
 		goto fail;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -104,6 +152,20 @@ sock_resolve(const char *name, const char *spec, int socktype,
 		out[n].family = ai->ai_family;
 		out[n].len = ai->ai_addrlen;
 		memcpy(&out[n].ss, ai->ai_addr, ai->ai_addrlen);
+		/*
+		 * Every address: the IPv6 wildcard, bound dual-stack, takes
+		 * IPv4 clients too; it goes first, the IPv4 wildcard stays as
+		 * the fallback where IPv6 is not available.
+		 */
+		if (host == NULL && ai->ai_family == AF_INET6) {
+			out[n].dual = true;
+			if (n > 0) {
+				struct sock_addr t = out[n];
+
+				memmove(&out[1], &out[0], n * sizeof *out);
+				out[0] = t;
+			}
+		}
 		n++;
 	}
 	if (n == 0) {
@@ -122,7 +184,7 @@ fail:
 	free(out);
 	free(host);
 	free(port);
-	return -1;
+	return ret;
 }
 
 int
@@ -159,8 +221,12 @@ sock_bind(const struct sock_addr *sa, int socktype, char **cause)
 		goto fail;
 	if (sa->family != AF_UNIX)
 		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-	if (sa->family == AF_INET6)
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+	if (sa->family == AF_INET6) {
+		int v6only = !sa->dual;
+
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
+		    sizeof v6only);
+	}
 	if (bind(fd, (const struct sockaddr *)&sa->ss, sa->len) == -1)
 		goto fail;
 	if (socktype == SOCK_STREAM && listen(fd, SOCK_BACKLOG) == -1)
@@ -190,6 +256,14 @@ sock_addr_fmt(const struct sock_addr *sa, char *buf, size_t len)
 		break;
 	case AF_INET6:
 		sin6 = (const struct sockaddr_in6 *)&sa->ss;
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			/* An IPv4 client of a dual-stack listener. */
+			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], host,
+			    sizeof host);
+			snprintf(buf, len, "%s:%u", host,
+			    ntohs(sin6->sin6_port));
+			break;
+		}
 		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
 		snprintf(buf, len, "[%s]:%u", host, ntohs(sin6->sin6_port));
 		break;
@@ -208,7 +282,5 @@ sock_strerror(int err, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s", strerror(err));
 	/* "Connection refused" -> "connection refused"; "I/O error" stays. */
-	if (isupper((unsigned char)buf[0]) && !isupper((unsigned char)buf[1]))
-		buf[0] = tolower((unsigned char)buf[0]);
-	return buf;
+	return sock_lower(buf);
 }

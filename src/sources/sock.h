@@ -16,14 +16,18 @@
 struct sock_addr {
 	int			 family;
 	socklen_t		 len;
+	bool			 dual;	/* the IPv6 wildcard: bind for IPv4 too */
 	struct sockaddr_storage	 ss;
 };
 
 /*
  * Resolves SPEC, "[HOST]:PORT" ("HOST:PORT", "[::1]:PORT", ":PORT" or
  * "PORT"), for SOCKTYPE.  A missing host is 127.0.0.1; "*" is every
- * address (passive).  Returns the count of addresses stored in *ADDRS
- * (caller frees), or -1 with *CAUSE set, naming the input NAME.
+ * address (passive), the IPv6 wildcard first, marked dual-stack.
+ * Returns the count of addresses stored in *ADDRS (caller frees), or
+ * with *CAUSE set, naming the input NAME: -1 for a bad SPEC (syntax,
+ * port, unknown service), -2 when the name lookup failed and may work
+ * later (unknown host, no answer from DNS).
  */
 int	 sock_resolve(const char *name, const char *spec, int socktype,
 	    struct sock_addr **addrs, char **cause);

@@ -8,7 +8,10 @@
  * 100 ms doubling up to 5 s, for as long as the run lasts: the input is
  * live and never ends by itself.  Each outage prints one message on
  * stderr when it starts ("...: connection refused; retrying") and one
- * when it ends ("...: reconnected"), never one per attempt.
+ * when it ends ("...: reconnected"), never one per attempt.  A host name
+ * that does not resolve is an outage like a refused connection: it is
+ * looked up again at every attempt until it resolves (the lookup is
+ * synchronous, once per backoff step).
  *
  * For the man page: when the connection drops in the middle of a line,
  * the bytes received of that line are delivered as a record of their
@@ -42,8 +45,9 @@ enum tcp_state {
 };
 
 struct tcp {
+	char			*spec;		/* HOST:PORT, until it resolves */
 	struct sock_addr	*addrs;
-	int			 naddrs;
+	int			 naddrs;	/* 0: not resolved yet */
 	int			 next;		/* address to try next */
 	enum tcp_state		 state;
 	int			 fd;
@@ -57,6 +61,7 @@ struct tcp {
 };
 
 static void	tcp_attempt(struct source *);
+static void	tcp_fail(struct source *, int, const char *);
 
 static void
 tcp_wake_at(int *timeout_ms, int64_t at_ms)
@@ -70,9 +75,10 @@ tcp_wake_at(int *timeout_ms, int64_t at_ms)
 }
 
 /*
- * Opens the client: resolves the address now (a name that does not
- * resolve is an error at start) and makes the first connection attempt.
- * UNIX selects a Unix socket path instead of HOST:PORT.
+ * Opens the client: checks and resolves the address now (a bad address
+ * or port is an error at start; a name that does not resolve yet is the
+ * first outage) and makes the first connection attempt.  UNIX selects a
+ * Unix socket path instead of HOST:PORT.
  */
 static int
 tcp_open_common(struct source *src, const char *spec, bool unix_path,
@@ -93,6 +99,13 @@ tcp_open_common(struct source *src, const char *spec, bool unix_path,
 		    &t->addrs, cause);
 		if (t->naddrs == -1)
 			goto fail;
+		if (t->naddrs == -2) {
+			/* Not now: tcp_attempt looks it up again. */
+			free(*cause);
+			*cause = NULL;
+			t->naddrs = 0;
+			t->spec = xstrdup(spec);
+		}
 	}
 	framer_init(&t->fr);
 	src->priv = t;
@@ -120,13 +133,14 @@ unix_open(struct source *src, const char *spec, char **cause)
 }
 
 /*
- * The attempt or the connection failed with ERR (0: closed by the peer).
- * Closes the socket and schedules the next attempt: at once on the next
- * address if one is left in this round, else after the backoff.  Prints
- * the outage message if this outage has none yet.
+ * The attempt or the connection failed with ERR (0: closed by the peer),
+ * or the lookup failed with the message WHY (ERR unused).  Closes the
+ * socket and schedules the next attempt: at once on the next address if
+ * one is left in this round, else after the backoff.  Prints the outage
+ * message if this outage has none yet.
  */
 static void
-tcp_fail(struct source *src, int err)
+tcp_fail(struct source *src, int err, const char *why)
 {
 	struct tcp	*t = src->priv;
 	char		 ebuf[128];
@@ -138,7 +152,9 @@ tcp_fail(struct source *src, int err)
 	t->fd = -1;
 	t->state = TCP_IDLE;
 	if (!t->outage) {
-		if (err == 0)
+		if (why != NULL)
+			fprintf(stderr, "%s: %s; retrying\n", progname, why);
+		else if (err == 0)
 			fprintf(stderr, "%s: %s: connection closed by peer; "
 			    "reconnecting\n", progname, src->name);
 		else
@@ -179,17 +195,44 @@ tcp_connected(struct source *src)
 	t->ever = true;
 }
 
+/*
+ * Looks the address up again after a failed lookup.  Returns true once
+ * it resolves; false after scheduling the next try as an outage.
+ */
+static bool
+tcp_lookup(struct source *src)
+{
+	struct tcp	*t = src->priv;
+	char		*cause = NULL;
+	int		 n;
+
+	n = sock_resolve(src->name, t->spec, SOCK_STREAM, &t->addrs, &cause);
+	if (n > 0) {
+		t->naddrs = n;
+		t->next = 0;
+		free(t->spec);
+		t->spec = NULL;
+		return true;
+	}
+	tcp_fail(src, 0, cause);
+	free(cause);
+	return false;
+}
+
 /* Starts a non-blocking connect to the next address. */
 static void
 tcp_attempt(struct source *src)
 {
 	struct tcp		*t = src->priv;
-	const struct sock_addr	*sa = &t->addrs[t->next];
+	const struct sock_addr	*sa;
 
+	if (t->naddrs == 0 && !tcp_lookup(src))
+		return;
+	sa = &t->addrs[t->next];
 	t->fd = socket(sa->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
 	if (t->fd == -1) {
-		tcp_fail(src, errno);
+		tcp_fail(src, errno, NULL);
 		return;
 	}
 	if (connect(t->fd, (const struct sockaddr *)&sa->ss, sa->len) == 0) {
@@ -201,7 +244,7 @@ tcp_attempt(struct source *src)
 		t->at_ms = clock_now_ms() + TCP_CONNECT_TIMEOUT;
 		return;
 	}
-	tcp_fail(src, errno);
+	tcp_fail(src, errno, NULL);
 }
 
 static int
@@ -253,7 +296,7 @@ tcp_read(struct source *src)
 			continue;
 		/* End of stream: a line cut short is a record of its own. */
 		framer_finish(&t->fr, src);
-		tcp_fail(src, n == 0 ? 0 : errno);
+		tcp_fail(src, n == 0 ? 0 : errno, NULL);
 		return;
 	}
 }
@@ -273,7 +316,7 @@ tcp_ready(struct source *src, struct pollfd *pfd, int n)
 	case TCP_CONNECTING:
 		if (n < 1 || pfd[0].fd != t->fd || pfd[0].revents == 0) {
 			if (clock_now_ms() >= t->at_ms)
-				tcp_fail(src, ETIMEDOUT);
+				tcp_fail(src, ETIMEDOUT, NULL);
 			break;
 		}
 		err = 0;
@@ -281,7 +324,7 @@ tcp_ready(struct source *src, struct pollfd *pfd, int n)
 		if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
 			err = errno;
 		if (err != 0)
-			tcp_fail(src, err);
+			tcp_fail(src, err, NULL);
 		else
 			tcp_connected(src);
 		break;
@@ -304,6 +347,7 @@ tcp_close(struct source *src)
 		close(t->fd);
 	framer_free(&t->fr);
 	free(t->addrs);
+	free(t->spec);
 	free(t);
 	src->priv = NULL;
 }

@@ -46,7 +46,7 @@ udp_open(struct source *src, const char *spec, char **cause)
 	u = xcalloc(1, sizeof *u);
 	u->fd = -1;
 	n = sock_resolve(src->name, spec, SOCK_DGRAM, &addrs, cause);
-	if (n == -1)
+	if (n < 0)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		free(why);
