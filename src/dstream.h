@@ -69,6 +69,12 @@ int	 xvasprintf(char **, const char *, va_list);
  */
 int	 record_error(const char *what, const struct value *v, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+/*
+ * At exit: for each kind of record error with some not shown, its count;
+ * then the totals, when errors of several kinds or more than 100 long
+ * lines went unshown; then the count of late records, if any.
+ */
+void	 record_errors_summary(void);
 
 /* Where the record in flight came from, for messages (set by the engine). */
 struct origin {

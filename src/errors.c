@@ -3,9 +3,13 @@
  *
  * A record that cannot be processed (wrong shape, failed expression,
  * malformed JSON, unparseable time) is reported here with its origin and
- * counted.  The first REPORT_MAX are printed in full; after that only the
- * count grows, and record_errors_summary prints the total at exit, so a
- * file of a million bad lines does not bury the terminal.
+ * counted.  Errors are told apart by kind (the operator and the message
+ * without the record: "map: '*': not a number"): the first KIND_SHOW of
+ * each kind, and REPORT_MAX in all, are printed in full; after that only
+ * the counts grow, and record_errors_summary prints them at exit, so an
+ * expression failing on every record of a big file does not bury the
+ * terminal.  The summary also names the late records, which are never
+ * dropped silently.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,7 +18,10 @@
 
 #include "dstream.h"
 
-#define REPORT_MAX	100
+#define REPORT_MAX	100	/* messages in all */
+#define KIND_SHOW	5	/* messages of one kind */
+#define KINDS_MAX	32	/* kinds told apart (the rest share the last) */
+#define KIND_LEN	120	/* bytes of a kind's text kept */
 #define SHOW_MAX	200	/* bytes of the record shown */
 
 struct config	 cfg;
@@ -23,6 +30,52 @@ struct counters	 counters;
 const char	*progname = "dstream";
 
 static uint64_t	 reported;
+
+/* One kind of record error: its text and how many records had it. */
+struct error_kind {
+	char		 text[KIND_LEN];	/* "map: '*': not a number" */
+	uint64_t	 n;
+	uint64_t	 shown;
+};
+static struct error_kind	 kinds[KINDS_MAX];
+static int			 nkinds;
+
+/*
+ * Returns the kind of the message MSG of WHAT: its text up to the record
+ * it shows (the first '"'), digits written as 'N' (a byte offset is not
+ * a kind of its own).  Past KINDS_MAX kinds, the last one stands for all
+ * the others.  The kinds live as long as the process.
+ */
+static struct error_kind *
+error_kind(const char *what, const char *msg)
+{
+	char	 text[KIND_LEN];
+	size_t	 n, i;
+	int	 k;
+
+	n = (size_t)snprintf(text, sizeof text, "%s: ", what);
+	if (n >= sizeof text)
+		n = sizeof text - 1;
+	for (; *msg != '\0' && *msg != '"' && n < sizeof text - 1; msg++)
+		if (*msg < '0' || *msg > '9')
+			text[n++] = *msg;
+		else if (n == 0 || text[n - 1] != 'N')
+			text[n++] = 'N';
+	/* "... not a number: " before the record: the ": " goes. */
+	while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == ':'))
+		n--;
+	text[n] = '\0';
+	for (k = 0; k < nkinds; k++)
+		if (strcmp(kinds[k].text, text) == 0)
+			return &kinds[k];
+	if (nkinds == KINDS_MAX) {
+		snprintf(kinds[KINDS_MAX - 1].text, KIND_LEN, "other errors");
+		return &kinds[KINDS_MAX - 1];
+	}
+	for (i = 0; i <= n; i++)
+		kinds[nkinds].text[i] = text[i];
+	return &kinds[nkinds++];
+}
 
 /*
  * Appends V to B for a message: its plain text, cut at SHOW_MAX bytes,
@@ -57,16 +110,23 @@ show_value(struct buf *b, const struct value *v)
 int
 record_error(const char *what, const struct value *v, const char *fmt, ...)
 {
-	struct buf	 b = BUF_INIT;
-	va_list		 ap;
+	struct buf		 b = BUF_INIT;
+	struct error_kind	*k;
+	va_list			 ap;
+	size_t			 start;
 
 	counters.skipped++;
-	if (reported < REPORT_MAX || cfg.on_error == ONERR_FAIL) {
+	buf_printf(&b, "%s: %s: ", progname, what);
+	start = b.len;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	k = error_kind(what, b.p + start);
+	k->n++;
+	if ((reported < REPORT_MAX && k->shown < KIND_SHOW) ||
+	    cfg.on_error == ONERR_FAIL) {
 		reported++;
-		buf_printf(&b, "%s: %s: ", progname, what);
-		va_start(ap, fmt);
-		buf_vprintf(&b, fmt, ap);
-		va_end(ap);
+		k->shown++;
 		if (v != NULL) {
 			struct buf	 shown = BUF_INIT;
 
@@ -86,10 +146,42 @@ record_error(const char *what, const struct value *v, const char *fmt, ...)
 			else
 				buf_printf(&b, " (%s)", cur_origin.name);
 		}
-		if (reported == REPORT_MAX && cfg.on_error != ONERR_FAIL)
-			buf_adds(&b, "\n(further record errors are counted, not shown)");
+		if (cfg.on_error != ONERR_FAIL) {
+			if (reported == REPORT_MAX)
+				buf_adds(&b, "\n(further record errors are "
+				    "counted, not shown)");
+			else if (k->shown == KIND_SHOW)
+				buf_adds(&b, "\n(more of this kind are "
+				    "counted, not shown)");
+		}
 		fprintf(stderr, "%s\n", b.p);
-		buf_free(&b);
 	}
+	buf_free(&b);
 	return cfg.on_error == ONERR_FAIL ? -1 : 0;
+}
+
+void
+record_errors_summary(void)
+{
+	int	 k;
+
+	for (k = 0; k < nkinds; k++)
+		if (kinds[k].n > kinds[k].shown)
+			fprintf(stderr, "%s: %s: %llu records in all\n",
+			    progname, kinds[k].text,
+			    (unsigned long long)kinds[k].n);
+	if ((reported < counters.skipped && nkinds > 1) ||
+	    counters.long_lines > 100)
+		fprintf(stderr, "%s: %llu record errors, %llu long lines "
+		    "skipped in all\n", progname,
+		    (unsigned long long)counters.skipped,
+		    (unsigned long long)counters.long_lines);
+	if (counters.late > 0 && cfg.late_file != NULL)
+		fprintf(stderr, "%s: %llu late records (behind the "
+		    "watermark) written to --late-file %s\n", progname,
+		    (unsigned long long)counters.late, cfg.late_file);
+	else if (counters.late > 0)
+		fprintf(stderr, "%s: %llu late records (behind the "
+		    "watermark) left out; see --watermark and --late-file\n",
+		    progname, (unsigned long long)counters.late);
 }

@@ -7,6 +7,8 @@
  * Options come first (getopt_long with "+": the first operator name ends
  * them).  Usage errors exit 2 with a message naming the bad word.
  */
+#include <sys/ioctl.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -127,11 +129,59 @@ help(void)
 	    "See dstream(1) for the expression language.\n");
 }
 
+/*
+ * Prints TEXT wrapped at word boundaries to lines of fewer than WIDTH
+ * columns (a word longer than that stands on its own line).  The blanks
+ * between words are kept (two after a full stop), except at a break.
+ */
+static void
+help_wrap(const char *text, int width)
+{
+	const char	*p = text, *w;
+	size_t		 gap, wlen, col = 0;
+
+	while (*p != '\0') {
+		gap = strspn(p, " ");
+		w = p + gap;
+		wlen = strcspn(w, " \n");
+		if (col > 0 && col + gap + wlen >= (size_t)width) {
+			putchar('\n');
+			col = 0;
+		} else if (col > 0 || gap > 0) {
+			printf("%.*s", (int)gap, p);
+			col += gap;
+		}
+		printf("%.*s", (int)wlen, w);
+		col += wlen;
+		p = w + wlen;
+		if (*p == '\n') {
+			putchar('\n');
+			col = 0;
+			p++;
+		}
+	}
+	if (col > 0)
+		putchar('\n');
+}
+
+/* The width of the terminal on stdout, or 80 when it is not one. */
+static int
+help_width(void)
+{
+	struct winsize	 ws;
+
+	if (isatty(STDOUT_FILENO) &&
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+		return ws.ws_col;
+	return 80;
+}
+
 /* dstream help [OPERATOR] */
 static int
 help_operator(const char *name)
 {
 	const struct op_def	*d;
+	char			*usage_line;
 	int			 i;
 
 	if (name == NULL) {
@@ -150,8 +200,11 @@ help_operator(const char *name)
 			    progname, name);
 		return EXIT_USAGE;
 	}
-	printf("usage: dstream %s%s%s\n\n%s\n", d->name, *d->args ? " " : "",
-	    d->args, d->help);
+	xasprintf(&usage_line, "usage: dstream %s%s%s\n\n", d->name,
+	    *d->args ? " " : "", d->args);
+	help_wrap(usage_line, help_width());
+	help_wrap(d->help, help_width());
+	free(usage_line);
 	return EXIT_OK;
 }
 
@@ -236,6 +289,37 @@ opt_format(const char *arg)
 			return (enum out_format)i;
 	usage_error("--format: unknown format '%s' (plain, tsv, csv, json, "
 	    "spark)", arg);
+}
+
+/*
+ * Returns the first of the operator words ARGV[0..argc) that is one of
+ * dstream's options ("-i", "--input", "--input=x"), or NULL: what a
+ * failed chain is most likely to be about.
+ */
+static const char *
+misplaced_option(int argc, char **argv)
+{
+	const struct option	*o;
+	size_t			 n;
+	int			 i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (a[0] != '-')
+			continue;
+		if (a[1] != '-' && a[1] != '\0' && a[2] == '\0' &&
+		    strchr("ibFewjdfshV", a[1]) != NULL)
+			return a;
+		if (a[1] != '-' || a[2] == '\0')
+			continue;
+		n = strcspn(a + 2, "=");
+		for (o = longopts; o->name != NULL; o++)
+			if (strlen(o->name) == n &&
+			    strncmp(o->name, a + 2, n) == 0)
+				return a;
+	}
+	return NULL;
 }
 
 /*
@@ -416,8 +500,16 @@ main(int argc, char **argv)
 	expr_set_fields(cfg.delim, cfg.csv);
 
 	if ((chain = chain_build(argc, argv, &cause)) == NULL) {
-		fprintf(stderr, "%s: %s\n", progname, cause);
+		const char *opt = misplaced_option(argc, argv);
+
+		if (opt != NULL)
+			fprintf(stderr, "%s: '%s': options go before the first "
+			    "operator\n", progname, opt);
+		else
+			fprintf(stderr, "%s: %s\n", progname, cause);
 		free(cause);
+		if (opt != NULL)
+			usage();
 		return EXIT_USAGE;
 	}
 	if ((engine = engine_new(chain, &cause)) == NULL) {

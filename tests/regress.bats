@@ -214,3 +214,119 @@ peak_rss_kb() {
 	assert_failure 1
 	[[ $stderr == *"stdin: read error"* ]]
 }
+
+@test "first run: install-deps as a user without root or sudo says it needs root or sudo and lists the missing packages" {
+	bin=$BATS_TEST_TMPDIR/bin
+	mkdir -p "$bin"
+	printf '#!/bin/sh\necho 1000\n' > "$bin/id"		# not root
+	printf '#!/bin/sh\nexit 1\n' > "$bin/dpkg-query"	# nothing installed
+	chmod +x "$bin/id" "$bin/dpkg-query"
+	ln -s "$(command -v grep)" "$bin/grep"			# and no sudo
+	run env PATH="$bin" /bin/sh "$SRCDIR/tools/install-deps"
+	assert_failure 1
+	assert_line --partial "needs root or sudo"
+	assert_line --regexp '^  apt-get install .*build-essential'
+	refute_output --partial "not found"
+}
+
+@test "first run: install-deps installs everything the suite uses, so no test skips for a missing tool (jq, python3, man-db)" {
+	bin=$BATS_TEST_TMPDIR/bin
+	mkdir -p "$bin"
+	printf '#!/bin/sh\necho 1000\n' > "$bin/id"
+	printf '#!/bin/sh\nexit 1\n' > "$bin/dpkg-query"
+	chmod +x "$bin/id" "$bin/dpkg-query"
+	ln -s "$(command -v grep)" "$bin/grep"
+	run env PATH="$bin" /bin/sh "$SRCDIR/tools/install-deps"
+	pkgs=" $(sed -n 's/^  apt-get install //p' <<<"$output") "
+	# Every tool a test skips without (`command -v TOOL ... || skip`) is
+	# a package of that name; man-db makes `man ./man/dstream.1` work.
+	tools=$(grep -hoE 'command -v [a-z0-9]+ >/dev/null \|\| skip' "$SRCDIR"/tests/*.bats |
+	    awk '{ print $3 }' | sort -u)
+	[ -n "$tools" ]
+	for t in $tools man-db socat; do
+		[[ $pkgs == *" $t "* ]] || fail "install-deps does not install $t: $pkgs"
+	done
+}
+
+@test "first run: configure~ is not tracked and the unit test binaries (test_json) are ignored by git" {
+	git -C "$SRCDIR" rev-parse --is-inside-work-tree >/dev/null 2>&1 ||
+	    skip "not a git checkout"
+	run git -C "$SRCDIR" ls-files --error-unmatch 'configure~'
+	assert_failure
+	for t in configure~ $(sed -n 's/.*\(tests\/unit\/test_[a-z_]*\)$/\1/p; s/.*\(tests\/unit\/test_[a-z_]*\) .*/\1/p' "$SRCDIR/Makefile.am" | sort -u); do
+		git -C "$SRCDIR" check-ignore -q "$t" || fail "$t is not ignored"
+	done
+	git -C "$SRCDIR" check-ignore -q tests/unit/test_json
+	! git -C "$SRCDIR" check-ignore -q tests/unit/test_json.c
+}
+
+@test "first run: the README tour runs ./dstream (the binary just built), not an installed dstream" {
+	run grep -n '^ *\$ dstream ' "$SRCDIR/README.md"
+	assert_failure
+	grep -q '^    \$ \./dstream ' "$SRCDIR/README.md"
+}
+
+@test "first run: dstream help OP is wrapped, to 80 columns when stdout is not a terminal and to the terminal's width when it is" {
+	run dstream help reduceByKeyAndWindow
+	assert_success
+	[ "${#lines[@]}" -gt 3 ]
+	run awk 'length > 79' <<<"$output"
+	assert_output ''
+	# script(1) (util-linux) gives it a terminal 50 columns wide.
+	run script -qec "stty cols 50; \"$DSTREAM\" help reduceByKeyAndWindow" /dev/null
+	assert_success
+	run awk '{ sub(/\r$/, "") } length > 49' <<<"$output"
+	assert_output ''
+}
+
+@test "first run: the man page renders --stats' parenthesis right and mandoc -Tlint finds nothing, style included" {
+	run bash -c 'mandoc -Tascii "$1" | col -b' _ "$SRCDIR/man/dstream.1"
+	assert_output --partial "or its records for window and"
+	# Everything -Tlint says, but for pages it cannot cross-reference.
+	run bash -c 'mandoc -Tlint "$1" 2>&1 | grep -v -e "mandoc.db" -e "referenced manual not found"' _ "$SRCDIR/man/dstream.1"
+	assert_output ''
+}
+
+@test "first run: an option after the operators says options go before the first operator" {
+	run dstream map x -i f
+	assert_failure 2
+	assert_line "dstream: '-i': options go before the first operator"
+	run dstream count --json
+	assert_failure 2
+	assert_line "dstream: '--json': options go before the first operator"
+	# An operator's own argument that looks like an option is left alone.
+	run bash -c 'echo 5 | "$DSTREAM" map "-x"'
+	assert_success
+	assert_output -- -5
+}
+
+@test "split(s) with one argument splits on runs of blanks, as awk and Python do" {
+	run bash -c 'printf "  to be\\tor   not \\n\\n" | "$DSTREAM" map "tojson(split(\$0))"'
+	assert_success
+	assert_output "$(printf '["to","be","or","not"]\n[]')"
+}
+
+@test "an expression failing on every record: the first few messages of each kind, then counts, and a summary at exit" {
+	run --separate-stderr bash -c 'seq 1 1000 | "$DSTREAM" map "\$1 * \"a\""'
+	assert_success
+	assert_output ''
+	[ "$(grep -c "not a number" <<<"$stderr")" -le 7 ] || fail "$stderr"
+	[[ $stderr == *"dstream: map: '*': not a number: 1000 records in all"* ]] || fail "$stderr"
+	# Two kinds: each has its first messages shown.
+	run --separate-stderr bash -c 'seq 1 1000 | "$DSTREAM" map "\$1 % 2 ? \$1 * \"a\" : substr(\$1, \"b\")"'
+	[ "$(grep -c "^dstream: map: '\\*': not a number: \"a\"" <<<"$stderr")" -ge 3 ] || fail "$stderr"
+	[ "$(grep -c "^dstream: map: substr: not a number" <<<"$stderr")" -ge 3 ] || fail "$stderr"
+	[ "$(wc -l <<<"$stderr")" -lt 20 ] || fail "$stderr"
+	[[ $stderr == *"1000 record errors"* ]] || fail "$stderr"
+}
+
+@test "late records never silent: at exit, one summary line on stderr counts them" {
+	# 1000 lines, every other one late.
+	run --separate-stderr bash -c 'seq 1 1000 | awk "NR % 2 { print \$1 + 1000; next } { print }" | "$DSTREAM" -e x count'
+	assert_success
+	[ "$(awk '{ s += $1 } END { print s }' <<<"$output")" -eq 501 ]
+	[ "$stderr" = "dstream: 499 late records (behind the watermark) left out; see --watermark and --late-file" ] || fail "$stderr"
+	# None late: nothing said.
+	run --separate-stderr bash -c 'seq 1 10 | "$DSTREAM" -e x count'
+	[ -z "$stderr" ]
+}

@@ -741,10 +741,6 @@ engine_run(struct engine *e)
 		e->failed = true;
 	else if (e->failed)
 		(void)out_flush_batches();	/* not the abandoned batch */
-	if (counters.long_lines > 100 || counters.skipped > 100)
-		fprintf(stderr, "%s: %llu record errors, %llu long lines "
-		    "skipped in all\n", progname,
-		    (unsigned long long)counters.skipped,
-		    (unsigned long long)counters.long_lines);
+	record_errors_summary();
 	return e->failed ? EXIT_RUNTIME : EXIT_OK;
 }

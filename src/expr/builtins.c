@@ -444,6 +444,12 @@ bi_substr(struct expr_ctx *ctx, struct node *n, struct value *args, int nargs,
 	return 0;
 }
 
+/*
+ * split(s) and split(s, sep): the parts of S between separators; with
+ * no SEP, the words of S between runs of white space, leading and
+ * trailing space ignored (awk's and Python's split).  The parts point
+ * into S.
+ */
 static int
 bi_split(struct expr_ctx *ctx, struct node *n, struct value *args, int nargs,
     struct value *out)
@@ -461,6 +467,20 @@ bi_split(struct expr_ctx *ctx, struct node *n, struct value *args, int nargs,
 	}
 	if (bi_text(ctx, "split", &args[0], &s, &len) == -1)
 		return -1;
+	if (nargs == 1) {
+		for (pos = 0;;) {
+			while (pos < len && bi_isspace((unsigned char)s[pos]))
+				pos++;
+			if (pos == len)
+				break;
+			for (last = pos; pos < len &&
+			    !bi_isspace((unsigned char)s[pos]); pos++)
+				;
+			bi_vecpush(ctx, &v, value_str(s + last, pos - last));
+		}
+		*out = bi_vecarray(&v);
+		return 0;
+	}
 	if (n->kids[1]->kind == N_REGEX)
 		re = n->kids[1]->re;
 	else if (bi_text(ctx, "split", &args[1], &sep, &seplen) == -1)
@@ -1251,7 +1271,7 @@ static const struct builtin builtins[] = {
 	{ "num",	1, 1,	0,		bi_numf },
 	{ "replace",	3, 3,	BI_RE1,		bi_replace },
 	{ "round",	1, 2,	0,		bi_round },
-	{ "split",	2, 2,	BI_RE1,		bi_split },
+	{ "split",	1, 2,	BI_RE1,		bi_split },
 	{ "sprintf",	1, -1,	0,		bi_sprintf },
 	{ "startswith",	2, 2,	0,		bi_startswith },
 	{ "strftime",	1, 2,	0,		bi_strftime },
