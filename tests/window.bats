@@ -389,3 +389,22 @@ $(T 20)	a	1"
 	[ "$(grep -c '^k	3$' <<<"$output")" -eq 2 ]
 	[ "$(grep -c '^j	5$' <<<"$output")" -eq 2 ]
 }
+
+@test "inverse argument checked: a named reducer given an INVFUNC, or an INVFUNC that does not compile, is a usage error naming the word" {
+	run dstream reduceByKeyAndWindow sum 1h 5m 1m
+	assert_failure 2
+	assert_output --partial "sum has its own inverse: drop '1h'"
+	run dstream reduceByKeyAndWindow sum 'garbage ((' 5m 1m
+	assert_failure 2
+	assert_output --partial "'garbage (('"
+	run dstream reduceByWindow count 'a %%% b' 2m 1m
+	assert_failure 2
+	assert_output --partial "'a %%% b'"
+	run dstream reduceByKeyAndWindow max 1h 5m 1m
+	assert_failure 2
+	assert_output --partial "max has no inverse: drop '1h'"
+	run dstream reduceByKeyAndWindow 'a + b' 'garbage ((' 5m 1m
+	assert_failure 2
+	assert_output --partial "inverse function"
+	assert_output --partial "garbage (("
+}

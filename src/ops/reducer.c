@@ -63,11 +63,19 @@ reducer_parse(const char *func, const char *inv, char **cause)
 	if (inv != NULL) {
 		if (r->kind != R_CUSTOM && r->kind != R_SUM &&
 		    r->kind != R_COUNT && r->kind != R_AVG) {
-			xasprintf(cause, "%s has no inverse: drop INVFUNC "
-			    "(windows slide %s through panes)", func, func);
+			xasprintf(cause, "%s has no inverse: drop '%s' "
+			    "(windows slide %s through panes)", func, inv,
+			    func);
 			goto fail;
 		}
-		/* sum, count and avg use their own exact inverse. */
+		/* sum, count and avg use their own exact inverse: another
+		 * argument there is a mistake (a duration too many, a typo),
+		 * not something to drop silently. */
+		if (r->kind != R_CUSTOM) {
+			xasprintf(cause, "%s has its own inverse: drop '%s' "
+			    "(FUNC [INVFUNC] L [S])", func, inv);
+			goto fail;
+		}
 		if (r->kind == R_CUSTOM &&
 		    (r->inv = expr_compile(inv, EXPR_AB, &why)) == NULL) {
 			xasprintf(cause, "inverse function: %s", why);
