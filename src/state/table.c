@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../dstream.h"
+#include "snap.h"
 #include "table.h"
 
 #define TABLE_EMPTY	0		/* slot never used */
@@ -584,4 +585,81 @@ table_sort(struct table *t)
 	for (i = 0; i < n; i++)
 		t->sorted[i] = a[i].e;
 	return n;
+}
+
+int
+table_save(struct table *t, struct buf *b, table_save_fn save, void *arg,
+    char **cause)
+{
+	struct table_ent	*e;
+	size_t			 i;
+
+	snap_put_u64(b, t->live);
+	for (i = 0; i < t->nents; i++) {
+		e = table_ent_at(t, i);
+		if (e->key.type == TABLE_DEAD)
+			continue;
+		if (snap_put_value(b, &e->key, cause) == -1)
+			return -1;
+		if (save != NULL && save(table_data(e), b, arg, cause) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Sizes the empty table T for N entries at once (as table_reserve would
+ * have grown it), so a load does not rebuild the index on the way.  N
+ * has been checked against the bytes it is read from.
+ */
+static void
+table_presize(struct table *t, size_t n)
+{
+	size_t	 want = TABLE_MINIDX;
+
+	while ((n + 1) * 20 > want * 7)
+		want *= 2;
+	if (want > t->mask + 1)
+		table_rebuild(t, want);
+	if (t->capents < n) {
+		t->capents = n;
+		t->ents = xreallocarray(t->ents, t->capents, t->entsize);
+	}
+}
+
+int
+table_load(struct table *t, struct snap_rd *r, table_load_fn load, void *arg)
+{
+	struct arena	 scratch;
+	struct value	 key;
+	void		*data;
+	size_t		 n, i;
+	bool		 isnew;
+	int		 rc = -1;
+
+	table_clear(t);
+	/* Entry numbers are 32 bits in the index (TABLE_TOMB reserved). */
+	if (snap_get_count(r, 1, UINT32_MAX - 2, &n) == -1)
+		return -1;
+	table_presize(t, n);
+	arena_init_sized(&scratch, TABLE_KEYCHUNK);
+	for (i = 0; i < n; i++) {
+		arena_reset(&scratch);
+		if (snap_get_value(r, &scratch, &key) == -1)
+			goto out;
+		data = table_put(t, &key, &isnew);
+		if (!isnew) {
+			snap_fail(r, "key saved twice");
+			goto out;
+		}
+		if (load != NULL && load(data, r, arg) == -1) {
+			if (r->cause == NULL)
+				snap_fail(r, "bad table entry");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	arena_free(&scratch);
+	return rc;
 }

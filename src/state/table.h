@@ -57,4 +57,27 @@ static inline void *table_data(struct table_ent *e) { return (char *)e + ((sizeo
  */
 size_t		 table_sorted(struct table *, struct table_ent ***out);
 
+/*
+ * Checkpoints (state/snap.c encoding).  table_save appends the live
+ * entries in insertion order: their count, then each key followed by
+ * what SAVE (the data's owner) appends for its data.  Returns 0, or -1
+ * with *CAUSE set (caller frees) when a key cannot be encoded or SAVE
+ * fails (SAVE sets *CAUSE then).
+ */
+struct snap_rd;
+typedef int	(*table_save_fn)(const void *data, struct buf *, void *arg,
+		    char **cause);
+typedef int	(*table_load_fn)(void *data, struct snap_rd *, void *arg);
+int		 table_save(struct table *, struct buf *, table_save_fn save,
+		    void *arg, char **cause);
+/*
+ * Empties T and fills it with what table_save wrote, in the same order:
+ * each key is inserted (its data zeroed) and LOAD reads the data in
+ * place.  A NULL SAVE or LOAD means the data is not saved (left zero).
+ * Returns 0, or -1 with the cause in R (a truncated or corrupt encoding,
+ * a key twice, LOAD's refusal); T then holds what was read so far.
+ */
+int		 table_load(struct table *, struct snap_rd *, table_load_fn load,
+		    void *arg);
+
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../../src/dstream.h"
+#include "../../src/state/snap.h"
 #include "../../src/state/table.h"
 #include "unit.h"
 
@@ -514,6 +515,192 @@ test_value(void)
 	arena_free(&a);
 }
 
+static int
+cnt_save(const void *data, struct buf *b, void *arg, char **cause)
+{
+	const struct cnt	*c = data;
+
+	(*(int *)arg)++;
+	snap_put_i64(b, c->n);
+	snap_put_i64(b, c->order);
+	return 0;
+}
+
+static int
+cnt_load(void *data, struct snap_rd *r, void *arg)
+{
+	struct cnt	*c = data;
+
+	(*(int *)arg)++;
+	snap_get_i64(r, &c->n);
+	snap_get_i64(r, &c->order);
+	if (c->n < 0)
+		return snap_fail(r, "negative count %lld", (long long)c->n);
+	return r->cause == NULL ? 0 : -1;
+}
+
+/* Whether A and B hold the same keys and data in the same order. */
+static int
+table_same(struct table *a, struct table *b)
+{
+	struct table_ent	*e, *f;
+	size_t			 i = 0, j = 0;
+
+	if (table_count(a) != table_count(b))
+		return 0;
+	while ((e = table_next(a, &i)) != NULL) {
+		if ((f = table_next(b, &j)) == NULL ||
+		    !value_eq(&e->key, &f->key) || e->key.type != f->key.type ||
+		    memcmp(table_data(e), table_data(f),
+		    sizeof(struct cnt)) != 0)
+			return 0;
+	}
+	return table_next(b, &j) == NULL;
+}
+
+/*
+ * Checkpoints: a table with deleted entries and keys of every kind
+ * saves and loads to the same entries in the same order; the load
+ * refuses truncations, a key twice and its callback's refusal.
+ */
+static void
+test_save_load(void)
+{
+	struct table	*t = table_new(sizeof(struct cnt));
+	struct table	*u = table_new(sizeof(struct cnt));
+	struct arena	 a;
+	struct buf	 b = BUF_INIT, b2 = BUF_INIT;
+	struct snap_rd	 r;
+	struct value	 k;
+	struct cnt	*c;
+	char		*cause = NULL, *copy;
+	size_t		 i, bad;
+	bool		 isnew;
+	int		 calls = 0;
+
+	arena_init(&a);
+	/* An empty table. */
+	CHECK(table_save(t, &b, cnt_save, &calls, &cause) == 0);
+	CHECK(b.len == 1);
+	snap_rd_init(&r, b.p, b.len);
+	CHECK(table_load(u, &r, cnt_load, &calls) == 0);
+	CHECK(snap_rd_end(&r) == 0 && table_count(u) == 0);
+
+	for (i = 0; i < 2000; i++) {
+		switch (i % 4) {
+		case 0:
+			k = skey(&a, "key%ld", (long)i);
+			break;
+		case 1:
+			k = value_int((int64_t)i * 1000003 - INT64_MAX / 3);
+			break;
+		case 2:
+			k = value_pair(&a, skey(&a, "p%ld", (long)i),
+			    value_dbl((double)i / 7));
+			break;
+		default:
+			k = value_dbl(-(double)i - 0.5);
+			break;
+		}
+		c = table_put(t, &k, &isnew);
+		CHECK(isnew);
+		c->n = (int64_t)i * 3;
+		c->order = -(int64_t)i;
+	}
+	/* Dead entries in the middle are not saved. */
+	for (i = 0; i < 2000; i += 3) {
+		k = skey(&a, "key%ld", (long)i);
+		table_del(t, &k);
+	}
+	k = value_null();
+	c = table_put(t, &k, &isnew);
+	c->n = INT64_MAX;
+
+	buf_reset(&b);
+	calls = 0;
+	CHECK(table_save(t, &b, cnt_save, &calls, &cause) == 0);
+	CHECK(calls == (int)table_count(t));
+	/* Something in the table first: the load replaces it. */
+	k = value_str("stale", 5);
+	table_put(u, &k, &isnew);
+	snap_rd_init(&r, b.p, b.len);
+	calls = 0;
+	CHECK(table_load(u, &r, cnt_load, &calls) == 0);
+	CHECK(snap_rd_end(&r) == 0);
+	CHECK(calls == (int)table_count(t));
+	CHECK(table_same(t, u));
+	CHECK(table_find(u, &k) == NULL);
+	k = value_dbl(-3.5);
+	CHECK((c = table_find(u, &k)) != NULL && c->n == 9);
+	/* Keys were copied: the bytes read may go away. */
+	memset(b.p, 0, b.len);
+	CHECK(table_same(t, u));
+	CHECK(table_save(u, &b2, cnt_save, &calls, &cause) == 0);
+	buf_reset(&b);
+	CHECK(table_save(t, &b, cnt_save, &calls, &cause) == 0);
+	CHECK(b.len == b2.len && memcmp(b.p, b2.p, b.len) == 0);
+	/* The loaded table goes on like the first. */
+	k = value_str("new", 3);
+	table_put(t, &k, &isnew);
+	table_put(u, &k, &isnew);
+	CHECK(table_same(t, u));
+
+	/* Every truncation is refused (one byte at a time near the ends). */
+	bad = 0;
+	for (i = 0; i < b.len; i += (i < 64 || i > b.len - 64) ? 1 : 97) {
+		copy = xmalloc(i + 1);
+		memcpy(copy, b.p, i);
+		snap_rd_init(&r, copy, i);
+		if (table_load(u, &r, cnt_load, &calls) == 0)
+			bad++;
+		if (r.cause == NULL)
+			bad++;
+		snap_rd_free(&r);
+		free(copy);
+	}
+	CHECK(bad == 0);
+
+	/* A key twice; the callback's refusal. */
+	buf_reset(&b);
+	snap_put_u64(&b, 2);
+	for (i = 0; i < 2; i++) {
+		k = value_int(5);
+		snap_put_value(&b, &k, &cause);
+		snap_put_i64(&b, 1);
+		snap_put_i64(&b, 1);
+	}
+	snap_rd_init(&r, b.p, b.len);
+	CHECK(table_load(u, &r, cnt_load, &calls) == -1);
+	cause = snap_rd_cause(&r);
+	CHECK(cause != NULL && strstr(cause, "key saved twice") != NULL);
+	free(cause);
+	buf_reset(&b);
+	snap_put_u64(&b, 1);
+	snap_put_value(&b, &k, &cause);
+	snap_put_i64(&b, -1);
+	snap_put_i64(&b, 1);
+	snap_rd_init(&r, b.p, b.len);
+	CHECK(table_load(u, &r, cnt_load, &calls) == -1);
+	cause = snap_rd_cause(&r);
+	CHECK(cause != NULL && strstr(cause, "negative count -1") != NULL);
+	free(cause);
+
+	/* No callbacks: keys only, data zero. */
+	buf_reset(&b);
+	CHECK(table_save(t, &b, NULL, NULL, &cause) == 0);
+	snap_rd_init(&r, b.p, b.len);
+	CHECK(table_load(u, &r, NULL, NULL) == 0);
+	CHECK(snap_rd_end(&r) == 0 && table_count(u) == table_count(t));
+	k = value_dbl(-3.5);
+	CHECK((c = table_find(u, &k)) != NULL && c->n == 0);
+
+	buf_free(&b);
+	buf_free(&b2);
+	arena_free(&a);
+	table_free(t);
+	table_free(u);
+}
+
 int
 main(void)
 {
@@ -526,5 +713,6 @@ main(void)
 	test_last_key();
 	test_reclaim();
 	test_value();
+	test_save_load();
 	return unit_done("test_table");
 }
