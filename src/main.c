@@ -208,23 +208,6 @@ help_operator(const char *name)
 	return EXIT_OK;
 }
 
-/* Whether ARG is a zero duration: "0", "0s", "0.0ms"... */
-static bool
-opt_zero(const char *arg)
-{
-	static const char *const units[] = { "", "ms", "s", "m", "h", "d" };
-	size_t	 n = strspn(arg, "0."), i, dots = 0;
-
-	for (i = 0; i < n; i++)
-		dots += arg[i] == '.';
-	if (n == dots || dots > 1)
-		return false;
-	for (i = 0; i < sizeof units / sizeof units[0]; i++)
-		if (strcmp(arg + n, units[i]) == 0)
-			return true;
-	return false;
-}
-
 /*
  * Returns STATUS once what help and version printed is out, or 1 after
  * a message when writing it failed (stdout full or closed), as GNU tools
@@ -241,16 +224,13 @@ stdout_status(int status)
 	return status;
 }
 
-/* Parses a duration option or exits 2 naming it. */
+/* Parses a duration option (0 only when ZERO_OK) or exits 2 naming it. */
 static int64_t
 opt_duration(const char *opt, const char *arg, bool zero_ok)
 {
 	int64_t	 ms;
 
-	if (zero_ok && opt_zero(arg))
-		return 0;
-	ms = duration_parse(arg);
-	if (ms <= 0)
+	if ((ms = duration_parse(arg, zero_ok)) < 0)
 		usage_error("%s: bad duration '%s' (examples: 250ms, 1s, 5m, "
 		    "1h, 1d)", opt, arg);
 	return ms;

@@ -36,6 +36,7 @@
 #include "../dstream.h"
 #include "../expr/expr.h"
 #include "../sinks/sink.h"
+#include "../state/grid.h"
 #include "engine.h"
 
 #define MAX_PFD		1024
@@ -115,17 +116,6 @@ engine_stop(int sig)
 
 /* The largest event time, in seconds either side of 1970 (9e15 ms). */
 #define ETIME_MAX_S	INT64_C(9000000000000)
-
-/* The end of the batch holding time MS: the next multiple of B above it. */
-static int64_t
-batch_end(int64_t ms, int64_t B)
-{
-	int64_t	 q = ms / B;
-
-	if (ms < 0 && q * B != ms)
-		q--;
-	return (q + 1) * B;
-}
 
 struct engine *
 engine_new(struct op *chain, char **cause)
@@ -349,9 +339,9 @@ engine_advance(struct engine *e, int64_t upto)
 			if (e->npend > 0)
 				target = e->pend[0].end;
 			else
-				target = upto - ((upto % e->B) + e->B) % e->B;
+				target = grid_floor(upto, e->B);
 			if (target > upto)
-				target = upto - ((upto % e->B) + e->B) % e->B;
+				target = grid_floor(upto, e->B);
 			if ((target - e->next_end) / e->B > GAP_MAX) {
 				if (!e->gap_warned)
 					fprintf(stderr, "%s: event time jumps "
@@ -451,7 +441,7 @@ engine_event_record(struct engine *e, struct value *v, const char *line,
 	if (ms < e->last_end && ms >= e->last_end - e->B)
 		end = e->last_end;
 	else
-		end = e->last_end = batch_end(ms, e->B);
+		end = e->last_end = grid_end(ms, e->B);
 	if (e->flushed && end < e->next_end) {
 		engine_late(e, line, len);
 		return;
@@ -633,7 +623,7 @@ engine_run(struct engine *e)
 	first = xcalloc((size_t)nsrc + 1, sizeof *first);
 	count = xcalloc((size_t)nsrc + 1, sizeof *count);
 	now = clock_now_ms();
-	e->open_end = batch_end(now, e->B);
+	e->open_end = grid_end(now, e->B);
 	while (!e->failed && !stop_signal) {
 		np = 0;
 		any = false;

@@ -114,6 +114,16 @@ void	 time_format(struct buf *b, double secs, const char *fmt);
 /* Appends epoch milliseconds MS as RFC 3339 UTC, ".mmm" only when not zero. */
 void	 time_fmt_rfc3339(struct buf *b, int64_t ms);
 
+/*
+ * Durations: "250ms", "1.5s", "5m", "1h", "1d", a bare number being
+ * seconds.  duration_parse returns whole milliseconds (rounded), 0 when
+ * ZERO_OK and S is a zero ("0", "0s", "0.0ms"), or -1 when S is not a
+ * duration or rounds to under 1 ms.  duration_fmt writes MS (> 0) into S
+ * as the shortest such text in one unit: "1m", "90s", "1500ms".
+ */
+int64_t	 duration_parse(const char *s, bool zero_ok);
+void	 duration_fmt(char *s, size_t size, int64_t ms);
+
 /* Parses an Apache/nginx common or combined log line into an object; null when it does not match. */
 struct value	clf_parse(struct arena *a, const char *s, size_t n);
 

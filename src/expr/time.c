@@ -1,7 +1,8 @@
 /*
  * time.c - reading and writing times: the time() and strptime() builtins,
  * --event-time with or without --time-format, and the RFC 3339 stamps of
- * --stamp and --format json.
+ * --stamp and --format json; and durations ("250ms", "5m"), as options
+ * and operator arguments give them.
  *
  * Everything is computed in UTC from the civil calendar (proleptic
  * Gregorian, days counted from 1970-01-01 as in Howard Hinnant's
@@ -42,6 +43,7 @@
 #include <time.h>
 
 #include "../dstream.h"
+#include "../state/grid.h"
 #include "expr.h"
 
 /* The fields a parse collects before they are turned into seconds. */
@@ -908,12 +910,8 @@ time_fmt_rfc3339(struct buf *b, int64_t ms)
 	int64_t		 days, rem, y;
 	int		 m, d;
 
-	days = ms / 86400000;
-	rem = ms % 86400000;
-	if (rem < 0) {
-		rem += 86400000;
-		days--;
-	}
+	days = grid_floordiv(ms, 86400000);
+	rem = ms - days * 86400000;
 	time_civil_from_days(days, &y, &m, &d);
 	if (y < 0) {
 		buf_addc(b, '-');
@@ -935,4 +933,74 @@ time_fmt_rfc3339(struct buf *b, int64_t ms)
 		time_digits(b, rem % 1000, 3);
 	}
 	buf_addc(b, 'Z');
+}
+
+/* ---- durations ---- */
+
+/*
+ * Accepts a decimal number (fraction allowed, at least one digit)
+ * followed by one of ms, s, m, h, d, or nothing for seconds.  Returns
+ * whole milliseconds (rounded); 0 when ZERO_OK and every digit is 0; -1
+ * when S is not such a duration, is zero without ZERO_OK, or rounds to
+ * under 1 ms.
+ */
+int64_t
+duration_parse(const char *s, bool zero_ok)
+{
+	const char	*p = s;
+	double		 num = 0, scale = 1, unit;
+	size_t		 digits = 0;
+	bool		 nonzero = false;
+
+	if (s == NULL)
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++, digits++) {
+		num = num * 10 + (*p - '0');
+		nonzero |= *p != '0';
+	}
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
+			scale /= 10;
+			num += (*p - '0') * scale;
+			nonzero |= *p != '0';
+		}
+	if (digits == 0)
+		return -1;
+	if (strcmp(p, "ms") == 0)
+		unit = 1;
+	else if (*p == '\0' || strcmp(p, "s") == 0)
+		unit = 1000;
+	else if (strcmp(p, "m") == 0)
+		unit = 60 * 1000;
+	else if (strcmp(p, "h") == 0)
+		unit = 3600 * 1000;
+	else if (strcmp(p, "d") == 0)
+		unit = 86400 * 1000;
+	else
+		return -1;
+	if (!nonzero)
+		return zero_ok ? 0 : -1;
+	num = round(num * unit);
+	if (!(num >= 1) || num > 9e15)
+		return -1;
+	return (int64_t)num;
+}
+
+void
+duration_fmt(char *s, size_t size, int64_t ms)
+{
+	static const struct {
+		const char	*unit;
+		int64_t		 ms;
+	} units[] = {
+		{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 },
+		{ "s", 1000 }, { "ms", 1 }
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (ms % units[i].ms == 0)
+			break;
+	snprintf(s, size, "%lld%s", (long long)(ms / units[i].ms),
+	    units[i].unit);
 }

@@ -104,9 +104,6 @@ int64_t		 chain_span(const struct op *);
 
 /* Shared helpers for operators. */
 
-/* Parses a duration ("250ms", "1s", "5m", "1h", "1d", bare seconds) into ms; -1 if bad. */
-int64_t	duration_parse(const char *s);
-
 /*
  * Reducers: a named one ("sum", "count", "min", "max", "avg", "first",
  * "last") or an expression over a and b.  An aggregate is kept in a

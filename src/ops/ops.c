@@ -7,7 +7,6 @@
  * create to check its arguments, links the ops in order and puts the sink
  * at the end.  Also the small helpers every operator shares.
  */
-#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,47 +74,6 @@ op_emit(struct op *op, struct value *v, int64_t end_ms)
 	if (op->next == NULL)
 		return 0;
 	return op->next->push(op->next, v, end_ms);
-}
-
-/*
- * Accepts a positive decimal number (fraction allowed) followed by one
- * of ms, s, m, h, d, or nothing for seconds.  Returns whole milliseconds
- * (rounded), or -1 when S is not such a duration or is under 1 ms.
- */
-int64_t
-duration_parse(const char *s)
-{
-	const char	*p = s;
-	double		 num = 0, scale = 1, unit;
-	size_t		 digits = 0;
-
-	if (s == NULL)
-		return -1;
-	for (; *p >= '0' && *p <= '9'; p++, digits++)
-		num = num * 10 + (*p - '0');
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
-			scale /= 10;
-			num += (*p - '0') * scale;
-		}
-	if (digits == 0)
-		return -1;
-	if (strcmp(p, "ms") == 0)
-		unit = 1;
-	else if (*p == '\0' || strcmp(p, "s") == 0)
-		unit = 1000;
-	else if (strcmp(p, "m") == 0)
-		unit = 60 * 1000;
-	else if (strcmp(p, "h") == 0)
-		unit = 3600 * 1000;
-	else if (strcmp(p, "d") == 0)
-		unit = 86400 * 1000;
-	else
-		return -1;
-	num = round(num * unit);
-	if (!(num >= 1) || num > 9e15)
-		return -1;
-	return (int64_t)num;
 }
 
 /* Frees the chain from OP on. */

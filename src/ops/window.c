@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "../dstream.h"
+#include "../state/grid.h"
 #include "../state/pane.h"
 #include "op.h"
 
@@ -90,16 +91,6 @@ struct win {
 	int64_t		 span_next;	/* chain_span after this op, -1 unknown */
 	bool		 gap_warned;
 };
-
-static int64_t
-win_floordiv(int64_t a, int64_t b)
-{
-	int64_t	 q = a / b;
-
-	if (a % b != 0 && (a < 0) != (b < 0))
-		q--;
-	return q;
-}
 
 static int64_t
 win_gcd(int64_t a, int64_t b)
@@ -490,18 +481,18 @@ win_flush(struct op *op, int64_t end)
 	if (w->span_next < 0)
 		w->span_next = chain_span(op->next);
 	/* Panes whose every window ended before END (after a jump in time). */
-	if (win_evict(w, win_floordiv(end - 1, w->width) - w->n) == -1)
+	if (win_evict(w, grid_floordiv(end - 1, w->width) - w->n) == -1)
 		return -1;
 	if (end % w->slide == 0 && win_end(w, end) == -1)
 		return -1;
-	return win_evict(w, win_floordiv(end, w->width) - w->n);
+	return win_evict(w, grid_floordiv(end, w->width) - w->n);
 }
 
 /* Whether some window holds pane ID (not so in the gaps when S > L). */
 static bool
 win_covered(const struct win *w, int64_t id)
 {
-	int64_t	 last = win_floordiv((id + w->n) * w->width, w->slide);
+	int64_t	 last = grid_floordiv((id + w->n) * w->width, w->slide);
 
 	return last * w->slide > id * w->width;
 }
@@ -517,7 +508,7 @@ win_push(struct op *op, struct value *v, int64_t end_ms)
 	struct win	*w = (struct win *)op;
 	struct pane	*p = NULL;
 	struct value	 none = value_null();
-	int64_t		 id = win_floordiv(end_ms - 1, w->width);
+	int64_t		 id = grid_floordiv(end_ms - 1, w->width);
 
 	if ((w->kind == W_BYKEY || w->kind == W_GROUP) && !value_is_pair(v))
 		return record_error(op->def->name, v,
@@ -578,26 +569,6 @@ win_free(struct op *op)
 	free(w);
 }
 
-/* Writes MS into S as the shortest duration text: "1m", "90s", "250ms". */
-static void
-win_fmt_dur(char *s, size_t size, int64_t ms)
-{
-	static const struct {
-		const char	*unit;
-		int64_t		 ms;
-	} units[] = {
-		{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 },
-		{ "s", 1000 }, { "ms", 1 }
-	};
-	size_t	 i;
-
-	for (i = 0; i < sizeof units / sizeof units[0]; i++)
-		if (ms % units[i].ms == 0)
-			break;
-	snprintf(s, size, "%lld%s", (long long)(ms / units[i].ms),
-	    units[i].unit);
-}
-
 /*
  * Reads the duration ARG as WHAT ("window length").  Returns it in ms,
  * or -1 with *CAUSE set when it is not a duration or not a multiple of
@@ -610,15 +581,15 @@ win_duration(const struct op_def *def, const char *what, const char *arg,
 	char	 d[32], b[32];
 	int64_t	 ms;
 
-	if ((ms = duration_parse(arg)) <= 0) {
+	if ((ms = duration_parse(arg, false)) <= 0) {
 		xasprintf(cause, "%s: %s '%s' is not a duration (250ms, 1s, "
 		    "5m, 1h, 1d; a bare number is seconds)", def->name, what,
 		    arg);
 		return -1;
 	}
 	if (cfg.batch_ms > 0 && ms % cfg.batch_ms != 0) {
-		win_fmt_dur(d, sizeof d, ms);
-		win_fmt_dur(b, sizeof b, cfg.batch_ms);
+		duration_fmt(d, sizeof d, ms);
+		duration_fmt(b, sizeof b, cfg.batch_ms);
 		xasprintf(cause, "%s: %s %s is not a multiple of the batch "
 		    "interval %s", def->name, what, d, b);
 		return -1;
@@ -645,7 +616,8 @@ win_create(const struct op_def *def, enum win_kind kind, int argc,
 	/* ARGC is 2 to 4 for the reducing kinds, 1 or 2 for the others. */
 	if (reduces) {
 		func = argv[0];
-		if (argc == 4 || (argc == 3 && duration_parse(argv[1]) <= 0))
+		if (argc == 4 ||
+		    (argc == 3 && duration_parse(argv[1], false) <= 0))
 			inv = argv[1];
 		len = argv[inv != NULL ? 2 : 1];
 		if (argc == 4 || (argc == 3 && inv == NULL))

@@ -2,7 +2,8 @@
  * test_time.c - time_parse (auto-detection and strptime formats),
  * time_format, time_fmt_rfc3339 and clf_parse, checked against known
  * epoch values and, for the calendar, against the C library's gmtime_r
- * over many random instants.
+ * over many random instants; durations (duration_parse, duration_fmt)
+ * and the grid rounding of state/grid.h.
  */
 #include <math.h>
 #include <stdint.h>
@@ -12,6 +13,7 @@
 
 #include "../../src/dstream.h"
 #include "../../src/expr/expr.h"
+#include "../../src/state/grid.h"
 #include "unit.h"
 
 #define NOV21	1763683200.0	/* 2025-11-21T00:00:00Z */
@@ -437,6 +439,75 @@ test_clf(void)
 	arena_free(&a);
 }
 
+static void
+test_duration(void)
+{
+	char	 t[32];
+
+	CHECK(duration_parse("250ms", false) == 250);
+	CHECK(duration_parse("1s", false) == 1000);
+	CHECK(duration_parse("2", false) == 2000);
+	CHECK(duration_parse("1.5s", false) == 1500);
+	CHECK(duration_parse(".5", false) == 500);
+	CHECK(duration_parse("5m", false) == 300000);
+	CHECK(duration_parse("1h", false) == 3600000);
+	CHECK(duration_parse("1d", false) == 86400000);
+	CHECK(duration_parse("0.0004s", false) == -1);	/* under 1 ms */
+	CHECK(duration_parse("0.0015s", false) == 2);	/* rounded */
+	CHECK(duration_parse("", false) == -1);
+	CHECK(duration_parse(".", false) == -1);
+	CHECK(duration_parse("s", false) == -1);
+	CHECK(duration_parse("1x", false) == -1);
+	CHECK(duration_parse("-1s", false) == -1);
+	CHECK(duration_parse("1 s", false) == -1);
+	CHECK(duration_parse("1.2.3", false) == -1);
+	CHECK(duration_parse("99999999999999999d", false) == -1);
+	CHECK(duration_parse(NULL, false) == -1);
+	/* Zero: only when asked for, in any unit. */
+	CHECK(duration_parse("0", false) == -1);
+	CHECK(duration_parse("0s", false) == -1);
+	CHECK(duration_parse("0", true) == 0);
+	CHECK(duration_parse("0.0ms", true) == 0);
+	CHECK(duration_parse("00.", true) == 0);
+	CHECK(duration_parse(".0h", true) == 0);
+	CHECK(duration_parse("0x", true) == -1);
+	CHECK(duration_parse(".", true) == -1);
+	CHECK(duration_parse("0.0004s", true) == -1);
+	CHECK(duration_parse("3s", true) == 3000);
+
+	duration_fmt(t, sizeof t, 60000);
+	CHECK_STR(t, "1m");
+	duration_fmt(t, sizeof t, 90000);
+	CHECK_STR(t, "90s");
+	duration_fmt(t, sizeof t, 1500);
+	CHECK_STR(t, "1500ms");
+	duration_fmt(t, sizeof t, 7200000);
+	CHECK_STR(t, "2h");
+	duration_fmt(t, sizeof t, 172800000);
+	CHECK_STR(t, "2d");
+}
+
+static void
+test_grid(void)
+{
+	CHECK(grid_floordiv(7, 2) == 3);
+	CHECK(grid_floordiv(-7, 2) == -4);
+	CHECK(grid_floordiv(-8, 2) == -4);
+	CHECK(grid_floordiv(7, -2) == -4);
+	CHECK(grid_floordiv(0, 5) == 0);
+	CHECK(grid_floordiv(-1, 1000) == -1);
+	CHECK(grid_floor(2500, 1000) == 2000);
+	CHECK(grid_floor(2000, 1000) == 2000);
+	CHECK(grid_floor(-1, 1000) == -1000);
+	CHECK(grid_floor(-1000, 1000) == -1000);
+	CHECK(grid_end(2500, 1000) == 3000);
+	CHECK(grid_end(2000, 1000) == 3000);	/* [2000, 3000) */
+	CHECK(grid_end(1999, 1000) == 2000);
+	CHECK(grid_end(-1, 1000) == 0);
+	CHECK(grid_end(-1000, 1000) == 0);
+	CHECK(grid_end(-1001, 1000) == -1000);
+}
+
 int
 main(void)
 {
@@ -445,5 +516,7 @@ main(void)
 	test_format();
 	test_random();
 	test_clf();
+	test_duration();
+	test_grid();
 	return unit_done("time");
 }
