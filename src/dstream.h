@@ -1,6 +1,12 @@
 /*
- * dstream.h - what every part of dstream shares: exit codes, the run's
- * configuration, fatal allocation, and per-record error reporting.
+ * dstream.h - what every part of dstream shares: exit codes, the shape of
+ * the run's configuration and counters, fatal allocation, and per-record
+ * error reporting.
+ *
+ * main.c owns the run's struct config and its run-wide struct counters
+ * and hands each module what it needs: the engine and the chain get the
+ * config, each input (struct source) keeps counters of its own, and
+ * --stats and the exit summary add them up.
  */
 #ifndef DSTREAM_H
 #define DSTREAM_H
@@ -21,7 +27,7 @@
 enum out_format { FMT_PLAIN, FMT_TSV, FMT_CSV, FMT_JSON, FMT_SPARK };
 enum on_error { ONERR_SKIP, ONERR_FAIL };
 
-/* The run's settings, filled by main from the command line. */
+/* The run's settings, filled by main from the command line (main owns them). */
 struct config {
 	int64_t		 batch_ms;	/* --batch */
 	bool		 follow;	/* --follow */
@@ -45,7 +51,6 @@ struct config {
 	int		 max_clients;	/* --max-clients */
 };
 
-extern struct config	cfg;
 extern const char	*progname;
 
 /* Allocation failure is fatal here and nowhere else. */
@@ -60,6 +65,21 @@ int	 xasprintf(char **, const char *, ...)
 int	 xvasprintf(char **, const char *, va_list);
 
 /*
+ * Counters shown by --stats and the exit summary: one set per input
+ * (struct source), and one for the run (records out, and what happens
+ * outside any input's record, as a window emits).
+ */
+struct counters {
+	uint64_t	 records_in;
+	uint64_t	 records_out;
+	uint64_t	 late;
+	uint64_t	 skipped;	/* per-record errors */
+	uint64_t	 long_lines;	/* over --max-line */
+};
+/* Adds every counter of C to SUM. */
+void	 counters_add(struct counters *sum, const struct counters *c);
+
+/*
  * Per-record errors (bad shape, failed expression, bad JSON, bad time).
  * record_error counts the error and prints "dstream: WHAT: MSG (SRC:LINE)"
  * with the record's origin when known, at most a bounded number of times
@@ -71,26 +91,31 @@ int	 record_error(const char *what, const struct value *v, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /*
  * At exit: for each kind of record error with some not shown, its count;
- * then the totals, when errors of several kinds or more than 100 long
- * lines went unshown; then the count of late records, if any.
+ * then the totals (TOTAL: the run's and every input's counters added up),
+ * when errors of several kinds or more than 100 long lines went unshown;
+ * then the count of late records, if any, naming LATE_FILE (--late-file)
+ * when not NULL.
  */
-void	 record_errors_summary(void);
+void	 record_errors_summary(const struct counters *total,
+	    const char *late_file);
+/*
+ * Sets, once before the run, the --on-error policy and the run-wide
+ * counters (owned by the caller) that count what no input's counters do.
+ */
+void	 record_error_init(enum on_error, struct counters *run);
 
 /* Where the record in flight came from, for messages (set by the engine). */
 struct origin {
 	const char	*name;		/* "stdin", a path, "tcp://..." */
 	uint64_t	 line;		/* 1-based, 0 when unknown */
+	struct counters	*counters;	/* its input's, or NULL */
 };
 extern struct origin	cur_origin;
 
-/* Counters shown by --stats and the exit summary. */
-struct counters {
-	uint64_t	 records_in;
-	uint64_t	 records_out;
-	uint64_t	 late;
-	uint64_t	 skipped;	/* per-record errors */
-	uint64_t	 long_lines;	/* over --max-line */
-};
-extern struct counters	counters;
+/*
+ * The counters of the record in flight: its input's, or the run's when
+ * it came from no input (a window emitting at its end).
+ */
+struct counters	*origin_counters(void);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * errors.c - per-record errors and the run's counters.
+ * errors.c - per-record errors and where they are counted.
  *
  * A record that cannot be processed (wrong shape, failed expression,
  * malformed JSON, unparseable time) is reported here with its origin and
@@ -24,12 +24,37 @@
 #define KIND_LEN	120	/* bytes of a kind's text kept */
 #define SHOW_MAX	200	/* bytes of the record shown */
 
-struct config	 cfg;
 struct origin	 cur_origin;
-struct counters	 counters;
 const char	*progname = "dstream";
 
-static uint64_t	 reported;
+static uint64_t		 reported;
+static enum on_error	 on_error = ONERR_SKIP;
+static struct counters	 no_counters;	/* until record_error_init */
+static struct counters	*run_counters = &no_counters;
+
+void
+record_error_init(enum on_error policy, struct counters *run)
+{
+	on_error = policy;
+	run_counters = run;
+}
+
+struct counters *
+origin_counters(void)
+{
+	return cur_origin.counters != NULL ? cur_origin.counters :
+	    run_counters;
+}
+
+void
+counters_add(struct counters *sum, const struct counters *c)
+{
+	sum->records_in += c->records_in;
+	sum->records_out += c->records_out;
+	sum->late += c->late;
+	sum->skipped += c->skipped;
+	sum->long_lines += c->long_lines;
+}
 
 /* One kind of record error: its text and how many records had it. */
 struct error_kind {
@@ -115,7 +140,7 @@ record_error(const char *what, const struct value *v, const char *fmt, ...)
 	va_list			 ap;
 	size_t			 start;
 
-	counters.skipped++;
+	origin_counters()->skipped++;
 	buf_printf(&b, "%s: %s: ", progname, what);
 	start = b.len;
 	va_start(ap, fmt);
@@ -124,7 +149,7 @@ record_error(const char *what, const struct value *v, const char *fmt, ...)
 	k = error_kind(what, b.p + start);
 	k->n++;
 	if ((reported < REPORT_MAX && k->shown < KIND_SHOW) ||
-	    cfg.on_error == ONERR_FAIL) {
+	    on_error == ONERR_FAIL) {
 		reported++;
 		k->shown++;
 		if (v != NULL) {
@@ -146,7 +171,7 @@ record_error(const char *what, const struct value *v, const char *fmt, ...)
 			else
 				buf_printf(&b, " (%s)", cur_origin.name);
 		}
-		if (cfg.on_error != ONERR_FAIL) {
+		if (on_error != ONERR_FAIL) {
 			if (reported == REPORT_MAX)
 				buf_adds(&b, "\n(further record errors are "
 				    "counted, not shown)");
@@ -157,11 +182,11 @@ record_error(const char *what, const struct value *v, const char *fmt, ...)
 		fprintf(stderr, "%s\n", b.p);
 	}
 	buf_free(&b);
-	return cfg.on_error == ONERR_FAIL ? -1 : 0;
+	return on_error == ONERR_FAIL ? -1 : 0;
 }
 
 void
-record_errors_summary(void)
+record_errors_summary(const struct counters *total, const char *late_file)
 {
 	int	 k;
 
@@ -170,18 +195,18 @@ record_errors_summary(void)
 			fprintf(stderr, "%s: %s: %llu records in all\n",
 			    progname, kinds[k].text,
 			    (unsigned long long)kinds[k].n);
-	if ((reported < counters.skipped && nkinds > 1) ||
-	    counters.long_lines > 100)
+	if ((reported < total->skipped && nkinds > 1) ||
+	    total->long_lines > 100)
 		fprintf(stderr, "%s: %llu record errors, %llu long lines "
 		    "skipped in all\n", progname,
-		    (unsigned long long)counters.skipped,
-		    (unsigned long long)counters.long_lines);
-	if (counters.late > 0 && cfg.late_file != NULL)
+		    (unsigned long long)total->skipped,
+		    (unsigned long long)total->long_lines);
+	if (total->late > 0 && late_file != NULL)
 		fprintf(stderr, "%s: %llu late records (behind the "
 		    "watermark) written to --late-file %s\n", progname,
-		    (unsigned long long)counters.late, cfg.late_file);
-	else if (counters.late > 0)
+		    (unsigned long long)total->late, late_file);
+	else if (total->late > 0)
 		fprintf(stderr, "%s: %llu late records (behind the "
 		    "watermark) left out; see --watermark and --late-file\n",
-		    progname, (unsigned long long)counters.late);
+		    progname, (unsigned long long)total->late);
 }

@@ -6,6 +6,10 @@
  *
  * Options come first (getopt_long with "+": the first operator name ends
  * them).  Usage errors exit 2 with a message naming the bad word.
+ *
+ * main owns the run's configuration and its run-wide counters, and hands
+ * them to the modules that need them: the chain, the engine (which hands
+ * the configuration on to each input) and record_error.
  */
 #include <sys/ioctl.h>
 
@@ -347,12 +351,17 @@ signals_init(void)
  */
 static const char	**inputs;
 
+/* The run's settings and its run-wide counters (inputs keep their own). */
+static struct config	 cfg;
+static struct counters	 counters;
+
 int
 main(int argc, char **argv)
 {
 	int		  ninputs = 0, ch, i, status;
 	bool		  idle_set = false;
 	struct op	 *chain;
+	struct op_env	  env = { &cfg, &counters };
 	struct engine	 *engine = NULL;
 	char		 *cause = NULL;
 	char		 *end;
@@ -478,8 +487,9 @@ main(int argc, char **argv)
 	if (cfg.watermark_ms != 0 && cfg.event_time == NULL)
 		usage_error("--watermark needs --event-time");
 	expr_set_fields(cfg.delim, cfg.csv);
+	record_error_init(cfg.on_error, &counters);
 
-	if ((chain = chain_build(argc, argv, &cause)) == NULL) {
+	if ((chain = chain_build(&env, argc, argv, &cause)) == NULL) {
 		const char *opt = misplaced_option(argc, argv);
 
 		if (opt != NULL)
@@ -492,7 +502,7 @@ main(int argc, char **argv)
 			usage();
 		return EXIT_USAGE;
 	}
-	if ((engine = engine_new(chain, &cause)) == NULL) {
+	if ((engine = engine_new(&cfg, chain, &counters, &cause)) == NULL) {
 		status = EXIT_USAGE;
 		goto fail;
 	}

@@ -53,6 +53,8 @@ struct pending {
 };
 
 struct engine {
+	const struct config *cfg;	/* main's */
+	struct counters	*run;		/* main's run-wide counters */
 	struct op	*chain;
 	int64_t		 span;		/* chain_span: how long windows hold data */
 	int64_t		 B;		/* batch interval, ms */
@@ -84,7 +86,7 @@ struct engine {
 
 	/* --stats */
 	int64_t		 cpu_ms;	/* CPU time used at the previous line */
-	struct counters	 last;		/* counters at the previous batch */
+	struct counters	 last;		/* the counters' sum at the previous batch */
 };
 
 static volatile sig_atomic_t	stop_signal;
@@ -118,16 +120,19 @@ engine_stop(int sig)
 #define ETIME_MAX_S	INT64_C(9000000000000)
 
 struct engine *
-engine_new(struct op *chain, char **cause)
+engine_new(const struct config *cfg, struct op *chain, struct counters *run,
+    char **cause)
 {
 	struct engine	*e = xcalloc(1, sizeof *e);
 
+	e->cfg = cfg;
+	e->run = run;
 	e->chain = chain;
 	e->span = chain_span(chain);
-	e->B = cfg.batch_ms;
+	e->B = cfg->batch_ms;
 	arena_init(&e->rec);
-	if (cfg.event_time != NULL) {
-		e->etime = expr_compile(cfg.event_time, EXPR_X, cause);
+	if (cfg->event_time != NULL) {
+		e->etime = expr_compile(cfg->event_time, EXPR_X, cause);
 		if (e->etime == NULL) {
 			char *c = *cause;
 
@@ -181,12 +186,23 @@ engine_add_source(struct engine *e, const char *spec, char **cause)
 {
 	struct source	*src;
 
-	src = source_open(spec, e, cause);
+	src = source_open(spec, e, e->cfg, cause);
 	if (src == NULL)
 		return -1;
 	e->src = xreallocarray(e->src, (size_t)e->nsrc + 1, sizeof *e->src);
 	e->src[e->nsrc++] = src;
 	return 0;
+}
+
+/* Sets *SUM to the run's counters plus every input's. */
+static void
+engine_counters(struct engine *e, struct counters *sum)
+{
+	int	 i;
+
+	*sum = *e->run;
+	for (i = 0; i < e->nsrc; i++)
+		counters_add(sum, &e->src[i]->counters);
 }
 
 /*
@@ -199,6 +215,7 @@ engine_stats(struct engine *e, int64_t end)
 {
 	struct buf	 b = BUF_INIT;
 	struct rusage	 ru;
+	struct counters	 counters;
 	int64_t		 cpu;
 
 	/* Output held back (out_hold) goes first: the line follows it. */
@@ -208,6 +225,7 @@ engine_stats(struct engine *e, int64_t end)
 	cpu = ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
 	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
 	time_fmt_rfc3339(&b, end);
+	engine_counters(e, &counters);
 	fprintf(stderr, "%s: batch %s in=%llu out=%llu late=%llu skipped=%llu "
 	    "long=%llu ms=%lld keys=%zu rss_kb=%ld\n", progname, b.p,
 	    (unsigned long long)(counters.records_in - e->last.records_in),
@@ -228,9 +246,10 @@ engine_flush(struct engine *e, int64_t end)
 {
 	cur_origin.name = NULL;
 	cur_origin.line = 0;
+	cur_origin.counters = NULL;
 	if (!e->failed && e->chain->flush(e->chain, end) != 0)
 		e->failed = true;
-	if (cfg.stats)
+	if (e->cfg->stats)
 		engine_stats(e, end);
 }
 
@@ -280,6 +299,7 @@ pending_add(struct pending *p, const struct value *v)
 	p->recs[p->n] = value_copy(&p->arena, v);
 	/* The name may not outlive the source's read (dir:// files). */
 	p->origins[p->n].line = cur_origin.line;
+	p->origins[p->n].counters = cur_origin.counters;
 	p->origins[p->n].name = NULL;
 	if (cur_origin.name != NULL) {
 		if (p->last_name != NULL &&
@@ -373,13 +393,13 @@ engine_advance(struct engine *e, int64_t upto)
 static void
 engine_late(struct engine *e, const char *line, size_t len)
 {
-	counters.late++;
+	origin_counters()->late++;
 	if (e->late != NULL) {
 		fwrite(line, 1, len, e->late);
 		fputc('\n', e->late);
 		if (fflush(e->late) != 0 || ferror(e->late)) {
 			fprintf(stderr, "%s: --late-file %s: write error: %s\n",
-			    progname, cfg.late_file, strerror(errno));
+			    progname, e->cfg->late_file, strerror(errno));
 			e->failed = true;
 		}
 	}
@@ -408,7 +428,7 @@ engine_event_time(struct engine *e, struct value *v, int64_t *ms)
 	else if (t.type == V_DBL)
 		secs = t.u.d;
 	else if (t.type == V_STR &&
-	    time_parse(t.u.s, t.n, cfg.time_format, &secs) == 0)
+	    time_parse(t.u.s, t.n, e->cfg->time_format, &secs) == 0)
 		;
 	else if (t.type == V_STR)
 		return record_error("event-time", &t, "not a time") < 0 ?
@@ -468,7 +488,7 @@ engine_event_record(struct engine *e, struct value *v, const char *line,
 	}
 	else
 		pending_add(pending_get(e, end), v);
-	engine_advance(e, e->max_time - cfg.watermark_ms);
+	engine_advance(e, e->max_time - e->cfg->watermark_ms);
 }
 
 /* ---- records ---- */
@@ -498,14 +518,15 @@ engine_line(struct engine *e, struct source *src, const char *line,
 		len--;
 	cur_origin.name = src->name;
 	cur_origin.line = lineno;
-	if (cfg.header && lineno == 1) {
+	cur_origin.counters = &src->counters;
+	if (e->cfg->header && lineno == 1) {
 		expr_set_header(line, len);
 		return;
 	}
-	if (cfg.json && json_blank(line, len))
+	if (e->cfg->json && json_blank(line, len))
 		return;		/* as jq: blank lines hold no value */
-	counters.records_in++;
-	if (cfg.json) {
+	src->counters.records_in++;
+	if (e->cfg->json) {
 		if (json_parse(&e->rec, line, len, &v, &err) != 0) {
 			struct value raw = value_str(line, len);
 
@@ -573,9 +594,9 @@ engine_tick(struct engine *e, int64_t now)
 	if (e->etime != NULL) {
 		/* A silent live stream advances by the wall clock after --idle. */
 		if (e->seen && engine_open_sources(e, SRC_STREAM) &&
-		    now - e->last_wall >= cfg.idle_ms)
+		    now - e->last_wall >= e->cfg->idle_ms)
 			engine_advance(e, e->max_time + (now - e->last_wall) -
-			    cfg.watermark_ms);
+			    e->cfg->watermark_ms);
 		return;
 	}
 	if (engine_open_sources(e, SRC_REGULAR))
@@ -614,6 +635,7 @@ int
 engine_run(struct engine *e)
 {
 	struct pollfd	 pfd[MAX_PFD];
+	struct counters	 counters;
 	int		*first, *count;
 	int		 i, n, np, timeout, nsrc = e->nsrc;
 	int64_t		 now;
@@ -645,10 +667,10 @@ engine_run(struct engine *e)
 
 			/* Wake when --idle passes, then at each batch end
 			 * of the event clock running on from max_time. */
-			if (silent < cfg.idle_ms)
-				t = cfg.idle_ms - silent;
+			if (silent < e->cfg->idle_ms)
+				t = e->cfg->idle_ms - silent;
 			else
-				t = e->next_end + cfg.watermark_ms -
+				t = e->next_end + e->cfg->watermark_ms -
 				    e->max_time - silent;
 			timeout = t < 0 ? 0 : t > INT32_MAX ? INT32_MAX : (int)t;
 		}
@@ -731,6 +753,7 @@ engine_run(struct engine *e)
 		e->failed = true;
 	else if (e->failed)
 		(void)out_flush_batches();	/* not the abandoned batch */
-	record_errors_summary();
+	engine_counters(e, &counters);
+	record_errors_summary(&counters, e->cfg->late_file);
 	return e->failed ? EXIT_RUNTIME : EXIT_OK;
 }

@@ -20,7 +20,13 @@
 
 struct engine;
 
-struct engine	*engine_new(struct op *chain, char **cause);
+/*
+ * A new engine for CHAIN with the run's settings CFG and run-wide
+ * counters RUN (main's; they must outlive the engine).  Returns NULL
+ * with *CAUSE set when --event-time does not compile.
+ */
+struct engine	*engine_new(const struct config *cfg, struct op *chain,
+		    struct counters *run, char **cause);
 void		 engine_free(struct engine *);
 /* Opens PATH to append late records to.  Returns 0, or -1 with *CAUSE set. */
 int		 engine_late_file(struct engine *, const char *path, char **cause);

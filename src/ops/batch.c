@@ -214,7 +214,8 @@ batchop_free(struct op *op)
 }
 
 static struct op *
-batchop_create(const struct op_def *def, int argc, char **argv, char **cause)
+batchop_create(const struct op_def *def,
+    const struct op_env *env, int argc, char **argv, char **cause)
 {
 	struct batchop	*b;
 	char		*why = NULL;

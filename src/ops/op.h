@@ -30,6 +30,16 @@
 
 struct op;
 
+/*
+ * What chain_build hands every create: the run's settings (window ops
+ * check their lengths against the batch interval) and the run-wide
+ * counters (records out).  Both are main's and outlive the chain.
+ */
+struct op_env {
+	const struct config	*cfg;
+	struct counters		*counters;
+};
+
 /* op_def flags. */
 #define OP_LAST		0x1	/* must be the last operator (print) */
 
@@ -46,8 +56,8 @@ struct op_def {
 	 * Returns NULL and sets *CAUSE (caller frees) when the arguments
 	 * are wrong.
 	 */
-	struct op	*(*create)(const struct op_def *, int argc, char **argv,
-			    char **cause);
+	struct op	*(*create)(const struct op_def *, const struct op_env *,
+			    int argc, char **argv, char **cause);
 };
 
 struct op {
@@ -92,10 +102,11 @@ const struct op_def	*op_def_at(int i);
 
 /*
  * Builds the chain from ARGV (operators joined by "then") and appends a
- * sink for cfg.format.  Returns the head, or NULL with *CAUSE set
- * (usage error).
+ * sink for ENV's cfg->format.  Returns the head, or NULL with *CAUSE set
+ * (usage error).  ENV's pointers must outlive the chain.
  */
-struct op	*chain_build(int argc, char **argv, char **cause);
+struct op	*chain_build(const struct op_env *env, int argc, char **argv,
+		    char **cause);
 void		 chain_free(struct op *);
 /* Sum of what the ops of the chain hold (struct op's held), for --stats. */
 size_t		 chain_held(struct op *);

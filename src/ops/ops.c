@@ -95,7 +95,7 @@ chain_free(struct op *op)
  * refuses the arguments.
  */
 static struct op *
-chain_op(int argc, char **argv, char **cause)
+chain_op(const struct op_env *env, int argc, char **argv, char **cause)
 {
 	const struct op_def	*def;
 	struct op		*op;
@@ -123,14 +123,14 @@ chain_op(int argc, char **argv, char **cause)
 			    def->name, def->args);
 		return NULL;
 	}
-	if ((op = def->create(def, argc, argv, cause)) == NULL)
+	if ((op = def->create(def, env, argc, argv, cause)) == NULL)
 		return NULL;
 	op->def = def;
 	return op;
 }
 
 struct op *
-chain_build(int argc, char **argv, char **cause)
+chain_build(const struct op_env *env, int argc, char **argv, char **cause)
 {
 	struct op	*head = NULL, **tail = &head, *op, *last = NULL;
 	int		 i, start;
@@ -161,7 +161,8 @@ chain_build(int argc, char **argv, char **cause)
 			    last->def->name, argv[start]);
 			goto fail;
 		}
-		if ((op = chain_op(i - start, argv + start, cause)) == NULL)
+		if ((op = chain_op(env, i - start, argv + start, cause)) ==
+		    NULL)
 			goto fail;
 		*tail = last = op;
 		tail = &op->next;
@@ -173,9 +174,10 @@ chain_build(int argc, char **argv, char **cause)
 	 * header.
 	 */
 	if (last->def->flags & OP_LAST)
-		*tail = sink_create(FMT_PLAIN);
+		*tail = sink_create(FMT_PLAIN, env->cfg->stamp, env->counters);
 	else
-		*tail = sink_create(cfg.format);
+		*tail = sink_create(env->cfg->format, env->cfg->stamp,
+		    env->counters);
 	return head;
 
 fail:

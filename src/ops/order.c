@@ -122,7 +122,8 @@ sortop_free(struct op *op)
 }
 
 static struct op *
-sortop_create(const struct op_def *def, int argc, char **argv, char **cause)
+sortop_create(const struct op_def *def,
+    const struct op_env *env, int argc, char **argv, char **cause)
 {
 	struct sortop	*s;
 	char		*why = NULL;
@@ -197,7 +198,8 @@ order_count_parse(const char *s)
 }
 
 static struct op *
-takeop_create(const struct op_def *def, int argc, char **argv, char **cause)
+takeop_create(const struct op_def *def,
+    const struct op_env *env, int argc, char **argv, char **cause)
 {
 	struct takeop	*t;
 	int64_t		 n;

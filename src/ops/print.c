@@ -26,6 +26,7 @@ struct printop {
 	int64_t		 limit;
 	int64_t		 seen;
 	struct buf	 lines;		/* the first LIMIT records, formatted */
+	struct counters	*counters;	/* the run's: records_out */
 };
 
 static int
@@ -37,7 +38,7 @@ printop_push(struct op *op, struct value *v, int64_t end_ms)
 		return 0;
 	sink_format(&p->lines, FMT_SPARK, v, 0, false);
 	buf_addc(&p->lines, '\n');
-	counters.records_out++;
+	p->counters->records_out++;
 	return 0;
 }
 
@@ -76,7 +77,8 @@ printop_free(struct op *op)
 }
 
 static struct op *
-printop_create(const struct op_def *def, int argc, char **argv, char **cause)
+printop_create(const struct op_def *def,
+    const struct op_env *env, int argc, char **argv, char **cause)
 {
 	struct printop	*p;
 	long long	 n = PRINT_DEFAULT;
@@ -98,6 +100,7 @@ printop_create(const struct op_def *def, int argc, char **argv, char **cause)
 	p->op.flush = printop_flush;
 	p->op.free = printop_free;
 	p->limit = n;
+	p->counters = env->counters;
 	return &p->op;
 }
 

@@ -120,7 +120,8 @@ recop_free(struct op *op)
 }
 
 static struct op *
-recop_create(const struct op_def *def, int argc, char **argv, char **cause)
+recop_create(const struct op_def *def,
+    const struct op_env *env, int argc, char **argv, char **cause)
 {
 	struct recop	*r;
 	char		*why = NULL;

@@ -517,7 +517,7 @@ win_push(struct op *op, struct value *v, int64_t end_ms)
 		p = win_at(w, w->qlen - 1);
 	if (id < w->closed || (p != NULL && p->id > id)) {
 		/* Its windows are out already: late for this op. */
-		counters.late++;
+		origin_counters()->late++;
 		return 0;
 	}
 	if (!win_covered(w, id))
@@ -572,11 +572,11 @@ win_free(struct op *op)
 /*
  * Reads the duration ARG as WHAT ("window length").  Returns it in ms,
  * or -1 with *CAUSE set when it is not a duration or not a multiple of
- * the batch interval.
+ * the batch interval BATCH_MS.
  */
 static int64_t
-win_duration(const struct op_def *def, const char *what, const char *arg,
-    char **cause)
+win_duration(const struct op_def *def, int64_t batch_ms, const char *what,
+    const char *arg, char **cause)
 {
 	char	 d[32], b[32];
 	int64_t	 ms;
@@ -587,9 +587,9 @@ win_duration(const struct op_def *def, const char *what, const char *arg,
 		    arg);
 		return -1;
 	}
-	if (cfg.batch_ms > 0 && ms % cfg.batch_ms != 0) {
+	if (batch_ms > 0 && ms % batch_ms != 0) {
 		duration_fmt(d, sizeof d, ms);
-		duration_fmt(b, sizeof b, cfg.batch_ms);
+		duration_fmt(b, sizeof b, batch_ms);
 		xasprintf(cause, "%s: %s %s is not a multiple of the batch "
 		    "interval %s", def->name, what, d, b);
 		return -1;
@@ -605,9 +605,10 @@ win_duration(const struct op_def *def, const char *what, const char *arg,
  * error.
  */
 static struct op *
-win_create(const struct op_def *def, enum win_kind kind, int argc,
-    char **argv, char **cause)
+win_create(const struct op_def *def, const struct op_env *env,
+    enum win_kind kind, int argc, char **argv, char **cause)
 {
+	int64_t		 batch_ms = env->cfg->batch_ms;
 	struct win	*w;
 	const char	*func = NULL, *inv = NULL, *len, *slide = NULL;
 	char		*why = NULL;
@@ -641,11 +642,13 @@ win_create(const struct op_def *def, enum win_kind kind, int argc,
 	if (kind == W_GROUP)
 		w->groups = table_new(sizeof(struct win_group));
 
-	if ((w->len = win_duration(def, "window length", len, cause)) == -1)
+	if ((w->len = win_duration(def, batch_ms, "window length", len,
+	    cause)) == -1)
 		goto fail;
 	if (slide == NULL)
-		w->slide = cfg.batch_ms > 0 ? cfg.batch_ms : 1000;
-	else if ((w->slide = win_duration(def, "slide", slide, cause)) == -1)
+		w->slide = batch_ms > 0 ? batch_ms : 1000;
+	else if ((w->slide = win_duration(def, batch_ms, "slide", slide,
+	    cause)) == -1)
 		goto fail;
 	w->width = win_gcd(w->len, w->slide);
 	w->n = w->len / w->width;
@@ -670,45 +673,45 @@ fail:
 }
 
 static struct op *
-win_create_window(const struct op_def *def, int argc, char **argv,
-    char **cause)
+win_create_window(const struct op_def *def, const struct op_env *env, int argc,
+    char **argv, char **cause)
 {
-	return win_create(def, W_WINDOW, argc, argv, cause);
+	return win_create(def, env, W_WINDOW, argc, argv, cause);
 }
 
 static struct op *
-win_create_count(const struct op_def *def, int argc, char **argv,
-    char **cause)
+win_create_count(const struct op_def *def, const struct op_env *env, int argc,
+    char **argv, char **cause)
 {
-	return win_create(def, W_COUNT, argc, argv, cause);
+	return win_create(def, env, W_COUNT, argc, argv, cause);
 }
 
 static struct op *
-win_create_reduce(const struct op_def *def, int argc, char **argv,
-    char **cause)
+win_create_reduce(const struct op_def *def, const struct op_env *env, int argc,
+    char **argv, char **cause)
 {
-	return win_create(def, W_REDUCE, argc, argv, cause);
+	return win_create(def, env, W_REDUCE, argc, argv, cause);
 }
 
 static struct op *
-win_create_bykey(const struct op_def *def, int argc, char **argv,
-    char **cause)
+win_create_bykey(const struct op_def *def, const struct op_env *env, int argc,
+    char **argv, char **cause)
 {
-	return win_create(def, W_BYKEY, argc, argv, cause);
+	return win_create(def, env, W_BYKEY, argc, argv, cause);
 }
 
 static struct op *
-win_create_byvalue(const struct op_def *def, int argc, char **argv,
-    char **cause)
+win_create_byvalue(const struct op_def *def, const struct op_env *env, int argc,
+    char **argv, char **cause)
 {
-	return win_create(def, W_BYVALUE, argc, argv, cause);
+	return win_create(def, env, W_BYVALUE, argc, argv, cause);
 }
 
 static struct op *
-win_create_group(const struct op_def *def, int argc, char **argv,
-    char **cause)
+win_create_group(const struct op_def *def, const struct op_env *env, int argc,
+    char **argv, char **cause)
 {
-	return win_create(def, W_GROUP, argc, argv, cause);
+	return win_create(def, env, W_GROUP, argc, argv, cause);
 }
 
 const struct op_def op_window = {

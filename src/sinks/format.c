@@ -50,6 +50,7 @@ struct sink {
 	enum out_format	 format;
 	bool		 stamp;
 	struct buf	 batch;		/* spark: the batch's records so far */
+	struct counters	*counters;	/* the run's: records_out */
 };
 
 static const char	 sink_dashes[] =
@@ -335,7 +336,7 @@ sink_push(struct op *op, struct value *v, int64_t end_ms)
 	struct sink	*s = (struct sink *)op;
 	struct buf	*b;
 
-	counters.records_out++;
+	s->counters->records_out++;
 	if (s->format == FMT_SPARK) {
 		sink_format(&s->batch, s->format, v, end_ms, s->stamp);
 		buf_addc(&s->batch, '\n');
@@ -385,7 +386,7 @@ static const struct op_def sink_def = {
 };
 
 struct op *
-sink_create(enum out_format format)
+sink_create(enum out_format format, bool stamp, struct counters *counters)
 {
 	struct sink	*s = xcalloc(1, sizeof *s);
 
@@ -394,6 +395,7 @@ sink_create(enum out_format format)
 	s->op.flush = sink_flush;
 	s->op.free = sink_free;
 	s->format = format;
-	s->stamp = cfg.stamp;
+	s->stamp = stamp;
+	s->counters = counters;
 	return &s->op;
 }

@@ -38,8 +38,13 @@ int	out_flush_batches(void);
  */
 int	out_flush(void);
 
-/* The sink op for FORMAT; it is always the last op of the chain. */
-struct op	*sink_create(enum out_format format);
+/*
+ * The sink op for FORMAT, with --stamp when STAMP; it counts the records
+ * it writes in COUNTERS (the run's).  It is always the last op of the
+ * chain.
+ */
+struct op	*sink_create(enum out_format format, bool stamp,
+		    struct counters *counters);
 
 /*
  * Appends V to B in FORMAT (one record, no newline, no stamp): the text

@@ -281,7 +281,7 @@ dir_open(struct source *src, const char *spec, char **cause)
 	}
 	/* Watch, then list: a file moved in between is seen twice, not lost. */
 	dir_watch(d);
-	if (dir_scan(d, !cfg.from_start) == -1) {
+	if (dir_scan(d, !src->cfg->from_start) == -1) {
 		xasprintf(cause, "%s: %s", src->name, strerror(errno));
 		goto fail;
 	}
@@ -298,10 +298,12 @@ fail:
 }
 
 static int64_t
-dir_interval(void)
+dir_interval(const struct source *src)
 {
-	if (cfg.batch_ms > 0 && cfg.batch_ms < DIR_SCAN_MAX)
-		return cfg.batch_ms;
+	int64_t	 batch_ms = src->cfg->batch_ms;
+
+	if (batch_ms > 0 && batch_ms < DIR_SCAN_MAX)
+		return batch_ms;
 	return DIR_SCAN_MAX;
 }
 
@@ -411,7 +413,7 @@ dir_read(struct source *src, const char *name)
 	xasprintf(&path, "%s/%s", d->path, name);
 	saved = src->name;
 	src->name = path;
-	framer_init(&fr);
+	framer_init(&fr, src->cfg->max_line);
 	for (;;) {
 		n = framer_read(&fr, src, fd);
 		if (n > 0 || (n == -1 && errno == EINTR))
@@ -464,7 +466,7 @@ dir_ready(struct source *src, struct pollfd *pfd, int n)
 		if (dir_reopen(d) == 0 && dir_scan(d, false) == 0 &&
 		    dir_watch(d) == 0)
 			dir_scan(d, false);	/* what came meanwhile */
-		d->next_scan = now + dir_interval();
+		d->next_scan = now + dir_interval(src);
 	} else if (d->rescan) {
 		dir_scan(d, false);
 		d->rescan = false;

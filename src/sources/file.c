@@ -34,7 +34,7 @@ file_open(struct source *src, const char *spec, char **cause)
 	bool		 is_stdin = strcmp(spec, "-") == 0;
 
 	/* --follow: follow.c takes regular files and files yet to come. */
-	if (cfg.follow && !is_stdin &&
+	if (src->cfg->follow && !is_stdin &&
 	    (fd = follow_open(src, spec, cause)) != 1)
 		return fd;
 	if (is_stdin)
@@ -59,7 +59,7 @@ file_open(struct source *src, const char *spec, char **cause)
 	f = xcalloc(1, sizeof *f);
 	f->fd = fd;
 	f->is_stdin = is_stdin;
-	framer_init(&f->fr);
+	framer_init(&f->fr, src->cfg->max_line);
 	src->priv = f;
 	src->finite = true;
 	src->regular = S_ISREG(st.st_mode);

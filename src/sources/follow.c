@@ -76,14 +76,15 @@ struct follow {
 static const struct source_kind source_follow;
 
 static void
-follow_file_open(struct follow_file *f, int fd, const struct stat *sb)
+follow_file_open(struct source *src, struct follow_file *f, int fd,
+    const struct stat *sb)
 {
 	f->fd = fd;
 	f->dev = sb->st_dev;
 	f->ino = sb->st_ino;
 	f->pos = 0;
 	f->last_data = clock_now_ms();
-	framer_init(&f->fr);
+	framer_init(&f->fr, src->cfg->max_line);
 }
 
 /* Closes F, delivering its unfinished last line first. */
@@ -117,7 +118,7 @@ follow_attach(struct source *src)
 		close(fd);
 		return -1;
 	}
-	follow_file_open(&fo->cur, fd, &sb);
+	follow_file_open(src, &fo->cur, fd, &sb);
 	return 0;
 }
 
@@ -233,7 +234,7 @@ follow_truncated(struct source *src, struct follow_file *f)
 		return;
 	framer_finish(&f->fr, src);
 	framer_free(&f->fr);
-	framer_init(&f->fr);
+	framer_init(&f->fr, src->cfg->max_line);
 	if (lseek(f->fd, 0, SEEK_SET) == -1)
 		return;
 	f->pos = 0;

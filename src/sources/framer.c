@@ -24,9 +24,10 @@
 static uint64_t	long_reported;
 
 void
-framer_init(struct framer *fr)
+framer_init(struct framer *fr, size_t max_line)
 {
 	memset(fr, 0, sizeof *fr);
+	fr->max_line = max_line;
 }
 
 void
@@ -38,13 +39,13 @@ framer_free(struct framer *fr)
 
 /* Counts and reports the over-long line number LINE of SRC. */
 static void
-framer_long(struct source *src, uint64_t line)
+framer_long(struct framer *fr, struct source *src, uint64_t line)
 {
-	counters.long_lines++;
+	src->counters.long_lines++;
 	if (long_reported++ < LONG_REPORT_MAX)
 		fprintf(stderr, "%s: %s:%llu: line longer than %zu bytes "
 		    "skipped\n", progname, src->name,
-		    (unsigned long long)line, cfg.max_line);
+		    (unsigned long long)line, fr->max_line);
 }
 
 /*
@@ -56,8 +57,8 @@ static void
 framer_emit(struct framer *fr, struct source *src, const char *p, size_t n)
 {
 	fr->line++;
-	if (n > cfg.max_line && !(n == cfg.max_line + 1 && p[n - 1] == '\r'))
-		framer_long(src, fr->line);
+	if (n > fr->max_line && !(n == fr->max_line + 1 && p[n - 1] == '\r'))
+		framer_long(fr, src, fr->line);
 	else
 		engine_line(src->engine, src, p, n, fr->line);
 }
@@ -119,15 +120,15 @@ framer_read(struct framer *fr, struct source *src, int fd)
 	}
 	/* Room for the longest line, its \r and its newline. */
 	if (fr->len == fr->cap) {
-		if (fr->cap < cfg.max_line + 2) {
-			fr->cap = fr->cap * 2 > cfg.max_line + 2 ?
-			    cfg.max_line + 2 : fr->cap * 2;
+		if (fr->cap < fr->max_line + 2) {
+			fr->cap = fr->cap * 2 > fr->max_line + 2 ?
+			    fr->max_line + 2 : fr->cap * 2;
 			if (fr->cap < fr->len + 4096)
 				fr->cap = fr->len + 4096;
 			fr->buf = xrealloc(fr->buf, fr->cap);
 		} else {
 			/* The line in hand is already too long: drop it. */
-			framer_long(src, fr->line + 1);
+			framer_long(fr, src, fr->line + 1);
 			fr->line++;
 			fr->skipping = true;
 			fr->offset += fr->len;

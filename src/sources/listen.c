@@ -268,11 +268,11 @@ listen_accept(struct source *src)
 			return;
 		}
 		l->nofile = false;
-		if (cfg.max_clients > 0 && l->n >= cfg.max_clients) {
+		if (src->cfg->max_clients > 0 && l->n >= src->cfg->max_clients) {
 			if (!l->full)
 				fprintf(stderr, "%s: %s: more than %d clients; "
 				    "refusing new ones\n", progname, src->name,
-				    cfg.max_clients);
+				    src->cfg->max_clients);
 			l->full = true;
 			close(fd);
 			continue;
@@ -284,7 +284,7 @@ listen_accept(struct source *src)
 		}
 		c = xcalloc(1, sizeof *c);
 		c->fd = fd;
-		framer_init(&c->fr);
+		framer_init(&c->fr, src->cfg->max_line);
 		peer.family = peer.ss.ss_family;
 		if (l->path == NULL && len <= sizeof peer.ss &&
 		    (peer.family == AF_INET || peer.family == AF_INET6)) {
@@ -379,7 +379,7 @@ listen_ready(struct source *src, struct pollfd *pfd, int n)
 				l->clients[j++] = l->clients[i];
 		}
 		l->n = j;
-		if (cfg.max_clients <= 0 || l->n < cfg.max_clients)
+		if (src->cfg->max_clients <= 0 || l->n < src->cfg->max_clients)
 			l->full = false;
 	}
 	if (l->paused_until != 0 && clock_now_ms() >= l->paused_until)

@@ -29,7 +29,8 @@ source_has_scheme(const char *spec)
 }
 
 struct source *
-source_open(const char *spec, struct engine *engine, char **cause)
+source_open(const char *spec, struct engine *engine,
+    const struct config *cfg, char **cause)
 {
 	const struct source_kind	*kind = &source_file;
 	struct source			*src;
@@ -62,6 +63,7 @@ source_open(const char *spec, struct engine *engine, char **cause)
 	src->kind = kind;
 	src->name = xstrdup(strcmp(spec, "-") == 0 ? "stdin" : spec);
 	src->engine = engine;
+	src->cfg = cfg;
 	src->state = SRC_LIVE;
 	if (kind->open(src, rest, cause) != 0) {
 		free(src->name);

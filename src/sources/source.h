@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../dstream.h"
+
 struct source;
 
 /*
@@ -31,15 +33,18 @@ struct framer {
 	uint64_t	 line;		/* lines delivered so far */
 	bool		 skipping;	/* inside an over-long line */
 	uint64_t	 offset;	/* input bytes consumed before buf[start] */
+	size_t		 max_line;	/* --max-line */
 };
 
-void	framer_init(struct framer *);
+/* Readies FR to cut lines of at most MAX_LINE bytes. */
+void	framer_init(struct framer *, size_t max_line);
 void	framer_free(struct framer *);
 /*
  * Reads once from FD into the framer and delivers every complete line to
  * the engine on behalf of SRC.  Returns bytes read (>0), 0 at EOF, or -1
- * with errno set (EAGAIN included).  A line longer than cfg.max_line is
- * skipped, counted and reported with its origin.
+ * with errno set (EAGAIN included).  A line longer than the framer's
+ * max_line is skipped, counted in SRC's counters and reported with its
+ * origin.
  */
 ssize_t	framer_read(struct framer *, struct source *src, int fd);
 /* Delivers bytes held without a final newline as a last line (at EOF or disconnect). */
@@ -76,14 +81,20 @@ struct source {
 	const struct source_kind *kind;
 	char		*name;		/* as given on the command line, for messages */
 	struct engine	*engine;
+	const struct config *cfg;	/* the run's settings (main's) */
+	struct counters	 counters;	/* this input's, summed by --stats */
 	bool		 finite;	/* ends by itself (file not followed, stdin) */
 	bool		 regular;	/* a regular file read whole at open (one batch) */
 	enum source_state state;
 	void		*priv;		/* the kind's own state */
 };
 
-/* Opens the input named SPEC ("-", a path, or a URL form). */
-struct source	*source_open(const char *spec, struct engine *, char **cause);
+/*
+ * Opens the input named SPEC ("-", a path, or a URL form) for ENGINE,
+ * with the run's settings CFG (which must outlive the source).
+ */
+struct source	*source_open(const char *spec, struct engine *,
+		    const struct config *cfg, char **cause);
 void		 source_close(struct source *);
 
 /* Kinds (one file each). */

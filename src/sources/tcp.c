@@ -107,7 +107,7 @@ tcp_open_common(struct source *src, const char *spec, bool unix_path,
 			t->spec = xstrdup(spec);
 		}
 	}
-	framer_init(&t->fr);
+	framer_init(&t->fr, src->cfg->max_line);
 	src->priv = t;
 	src->finite = false;
 	src->regular = false;
