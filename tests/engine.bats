@@ -130,3 +130,13 @@ load test_helper
 	run bash -c 'echo x | "$DSTREAM" map .a'
 	assert_output "dstream: map: '.a': not an object: \"x\" (stdin:1)"
 }
+
+@test "--stats adds up the counters of every input" {
+	f=$BATS_TEST_TMPDIR/f
+	{ seq 1 60; printf '%0200d\n' 0; echo x; } > "$f"
+	# Two inputs, each 61 records in (the long line is not one), one long
+	# line, one record error.
+	run bash -c '"$DSTREAM" --stats --max-line 100 -b 1h -i "$1" -i "$1" \
+	    map "num(\$1) * 2" then count 2>&1 >/dev/null | grep -o "in=[0-9]* .*long=[0-9]*"' _ "$f"
+	assert_output "in=122 out=1 late=0 skipped=2 long=2"
+}
