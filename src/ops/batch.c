@@ -6,7 +6,10 @@
  * it at the flush: keyed results in key order (table_sorted), so equal
  * input gives byte-identical output.  Keys live in the op's table, values
  * the aggregates keep in the op's arena; both are cleared after each
- * flush, once everything emitted has been pushed on.
+ * flush, once everything emitted has been pushed on.  reduce and
+ * reduceByKey keep their reducer's state (state/agg.h): reduce one, in
+ * the op, reduceByKey one per key, in place in the table, whose entries
+ * are sized for that reducer.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,12 +34,12 @@ struct group {
 struct batchop {
 	struct op		 op;
 	enum batchop_kind	 kind;
-	struct reducer		*r;		/* reduce, reduceByKey */
+	struct agg		*r;		/* reduce, reduceByKey */
 	struct table		*t;		/* keyed kinds */
 	struct arena		 mem;		/* values kept until the flush */
 	size_t			 compacted;	/* mem.used after the last compaction */
 	int64_t			 n;		/* count */
-	struct agg		 agg;		/* reduce */
+	void			*agg;		/* reduce: r's state */
 };
 
 static int
@@ -73,20 +76,18 @@ static void
 batchop_compact(struct batchop *b)
 {
 	struct table_ent	*e;
-	struct agg		*a;
 	struct arena		 fresh;
 	size_t			 cursor = 0;
 
-	if (b->mem.used < BATCH_COMPACT_MIN || b->mem.used < 2 * b->compacted)
+	if (b->mem.used < BATCH_COMPACT_MIN || b->mem.used < 2 * b->compacted ||
+	    b->r->def->move == NULL)
 		return;
 	arena_init(&fresh);
 	if (b->kind == BK_REDUCE)
-		b->agg.v = value_copy(&fresh, &b->agg.v);
+		b->r->def->move(b->agg, &fresh);
 	else
-		while ((e = table_next(b->t, &cursor)) != NULL) {
-			a = table_data(e);
-			a->v = value_copy(&fresh, &a->v);
-		}
+		while ((e = table_next(b->t, &cursor)) != NULL)
+			b->r->def->move(table_data(e), &fresh);
 	arena_free(&b->mem);
 	b->mem = fresh;
 	b->compacted = fresh.used;
@@ -97,8 +98,9 @@ batchop_push(struct op *op, struct value *v, int64_t end_ms)
 {
 	struct batchop	*b = (struct batchop *)op;
 	int64_t		*cnt;
-	struct agg	*agg;
+	void		*agg;
 	struct group	*g;
+	bool		 isnew;
 	int		 rc;
 
 	switch (b->kind) {
@@ -110,14 +112,16 @@ batchop_push(struct op *op, struct value *v, int64_t end_ms)
 		(*cnt)++;
 		return 0;
 	case BK_REDUCE:
-		rc = reducer_add(b->r, &b->agg, v, &b->mem);
+		rc = agg_add(b->r, b->agg, v, &b->mem);
 		batchop_compact(b);
 		return rc;
 	case BK_REDUCEBYKEY:
 		if (!value_is_pair(v))
 			return batchop_notpair(op, v);
-		agg = table_put(b->t, &v->u.a[0], NULL);
-		rc = reducer_add(b->r, agg, &v->u.a[1], &b->mem);
+		agg = table_put(b->t, &v->u.a[0], &isnew);
+		if (isnew && b->r->def->init != NULL)
+			b->r->def->init(agg);
+		rc = agg_add(b->r, agg, &v->u.a[1], &b->mem);
 		batchop_compact(b);
 		return rc;
 	case BK_GROUPBYKEY:
@@ -140,7 +144,7 @@ batchop_emit_keyed(struct batchop *b, int64_t end_ms)
 {
 	struct table_ent	**ents;
 	struct value		 out, val;
-	struct agg		*agg;
+	void			*agg;
 	struct group		*g;
 	size_t			 i, n;
 
@@ -152,9 +156,9 @@ batchop_emit_keyed(struct batchop *b, int64_t end_ms)
 			break;
 		case BK_REDUCEBYKEY:
 			agg = table_data(ents[i]);
-			if (agg->n == 0)
+			if (agg_n(agg) == 0)
 				continue;
-			val = reducer_result(b->r, agg);
+			val = agg_result(b->r, agg);
 			break;
 		default:
 			g = table_data(ents[i]);
@@ -184,11 +188,11 @@ batchop_flush(struct op *op, int64_t end_ms)
 		rc = op_emit(op, &out, end_ms);
 		break;
 	case BK_REDUCE:
-		if (b->agg.n != 0) {
-			out = reducer_result(b->r, &b->agg);
+		if (agg_n(b->agg) != 0) {
+			out = agg_result(b->r, b->agg);
 			rc = op_emit(op, &out, end_ms);
 		}
-		memset(&b->agg, 0, sizeof b->agg);
+		agg_init(b->r, b->agg);
 		break;
 	default:
 		rc = batchop_emit_keyed(b, end_ms);
@@ -207,7 +211,8 @@ batchop_free(struct op *op)
 {
 	struct batchop	*b = (struct batchop *)op;
 
-	reducer_free(b->r);
+	agg_free(b->r);
+	free(b->agg);
 	table_free(b->t);
 	arena_free(&b->mem);
 	free(b);
@@ -234,21 +239,25 @@ batchop_create(const struct op_def *def,
 		datasize = sizeof(int64_t);
 	} else if (strcmp(def->name, "reduce") == 0)
 		b->kind = BK_REDUCE;
-	else if (strcmp(def->name, "reduceByKey") == 0) {
+	else if (strcmp(def->name, "reduceByKey") == 0)
 		b->kind = BK_REDUCEBYKEY;
-		datasize = sizeof(struct agg);
-	} else {
+	else {
 		b->kind = BK_GROUPBYKEY;
 		datasize = sizeof(struct group);
 	}
 
 	/* The reducing kinds take FUNC (their one argument), the others none. */
 	if ((b->kind == BK_REDUCE || b->kind == BK_REDUCEBYKEY) &&
-	    (b->r = reducer_parse(argv[0], NULL, &why)) == NULL) {
+	    (b->r = aggexpr_parse(argv[0], NULL, &why)) == NULL) {
 		xasprintf(cause, "%s: %s", def->name, why);
 		free(why);
 		goto fail;
 	}
+	if (b->kind == BK_REDUCE) {
+		b->agg = xmalloc(b->r->def->size);
+		agg_init(b->r, b->agg);
+	} else if (b->kind == BK_REDUCEBYKEY)
+		datasize = b->r->def->size;
 	if (datasize != 0)
 		b->t = table_new(datasize);
 	return &b->op;

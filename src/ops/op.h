@@ -27,6 +27,7 @@
 
 #include "../dstream.h"
 #include "../expr/expr.h"
+#include "../state/agg.h"
 
 struct op;
 
@@ -116,26 +117,12 @@ int64_t		 chain_span(const struct op *);
 /* Shared helpers for operators. */
 
 /*
- * Reducers: a named one ("sum", "count", "min", "max", "avg", "first",
- * "last") or an expression over a and b.  An aggregate is kept in a
- * struct agg; reducer_add folds one value in, reducer_merge folds
- * another aggregate, reducer_sub removes (inverse, when invertible),
- * reducer_result gives the value to emit.  Values kept by an aggregate
- * are copied into ARENA.
+ * FUNC as a reducer (aggexpr.c): a named one of state/agg.def ("sum",
+ * "count", "min", "max", "avg", "first", "last") or an expression over a
+ * and b; INV (or NULL) an inverse expression, only for the latter (a
+ * named reducer has its own inverse or none).  Returns the instance
+ * (agg_free), or NULL with *CAUSE set.
  */
-struct reducer;
-struct agg {
-	struct value	v;	/* running value (sum, min, max, first, last, custom) */
-	int64_t		n;	/* records folded in (count, avg) */
-	double		sum;	/* avg: running sum */
-};
-/* FUNC is a name or an expression over a and b; INV (or NULL) an inverse expression. */
-struct reducer	*reducer_parse(const char *func, const char *inv, char **cause);
-bool		 reducer_invertible(const struct reducer *);
-void		 reducer_free(struct reducer *);
-int		 reducer_add(struct reducer *, struct agg *, const struct value *v, struct arena *);
-int		 reducer_merge(struct reducer *, struct agg *, const struct agg *, struct arena *);
-int		 reducer_sub(struct reducer *, struct agg *, const struct agg *, struct arena *);
-struct value	 reducer_result(const struct reducer *, const struct agg *);
+struct agg	*aggexpr_parse(const char *func, const char *inv, char **cause);
 
 #endif

@@ -66,7 +66,7 @@ struct win_group {
 struct win {
 	struct op	 op;
 	enum win_kind	 kind;
-	struct reducer	*r;		/* the aggregating kinds */
+	struct agg	*r;		/* the aggregating kinds' reducer */
 	bool		 inv;		/* r slides by adding and taking out */
 	int64_t		 len, slide;	/* L and S, ms */
 	int64_t		 width;		/* pane width, gcd(L, S) */
@@ -84,6 +84,7 @@ struct win {
 	struct pane	 run;		/* running window (inv) or back stack */
 	struct table	*groups;	/* W_GROUP: key -> struct win_group */
 	struct arena	 scratch;	/* the values of one emitted window */
+	void		*tmp;		/* r's state: a front suffix + the back */
 
 	bool		 started;	/* a window with data has been emitted */
 	int64_t		 next_end;	/* the next window end not yet emitted */
@@ -103,12 +104,6 @@ win_gcd(int64_t a, int64_t b)
 		b = t;
 	}
 	return a;
-}
-
-static bool
-win_aggregates(enum win_kind kind)
-{
-	return kind == W_REDUCE || kind == W_BYKEY || kind == W_BYVALUE;
 }
 
 /* The Ith live pane, 0 being the oldest. */
@@ -146,7 +141,7 @@ win_newpane(struct win *w, int64_t id)
 		p = w->spare[--w->nspare];
 	else {
 		p = xmalloc(sizeof *p);
-		pane_init(p, win_aggregates(w->kind));
+		pane_init(p, w->r);
 	}
 	p->id = id;
 	if (w->qlen == w->qcap) {
@@ -174,7 +169,7 @@ win_flip(struct win *w)
 	size_t	 i;
 
 	for (i = w->nin; i-- > 1; )
-		if (pane_merge(win_at(w, i - 1), win_at(w, i), w->r) == -1)
+		if (pane_merge(win_at(w, i - 1), win_at(w, i)) == -1)
 			return -1;
 	pane_reset(&w->run);
 	w->nfront = w->nin;
@@ -193,7 +188,7 @@ win_rebuild(struct win *w)
 
 	pane_reset(&w->run);
 	for (i = 1; i < w->nin; i++)
-		if (pane_merge(&w->run, win_at(w, i), w->r) == -1)
+		if (pane_merge(&w->run, win_at(w, i)) == -1)
 			return -1;
 	return 0;
 }
@@ -208,7 +203,7 @@ win_leave(struct win *w)
 	if (w->nin > 0) {
 		w->wrec -= p->nrec;
 		if (w->r != NULL && w->inv) {
-			if ((rc = pane_sub(&w->run, p, w->r)) == 1)
+			if ((rc = pane_sub(&w->run, p)) == 1)
 				rc = win_rebuild(w);
 			pane_compact(&w->run);
 		} else if (w->r != NULL) {
@@ -249,7 +244,7 @@ win_enter(struct win *w, int64_t thi)
 
 	while (w->nin < w->qlen && (p = win_at(w, w->nin))->id < thi) {
 		w->wrec += p->nrec;
-		if (w->r != NULL && pane_merge(&w->run, p, w->r) == -1)
+		if (w->r != NULL && pane_merge(&w->run, p) == -1)
 			return -1;
 		w->nin++;
 	}
@@ -261,18 +256,18 @@ win_enter(struct win *w, int64_t thi)
 }
 
 /*
- * Emits one key's aggregate: (key, result), or the result alone, as part
+ * Emits one key's state A: (key, result), or the result alone, as part
  * of the window ending at END.
  */
 static int
-win_emit_agg(struct win *w, const struct value *key, const struct agg *a,
+win_emit_agg(struct win *w, const struct value *key, const void *a,
     int64_t end)
 {
 	struct value	 v;
 
-	if (a->n <= 0)
+	if (agg_n(a) <= 0)
 		return 0;
-	v = reducer_result(w->r, a);
+	v = agg_result(w->r, a);
 	if (w->kind != W_REDUCE)
 		v = value_pair(&w->scratch, *key, v);
 	return op_emit(&w->op, &v, end);
@@ -303,7 +298,6 @@ win_emit_stacks(struct win *w, int64_t end)
 {
 	struct table_ent	**fe, **be;
 	struct pane		*front;
-	struct agg		 a;
 	size_t			 i = 0, j = 0, nf, nb;
 	int			 c;
 
@@ -328,11 +322,12 @@ win_emit_stacks(struct win *w, int64_t end)
 			j++;
 			continue;
 		}
-		a = *(struct agg *)table_data(fe[i]);
-		if (c == 0 && reducer_merge(w->r, &a, table_data(be[j++]),
+		/* A copy of the front state (states are plain bytes). */
+		memcpy(w->tmp, table_data(fe[i]), w->r->def->size);
+		if (c == 0 && agg_merge(w->r, w->tmp, table_data(be[j++]),
 		    &w->scratch) == -1)
 			return -1;
-		if (win_emit_agg(w, &fe[i++]->key, &a, end) == -1)
+		if (win_emit_agg(w, &fe[i++]->key, w->tmp, end) == -1)
 			return -1;
 	}
 	return 0;
@@ -534,11 +529,11 @@ win_push(struct op *op, struct value *v, int64_t end_ms)
 		p->nrec++;
 		return 0;
 	case W_REDUCE:
-		return pane_add(p, w->r, &none, v);
+		return pane_add(p, &none, v);
 	case W_BYKEY:
-		return pane_add(p, w->r, &v->u.a[0], &v->u.a[1]);
+		return pane_add(p, &v->u.a[0], &v->u.a[1]);
 	case W_BYVALUE:
-		return pane_add(p, w->r, v, v);
+		return pane_add(p, v, v);
 	}
 	return 0;
 }
@@ -565,7 +560,8 @@ win_free(struct op *op)
 	if (w->groups != NULL)
 		table_free(w->groups);
 	arena_free(&w->scratch);
-	reducer_free(w->r);
+	free(w->tmp);
+	agg_free(w->r);
 	free(w);
 }
 
@@ -638,7 +634,6 @@ win_create(const struct op_def *def, const struct op_env *env,
 	w->kind = kind;
 	w->span_next = -1;
 	arena_init(&w->scratch);
-	pane_init(&w->run, win_aggregates(kind));
 	if (kind == W_GROUP)
 		w->groups = table_new(sizeof(struct win_group));
 
@@ -658,13 +653,16 @@ win_create(const struct op_def *def, const struct op_env *env,
 	if (kind == W_BYVALUE)
 		func = "count";
 	if (func != NULL) {
-		if ((w->r = reducer_parse(func, inv, &why)) == NULL) {
+		if ((w->r = aggexpr_parse(func, inv, &why)) == NULL) {
 			xasprintf(cause, "%s: %s", def->name, why);
 			free(why);
 			goto fail;
 		}
-		w->inv = reducer_invertible(w->r);
+		w->inv = agg_invertible(w->r);
+		w->tmp = xmalloc(w->r->def->size);
 	}
+	/* The running window or back stack: the reducer's states, if any. */
+	pane_init(&w->run, w->r);
 	return &w->op;
 
 fail:

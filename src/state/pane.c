@@ -3,28 +3,29 @@
  * slice of a window, and the merging and taking out of whole panes that
  * lets a window slide without reading its records again.
  *
- * The aggregates are struct agg (ops/op.h) kept in place in the pane's
- * table; the values they keep, like the record copies, live in the
- * pane's arena.  agg.n counts the values folded in, which is what tells
- * when a key has left a running window.
+ * The aggregates are reducer states (agg.h) kept in place in the pane's
+ * table, its entries sized for the pane's reducer; the values they keep,
+ * like the record copies, live in the pane's arena.  A state's n counts
+ * the values folded in, which is what tells when a key has left a
+ * running window.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "../dstream.h"
-#include "../ops/op.h"
 #include "pane.h"
 
 /* Arena bytes under which a running aggregate is never compacted. */
 #define PANE_COMPACT_MIN	(1024 * 1024)
 
 void
-pane_init(struct pane *p, bool keyed)
+pane_init(struct pane *p, struct agg *agg)
 {
 	memset(p, 0, sizeof *p);
 	arena_init(&p->mem);
-	if (keyed)
-		p->keys = table_new(sizeof(struct agg));
+	p->agg = agg;
+	if (agg != NULL)
+		p->keys = table_new(agg->def->size);
 }
 
 void
@@ -69,18 +70,19 @@ pane_keep(struct pane *p, const struct value *v)
 }
 
 int
-pane_add(struct pane *p, struct reducer *r, const struct value *key,
-    const struct value *v)
+pane_add(struct pane *p, const struct value *key, const struct value *v)
 {
-	struct agg	*a;
+	void		*a;
 	bool		 isnew;
 	int64_t		 before;
 	int		 rc;
 
 	a = table_put(p->keys, key, &isnew);
-	before = a->n;
-	rc = reducer_add(r, a, v, &p->mem);
-	if (a->n > before)
+	if (isnew && p->agg->def->init != NULL)
+		p->agg->def->init(a);
+	before = agg_n(a);
+	rc = agg_add(p->agg, a, v, &p->mem);
+	if (agg_n(a) > before)
 		p->nrec++;
 	else if (isnew)
 		table_del(p->keys, key);	/* its only value was refused */
@@ -89,38 +91,42 @@ pane_add(struct pane *p, struct reducer *r, const struct value *key,
 }
 
 int
-pane_merge(struct pane *dst, struct pane *src, struct reducer *r)
+pane_merge(struct pane *dst, struct pane *src)
 {
 	struct table_ent	*e;
-	struct agg		*a, *o;
+	void			*a, *o;
+	bool			 isnew;
 	size_t			 cursor = 0;
 
 	while ((e = table_next(src->keys, &cursor)) != NULL) {
 		o = table_data(e);
-		if (o->n == 0)
+		if (agg_n(o) == 0)
 			continue;
-		a = table_put(dst->keys, &e->key, NULL);
-		if (reducer_merge(r, a, o, &dst->mem) == -1)
+		a = table_put(dst->keys, &e->key, &isnew);
+		if (isnew && dst->agg->def->init != NULL)
+			dst->agg->def->init(a);
+		if (agg_merge(dst->agg, a, o, &dst->mem) == -1)
 			return -1;
 	}
 	return 0;
 }
 
 int
-pane_sub(struct pane *dst, struct pane *src, struct reducer *r)
+pane_sub(struct pane *dst, struct pane *src)
 {
 	struct table_ent	*e;
-	struct agg		*a, *o;
+	void			*a, *o;
 	size_t			 cursor = 0;
 	int			 rc;
 
 	while ((e = table_next(src->keys, &cursor)) != NULL) {
 		o = table_data(e);
-		if (o->n == 0 || (a = table_find(dst->keys, &e->key)) == NULL)
+		if (agg_n(o) == 0 ||
+		    (a = table_find(dst->keys, &e->key)) == NULL)
 			continue;
-		if ((rc = reducer_sub(r, a, o, &dst->mem)) != 0)
+		if ((rc = agg_sub(dst->agg, a, o, &dst->mem)) != 0)
 			return rc;
-		if (a->n <= 0)
+		if (agg_n(a) <= 0)
 			table_del(dst->keys, &e->key);
 	}
 	if (table_count(dst->keys) == 0)
@@ -132,18 +138,15 @@ void
 pane_compact(struct pane *p)
 {
 	struct table_ent	*e;
-	struct agg		*a;
 	struct arena		 fresh;
 	size_t			 cursor = 0;
 
-	if (p->keys == NULL || p->mem.used < PANE_COMPACT_MIN ||
-	    p->mem.used < 2 * p->compacted)
+	if (p->keys == NULL || p->agg->def->move == NULL ||
+	    p->mem.used < PANE_COMPACT_MIN || p->mem.used < 2 * p->compacted)
 		return;
 	arena_init(&fresh);
-	while ((e = table_next(p->keys, &cursor)) != NULL) {
-		a = table_data(e);
-		a->v = value_copy(&fresh, &a->v);
-	}
+	while ((e = table_next(p->keys, &cursor)) != NULL)
+		p->agg->def->move(table_data(e), &fresh);
 	arena_free(&p->mem);
 	p->mem = fresh;
 	p->compacted = fresh.used;

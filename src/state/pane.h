@@ -4,7 +4,8 @@
  * A window of length L sliding by S is cut into panes of gcd(L, S), so
  * that every window is a whole number of panes and a slide adds the
  * newest panes and drops the oldest ones.  A pane holds either one
- * aggregate (struct agg) per key, in a table, or copies of its records
+ * reducer state (state/agg.h) per key, in place in a table whose entries
+ * are sized for that reducer, or copies of its records
  * in arrival order, for the operators that must give the records back
  * (window, groupByKeyAndWindow).  Everything a pane holds lives in its
  * own table and arena, so dropping a pane is a reset and its memory
@@ -21,23 +22,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agg.h"
 #include "arena.h"
 #include "table.h"
 #include "value.h"
 
-struct reducer;
 struct pane {
 	int64_t		 id;		/* start time / pane width */
 	uint64_t	 nrec;		/* records added to this pane itself */
-	struct table	*keys;		/* key -> struct agg, NULL if not keyed */
+	struct agg	*agg;		/* the reducer, NULL if not keyed */
+	struct table	*keys;		/* key -> AGG's state, NULL if not keyed */
 	struct value	*rec;		/* copies of the records (pane_keep) */
 	size_t		 caprec;
 	struct arena	 mem;		/* record copies and aggregate values */
 	size_t		 compacted;	/* mem.used after the last compaction */
 };
 
-/* Makes P empty; KEYED panes hold aggregates per key. */
-void	 pane_init(struct pane *p, bool keyed);
+/*
+ * Makes P empty.  With a reducer AGG (the caller's, which outlives P) it
+ * holds AGG's state per key; with NULL, records.
+ */
+void	 pane_init(struct pane *p, struct agg *agg);
 /* Forgets everything P holds, keeping its memory for reuse. */
 void	 pane_reset(struct pane *p);
 void	 pane_free(struct pane *p);
@@ -47,27 +52,27 @@ size_t	 pane_footprint(const struct pane *p);
 /* Appends a deep copy of V to P's records. */
 void	 pane_keep(struct pane *p, const struct value *v);
 /*
- * Folds V into the aggregate of KEY with R.  Returns 0 (the record
- * counted, or skipped after a per-record error), or -1 to stop the run.
+ * Folds V into the state of KEY.  Returns 0 (the record counted, or
+ * skipped after a per-record error), or -1 to stop the run.
  */
-int	 pane_add(struct pane *p, struct reducer *r, const struct value *key,
-	    const struct value *v);
+int	 pane_add(struct pane *p, const struct value *key, const struct value *v);
 /*
  * Folds every aggregate of SRC into DST, SRC's values coming after
  * DST's (order matters for first, last and custom functions).  Keys new
  * to DST are copied.  Returns 0 or -1 (stop).
  */
-int	 pane_merge(struct pane *dst, struct pane *src, struct reducer *r);
+int	 pane_merge(struct pane *dst, struct pane *src);
 /*
- * Takes SRC's aggregates out of DST with R's inverse; a key left with no
- * record is deleted, so it is not emitted as a stale zero.  Returns 0,
- * -1 (stop), or 1 when an aggregate cannot be taken out exactly
- * (reducer_sub): DST is then half done, to be rebuilt by merging.
+ * Takes SRC's aggregates out of DST with the reducer's inverse; a key
+ * left with no record is deleted, so it is not emitted as a stale zero.
+ * Returns 0, -1 (stop), or 1 when an aggregate cannot be taken out
+ * exactly (agg_sub): DST is then half done, to be rebuilt by merging.
  */
-int	 pane_sub(struct pane *dst, struct pane *src, struct reducer *r);
+int	 pane_sub(struct pane *dst, struct pane *src);
 /*
  * Copies the live aggregate values of P into fresh memory when the old
- * values (replaced by merges and subtractions) outweigh them.
+ * values (replaced by merges and subtractions) outweigh them; nothing
+ * for a reducer that keeps no values (agg_def's move is NULL).
  */
 void	 pane_compact(struct pane *p);
 

@@ -1,0 +1,189 @@
+/*
+ * agg.h - reducers: what reduce, reduceByKey and the window reductions
+ * fold values with, each a vtable (struct agg_def) whose state lives in
+ * the caller's memory (a table entry, a pane's table, a field of an op).
+ *
+ * The named reducers (sum count min max avg first last) are listed once
+ * in agg.def and written in agg.c; a new one (a sketch) is one file with
+ * its agg_def and one line in agg.def.  The reducer over an expression
+ * in a and b ('a .. b', with an optional inverse) needs the expression
+ * evaluator, which sits above state in the layering (expr > state), so
+ * it lives in src/ops/aggexpr.c: it fills in an agg_def of its own with
+ * functions that evaluate its expressions, and hands out a struct agg
+ * like the named ones.  Nothing here knows of it.
+ *
+ * An instance (struct agg) is a def and whatever the def needs besides
+ * the state (the custom reducer's compiled expressions); named reducers
+ * need nothing.  Operators create one per FUNC argument and keep one
+ * state per key.
+ *
+ * The rules every state follows, so tables and panes can hold them
+ * without knowing them:
+ *   - it is def->size bytes, 8-aligned, and begins with int64_t n: the
+ *     values folded in.  n == 0 means it holds nothing (not emitted);
+ *     agg_n reads it.
+ *   - the empty state is what def->init makes, or all zero bytes when
+ *     init is NULL (what table_put gives a new entry).
+ *   - it is plain bytes: copied with memcpy it is a second valid state.
+ *     What it points to (values kept in the arena the caller gives) is
+ *     never changed once written: add, merge and sub build new values.
+ *   - values it keeps are in the arena passed to add, merge, sub and
+ *     load; move copies them into a fresh arena (compaction), and is NULL
+ *     for a reducer that keeps none there.
+ *
+ * Per-record errors (a non-number for sum or avg, a failing custom
+ * function) go through record_error with the instance's WHAT: the value
+ * is left out and 0 returned, or -1 under --on-error fail.
+ */
+#ifndef DSTREAM_AGG_H
+#define DSTREAM_AGG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "value.h"
+
+struct agg;
+
+struct agg_def {
+	const char	*name;		/* "sum"; what FUNC names */
+	size_t		 size;		/* bytes of state, n first */
+	/* Makes STATE empty; NULL when zero bytes are the empty state. */
+	void		(*init)(void *state);
+	/*
+	 * Folds V into STATE.  Returns 0 (n counts V, or V was refused
+	 * as a record error and n is unchanged), or -1 to stop the run.
+	 */
+	int		(*add)(struct agg *, void *state, const struct value *v,
+			    struct arena *);
+	/*
+	 * Folds O (a state of values that came after STATE's; o's n > 0)
+	 * into STATE, which may be empty.  Returns 0 or -1 (stop); after a
+	 * record error STATE is unchanged.
+	 */
+	int		(*merge)(struct agg *, void *state, const void *o,
+			    struct arena *);
+	/*
+	 * Takes O (values folded in earlier, 0 < o's n < STATE's n) out of
+	 * STATE.  Returns 0, -1 (stop), or 1 with STATE unchanged when it
+	 * cannot be done exactly (a running sum gone infinite or past 2^53):
+	 * the caller rebuilds STATE from what remains.  NULL: the reducer has
+	 * no inverse (windows slide it through panes).
+	 */
+	int		(*sub)(struct agg *, void *state, const void *o,
+			    struct arena *);
+	/*
+	 * The value to emit for STATE, valid while STATE is (callers emit
+	 * only states with n > 0; an empty one gives 0 or null).
+	 */
+	struct value	(*result)(const struct agg *, const void *state);
+	/* Copies the values STATE keeps into A; NULL: it keeps none. */
+	void		(*move)(void *state, struct arena *a);
+	/*
+	 * Appends STATE to OUT.  Returns 0.  (The encoding is agg.c's
+	 * local one until state/snap.c provides the typed writer.)
+	 */
+	int		(*save)(const void *state, struct buf *out);
+	/*
+	 * Reads a state saved by save from *P (not past END) into STATE,
+	 * its values into A, and advances *P.  Returns 0, or -1 with *CAUSE
+	 * set (caller frees) when the bytes are short or not such a state.
+	 */
+	int		(*load)(void *state, const char **p, const char *end,
+			    struct arena *a, char **cause);
+	/* Frees an instance of this def; NULL: a plain struct agg (free). */
+	void		(*free)(struct agg *);
+};
+
+/* An instance of a reducer; a def's own may extend it (struct agg first). */
+struct agg {
+	const struct agg_def	*def;
+	const char		*what;	/* names it in record errors */
+};
+
+/*
+ * The state layout of reducers that keep one value (min max first last,
+ * and the custom one): n then the value.  Their move, save and load
+ * below serve any reducer with this layout.
+ */
+struct agg_val {
+	int64_t		 n;
+	struct value	 v;
+};
+void	 agg_val_move(void *state, struct arena *);
+int	 agg_val_save(const void *state, struct buf *);
+int	 agg_val_load(void *state, const char **p, const char *end,
+	    struct arena *, char **cause);
+/* The result of such a state: its value, null when empty. */
+struct value	 agg_val_result(const struct agg *, const void *state);
+
+/* The named reducer NAME (agg.def), or NULL when there is none. */
+const struct agg_def	*agg_find(const char *name);
+/* Iterates the named reducers, for help and tests; NULL at the end. */
+const struct agg_def	*agg_def_at(int i);
+/* A new instance of the named reducer DEF (free with agg_free). */
+struct agg		*agg_new(const struct agg_def *def);
+void			 agg_free(struct agg *);
+
+static inline bool
+agg_invertible(const struct agg *r)
+{
+	return r->def->sub != NULL;
+}
+
+/* The values folded into STATE (its first 8 bytes). */
+static inline int64_t
+agg_n(const void *state)
+{
+	return *(const int64_t *)state;
+}
+
+/* Makes STATE (R's size) the empty state. */
+static inline void
+agg_init(const struct agg *r, void *state)
+{
+	if (r->def->init != NULL)
+		r->def->init(state);
+	else
+		memset(state, 0, r->def->size);
+}
+
+/*
+ * Folds V into STATE (copies into ARENA what it keeps).  Returns 0, V
+ * counted or skipped after a record error, or -1 to stop the run.
+ */
+static inline int
+agg_add(struct agg *r, void *state, const struct value *v,
+    struct arena *arena)
+{
+	return r->def->add(r, state, v, arena);
+}
+
+/*
+ * Folds state O (of later values) into STATE, as if O's values had been
+ * added one by one after STATE's.  Returns 0 or -1 (stop).
+ */
+int		 agg_merge(struct agg *, void *state, const void *o,
+		    struct arena *);
+/*
+ * Takes state O (values folded in earlier) out of STATE.  Only for an
+ * invertible reducer; returns -1 otherwise.  When nothing is left STATE
+ * is made empty, so rounding of doubles cannot linger.  Returns 1, STATE
+ * unchanged, when a running sum has lost what subtracting needs (it is
+ * infinite or NaN, or so large that a double drops units: an int64
+ * overflow, 1e16 + 1): the caller rebuilds STATE from what remains.
+ */
+int		 agg_sub(struct agg *, void *state, const void *o,
+		    struct arena *);
+/* The value to emit for STATE: 0 for an empty sum or count, else null. */
+static inline struct value
+agg_result(const struct agg *r, const void *state)
+{
+	return r->def->result(r, state);
+}
+
+#endif
