@@ -322,9 +322,16 @@ win_emit_stacks(struct win *w, int64_t end)
 			j++;
 			continue;
 		}
+		if (c < 0) {
+			if (win_emit_agg(w, &fe[i]->key, table_data(fe[i]),
+			    end) == -1)
+				return -1;
+			i++;
+			continue;
+		}
 		/* A copy of the front state (states are plain bytes). */
 		memcpy(w->tmp, table_data(fe[i]), w->r->def->size);
-		if (c == 0 && agg_merge(w->r, w->tmp, table_data(be[j++]),
+		if (agg_merge(w->r, w->tmp, table_data(be[j++]),
 		    &w->scratch) == -1)
 			return -1;
 		if (win_emit_agg(w, &fe[i++]->key, w->tmp, end) == -1)

@@ -1,8 +1,8 @@
 /*
  * agg.c - the named reducers (sum count min max avg first last) and
- * what every reducer shares: the lookup by name over agg.def, the part
- * of merge and sub that is the same for all, and the encoding of states
- * for checkpoints.
+ * what every reducer shares: the lookup by name over agg.def and the
+ * encoding of states for checkpoints (the part of merge and sub that is
+ * the same for all is inline in agg.h).
  *
  * The states (rules in agg.h): count is n alone; sum is n and a number,
  * an int while it does not overflow, then a double; avg is n and a double
@@ -81,28 +81,6 @@ agg_free(struct agg *r)
 		r->def->free(r);
 	else
 		free(r);
-}
-
-int
-agg_merge(struct agg *r, void *state, const void *o, struct arena *arena)
-{
-	if (agg_n(o) == 0)
-		return 0;
-	return r->def->merge(r, state, o, arena);
-}
-
-int
-agg_sub(struct agg *r, void *state, const void *o, struct arena *arena)
-{
-	if (r->def->sub == NULL)
-		return -1;
-	if (agg_n(o) == 0)
-		return 0;
-	if (agg_n(state) <= agg_n(o)) {
-		agg_init(r, state);
-		return 0;
-	}
-	return r->def->sub(r, state, o, arena);
 }
 
 /* ---- the encoding (see the top of the file) ---- */

@@ -167,8 +167,14 @@ agg_add(struct agg *r, void *state, const struct value *v,
  * Folds state O (of later values) into STATE, as if O's values had been
  * added one by one after STATE's.  Returns 0 or -1 (stop).
  */
-int		 agg_merge(struct agg *, void *state, const void *o,
-		    struct arena *);
+static inline int
+agg_merge(struct agg *r, void *state, const void *o, struct arena *arena)
+{
+	if (agg_n(o) == 0)
+		return 0;
+	return r->def->merge(r, state, o, arena);
+}
+
 /*
  * Takes state O (values folded in earlier) out of STATE.  Only for an
  * invertible reducer; returns -1 otherwise.  When nothing is left STATE
@@ -177,8 +183,20 @@ int		 agg_merge(struct agg *, void *state, const void *o,
  * infinite or NaN, or so large that a double drops units: an int64
  * overflow, 1e16 + 1): the caller rebuilds STATE from what remains.
  */
-int		 agg_sub(struct agg *, void *state, const void *o,
-		    struct arena *);
+static inline int
+agg_sub(struct agg *r, void *state, const void *o, struct arena *arena)
+{
+	if (r->def->sub == NULL)
+		return -1;
+	if (agg_n(o) == 0)
+		return 0;
+	if (agg_n(state) <= agg_n(o)) {
+		agg_init(r, state);
+		return 0;
+	}
+	return r->def->sub(r, state, o, arena);
+}
+
 /* The value to emit for STATE: 0 for an empty sum or count, else null. */
 static inline struct value
 agg_result(const struct agg *r, const void *state)
