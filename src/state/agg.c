@@ -1,8 +1,8 @@
 /*
  * agg.c - the named reducers (sum count min max avg first last) and
  * what every reducer shares: the lookup by name over agg.def and the
- * encoding of states for checkpoints (the part of merge and sub that is
- * the same for all is inline in agg.h).
+ * save and load of states of n and a value (the part of merge and sub
+ * that is the same for all is inline in agg.h).
  *
  * The states (rules in agg.h): count is n alone; sum is n and a number,
  * an int while it does not overflow, then a double; avg is n and a double
@@ -13,13 +13,11 @@
  * error.  min and max compare as numbers when both sides are numeric,
  * else in value order.
  *
- * The encoding is local until state/snap.c brings the checkpoint's typed
- * writer and reader (and should then call those instead): an integer is
- * 8 bytes little-endian, a double the 8 bytes of its bits the same way;
- * a value is its type byte then nothing (null), 1 byte (bool), 8 (int,
- * double), a 4-byte length and the bytes (string), or a 4-byte count and
- * the elements (tuple, array; an object's keys and values alternating).
- * A state is its fields in order: n, then the value or the sum.
+ * Saving and loading use the checkpoint encoding's typed writer and
+ * reader (snap.h): a state is its fields in order, n (a signed integer)
+ * then the value (a whole value) or avg's sum (a double).  Loading
+ * checks what the writer guarantees: n not negative, a sum's value a
+ * number.
  */
 #include <math.h>
 #include <stdint.h>
@@ -28,9 +26,7 @@
 
 #include "../dstream.h"
 #include "agg.h"
-
-/* Nesting deeper than this in a saved value is refused by load. */
-#define AGG_DEPTH_MAX	4096
+#include "snap.h"
 
 #define AGG(d) extern const struct agg_def d;
 #include "agg.def"
@@ -83,182 +79,16 @@ agg_free(struct agg *r)
 		free(r);
 }
 
-/* ---- the encoding (see the top of the file) ---- */
-
-static void
-agg_put_u64(struct buf *b, uint64_t x)
-{
-	unsigned char	 c[8];
-	int		 i;
-
-	for (i = 0; i < 8; i++)
-		c[i] = (unsigned char)(x >> (8 * i));
-	buf_add(b, c, 8);
-}
-
-static void
-agg_put_u32(struct buf *b, uint32_t x)
-{
-	unsigned char	 c[4];
-	int		 i;
-
-	for (i = 0; i < 4; i++)
-		c[i] = (unsigned char)(x >> (8 * i));
-	buf_add(b, c, 4);
-}
-
-static void
-agg_put_dbl(struct buf *b, double d)
-{
-	uint64_t	 x;
-
-	memcpy(&x, &d, sizeof x);
-	agg_put_u64(b, x);
-}
-
-/* Reads N (at most 8) bytes little-endian; -1 when fewer are left. */
+/* Reads n into *N; it must not be negative.  Returns 0 or -1 (cause in R). */
 static int
-agg_get_le(const char **p, const char *end, int n, uint64_t *x)
+agg_get_n(struct snap_rd *r, const char *name, int64_t *n)
 {
-	const unsigned char	*s = (const unsigned char *)*p;
-	int			 i;
-
-	if (end - *p < n)
+	if (snap_get_i64(r, n) == -1)
 		return -1;
-	*x = 0;
-	for (i = n; i-- > 0; )
-		*x = *x << 8 | s[i];
-	*p += n;
+	if (*n < 0)
+		return snap_fail(r, "%s state: %lld values", name,
+		    (long long)*n);
 	return 0;
-}
-
-static void
-agg_put_value(struct buf *b, const struct value *v)
-{
-	uint32_t	 i, n;
-
-	buf_addc(b, v->type);
-	switch (v->type) {
-	case V_BOOL:
-		buf_addc(b, v->u.b ? 1 : 0);
-		break;
-	case V_INT:
-		agg_put_u64(b, (uint64_t)v->u.i);
-		break;
-	case V_DBL:
-		agg_put_dbl(b, v->u.d);
-		break;
-	case V_STR:
-		agg_put_u32(b, v->n);
-		buf_add(b, v->u.s, v->n);
-		break;
-	case V_TUPLE:
-	case V_ARR:
-	case V_OBJ:
-		agg_put_u32(b, v->n);
-		n = v->type == V_OBJ ? 2 * v->n : v->n;
-		for (i = 0; i < n; i++)
-			agg_put_value(b, &v->u.a[i]);
-		break;
-	default:
-		break;
-	}
-}
-
-/*
- * Reads a value saved by agg_put_value into *V, its memory from A.
- * Returns 0, or -1 when the bytes are short or malformed (an unknown
- * type, an object key that is not a string, nesting past DEPTH_MAX).
- */
-static int
-agg_get_value(const char **p, const char *end, struct arena *a,
-    struct value *v, int depth)
-{
-	uint64_t	 x;
-	uint32_t	 i, n;
-	size_t		 nel;
-	char		*s;
-
-	if (depth > AGG_DEPTH_MAX || end - *p < 1)
-		return -1;
-	*v = value_null();
-	v->type = (uint8_t)*(*p)++;
-	switch (v->type) {
-	case V_NULL:
-		return 0;
-	case V_BOOL:
-		if (agg_get_le(p, end, 1, &x) == -1 || x > 1)
-			return -1;
-		v->u.b = x == 1;
-		return 0;
-	case V_INT:
-		if (agg_get_le(p, end, 8, &x) == -1)
-			return -1;
-		v->u.i = (int64_t)x;
-		return 0;
-	case V_DBL:
-		if (agg_get_le(p, end, 8, &x) == -1)
-			return -1;
-		memcpy(&v->u.d, &x, sizeof v->u.d);
-		return 0;
-	case V_STR:
-		if (agg_get_le(p, end, 4, &x) == -1 || (uint64_t)(end - *p) < x)
-			return -1;
-		v->n = (uint32_t)x;
-		if (v->n == 0)
-			v->u.s = "";
-		else {
-			s = arena_alloc(a, v->n);
-			memcpy(s, *p, v->n);
-			v->u.s = s;
-		}
-		*p += v->n;
-		return 0;
-	case V_TUPLE:
-	case V_ARR:
-	case V_OBJ:
-		if (agg_get_le(p, end, 4, &x) == -1)
-			return -1;
-		v->n = n = (uint32_t)x;
-		nel = v->type == V_OBJ ? 2 * (size_t)n : n;
-		/* Each element takes a byte at least: no huge allocation. */
-		if (nel > (size_t)(end - *p))
-			return -1;
-		v->u.a = NULL;
-		if (nel == 0)
-			return 0;
-		v->u.a = arena_alloc(a, nel * sizeof *v->u.a);
-		for (i = 0; i < nel; i++) {
-			if (agg_get_value(p, end, a, &v->u.a[i], depth + 1) == -1)
-				return -1;
-			if (v->type == V_OBJ && i % 2 == 0 &&
-			    v->u.a[i].type != V_STR)
-				return -1;
-		}
-		return 0;
-	default:
-		return -1;
-	}
-}
-
-/* Reads n, which must not be negative; -1 otherwise. */
-static int
-agg_get_n(const char **p, const char *end, int64_t *n)
-{
-	uint64_t	 x;
-
-	if (agg_get_le(p, end, 8, &x) == -1 || (int64_t)x < 0)
-		return -1;
-	*n = (int64_t)x;
-	return 0;
-}
-
-/* Sets *CAUSE for a state of reducer NAME that could not be read. */
-static int
-agg_bad(const char *name, char **cause)
-{
-	xasprintf(cause, "%s state: truncated or malformed", name);
-	return -1;
 }
 
 /* ---- states of n and a value: min max first last, and custom ---- */
@@ -272,25 +102,23 @@ agg_val_move(void *state, struct arena *a)
 }
 
 int
-agg_val_save(const void *state, struct buf *out)
+agg_val_save(const void *state, struct buf *out, char **cause)
 {
 	const struct agg_val	*s = state;
 
-	agg_put_u64(out, (uint64_t)s->n);
-	agg_put_value(out, &s->v);
-	return 0;
+	snap_put_i64(out, s->n);
+	return snap_put_value(out, &s->v, cause);
 }
 
 int
-agg_val_load(void *state, const char **p, const char *end, struct arena *a,
-    char **cause)
+agg_val_load(void *state, struct snap_rd *r, struct arena *a)
 {
 	struct agg_val	*s = state;
 
 	memset(s, 0, sizeof *s);
-	if (agg_get_n(p, end, &s->n) == -1 ||
-	    agg_get_value(p, end, a, &s->v, 0) == -1)
-		return agg_bad("reducer", cause);
+	if (agg_get_n(r, "reducer", &s->n) == -1 ||
+	    snap_get_value(r, a, &s->v) == -1)
+		return -1;
 	return 0;
 }
 
@@ -412,16 +240,15 @@ agg_sum_result(const struct agg *r, const void *state)
 }
 
 static int
-agg_sum_load(void *state, const char **p, const char *end, struct arena *a,
-    char **cause)
+agg_sum_load(void *state, struct snap_rd *r, struct arena *a)
 {
 	struct agg_val	*s = state;
 
-	memset(s, 0, sizeof *s);
-	if (agg_get_n(p, end, &s->n) == -1 ||
-	    agg_get_value(p, end, a, &s->v, 0) == -1 ||
-	    (s->n != 0 && !value_is_num(&s->v)))
-		return agg_bad("sum", cause);
+	if (agg_val_load(state, r, a) == -1)
+		return -1;
+	if (s->n != 0 && !value_is_num(&s->v))
+		return snap_fail(r, "sum state: a %s, not a number",
+		    value_type_name(&s->v));
 	return 0;
 }
 
@@ -472,19 +299,16 @@ agg_count_result(const struct agg *r, const void *state)
 }
 
 static int
-agg_count_save(const void *state, struct buf *out)
+agg_count_save(const void *state, struct buf *out, char **cause)
 {
-	agg_put_u64(out, (uint64_t)((const struct agg_cnt *)state)->n);
+	snap_put_i64(out, ((const struct agg_cnt *)state)->n);
 	return 0;
 }
 
 static int
-agg_count_load(void *state, const char **p, const char *end,
-    struct arena *a, char **cause)
+agg_count_load(void *state, struct snap_rd *r, struct arena *a)
 {
-	if (agg_get_n(p, end, &((struct agg_cnt *)state)->n) == -1)
-		return agg_bad("count", cause);
-	return 0;
+	return agg_get_n(r, "count", &((struct agg_cnt *)state)->n);
 }
 
 const struct agg_def agg_count = {
@@ -558,25 +382,23 @@ agg_avg_result(const struct agg *r, const void *state)
 }
 
 static int
-agg_avg_save(const void *state, struct buf *out)
+agg_avg_save(const void *state, struct buf *out, char **cause)
 {
 	const struct agg_avgst	*s = state;
 
-	agg_put_u64(out, (uint64_t)s->n);
-	agg_put_dbl(out, s->sum);
+	snap_put_i64(out, s->n);
+	snap_put_dbl(out, s->sum);
 	return 0;
 }
 
 static int
-agg_avg_load(void *state, const char **p, const char *end, struct arena *a,
-    char **cause)
+agg_avg_load(void *state, struct snap_rd *r, struct arena *a)
 {
 	struct agg_avgst	*s = state;
-	uint64_t		 x;
 
-	if (agg_get_n(p, end, &s->n) == -1 || agg_get_le(p, end, 8, &x) == -1)
-		return agg_bad("avg", cause);
-	memcpy(&s->sum, &x, sizeof s->sum);
+	if (agg_get_n(r, "avg", &s->n) == -1 ||
+	    snap_get_dbl(r, &s->sum) == -1)
+		return -1;
 	return 0;
 }
 

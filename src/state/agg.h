@@ -31,6 +31,10 @@
  *     load; move copies them into a fresh arena (compaction), and is NULL
  *     for a reducer that keeps none there.
  *
+ * save and load write and read a state with the checkpoint encoding's
+ * typed writer and reader (snap.h), for the checkpoint of the table or
+ * pane that holds it.
+ *
  * Per-record errors (a non-number for sum or avg, a failing custom
  * function) go through record_error with the instance's WHAT: the value
  * is left out and 0 returned, or -1 under --on-error fail.
@@ -48,6 +52,7 @@
 #include "value.h"
 
 struct agg;
+struct snap_rd;
 
 struct agg_def {
 	const char	*name;		/* "sum"; what FUNC names */
@@ -84,17 +89,17 @@ struct agg_def {
 	/* Copies the values STATE keeps into A; NULL: it keeps none. */
 	void		(*move)(void *state, struct arena *a);
 	/*
-	 * Appends STATE to OUT.  Returns 0.  (The encoding is agg.c's
-	 * local one until state/snap.c provides the typed writer.)
+	 * Appends STATE to OUT with snap.h's writers.  Returns 0, or -1
+	 * with *CAUSE set (caller frees) when a value cannot be written (it
+	 * nests past SNAP_MAX_DEPTH); OUT then holds part of it.
 	 */
-	int		(*save)(const void *state, struct buf *out);
+	int		(*save)(const void *state, struct buf *out, char **cause);
 	/*
-	 * Reads a state saved by save from *P (not past END) into STATE,
-	 * its values into A, and advances *P.  Returns 0, or -1 with *CAUSE
-	 * set (caller frees) when the bytes are short or not such a state.
+	 * Reads a state saved by save from R into STATE, the values it
+	 * keeps copied into A.  Returns 0, or -1 with the cause recorded in
+	 * R (bytes short, or not such a state).
 	 */
-	int		(*load)(void *state, const char **p, const char *end,
-			    struct arena *a, char **cause);
+	int		(*load)(void *state, struct snap_rd *r, struct arena *a);
 	/* Frees an instance of this def; NULL: a plain struct agg (free). */
 	void		(*free)(struct agg *);
 };
@@ -115,9 +120,8 @@ struct agg_val {
 	struct value	 v;
 };
 void	 agg_val_move(void *state, struct arena *);
-int	 agg_val_save(const void *state, struct buf *);
-int	 agg_val_load(void *state, const char **p, const char *end,
-	    struct arena *, char **cause);
+int	 agg_val_save(const void *state, struct buf *, char **cause);
+int	 agg_val_load(void *state, struct snap_rd *, struct arena *);
 /* The result of such a state: its value, null when empty. */
 struct value	 agg_val_result(const struct agg *, const void *state);
 

@@ -14,6 +14,7 @@
 #include "../../src/dstream.h"
 #include "../../src/ops/op.h"
 #include "../../src/state/agg.h"
+#include "../../src/state/snap.h"
 #include "unit.h"
 
 #define STATE_MAX	256
@@ -476,32 +477,51 @@ static void
 roundtrip(struct agg *r, const void *state)
 {
 	struct buf	 out = BUF_INIT;
+	struct snap_rd	 rd;
 	struct arena	 a;
 	char		 back[STATE_MAX], *cause = NULL;
-	const char	*p;
 	size_t		 cut;
 	struct value	 x, y;
 
 	arena_init(&a);
-	CHECK(r->def->save(state, &out) == 0);
-	p = out.p;
+	CHECK(r->def->save(state, &out, &cause) == 0 && cause == NULL);
+	snap_rd_init(&rd, out.p, out.len);
 	memset(back, 0x5a, sizeof back);
-	CHECK(r->def->load(back, &p, out.p + out.len, &a, &cause) == 0);
-	CHECK(p == out.p + out.len);
+	CHECK(r->def->load(back, &rd, &a) == 0);
+	CHECK(snap_rd_end(&rd) == 0);		/* every byte read */
 	CHECK(agg_n(back) == agg_n(state));
 	x = agg_result(r, state);
 	y = agg_result(r, back);
 	CHECK(value_cmp(&x, &y) == 0 && x.type == y.type);
+	snap_rd_free(&rd);
 	/* every shorter prefix is refused, with a cause */
 	for (cut = 0; cut < out.len; cut++) {
-		p = out.p;
-		cause = NULL;
-		CHECK(r->def->load(back, &p, out.p + cut, &a, &cause) == -1);
+		snap_rd_init(&rd, out.p, cut);
+		CHECK(r->def->load(back, &rd, &a) == -1);
+		cause = snap_rd_cause(&rd);
 		CHECK(cause != NULL);
 		free(cause);
 	}
 	buf_free(&out);
 	arena_free(&a);
+}
+
+/* Whether loading the LEN bytes at P as a state of DEF fails, with a cause. */
+static bool
+refused(const struct agg_def *def, const void *p, size_t len)
+{
+	struct snap_rd	 rd;
+	struct arena	 a;
+	char		 s[STATE_MAX], *cause;
+	int		 rc;
+
+	arena_init(&a);
+	snap_rd_init(&rd, p, len);
+	rc = def->load(s, &rd, &a);
+	cause = snap_rd_cause(&rd);
+	arena_free(&a);
+	free(cause);
+	return rc == -1 && cause != NULL;
 }
 
 static void
@@ -510,10 +530,8 @@ test_saveload(void)
 	const struct agg_def	*d;
 	struct agg		*r;
 	char			 s[STATE_MAX], *cause = NULL;
-	struct value		 v, kv[4], el[2];
+	struct value		 v, kv[4], el[2], deep;
 	struct buf		 out = BUF_INIT;
-	const char		*p;
-	struct arena		 a;
 	int			 i;
 
 	for (i = 0; (d = agg_def_at(i)) != NULL; i++) {
@@ -552,41 +570,38 @@ test_saveload(void)
 	roundtrip(r, s);
 	agg_free(r);
 
-	/* malformed: a bad type byte, a sum holding a string, n < 0 */
-	arena_init(&a);
+	/* a value nested past what a snapshot holds: save fails, says so */
 	r = named("last");
+	deep = value_int(1);
+	for (i = 0; i <= SNAP_MAX_DEPTH; i++)
+		deep = value_pair(&mem, deep, value_null());
 	agg_init(r, s);
-	add_str(r, s, "v");
-	CHECK(r->def->save(s, &out) == 0);
-	out.p[8] = 0x7f;
-	p = out.p;
-	CHECK(r->def->load(s, &p, out.p + out.len, &a, &cause) == -1);
-	free(cause);
-	cause = NULL;
-	out.p[8] = V_STR;
-	p = out.p;
-	CHECK(agg_find("sum")->load(s, &p, out.p + out.len, &a, &cause) == -1);
-	free(cause);
-	cause = NULL;
-	p = out.p;
-	CHECK(r->def->load(s, &p, out.p + out.len, &a, &cause) == 0);
-	memset(out.p, 0xff, 8);
-	p = out.p;
-	CHECK(r->def->load(s, &p, out.p + out.len, &a, &cause) == -1);
-	free(cause);
-	cause = NULL;
-	/* an array claiming more elements than bytes left */
-	buf_reset(&out);
-	buf_add(&out, "\1\0\0\0\0\0\0\0", 8);
-	buf_addc(&out, V_ARR);
-	buf_add(&out, "\377\377\377\177", 4);
-	p = out.p;
-	CHECK(r->def->load(s, &p, out.p + out.len, &a, &cause) == -1);
+	CHECK(agg_add(r, s, &deep, &mem) == 0);
+	CHECK(r->def->save(s, &out, &cause) == -1 && cause != NULL);
 	free(cause);
 	cause = NULL;
 	agg_free(r);
+
+	/* malformed: n < 0, a sum holding a string, a bad type byte */
+	buf_reset(&out);
+	snap_put_i64(&out, -1);
+	CHECK(refused(agg_find("count"), out.p, out.len));
+	snap_put_dbl(&out, 1.0);
+	CHECK(refused(agg_find("avg"), out.p, out.len));
+	buf_reset(&out);
+	snap_put_i64(&out, 1);
+	v = str("ten");
+	CHECK(snap_put_value(&out, &v, &cause) == 0);
+	CHECK(refused(agg_find("sum"), out.p, out.len));
+	CHECK(!refused(agg_find("last"), out.p, out.len));
+	out.p[1] = 0x7f;			/* the value's type byte */
+	CHECK(refused(agg_find("last"), out.p, out.len));
+	buf_reset(&out);
+	snap_put_i64(&out, 0);			/* an empty sum: no number */
+	v = value_null();
+	CHECK(snap_put_value(&out, &v, &cause) == 0);
+	CHECK(!refused(agg_find("sum"), out.p, out.len));
 	buf_free(&out);
-	arena_free(&a);
 }
 
 int
