@@ -26,7 +26,6 @@
 #include "dstream.h"
 #include "engine/engine.h"
 #include "ops/op.h"
-#include "sinks/sink.h"
 
 enum {
 	OPT_TIME_FORMAT = 256, OPT_LATE_FILE, OPT_IDLE, OPT_CSV, OPT_HEADER,
@@ -508,6 +507,8 @@ main(int argc, char **argv)
 	}
 	/* An output or input that cannot be opened is a runtime failure. */
 	status = EXIT_RUNTIME;
+	if (engine_output(engine, "-", &cause) != 0)
+		goto fail;
 	if (cfg.late_file != NULL &&
 	    engine_late_file(engine, cfg.late_file, &cause) != 0)
 		goto fail;

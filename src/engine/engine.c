@@ -56,6 +56,7 @@ struct engine {
 	const struct config *cfg;	/* main's */
 	struct counters	*run;		/* main's run-wide counters */
 	struct op	*chain;
+	struct sink	*sink;		/* the output: where the chain's tail writes */
 	int64_t		 span;		/* chain_span: how long windows hold data */
 	int64_t		 B;		/* batch interval, ms */
 	struct source	**src;
@@ -156,6 +157,16 @@ engine_late_file(struct engine *e, const char *path, char **cause)
 	return 0;
 }
 
+int
+engine_output(struct engine *e, const char *dest, char **cause)
+{
+	if ((e->sink = sink_open(dest, e->cfg->format, e->cfg->stamp,
+	    cause)) == NULL)
+		return -1;
+	chain_sink(e->chain, e->sink);
+	return 0;
+}
+
 void
 engine_free(struct engine *e)
 {
@@ -177,6 +188,7 @@ engine_free(struct engine *e)
 	}
 	if (e->late != NULL)
 		fclose(e->late);
+	sink_close(e->sink);
 	arena_free(&e->rec);
 	free(e);
 }
@@ -218,8 +230,8 @@ engine_stats(struct engine *e, int64_t end)
 	struct counters	 counters;
 	int64_t		 cpu;
 
-	/* Output held back (out_hold) goes first: the line follows it. */
-	if (out_flush_batches() != 0)
+	/* Output held back (sink_hold) goes first: the line follows it. */
+	if (sink_flush_ended(e->sink) != 0)
 		e->failed = true;
 	getrusage(RUSAGE_SELF, &ru);
 	cpu = ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
@@ -656,7 +668,7 @@ engine_run(struct engine *e)
 		 * could watch: their output goes in large writes (and what
 		 * ended batches left goes before dstream may wait, below). */
 		reading = engine_open_sources(e, SRC_REGULAR);
-		out_hold(reading);
+		sink_hold(e->sink, reading);
 		if (e->etime == NULL && !reading) {
 			int64_t	 t = e->open_end - now;
 
@@ -697,7 +709,7 @@ engine_run(struct engine *e)
 		if (!any)
 			break;
 		/* Nothing of an ended batch is held while dstream may wait. */
-		if (timeout != 0 && out_flush_batches() != 0) {
+		if (timeout != 0 && sink_flush_ended(e->sink) != 0) {
 			e->failed = true;
 			break;
 		}
@@ -749,10 +761,10 @@ engine_run(struct engine *e)
 	free(count);
 	if (!e->failed)
 		engine_finish(e, stop_signal == 0);
-	if (!e->failed && out_flush() != 0)
+	/* Every ended batch is written, also when the run failed; the
+	 * batch in hand when it failed is abandoned (sink_close drops it). */
+	if (sink_flush_ended(e->sink) != 0)
 		e->failed = true;
-	else if (e->failed)
-		(void)out_flush_batches();	/* not the abandoned batch */
 	engine_counters(e, &counters);
 	record_errors_summary(&counters, e->cfg->late_file);
 	return e->failed ? EXIT_RUNTIME : EXIT_OK;

@@ -30,6 +30,14 @@ struct engine	*engine_new(const struct config *cfg, struct op *chain,
 void		 engine_free(struct engine *);
 /* Opens PATH to append late records to.  Returns 0, or -1 with *CAUSE set. */
 int		 engine_late_file(struct engine *, const char *path, char **cause);
+/*
+ * Opens the destination DEST ("-": stdout) for the chain's output, laid
+ * out as -f and -s say (Spark's print() layout when the chain ends in
+ * print), and hands it to the chain's tail; the engine holds and
+ * flushes it (sinks/sink.h) and engine_free closes it.  Returns 0, or
+ * -1 with *CAUSE set.
+ */
+int		 engine_output(struct engine *, const char *dest, char **cause);
 /* Adds the input SPEC.  Returns 0, or -1 with *CAUSE set. */
 int		 engine_add_source(struct engine *, const char *spec, char **cause);
 /* Runs until every input has ended or a stop is asked.  Returns the exit status. */

@@ -5,7 +5,8 @@
  * one; each op pushes what it emits into op->next.  At the end of every
  * batch the engine calls flush(end_ms) on the first op; an op emits what
  * the batch (or window) produced, then flushes its successor.  The last op
- * is the sink, which writes.
+ * is the tail (tail.c), which hands the rows to the destination (a sink,
+ * sinks/sink.h).
  *
  * Memory rule: a value pushed into an op is valid only during that push
  * call.  An op that keeps it copies it (value_copy) into its own arena or
@@ -30,6 +31,7 @@
 #include "../state/agg.h"
 
 struct op;
+struct sink;
 
 /*
  * What chain_build hands every create: the run's settings (window ops
@@ -102,17 +104,34 @@ bool			 op_planned(const char *name);
 const struct op_def	*op_def_at(int i);
 
 /*
- * Builds the chain from ARGV (operators joined by "then") and appends a
- * sink for ENV's cfg->format.  Returns the head, or NULL with *CAUSE set
- * (usage error).  ENV's pointers must outlive the chain.
+ * Builds the chain from ARGV (operators joined by "then") and appends
+ * the tail.  Returns the head, or NULL with *CAUSE set (usage error).
+ * ENV's pointers must outlive the chain.
  */
 struct op	*chain_build(const struct op_env *env, int argc, char **argv,
 		    char **cause);
+/*
+ * Hands SINK (which the caller owns) to the chain's tail before the run;
+ * a chain ending in print gets Spark's print() layout in SINK.
+ */
+void		 chain_sink(struct op *, struct sink *);
 void		 chain_free(struct op *);
 /* Sum of what the ops of the chain hold (struct op's held), for --stats. */
 size_t		 chain_held(struct op *);
 /* Largest span_ms summed along the chain (windows after windows add up). */
 int64_t		 chain_span(const struct op *);
+
+/*
+ * The tail (tail.c): the last op of every chain, which hands the rows
+ * it is pushed to its sink (begin, row, commit; see sinks/sink.h).
+ */
+struct op	*tail_create(const struct op_env *env);
+void		 tail_sink(struct op *, struct sink *);
+/*
+ * print's word to the tail after it: the batch in hand had more records
+ * than print forwarded, so the text layout shows "...".
+ */
+void		 tail_cut(struct op *);
 
 /* Shared helpers for operators. */
 

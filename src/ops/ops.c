@@ -4,8 +4,9 @@
  * ops.def lists every operator once; here it becomes the declarations of
  * the op_defs the family files export and the table op_find searches.
  * chain_build cuts the command line at each "then", asks each operator's
- * create to check its arguments, links the ops in order and puts the sink
- * at the end.  Also the small helpers every operator shares.
+ * create to check its arguments, links the ops in order and puts the tail
+ * (tail.c) at the end; chain_sink hands the tail its destination.  Also
+ * the small helpers every operator shares.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -156,8 +157,8 @@ chain_build(const struct op_env *env, int argc, char **argv, char **cause)
 			goto fail;
 		}
 		if (last != NULL && (last->def->flags & OP_LAST)) {
-			xasprintf(cause, "%s writes the output itself: it "
-			    "must be the last operator (found '%s' after it)",
+			xasprintf(cause, "%s must be the last operator "
+			    "(found '%s' after it)",
 			    last->def->name, argv[start]);
 			goto fail;
 		}
@@ -168,21 +169,25 @@ chain_build(const struct op_env *env, int argc, char **argv, char **cause)
 		tail = &op->next;
 	}
 
-	/*
-	 * A last op (print) writes by itself and leaves the sink nothing
-	 * but the flushing of stdout; a plain sink then adds no spark
-	 * header.
-	 */
-	if (last->def->flags & OP_LAST)
-		*tail = sink_create(FMT_PLAIN, env->cfg->stamp, env->counters);
-	else
-		*tail = sink_create(env->cfg->format, env->cfg->stamp,
-		    env->counters);
+	*tail = tail_create(env);
 	return head;
 
 fail:
 	chain_free(head);
 	return NULL;
+}
+
+void
+chain_sink(struct op *head, struct sink *sink)
+{
+	struct op	*op, *prev = NULL;
+
+	for (op = head; op->next != NULL; op = op->next)
+		prev = op;
+	tail_sink(op, sink);
+	/* print's layout is Spark's print(), whatever -f and -s say. */
+	if (prev != NULL && prev->def == &op_print)
+		sink_layout(sink, FMT_SPARK);
 }
 
 int64_t

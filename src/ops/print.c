@@ -1,32 +1,30 @@
 /*
  * print.c - Spark's DStream.print(), byte for byte.
  *
- * At each flush it writes a line of 43 dashes, "Time: <ms> ms", the
- * dashes again, the first N records of the batch or window (tuples as
- * "(k,v)"), "..." when there were more, and an empty line.  print writes
- * to stdout itself and is the last operator of a chain: the sink after
- * it receives nothing and only flushes stdout.
+ * print lays nothing out itself: it is an operator like any other,
+ * which forwards the first N records of each batch or window to the
+ * tail (and on to the destination) and, when there were more, says so
+ * with tail_cut.  The layout is the destination's: a chain that ends in
+ * print has its text laid out in the spark format whatever -f and -s
+ * say (chain_sink sets it), and the spark format gives exactly Spark's
+ * print(): at each flush a line of 43 dashes, "Time: <ms> ms", the
+ * dashes again (the Spark header, format_spark_header), the records
+ * forwarded (tuples as "(k,v)"), "..." when the batch was cut, and an
+ * empty line.  print must be the last operator, so that the tail comes
+ * right after it.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "../dstream.h"
-#include "../sinks/sink.h"
 #include "op.h"
 
 #define PRINT_DEFAULT	10
 
-static const char print_dashes[] =
-    "-------------------------------------------\n";
-
 struct printop {
 	struct op	 op;
 	int64_t		 limit;
-	int64_t		 seen;
-	struct buf	 lines;		/* the first LIMIT records, formatted */
-	struct counters	*counters;	/* the run's: records_out */
+	int64_t		 seen;		/* records of the batch so far */
 };
 
 static int
@@ -36,44 +34,24 @@ printop_push(struct op *op, struct value *v, int64_t end_ms)
 
 	if (p->seen++ >= p->limit)
 		return 0;
-	sink_format(&p->lines, FMT_SPARK, v, 0, false);
-	buf_addc(&p->lines, '\n');
-	p->counters->records_out++;
-	return 0;
+	return op_emit(op, v, end_ms);
 }
 
 static int
 printop_flush(struct op *op, int64_t end_ms)
 {
 	struct printop	*p = (struct printop *)op;
-	struct buf	 head = BUF_INIT;
-	int		 rc;
 
-	buf_adds(&head, print_dashes);
-	buf_printf(&head, "Time: %" PRId64 " ms\n", end_ms);
-	buf_adds(&head, print_dashes);
-	rc = out_write(head.p, head.len);
-	buf_free(&head);
-	if (rc == 0 && p->lines.len != 0)
-		rc = out_write(p->lines.p, p->lines.len);
-	if (rc == 0 && p->seen > p->limit)
-		rc = out_write("...\n", 4);
-	if (rc == 0)
-		rc = out_write("\n", 1);
-	buf_reset(&p->lines);
+	if (p->seen > p->limit)
+		tail_cut(op->next);
 	p->seen = 0;
-	if (rc != 0)
-		return -1;
 	return op_forward_flush(op, end_ms);
 }
 
 static void
 printop_free(struct op *op)
 {
-	struct printop	*p = (struct printop *)op;
-
-	buf_free(&p->lines);
-	free(p);
+	free(op);
 }
 
 static struct op *
@@ -100,7 +78,6 @@ printop_create(const struct op_def *def,
 	p->op.flush = printop_flush;
 	p->op.free = printop_free;
 	p->limit = n;
-	p->counters = env->counters;
 	return &p->op;
 }
 

@@ -1,9 +1,10 @@
 /*
- * format.c - the sink: the last op of every chain, which turns each
- * record into one line of text in the chosen --format and hands it to
- * out.c.  At each batch end it flushes stdout.
+ * format.c - rows into text: one record in the chosen --format, and the
+ * text around a batch's records (Spark's header, its closing lines).
  *
- * The forms (DESIGN section 6):
+ * A pure function of (format, value, stamp): it knows nothing of files,
+ * stdout or operators; the text destinations (sinks/stdout.c, and the
+ * files of -o later) call it.  The forms (DESIGN section 6):
  *
  *   plain  value_fmt_plain: strings raw, numbers shortest, null empty,
  *          tuples as tab-separated fields, arrays/objects compact JSON.
@@ -19,17 +20,18 @@
  *          window end as RFC 3339 UTC, K and V native JSON (tuples as
  *          arrays).
  *   spark  Spark's DStream.print() layout: at every batch end (even an
- *          empty one) a line of 43 dashes, "Time: <end ms> ms", 43
- *          dashes, every record of the batch, an empty line.  Records in
- *          Scala's toString style: tuples (k,v) and (a,(b,c)), strings
- *          raw, ints as is, doubles as Java's Double.toString (1.0, 0.1,
- *          1.0E7, 1.0E-4, NaN, Infinity), null, true/false.  Arrays are
- *          written [a, b] with their elements in the same style (Spark
- *          would show a groupByKey result as CompactBuffer(a, b) and a
- *          List as List(a, b); one bracketed form for every array keeps
- *          the output readable and unambiguous); objects as compact JSON.
- *          The batch's records are held until its end, since the header
- *          comes first.
+ *          empty one) the Spark header (a line of 43 dashes, "Time: <end
+ *          ms> ms", 43 dashes: format_spark_header), every record of the
+ *          batch, "..." when print cut the batch short, an empty line.
+ *          Records in Scala's toString style: tuples (k,v) and (a,(b,c)),
+ *          strings raw, ints as is, doubles as Java's Double.toString
+ *          (1.0, 0.1, 1.0E7, 1.0E-4, NaN, Infinity), null, true/false.
+ *          Arrays are written [a, b] with their elements in the same
+ *          style (Spark would show a groupByKey result as
+ *          CompactBuffer(a, b) and a List as List(a, b); one bracketed
+ *          form for every array keeps the output readable and
+ *          unambiguous); objects as compact JSON.  print's layout is
+ *          this one, whatever -f says.
  *
  * --stamp puts the batch or window end (RFC 3339 UTC) first: a leading
  * tab-separated column in plain and tsv, the first field in csv.  json
@@ -43,24 +45,16 @@
 
 #include "../dstream.h"
 #include "../expr/expr.h"
-#include "sink.h"
+#include "format.h"
 
-struct sink {
-	struct op	 op;
-	enum out_format	 format;
-	bool		 stamp;
-	struct buf	 batch;		/* spark: the batch's records so far */
-	struct counters	*counters;	/* the run's: records_out */
-};
-
-static const char	 sink_dashes[] =
+static const char	 format_dashes[] =
     "-------------------------------------------\n";
 
-static struct buf	 sink_scratch;	/* arrays/objects before escaping */
+static struct buf	 format_scratch;	/* arrays/objects before escaping */
 
-/* Appends the stamp MS as RFC 3339, remembering the last one formatted. */
-static void
-sink_time(struct buf *b, int64_t ms)
+/* Remembers the last stamp formatted: a batch's rows share theirs. */
+void
+format_stamp(struct buf *b, int64_t ms)
 {
 	static char	 text[64];
 	static size_t	 len;
@@ -81,7 +75,7 @@ sink_time(struct buf *b, int64_t ms)
 
 /* Appends S[0..n) with tab, newline, CR and backslash escaped for TSV. */
 static void
-sink_tsv_escape(struct buf *b, const char *s, size_t n)
+format_tsv_escape(struct buf *b, const char *s, size_t n)
 {
 	size_t	 i, run = 0;
 	char	 c;
@@ -103,7 +97,7 @@ sink_tsv_escape(struct buf *b, const char *s, size_t n)
 
 /* Appends S[0..n) as one RFC 4180 field, quoted only when it must be. */
 static void
-sink_csv_escape(struct buf *b, const char *s, size_t n)
+format_csv_escape(struct buf *b, const char *s, size_t n)
 {
 	size_t	 i, run;
 
@@ -131,11 +125,11 @@ sink_csv_escape(struct buf *b, const char *s, size_t n)
 
 /* Appends V as one tsv or csv field. */
 static void
-sink_field(struct buf *b, enum out_format format, const struct value *v)
+format_field(struct buf *b, enum out_format format, const struct value *v)
 {
 	void	(*esc)(struct buf *, const char *, size_t);
 
-	esc = format == FMT_CSV ? sink_csv_escape : sink_tsv_escape;
+	esc = format == FMT_CSV ? format_csv_escape : format_tsv_escape;
 	switch (v->type) {
 	case V_STR:
 		esc(b, v->u.s, v->n);
@@ -143,9 +137,9 @@ sink_field(struct buf *b, enum out_format format, const struct value *v)
 	case V_TUPLE:
 	case V_ARR:
 	case V_OBJ:
-		buf_reset(&sink_scratch);
-		value_fmt_json(&sink_scratch, v);
-		esc(b, sink_scratch.p, sink_scratch.len);
+		buf_reset(&format_scratch);
+		value_fmt_json(&format_scratch, v);
+		esc(b, format_scratch.p, format_scratch.len);
 		break;
 	default:
 		value_fmt_plain(b, v);
@@ -158,7 +152,7 @@ sink_field(struct buf *b, enum out_format format, const struct value *v)
  * anything else one field.  FIRST says whether a separator is due.
  */
 static void
-sink_fields(struct buf *b, enum out_format format, const struct value *v,
+format_sep_fields(struct buf *b, enum out_format format, const struct value *v,
     bool first)
 {
 	char	 sep = format == FMT_CSV ? ',' : '\t';
@@ -167,13 +161,13 @@ sink_fields(struct buf *b, enum out_format format, const struct value *v,
 	if (v->type != V_TUPLE) {
 		if (!first)
 			buf_addc(b, sep);
-		sink_field(b, format, v);
+		format_field(b, format, v);
 		return;
 	}
 	for (i = 0; i < v->n; i++) {
 		if (!first || i > 0)
 			buf_addc(b, sep);
-		sink_field(b, format, &v->u.a[i]);
+		format_field(b, format, &v->u.a[i]);
 	}
 }
 
@@ -183,7 +177,7 @@ sink_fields(struct buf *b, enum out_format format, const struct value *v,
  * 1e-3 <= |d| < 1e7, else as d.dddE<exp>.
  */
 static void
-sink_java_dbl(struct buf *b, double d)
+format_java_dbl(struct buf *b, double d)
 {
 	char	 text[40], digits[40];	/* digits: at most all of text */
 	int	 prec, exp, nd, i;
@@ -246,9 +240,8 @@ sink_java_dbl(struct buf *b, double d)
 	buf_printf(b, "E%d", exp);
 }
 
-/* Appends V in Scala's toString style (see the header comment). */
-static void
-sink_spark(struct buf *b, const struct value *v)
+void
+format_spark(struct buf *b, const struct value *v)
 {
 	uint32_t i;
 
@@ -263,7 +256,7 @@ sink_spark(struct buf *b, const struct value *v)
 		buf_printf(b, "%" PRId64, v->u.i);
 		break;
 	case V_DBL:
-		sink_java_dbl(b, v->u.d);
+		format_java_dbl(b, v->u.d);
 		break;
 	case V_STR:
 		buf_add(b, v->u.s, v->n);
@@ -273,7 +266,7 @@ sink_spark(struct buf *b, const struct value *v)
 		for (i = 0; i < v->n; i++) {
 			if (i > 0)
 				buf_addc(b, ',');
-			sink_spark(b, &v->u.a[i]);
+			format_spark(b, &v->u.a[i]);
 		}
 		buf_addc(b, ')');
 		break;
@@ -282,7 +275,7 @@ sink_spark(struct buf *b, const struct value *v)
 		for (i = 0; i < v->n; i++) {
 			if (i > 0)
 				buf_adds(b, ", ");
-			sink_spark(b, &v->u.a[i]);
+			format_spark(b, &v->u.a[i]);
 		}
 		buf_addc(b, ']');
 		break;
@@ -293,109 +286,58 @@ sink_spark(struct buf *b, const struct value *v)
 }
 
 void
-sink_format(struct buf *b, enum out_format format, const struct value *v,
+format_delimited(struct buf *b, enum out_format format, const struct value *v,
     int64_t stamp_ms, bool stamp)
 {
-	switch (format) {
-	case FMT_PLAIN:
-		if (stamp) {
-			sink_time(b, stamp_ms);
-			buf_addc(b, '\t');
-		}
-		value_fmt_plain(b, v);
-		break;
-	case FMT_TSV:
-	case FMT_CSV:
-		if (stamp)
-			sink_time(b, stamp_ms);
-		sink_fields(b, format, v, !stamp);
-		break;
-	case FMT_JSON:
-		buf_adds(b, "{\"time\":\"");
-		sink_time(b, stamp_ms);
-		if (value_is_pair(v)) {
-			buf_adds(b, "\",\"key\":");
-			value_fmt_json(b, &v->u.a[0]);
-			buf_adds(b, ",\"value\":");
-			value_fmt_json(b, &v->u.a[1]);
-		} else {
-			buf_adds(b, "\",\"value\":");
-			value_fmt_json(b, v);
-		}
-		buf_addc(b, '}');
-		break;
-	case FMT_SPARK:
-		sink_spark(b, v);
-		break;
-	}
+	if (stamp)
+		format_stamp(b, stamp_ms);
+	format_sep_fields(b, format, v, !stamp);
 }
 
-static int
-sink_push(struct op *op, struct value *v, int64_t end_ms)
+void
+format_json(struct buf *b, const struct value *v, int64_t stamp_ms)
 {
-	struct sink	*s = (struct sink *)op;
-	struct buf	*b;
-
-	s->counters->records_out++;
-	if (s->format == FMT_SPARK) {
-		sink_format(&s->batch, s->format, v, end_ms, s->stamp);
-		buf_addc(&s->batch, '\n');
-		return 0;
+	buf_adds(b, "{\"time\":\"");
+	format_stamp(b, stamp_ms);
+	if (value_is_pair(v)) {
+		buf_adds(b, "\",\"key\":");
+		value_fmt_json(b, &v->u.a[0]);
+		buf_adds(b, ",\"value\":");
+		value_fmt_json(b, &v->u.a[1]);
+	} else {
+		buf_adds(b, "\",\"value\":");
+		value_fmt_json(b, v);
 	}
-	if ((b = out_buf()) == NULL)
-		return -1;
-	sink_format(b, s->format, v, end_ms, s->stamp);
+	buf_addc(b, '}');
+}
+
+void
+format_spark_header(struct buf *b, int64_t end_ms)
+{
+	buf_adds(b, format_dashes);
+	buf_printf(b, "Time: %" PRId64 " ms\n", end_ms);
+	buf_adds(b, format_dashes);
+}
+
+void
+format_begin(struct buf *b, enum out_format format, int64_t end_ms)
+{
+	if (format == FMT_SPARK)
+		format_spark_header(b, end_ms);
+}
+
+void
+format_end(struct buf *b, enum out_format format, bool cut)
+{
+	if (format != FMT_SPARK)
+		return;
+	if (cut)
+		buf_adds(b, "...\n");
 	buf_addc(b, '\n');
-	return out_done();
 }
 
-/* Writes what the batch ending at END_MS holds and flushes stdout. */
-static int
-sink_flush(struct op *op, int64_t end_ms)
+void
+format_free(void)
 {
-	struct sink	*s = (struct sink *)op;
-	struct buf	*b;
-
-	if (s->format == FMT_SPARK) {
-		if ((b = out_buf()) == NULL)
-			return -1;
-		buf_adds(b, sink_dashes);
-		buf_printf(b, "Time: %" PRId64 " ms\n", end_ms);
-		buf_adds(b, sink_dashes);
-		buf_add(b, s->batch.p, s->batch.len);
-		buf_addc(b, '\n');
-		buf_reset(&s->batch);
-	}
-	return out_batch_end();
-}
-
-static void
-sink_free(struct op *op)
-{
-	struct sink	*s = (struct sink *)op;
-
-	buf_free(&s->batch);
-	buf_free(&sink_scratch);
-	free(s);
-}
-
-static const struct op_def sink_def = {
-	.name = "sink",
-	.args = "",
-	.help = "writes records to stdout in the --format"
-};
-
-struct op *
-sink_create(enum out_format format, bool stamp, struct counters *counters)
-{
-	struct sink	*s = xcalloc(1, sizeof *s);
-
-	s->op.def = &sink_def;
-	s->op.push = sink_push;
-	s->op.flush = sink_flush;
-	s->op.free = sink_free;
-	s->format = format;
-	s->stamp = stamp;
-	s->counters = counters;
-	return &s->op;
+	buf_free(&format_scratch);
 }

@@ -1,55 +1,155 @@
 /*
- * sink.h - the end of the chain: formatting records and writing stdout.
+ * sink.h - destinations: where the rows the chain outputs go.
  *
- * out_* is dstream's own stdout buffer: large writes with write(2), so a
- * write error is seen (and reported) where it happens.  On EPIPE the run
- * ends quietly (see out_flush).  The sink op formats each record in the
- * chosen --format (with --stamp), and flushes stdout at every batch end.
+ * Sinks see rows (struct value), not text.  Each kind of destination is
+ * one struct sink_kind, a vtable in a file of its own (stdout.c today;
+ * a file for -o, saveAsTextFiles, sqlite, postgresql and kafka later);
+ * sink_open picks the kind from the destination's name.  Text
+ * destinations turn rows into text with format.h, in the layout held by
+ * struct sink (-f and -s, or Spark's print() layout after print).
+ *
+ * Who calls what:
+ *
+ *   - The tail op (ops/tail.c), the last op of every chain, hands the
+ *     chain's output to the sink: for each batch (or window) that has
+ *     output, begin(end) before its first row, row() per record,
+ *     commit(end) when the chain flushes that end.  A batch with no rows
+ *     still gets begin and commit (spark prints an empty batch's header).
+ *     Batches never interleave: a begin is followed by its commit before
+ *     the next begin.  END is the batch or window end, in epoch ms.
+ *   - The engine calls sink_hold (while it reads a regular file's
+ *     standing content, batches end far faster than anyone could watch)
+ *     and sink_flush_ended before it may wait for input, before a --stats
+ *     line and at the end of the run, also when the run fails (ended
+ *     batches are written; the batch in hand, begun and not committed,
+ *     is not).
+ *   - The engine owns the sink: engine_output opens it once the command
+ *     line has passed every usage check (a usage error opens nothing),
+ *     hands it to the chain's tail (chain_sink), and engine_free closes
+ *     it.  A checkpoint (issue 11) calls sink_flush_ended, then save,
+ *     and records a position only after it.
+ *
+ * What commit promises: it is the durability point of the batch.  Once
+ * commit (and, while held, the sink_flush_ended after it) has returned 0,
+ * the batch's rows are at the destination: written to stdout, appended
+ * and fsynced for a file, a committed transaction for SQL and Kafka.  A
+ * batch begun and never committed is dropped (rolled back) by close:
+ * all of it for a transactional destination, what is still buffered of
+ * it for stdout (whose buffer goes out whenever it fills).
+ * Every function returns 0, or -1 after reporting the error itself
+ * (stdout: "dstream: write error: ..."), which stops the run with status
+ * 1; a destination that failed refuses every later call.
+ *
+ * What save and load hold: the destination's position, for checkpoints.
+ * save appends to a buffer, with state/snap.h's writers, what load needs
+ * to bring the destination back to its state after the last commit (a
+ * file's length, to cut it back to; a transactional destination's last
+ * committed batch end); load reads it back with snap.h's readers.
+ * stdout is at-least-once and has no position: its save and load do
+ * nothing.
  */
 #ifndef DSTREAM_SINK_H
 #define DSTREAM_SINK_H
 
-#include <stddef.h>
+#include <stdbool.h>
+#include <stdint.h>
 
-#include "../ops/op.h"
+#include "../dstream.h"
 
-/* Appends bytes to the stdout buffer (written when it fills). Returns 0 or -1. */
-int	out_write(const void *, size_t);
-/*
- * The stdout buffer itself, for formatting into it in place (NULL after
- * a write error); out_done after appending writes it when it is full.
- */
-struct buf	*out_buf(void);
-int	out_done(void);
-/*
- * A batch has ended: writes the buffer out, unless held.  While held
- * (out_hold(true)), output is written only in 256 KiB pieces; the engine
- * holds it while it reads a regular file's standing content, and calls
- * out_flush_batches (which writes what ended batches left, not the batch
- * in hand) before it may wait for input.
- */
-int	out_batch_end(void);
-void	out_hold(bool on);
-int	out_flush_batches(void);
-/*
- * Writes out everything buffered.  Returns 0, or -1 after printing
- * "dstream: write error: ..." on a write error.  On EPIPE it exits the
- * process quietly (the reader is gone; nothing is advanced).
- */
-int	out_flush(void);
+struct sink;
+struct snap_rd;
+
+struct sink_kind {
+	const char	*name;		/* "stdout" */
+	/*
+	 * Opens the destination DEST (the -o argument; "-" for stdout)
+	 * laying text out in FORMAT, with the batch end first when STAMP.
+	 * Returns the sink, or NULL with *CAUSE set (caller frees).
+	 */
+	struct sink	*(*open)(const struct sink_kind *, const char *dest,
+			    enum out_format format, bool stamp, char **cause);
+	/* The batch or window ending at END_MS starts its output. */
+	int	(*begin)(struct sink *, int64_t end_ms);
+	/*
+	 * One row of the batch begun, valid only during the call (the sink
+	 * copies what it keeps).  END_MS is the batch end again, for
+	 * destinations that stamp every row.
+	 */
+	int	(*row)(struct sink *, const struct value *v, int64_t end_ms);
+	/* The batch ending at END_MS is complete: make it durable. */
+	int	(*commit)(struct sink *, int64_t end_ms);
+	/*
+	 * Writes what committed batches left buffered (while held, commits
+	 * may be gathered into large writes); the batch in hand stays.
+	 */
+	int	(*flush_ended)(struct sink *);
+	/*
+	 * The destination's position after the last commit (see above):
+	 * save appends it to B; load takes it back from R and returns -1
+	 * with the cause recorded in R (snap_fail) when it cannot.
+	 */
+	int	(*save)(struct sink *, struct buf *b);
+	int	(*load)(struct sink *, struct snap_rd *r);
+	/* Drops a batch begun and not committed, and frees the sink. */
+	void	(*close)(struct sink *);
+};
 
 /*
- * The sink op for FORMAT, with --stamp when STAMP; it counts the records
- * it writes in COUNTERS (the run's).  It is always the last op of the
- * chain.
+ * What every sink starts with; a kind's own struct embeds it first.
+ * The layout fields matter to text destinations only.
  */
-struct op	*sink_create(enum out_format format, bool stamp,
-		    struct counters *counters);
+struct sink {
+	const struct sink_kind	*kind;
+	enum out_format		 format;	/* -f, or FMT_SPARK after print */
+	bool			 stamp;		/* -s */
+	bool			 held;		/* sink_hold */
+	/*
+	 * The batch in hand was cut short (print N had more rows): text
+	 * layouts end it with "...".  Set by the tail before commit;
+	 * cleared by the kind's commit.
+	 */
+	bool			 cut;
+};
+
+/* The kinds of destination (stdout.c). */
+extern const struct sink_kind	sink_stdout;
 
 /*
- * Appends V to B in FORMAT (one record, no newline, no stamp): the text
- * forms of DESIGN section 6.  Spark's layout writes tuples as "(k,v)".
+ * Opens DEST with the kind its name says ("-": stdout).  Returns NULL
+ * with *CAUSE set when DEST is unknown or cannot be opened.
  */
-void	sink_format(struct buf *b, enum out_format format, const struct value *v, int64_t stamp_ms, bool stamp);
+struct sink	*sink_open(const char *dest, enum out_format format, bool stamp,
+		    char **cause);
+/*
+ * Lays the text out in FORMAT from now on: print asks for Spark's
+ * layout whatever -f says (set by chain_sink).
+ */
+void		 sink_layout(struct sink *, enum out_format format);
+/* While ON, commits may be gathered until sink_flush_ended. */
+void		 sink_hold(struct sink *, bool on);
+int		 sink_flush_ended(struct sink *);
+int		 sink_save(struct sink *, struct buf *);
+int		 sink_load(struct sink *, struct snap_rd *);
+/* Closes and frees S (NULL is allowed). */
+void		 sink_close(struct sink *);
+
+/* The tail's calls, inline: one indirect call per row, no more. */
+static inline int
+sink_begin(struct sink *s, int64_t end_ms)
+{
+	return s->kind->begin(s, end_ms);
+}
+
+static inline int
+sink_row(struct sink *s, const struct value *v, int64_t end_ms)
+{
+	return s->kind->row(s, v, end_ms);
+}
+
+static inline int
+sink_commit(struct sink *s, int64_t end_ms)
+{
+	return s->kind->commit(s, end_ms);
+}
 
 #endif

@@ -1,0 +1,58 @@
+/*
+ * sink.c - the destinations' table and the calls main and the engine
+ * make on a sink (sink.h says who calls what, and what commit and
+ * save/load promise).  The tail's per-row calls are inline in sink.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../dstream.h"
+#include "sink.h"
+
+struct sink *
+sink_open(const char *dest, enum out_format format, bool stamp, char **cause)
+{
+	if (strcmp(dest, "-") == 0)
+		return sink_stdout.open(&sink_stdout, dest, format, stamp,
+		    cause);
+	xasprintf(cause, "output '%s': only stdout is available yet "
+	    "(planned: see dstream(1))", dest);
+	return NULL;
+}
+
+void
+sink_layout(struct sink *s, enum out_format format)
+{
+	s->format = format;
+}
+
+void
+sink_hold(struct sink *s, bool on)
+{
+	s->held = on;
+}
+
+int
+sink_flush_ended(struct sink *s)
+{
+	return s->kind->flush_ended(s);
+}
+
+int
+sink_save(struct sink *s, struct buf *b)
+{
+	return s->kind->save(s, b);
+}
+
+int
+sink_load(struct sink *s, struct snap_rd *r)
+{
+	return s->kind->load(s, r);
+}
+
+void
+sink_close(struct sink *s)
+{
+	if (s != NULL)
+		s->kind->close(s);
+}
