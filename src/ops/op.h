@@ -32,6 +32,7 @@
 
 struct op;
 struct sink;
+struct snap_rd;
 
 /*
  * What chain_build hands every create: the run's settings (window ops
@@ -81,9 +82,17 @@ struct op {
 	 * are emitted.  Set by create.
 	 */
 	int64_t	 span_ms;
-	/* Checkpoint hooks (NULL when the op keeps no state across batches). */
-	int	(*save)(struct op *, struct buf *);
-	int	(*load)(struct op *, const char **p, const char *end, char **cause);
+	/*
+	 * Checkpoint hooks, called at a batch boundary only (after a
+	 * flush); NULL when the op holds nothing across batches.  save
+	 * appends the op's state (state/snap.h encoding) to the buffer and
+	 * returns 0, or -1 with *CAUSE set (caller frees).  load reads
+	 * that back into an op just built from the same arguments, so that
+	 * it goes on as the saved one would have; it returns 0, or -1 with
+	 * the cause in the reader.
+	 */
+	int	(*save)(struct op *, struct buf *, char **cause);
+	int	(*load)(struct op *, struct snap_rd *);
 	/*
 	 * What the op holds across batches, for --stats: keys (keyed
 	 * state) or records (window, groupByKeyAndWindow).  NULL: nothing.
@@ -120,6 +129,17 @@ void		 chain_free(struct op *);
 size_t		 chain_held(struct op *);
 /* Largest span_ms summed along the chain (windows after windows add up). */
 int64_t		 chain_span(const struct op *);
+/*
+ * Checkpoints of the whole chain, at a batch boundary: chain_save
+ * appends the number of ops, then a section per op holding its name and
+ * what its save hook writes.  Returns 0, or -1 with *CAUSE set.
+ * chain_load reads that into a chain just built from the same command
+ * line; it refuses (-1, the cause in R) a different chain ("the
+ * checkpoint's operator 2 is 'window', this pipeline's is 'map'") and
+ * anything an op's load refuses.
+ */
+int		 chain_save(struct op *, struct buf *, char **cause);
+int		 chain_load(struct op *, struct snap_rd *);
 
 /*
  * The tail (tail.c): the last op of every chain, which hands the rows

@@ -14,6 +14,7 @@
 
 #include "../dstream.h"
 #include "../sinks/sink.h"
+#include "../state/snap.h"
 #include "op.h"
 
 #define OP(n) extern const struct op_def n;
@@ -209,4 +210,62 @@ chain_held(struct op *op)
 		if (op->held != NULL)
 			n += op->held(op);
 	return n;
+}
+
+/* The section of one op in a chain's checkpoint. */
+#define CHAIN_OPTAG	SNAP_TAG('O', 'P', 'S', 'T')
+
+int
+chain_save(struct op *head, struct buf *b, char **cause)
+{
+	struct op	*op;
+	size_t		 n = 0, at;
+
+	for (op = head; op != NULL; op = op->next)
+		n++;
+	snap_put_u64(b, n);
+	for (op = head; op != NULL; op = op->next) {
+		at = snap_sec_begin(b, CHAIN_OPTAG);
+		snap_put_str(b, op->def->name);
+		if (op->save != NULL && op->save(op, b, cause) == -1)
+			return -1;
+		snap_sec_end(b, at);
+	}
+	return 0;
+}
+
+int
+chain_load(struct op *head, struct snap_rd *r)
+{
+	struct snap_rd	 sub;
+	struct op	*op;
+	const char	*name;
+	uint64_t	 saved;
+	size_t		 n = 0, i, len;
+
+	for (op = head; op != NULL; op = op->next)
+		n++;
+	if (snap_get_u64(r, &saved) == -1)
+		return -1;
+	if (saved != n)
+		return snap_fail(r, "the checkpoint holds %llu operators, "
+		    "this pipeline has %zu", (unsigned long long)saved, n);
+	for (op = head, i = 1; op != NULL; op = op->next, i++) {
+		if (snap_sec(r, CHAIN_OPTAG, &sub) == -1 ||
+		    snap_get_bytes(&sub, 256, &name, &len) == -1)
+			return snap_sec_done(r, &sub);
+		if (len != strlen(op->def->name) ||
+		    memcmp(name, op->def->name, len) != 0) {
+			snap_fail(&sub, "the checkpoint's operator %zu is "
+			    "'%.*s', this pipeline's is '%s'", i, (int)len,
+			    name, op->def->name);
+			return snap_sec_done(r, &sub);
+		}
+		if (op->load != NULL && op->load(op, &sub) == -1 &&
+		    sub.cause == NULL)
+			snap_fail(&sub, "%s: bad state", op->def->name);
+		if (snap_sec_done(r, &sub) == -1)
+			return -1;
+	}
+	return 0;
 }
