@@ -14,6 +14,7 @@
 
 #include "../dstream.h"
 #include "pane.h"
+#include "snap.h"
 
 /* Arena bytes under which a running aggregate is never compacted. */
 #define PANE_COMPACT_MIN	(1024 * 1024)
@@ -150,4 +151,85 @@ pane_compact(struct pane *p)
 	arena_free(&p->mem);
 	p->mem = fresh;
 	p->compacted = fresh.used;
+}
+
+/* What a saved pane holds, in its flags byte. */
+#define PANE_SNAP_KEYED	0x1
+#define PANE_SNAP_RECS	0x2
+
+static int
+pane_save_state(const void *state, struct buf *b, void *arg, char **cause)
+{
+	struct pane	*p = arg;
+
+	return p->agg->def->save(state, b, cause);
+}
+
+static int
+pane_load_state(void *state, struct snap_rd *r, void *arg)
+{
+	struct pane	*p = arg;
+
+	return p->agg->def->load(state, r, &p->mem);
+}
+
+int
+pane_save(struct pane *p, struct buf *b, bool recs, char **cause)
+{
+	uint64_t	 i;
+
+	snap_put_u8(b, (p->keys != NULL ? PANE_SNAP_KEYED : 0) |
+	    (recs ? PANE_SNAP_RECS : 0));
+	snap_put_i64(b, p->id);
+	snap_put_u64(b, p->nrec);
+	if (p->keys != NULL &&
+	    table_save(p->keys, b, pane_save_state, p, cause) == -1)
+		return -1;
+	if (recs)
+		for (i = 0; i < p->nrec; i++)
+			if (snap_put_value(b, &p->rec[i], cause) == -1)
+				return -1;
+	return 0;
+}
+
+int
+pane_load(struct pane *p, struct snap_rd *r, bool recs)
+{
+	uint64_t	 nrec, i;
+	uint8_t		 flags, want;
+
+	pane_reset(p);
+	want = (p->keys != NULL ? PANE_SNAP_KEYED : 0) |
+	    (recs ? PANE_SNAP_RECS : 0);
+	if (snap_get_u8(r, &flags) == -1)
+		return -1;
+	if (flags != want)
+		return snap_fail(r, "a pane of %s where one of %s was expected",
+		    flags & PANE_SNAP_KEYED ? "aggregates" :
+		    flags & PANE_SNAP_RECS ? "records" : "a count",
+		    want & PANE_SNAP_KEYED ? "aggregates" :
+		    want & PANE_SNAP_RECS ? "records" : "a count");
+	if (snap_get_i64(r, &p->id) == -1 || snap_get_u64(r, &nrec) == -1)
+		return -1;
+	if (p->keys != NULL &&
+	    table_load(p->keys, r, pane_load_state, p) == -1)
+		return -1;
+	if (recs) {
+		/* Each record takes a byte at least: check before growing. */
+		if (nrec > snap_left(r))
+			return snap_fail(r, "%llu records cannot fit in the "
+			    "%zu bytes left", (unsigned long long)nrec,
+			    snap_left(r));
+		if (nrec > p->caprec) {
+			p->caprec = (size_t)nrec;
+			p->rec = xreallocarray(p->rec, p->caprec,
+			    sizeof *p->rec);
+		}
+		for (i = 0; i < nrec; i++)
+			if (snap_get_value(r, &p->mem, &p->rec[i]) == -1)
+				return -1;
+	}
+	p->nrec = nrec;
+	p->compacted = p->mem.used;
+	return 0;
 }

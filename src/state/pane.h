@@ -76,4 +76,20 @@ int	 pane_sub(struct pane *dst, struct pane *src);
  */
 void	 pane_compact(struct pane *p);
 
+/*
+ * Checkpoints (state/snap.h encoding).  pane_save appends P: its id,
+ * its record count, the state of each key (the reducer's save) when P
+ * holds aggregates, and the records themselves when RECS (a pane of
+ * window or groupByKeyAndWindow; countByWindow's count none).  Returns
+ * 0, or -1 with *CAUSE set (caller frees).
+ */
+struct snap_rd;
+int	 pane_save(struct pane *p, struct buf *b, bool recs, char **cause);
+/*
+ * Reads what pane_save wrote into P, emptied first, which must be set
+ * up as the saved one was (the same reducer, or none; the same RECS).
+ * Returns 0, or -1 with the cause in R; P then holds part of it.
+ */
+int	 pane_load(struct pane *p, struct snap_rd *r, bool recs);
+
 #endif
