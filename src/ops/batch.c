@@ -10,6 +10,9 @@
  * reduceByKey keep their reducer's state (state/agg.h): reduce one, in
  * the op, reduceByKey one per key, in place in the table, whose entries
  * are sized for that reducer.
+ *
+ * Checkpoints: at a batch boundary these ops hold nothing (the flush
+ * emits and clears everything), so they have no save or load hook.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -6,6 +6,10 @@
  * sort key evaluated on arrival) and emits them sorted at the flush; take
  * passes the first N records of each batch and drops the rest.  Chained,
  * `sortBy value desc then take 10` is a top-10 per batch or window.
+ *
+ * Checkpoints: at a batch boundary neither holds anything (sortBy's
+ * records are emitted and take's count reset at the flush), so they
+ * have no save or load hook.
  */
 #include <errno.h>
 #include <stdlib.h>

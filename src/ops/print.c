@@ -12,6 +12,9 @@
  * forwarded (tuples as "(k,v)"), "..." when the batch was cut, and an
  * empty line.  print must be the last operator, so that the tail comes
  * right after it.
+ *
+ * Checkpoints: at a batch boundary it holds nothing (the flush resets
+ * its count), so it has no save or load hook.
  */
 #include <errno.h>
 #include <stdlib.h>

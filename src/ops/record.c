@@ -7,6 +7,9 @@
  * expression builds lives in the op's scratch arena, which is reset once
  * the record's results have been pushed downstream (where anything kept
  * is copied, by the memory rule).
+ *
+ * Checkpoints: they hold nothing at a batch boundary, so they have no
+ * save or load hook.
  */
 #include <stdlib.h>
 #include <string.h>

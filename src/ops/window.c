@@ -43,6 +43,7 @@
 #include "../dstream.h"
 #include "../state/grid.h"
 #include "../state/pane.h"
+#include "../state/snap.h"
 #include "op.h"
 
 /* Empty windows emitted one by one, at most, between two with data. */
@@ -545,6 +546,118 @@ win_push(struct op *op, struct value *v, int64_t end_ms)
 	return 0;
 }
 
+/* Whether the panes of W keep copies of their records. */
+static bool
+win_keeps(const struct win *w)
+{
+	return w->kind == W_WINDOW || w->kind == W_GROUP;
+}
+
+/*
+ * Checkpoint: what identifies the window (kind, L, S, reducer), where it
+ * stands (the next window end, the last one with data, which panes have
+ * entered and which hold suffixes) and every live pane as it is, the
+ * running aggregate or back stack too.  The panes are saved as they are
+ * rather than as their records, so the loaded window slides exactly as
+ * this one would: the same merges in the same order, the same doubles.
+ */
+static int
+win_save(struct op *op, struct buf *b, char **cause)
+{
+	struct win	*w = (struct win *)op;
+	size_t		 i;
+
+	snap_put_u8(b, (uint8_t)w->kind);
+	snap_put_i64(b, w->len);
+	snap_put_i64(b, w->slide);
+	snap_put_str(b, w->r != NULL ? w->r->def->name : "");
+	snap_put_u64(b, w->qlen);
+	snap_put_u64(b, w->nin);
+	snap_put_u64(b, w->nfront);
+	snap_put_i64(b, w->closed);
+	snap_put_u64(b, w->wrec);
+	snap_put_bool(b, w->started);
+	snap_put_i64(b, w->next_end);
+	snap_put_i64(b, w->last_data);
+	snap_put_bool(b, w->gap_warned);
+	for (i = 0; i < w->qlen; i++)
+		if (pane_save(win_at(w, i), b, win_keeps(w), cause) == -1)
+			return -1;
+	return pane_save(&w->run, b, false, cause);
+}
+
+/*
+ * Reads what win_save wrote into W (just built from the same
+ * arguments), checking that it describes the same window and that its
+ * pane bookkeeping holds together, so that nothing later indexes past
+ * the panes loaded.  Returns 0, or -1 with the cause in R.
+ */
+static int
+win_load(struct op *op, struct snap_rd *r)
+{
+	struct win	*w = (struct win *)op;
+	struct pane	*p;
+	const char	*name, *want;
+	uint64_t	 qlen, nin, nfront, wrec, sum = 0;
+	int64_t		 len, slide, prev = INT64_MIN;
+	uint8_t		 kind;
+	size_t		 nlen, i;
+
+	/* Any live panes go back to the spares: the load replaces them. */
+	while (w->qlen > 0) {
+		w->nin = w->nfront = 0;
+		if (win_leave(w) == -1)
+			return snap_fail(r, "cannot empty the window");
+	}
+	pane_reset(&w->run);
+	want = w->r != NULL ? w->r->def->name : "";
+	if (snap_get_u8(r, &kind) == -1 || snap_get_i64(r, &len) == -1 ||
+	    snap_get_i64(r, &slide) == -1 ||
+	    snap_get_bytes(r, 64, &name, &nlen) == -1)
+		return -1;
+	if (kind != w->kind || len != w->len || slide != w->slide)
+		return snap_fail(r, "the checkpoint's window is %lld ms "
+		    "sliding by %lld ms, this one %lld ms sliding by %lld ms",
+		    (long long)len, (long long)slide, (long long)w->len,
+		    (long long)w->slide);
+	if (nlen != strlen(want) || memcmp(name, want, nlen) != 0)
+		return snap_fail(r, "the checkpoint's window reduces with "
+		    "'%.*s', this one with '%s'", (int)nlen, name, want);
+	if (snap_get_u64(r, &qlen) == -1 || snap_get_u64(r, &nin) == -1 ||
+	    snap_get_u64(r, &nfront) == -1 ||
+	    snap_get_i64(r, &w->closed) == -1 ||
+	    snap_get_u64(r, &wrec) == -1 ||
+	    snap_get_bool(r, &w->started) == -1 ||
+	    snap_get_i64(r, &w->next_end) == -1 ||
+	    snap_get_i64(r, &w->last_data) == -1 ||
+	    snap_get_bool(r, &w->gap_warned) == -1)
+		return -1;
+	/* A pane takes 3 bytes at least (flags, id, count). */
+	if (qlen > snap_left(r) / 3 || nin > qlen || nfront > nin ||
+	    (nfront > 0 && (w->r == NULL || w->inv)))
+		return snap_fail(r, "bad window: %llu panes, %llu entered, "
+		    "%llu suffixes", (unsigned long long)qlen,
+		    (unsigned long long)nin, (unsigned long long)nfront);
+	for (i = 0; i < qlen; i++) {
+		p = win_newpane(w, 0);
+		if (pane_load(p, r, win_keeps(w)) == -1)
+			return -1;
+		if (p->id <= prev)
+			return snap_fail(r, "window panes out of order");
+		prev = p->id;
+		if (i < nin)
+			sum += p->nrec;
+	}
+	if (sum != wrec)
+		return snap_fail(r, "the window's %llu records are not its "
+		    "panes' %llu", (unsigned long long)wrec,
+		    (unsigned long long)sum);
+	w->nin = (size_t)nin;
+	w->nfront = (size_t)nfront;
+	w->wrec = wrec;
+	return pane_load(&w->run, r, false);
+}
+
 static void
 win_free(struct op *op)
 {
@@ -638,6 +751,8 @@ win_create(const struct op_def *def, const struct op_env *env,
 	w->op.flush = win_flush;
 	w->op.free = win_free;
 	w->op.held = win_held;
+	w->op.save = win_save;
+	w->op.load = win_load;
 	w->kind = kind;
 	w->span_next = -1;
 	arena_init(&w->scratch);

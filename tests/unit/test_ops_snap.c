@@ -1,0 +1,516 @@
+/*
+ * test_ops_snap.c - operators' checkpoints: a chain run over some
+ * batches, saved (chain_save), freed, built afresh, loaded (chain_load)
+ * and run on must give byte for byte the output of a run that never
+ * stopped, whichever batch boundary it stopped at (the drain after the
+ * last input included).  Also: a state saves to the same bytes after a
+ * load, truncated and foreign states are refused, and a stop between
+ * two records of a batch is not a thing the hooks allow (they are
+ * called at batch boundaries only).
+ *
+ * The chain is built from op_defs as chain_build does, with a tail that
+ * writes what reaches it as text (the end time, the value as JSON) and
+ * every flush, so the order of flushes is compared too.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/dstream.h"
+#include "../../src/ops/op.h"
+#include "../../src/state/pane.h"
+#include "../../src/state/snap.h"
+#include "unit.h"
+
+#define BATCH	1000		/* ms */
+
+/* The run's settings and counters, as main would own them. */
+static struct config	test_cfg = { .batch_ms = BATCH };
+static struct counters	test_counters;
+static const struct op_env test_env = { &test_cfg, &test_counters };
+
+/* The tail: writes what reaches it into OUT. */
+struct tap {
+	struct op	 op;
+	struct buf	*out;
+};
+
+static int
+tap_push(struct op *op, struct value *v, int64_t end)
+{
+	struct tap	*t = (struct tap *)op;
+
+	buf_printf(t->out, "%lld ", (long long)end);
+	value_fmt_json(t->out, v);
+	buf_addc(t->out, '\n');
+	return 0;
+}
+
+static int
+tap_flush(struct op *op, int64_t end)
+{
+	struct tap	*t = (struct tap *)op;
+
+	buf_printf(t->out, "flush %lld\n", (long long)end);
+	return 0;
+}
+
+static void
+tap_free(struct op *op)
+{
+	free(op);
+}
+
+static const struct op_def tap_def = { .name = "tap" };
+
+/*
+ * Builds the chain of PIPE ("window 3s 1s then count") with a tap
+ * writing into OUT.  Aborts the test on a usage error: the pipelines are
+ * the test's own.
+ */
+static struct op *
+build(const char *pipe, struct buf *out)
+{
+	struct op		*head = NULL, **tail = &head, *op;
+	const struct op_def	*def;
+	struct tap		*t;
+	char			*copy = xstrdup(pipe), *argv[64], *cause = NULL;
+	char			*w, *save = NULL;
+	int			 argc = 0, i, k, start;
+
+	for (w = strtok_r(copy, " ", &save); w != NULL && argc < 63;
+	    w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
+	argv[argc] = NULL;
+	for (start = 0; start < argc; start = i + 1) {
+		for (i = start; i < argc && strcmp(argv[i], "then") != 0; i++)
+			;
+		if ((def = op_find(argv[start])) == NULL) {
+			fprintf(stderr, "unknown op %s\n", argv[start]);
+			exit(1);
+		}
+		/* In arguments, '_' stands for a blank (a'+'b). */
+		for (k = start + 1; k < i; k++)
+			for (w = argv[k]; *w != '\0'; w++)
+				if (*w == '_')
+					*w = ' ';
+		if ((op = def->create(def, &test_env, i - start - 1,
+		    argv + start + 1, &cause)) == NULL) {
+			fprintf(stderr, "%s: %s\n", pipe, cause);
+			exit(1);
+		}
+		op->def = def;
+		*tail = op;
+		tail = &op->next;
+	}
+	t = xcalloc(1, sizeof *t);
+	t->op.def = &tap_def;
+	t->op.push = tap_push;
+	t->op.flush = tap_flush;
+	t->op.free = tap_free;
+	t->out = out;
+	*tail = &t->op;
+	free(copy);
+	return head;
+}
+
+/* A small deterministic generator, so every run sees the same input. */
+static uint64_t
+rnd(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ull + 1442695040888963407ull;
+	return *s >> 33;
+}
+
+/*
+ * The records of batch B of input SEED: a few (key, value) pairs, keys
+ * from a small set, values ints and halves; some batches are empty, and
+ * a stretch of them longer than any window here.
+ */
+static size_t
+batch_input(uint64_t seed, int b, struct arena *a, struct value *out,
+    size_t max)
+{
+	static const char *const keys[] = { "a", "b", "c", "dd", "" };
+	uint64_t	 s = seed * 1000003 + (uint64_t)b * 7919;
+	size_t		 n, i;
+	struct value	 k, v;
+
+	rnd(&s);
+	if ((b >= 20 && b < 32) || rnd(&s) % 5 == 0)
+		return 0;
+	n = rnd(&s) % 9;
+	if (n > max)
+		n = max;
+	for (i = 0; i < n; i++) {
+		k = value_str(keys[rnd(&s) % 5], 0);
+		k.n = (uint32_t)strlen(k.u.s);
+		if (rnd(&s) % 3 == 0)
+			v = value_dbl((double)(rnd(&s) % 40) / 2 - 5);
+		else
+			v = value_int((int64_t)(rnd(&s) % 100) - 20);
+		out[i] = value_pair(a, k, v);
+	}
+	return n;
+}
+
+#define NBATCH	45
+
+/*
+ * Runs PIPE over NBATCH batches of input SEED and the drain after them
+ * (empty batches for as long as the chain's span), appending the tap's
+ * text to OUT.  With STOP >= 0, the chain is saved after the flush of
+ * that many batches (drain batches count on), freed, and a new one
+ * built and loaded to go on.  Returns 0, or -1 when the load failed.
+ */
+static int
+run(const char *pipe, uint64_t seed, int stop, struct buf *out,
+    struct buf *state)
+{
+	struct op	*c = build(pipe, out);
+	struct buf	 again = BUF_INIT;
+	struct arena	 a;
+	struct value	 recs[16], v;
+	struct snap_rd	 r;
+	char		*cause = NULL;
+	int64_t		 span = chain_span(c);
+	int		 b, last, rc = 0;
+	size_t		 i, n;
+
+	arena_init(&a);
+	last = NBATCH + (int)((span + BATCH - 1) / BATCH);
+	for (b = 0; b < last; b++) {
+		if (b == stop) {
+			buf_reset(state);
+			if (chain_save(c, state, &cause) == -1) {
+				fprintf(stderr, "%s: save: %s\n", pipe, cause);
+				free(cause);
+				rc = -1;
+				break;
+			}
+			chain_free(c);
+			c = build(pipe, out);
+			snap_rd_init(&r, state->p, state->len);
+			if (chain_load(c, &r) == -1 || snap_rd_end(&r) == -1) {
+				cause = snap_rd_cause(&r);
+				fprintf(stderr, "%s: load: %s\n", pipe, cause);
+				free(cause);
+				rc = -1;
+				break;
+			}
+			/* What was loaded saves to the same bytes. */
+			buf_reset(&again);
+			if (chain_save(c, &again, &cause) == -1 ||
+			    again.len != state->len ||
+			    memcmp(again.p, state->p, state->len) != 0) {
+				fprintf(stderr, "%s: saves differently after "
+				    "a load\n", pipe);
+				free(cause);
+				rc = -1;
+				break;
+			}
+		}
+		arena_reset(&a);
+		n = b < NBATCH ? batch_input(seed, b, &a, recs, 16) : 0;
+		for (i = 0; i < n; i++) {
+			v = recs[i];
+			if (c->push(c, &v, (int64_t)(b + 1) * BATCH) == -1)
+				rc = -1;
+		}
+		if (c->flush(c, (int64_t)(b + 1) * BATCH) == -1)
+			rc = -1;
+	}
+	chain_free(c);
+	arena_free(&a);
+	buf_free(&again);
+	return rc;
+}
+
+static const char *const pipes[] = {
+	"count",
+	"reduceByKey sum then map value",
+	"window 3s 1s then count",
+	"window 2s 4s",
+	"countByWindow 5s 2s",
+	"map value then reduceByWindow sum 4s 2s",
+	"map value then reduceByWindow max 4s 2s",
+	"map value then reduceByWindow first 3s",
+	"map value then reduceByWindow a_+_b 3s 1s",
+	"map value then reduceByWindow a_+_b a_-_b 6s 2s",
+	"reduceByKeyAndWindow sum 5s 1s",
+	"reduceByKeyAndWindow count 3s 3s",
+	"reduceByKeyAndWindow avg 6s 2s",
+	"reduceByKeyAndWindow min 4s 1s",
+	"reduceByKeyAndWindow max 7s 3s",
+	"reduceByKeyAndWindow last 5s 2s",
+	"reduceByKeyAndWindow [a,b] 3s 1s",
+	"reduceByKeyAndWindow a_+_b a_-_b 4s 1s",
+	"reduceByKeyAndWindow sum 2s 5s",
+	"countByValueAndWindow 4s 2s",
+	"map key then countByValueAndWindow 3s 1s",
+	"groupByKeyAndWindow 3s 1s",
+	"window 2s 1s then reduceByKeyAndWindow sum 4s 2s then "
+	    "countByWindow 4s 2s",
+	"reduceByKeyAndWindow sum 3s 1s then sortBy value desc then take 2",
+};
+
+/*
+ * For every pipeline and every stopping point: the same output as the
+ * run that never stopped, and a loaded state that saves to the same
+ * bytes.
+ */
+static void
+test_resume(void)
+{
+	struct buf	 ref = BUF_INIT, got = BUF_INIT, st = BUF_INIT;
+	size_t		 p, bad;
+	int		 stop, seed;
+
+	for (p = 0; p < sizeof pipes / sizeof pipes[0]; p++)
+		for (seed = 1; seed <= 3; seed++) {
+			buf_reset(&ref);
+			CHECK(run(pipes[p], (uint64_t)seed, -1, &ref, &st) == 0);
+			CHECK(ref.len > 0);
+			bad = 0;
+			for (stop = 0; stop <= NBATCH + 8; stop++) {
+				buf_reset(&got);
+				if (run(pipes[p], (uint64_t)seed, stop, &got,
+				    &st) != 0 || got.len != ref.len ||
+				    memcmp(got.p, ref.p, ref.len) != 0) {
+					if (bad++ == 0)
+						fprintf(stderr, "%s (seed %d): "
+						    "differs when stopped after"
+						    " %d batches\n", pipes[p],
+						    seed, stop);
+				}
+			}
+			CHECK(bad == 0);
+		}
+	buf_free(&ref);
+	buf_free(&got);
+	buf_free(&st);
+}
+
+/*
+ * Saves the chain of PIPE after STOP batches of input 1 into STATE
+ * (the tap's text thrown away).
+ */
+static void
+state_after(const char *pipe, int stop, struct buf *state)
+{
+	struct buf	 out = BUF_INIT;
+	struct arena	 a;
+	struct value	 recs[16], v;
+	struct op	*c = build(pipe, &out);
+	char		*cause = NULL;
+	size_t		 i, n;
+	int		 b;
+
+	arena_init(&a);
+	for (b = 0; b < stop; b++) {
+		arena_reset(&a);
+		n = batch_input(1, b, &a, recs, 16);
+		for (i = 0; i < n; i++) {
+			v = recs[i];
+			c->push(c, &v, (int64_t)(b + 1) * BATCH);
+		}
+		c->flush(c, (int64_t)(b + 1) * BATCH);
+	}
+	buf_reset(state);
+	CHECK(chain_save(c, state, &cause) == 0);
+	chain_free(c);
+	arena_free(&a);
+	buf_free(&out);
+}
+
+/* Loads STATE into a new chain of PIPE; returns the cause (caller frees) or NULL. */
+static char *
+load_cause(const char *pipe, const char *p, size_t n)
+{
+	struct buf	 out = BUF_INIT;
+	struct op	*c = build(pipe, &out);
+	struct snap_rd	 r;
+	char		*cause;
+
+	snap_rd_init(&r, p, n);
+	if (chain_load(c, &r) == 0)
+		snap_rd_end(&r);
+	cause = snap_rd_cause(&r);
+	chain_free(c);
+	buf_free(&out);
+	return cause;
+}
+
+/*
+ * Refusals: every truncation of a saved state; a state loaded into
+ * another pipeline, or into the same operator with other arguments,
+ * with a message that says what differs.  A flipped byte must not
+ * crash the load (the container's checksum is what refuses it in a
+ * checkpoint).
+ */
+static void
+test_refusals(void)
+{
+	static const char *const some[] = {
+		"reduceByKeyAndWindow max 7s 3s",
+		"map value then reduceByWindow a_+_b a_-_b 6s 2s",
+		"groupByKeyAndWindow 3s 1s",
+		"window 2s 1s then reduceByKeyAndWindow sum 4s 2s then "
+		    "countByWindow 4s 2s",
+	};
+	struct buf	 st = BUF_INIT;
+	char		*cause, *copy;
+	size_t		 k, i, bad;
+
+	for (k = 0; k < sizeof some / sizeof some[0]; k++) {
+		state_after(some[k], 12, &st);
+		CHECK((cause = load_cause(some[k], st.p, st.len)) == NULL);
+		free(cause);
+		bad = 0;
+		for (i = 0; i < st.len; i++) {
+			copy = xmalloc(i + 1);
+			memcpy(copy, st.p, i);
+			if ((cause = load_cause(some[k], copy, i)) == NULL)
+				bad++;
+			free(cause);
+			free(copy);
+		}
+		CHECK(bad == 0);
+		copy = xmalloc(st.len);
+		for (i = 0; i < st.len; i++) {
+			memcpy(copy, st.p, st.len);
+			copy[i] ^= 0x5a;
+			free(load_cause(some[k], copy, st.len));
+		}
+		free(copy);
+	}
+
+	state_after("reduceByKeyAndWindow sum 5s 1s", 12, &st);
+	cause = load_cause("reduceByKeyAndWindow sum 6s 1s", st.p, st.len);
+	CHECK(cause != NULL && strstr(cause, "the checkpoint's window is "
+	    "5000 ms sliding by 1000 ms, this one 6000 ms sliding by 1000 "
+	    "ms") != NULL);
+	free(cause);
+	cause = load_cause("reduceByKeyAndWindow min 5s 1s", st.p, st.len);
+	CHECK(cause != NULL && strstr(cause, "reduces with 'sum', this one "
+	    "with 'min'") != NULL);
+	free(cause);
+	cause = load_cause("countByValueAndWindow 5s 1s", st.p, st.len);
+	CHECK(cause != NULL && strstr(cause, "the checkpoint's operator 1 is "
+	    "'reduceByKeyAndWindow', this pipeline's is "
+	    "'countByValueAndWindow'") != NULL);
+	free(cause);
+	cause = load_cause("map value then reduceByKeyAndWindow sum 5s 1s",
+	    st.p, st.len);
+	CHECK(cause != NULL && strstr(cause, "the checkpoint holds 2 "
+	    "operators, this pipeline has 3") != NULL);
+	free(cause);
+	buf_free(&st);
+}
+
+/* Whether panes A and B hold the same: saved, they give the same bytes. */
+static int
+pane_same(struct pane *a, struct pane *b, bool recs)
+{
+	struct buf	 ba = BUF_INIT, bb = BUF_INIT;
+	char		*cause = NULL;
+	int		 same;
+
+	same = pane_save(a, &ba, recs, &cause) == 0 &&
+	    pane_save(b, &bb, recs, &cause) == 0 && ba.len == bb.len &&
+	    memcmp(ba.p, bb.p, ba.len) == 0;
+	free(cause);
+	buf_free(&ba);
+	buf_free(&bb);
+	return same;
+}
+
+/*
+ * Panes alone: a pane of aggregates for each kind of reducer, and a
+ * pane of records, save and load to the same content, go on alike
+ * (the same results after more values), and refuse a pane of the other
+ * kind.
+ */
+static void
+test_panes(void)
+{
+	static const char *const funcs[] = { "sum", "count", "avg", "min",
+	    "max", "first", "last", "[a, b]" };
+	struct arena	 a;
+	struct pane	 p, q, recp, recq;
+	struct agg	*r;
+	struct buf	 b = BUF_INIT;
+	struct snap_rd	 rd;
+	struct value	 recs[16], k, v;
+	char		*cause = NULL;
+	size_t		 f, i, n;
+	int		 batch;
+
+	arena_init(&a);
+	for (f = 0; f < sizeof funcs / sizeof funcs[0]; f++) {
+		CHECK((r = aggexpr_parse(funcs[f], NULL, &cause)) != NULL);
+		pane_init(&p, r);
+		pane_init(&q, r);
+		pane_init(&recp, NULL);
+		pane_init(&recq, NULL);
+		p.id = recp.id = -42;
+		for (batch = 0; batch < 6; batch++) {
+			n = batch_input(7, batch, &a, recs, 16);
+			for (i = 0; i < n; i++) {
+				CHECK(pane_add(&p, &recs[i].u.a[0],
+				    &recs[i].u.a[1]) == 0);
+				pane_keep(&recp, &recs[i]);
+			}
+		}
+		buf_reset(&b);
+		CHECK(pane_save(&p, &b, false, &cause) == 0);
+		CHECK(pane_save(&recp, &b, true, &cause) == 0);
+		/* Something in the panes first: the load replaces it. */
+		k = value_str("old", 3);
+		v = value_int(1);
+		pane_add(&q, &k, &v);
+		pane_keep(&recq, &v);
+		snap_rd_init(&rd, b.p, b.len);
+		CHECK(pane_load(&q, &rd, false) == 0);
+		CHECK(pane_load(&recq, &rd, true) == 0);
+		CHECK(snap_rd_end(&rd) == 0);
+		CHECK(q.id == -42 && q.nrec == p.nrec);
+		CHECK(recq.nrec == recp.nrec);
+		CHECK(pane_same(&p, &q, false));
+		CHECK(pane_same(&recp, &recq, true));
+		/* Both go on alike, merges included. */
+		for (batch = 6; batch < 9; batch++) {
+			n = batch_input(7, batch, &a, recs, 16);
+			for (i = 0; i < n; i++) {
+				pane_add(&p, &recs[i].u.a[0], &recs[i].u.a[1]);
+				pane_add(&q, &recs[i].u.a[0], &recs[i].u.a[1]);
+			}
+		}
+		CHECK(pane_same(&p, &q, false));
+		/* The other kind of pane is refused. */
+		snap_rd_init(&rd, b.p, b.len);
+		CHECK(pane_load(&recq, &rd, true) == -1);
+		cause = snap_rd_cause(&rd);
+		CHECK(cause != NULL && strstr(cause, "a pane of aggregates "
+		    "where one of records was expected") != NULL);
+		free(cause);
+		cause = NULL;
+		pane_free(&p);
+		pane_free(&q);
+		pane_free(&recp);
+		pane_free(&recq);
+		agg_free(r);
+	}
+	buf_free(&b);
+	arena_free(&a);
+}
+
+int
+main(void)
+{
+	test_panes();
+	test_resume();
+	test_refusals();
+	return unit_done("test_ops_snap");
+}
