@@ -12,10 +12,12 @@
 #include <string.h>
 
 #include "../../src/dstream.h"
+#include "../../src/state/agg.h"
+#include "../../src/state/pane.h"
 #include "../../src/state/snap.h"
+#include "../../src/state/table.h"
 #include "unit.h"
 
-const char	*progname = "test_snap";
 
 #define KIND	SNAP_TAG('T', 'E', 'S', 'T')
 
@@ -608,9 +610,17 @@ seed_write(const char *dir, const char *name, const char *p, size_t n)
 	}
 }
 
+static int
+seed_i64(const void *data, struct buf *b, void *arg, char **cause)
+{
+	snap_put_i64(b, *(const int64_t *)data);
+	return 0;
+}
+
 /*
  * Writes the seed corpus of tests/fuzz/fuzz_snap.c into DIR: scripts of
- * typed items (first byte even) and a container holding one (odd).
+ * typed items (first byte 0), a container holding one (1), a table (2)
+ * and panes (3).
  */
 static void
 seeds(const char *dir)
@@ -676,6 +686,68 @@ seeds(const char *dir)
 	buf_add(&c, b.p + 1, b.len - 1);
 	snap_end(&c, at);
 	seed_write(dir, "container", c.p, c.len);
+
+	/* A table (mode 2): keys of each kind, an i64 per key. */
+	{
+		struct table	*t = table_new(sizeof(int64_t));
+		bool		 isnew;
+		int64_t		*d;
+
+		buf_reset(&b);
+		buf_addc(&b, 2);
+		v = str("key");
+		d = table_put(t, &v, &isnew);
+		*d = -7;
+		v = value_pair(&a, value_int(3), value_dbl(0.5));
+		d = table_put(t, &v, &isnew);
+		*d = INT64_MAX;
+		v = value_null();
+		table_put(t, &v, &isnew);
+		table_save(t, &b, seed_i64, NULL, &cause);
+		seed_write(dir, "table", b.p, b.len);
+		table_free(t);
+	}
+
+	/* Panes (mode 3): of avg's aggregates, of last's, of records. */
+	{
+		const char	*names[] = { "avg", "last", NULL };
+		struct pane	 pn;
+		struct agg	*r;
+		char		 file[32];
+		int		 i, k, ndefs;
+
+		for (ndefs = 0; agg_def_at(ndefs) != NULL; ndefs++)
+			;
+		for (k = 0; k < 3; k++) {
+			buf_reset(&b);
+			buf_addc(&b, 3);
+			r = NULL;
+			if (names[k] != NULL) {
+				for (i = 0; strcmp(agg_def_at(i)->name,
+				    names[k]) != 0; i++)
+					;
+				buf_addc(&b, i);
+				r = agg_new(agg_def_at(i));
+			} else
+				buf_addc(&b, ndefs);
+			pane_init(&pn, r);
+			pn.id = 1234;
+			for (i = 0; i < 5; i++) {
+				v = value_pair(&a, str(i % 2 ? "a" : "b"),
+				    value_dbl(i * 1.5));
+				if (r != NULL)
+					pane_add(&pn, &v.u.a[0], &v.u.a[1]);
+				else
+					pane_keep(&pn, &v);
+			}
+			pane_save(&pn, &b, r == NULL, &cause);
+			snprintf(file, sizeof file, "pane_%s",
+			    names[k] ? names[k] : "records");
+			seed_write(dir, file, b.p, b.len);
+			pane_free(&pn);
+			agg_free(r);
+		}
+	}
 
 	buf_free(&b);
 	buf_free(&c);
