@@ -9,6 +9,10 @@
  * records out (--stats out=).  print, the one operator that lays its
  * output out itself, comes just before it and says with tail_cut when
  * a batch had more rows than it shows.
+ *
+ * Checkpoints: at a batch boundary it holds nothing (the commit ends the
+ * batch in hand), so it has no save or load hook; where the destination
+ * stands is the sink's own save and load.
  */
 #include <stdlib.h>
 
