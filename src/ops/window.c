@@ -260,7 +260,7 @@ win_enter(struct win *w, int64_t thi)
  * Emits one key's state A: (key, result), or the result alone, as part
  * of the window ending at END.
  */
-static int
+static inline int
 win_emit_agg(struct win *w, const struct value *key, const void *a,
     int64_t end)
 {
@@ -299,6 +299,7 @@ win_emit_stacks(struct win *w, int64_t end)
 {
 	struct table_ent	**fe, **be;
 	struct pane		*front;
+	const void		*a;
 	size_t			 i = 0, j = 0, nf, nb;
 	int			 c;
 
@@ -323,19 +324,16 @@ win_emit_stacks(struct win *w, int64_t end)
 			j++;
 			continue;
 		}
-		if (c < 0) {
-			if (win_emit_agg(w, &fe[i]->key, table_data(fe[i]),
-			    end) == -1)
+		a = table_data(fe[i]);
+		if (c == 0) {
+			/* A copy of the front state (states are plain bytes). */
+			memcpy(w->tmp, a, w->r->def->size);
+			if (agg_merge(w->r, w->tmp, table_data(be[j++]),
+			    &w->scratch) == -1)
 				return -1;
-			i++;
-			continue;
+			a = w->tmp;
 		}
-		/* A copy of the front state (states are plain bytes). */
-		memcpy(w->tmp, table_data(fe[i]), w->r->def->size);
-		if (agg_merge(w->r, w->tmp, table_data(be[j++]),
-		    &w->scratch) == -1)
-			return -1;
-		if (win_emit_agg(w, &fe[i++]->key, w->tmp, end) == -1)
+		if (win_emit_agg(w, &fe[i++]->key, a, end) == -1)
 			return -1;
 	}
 	return 0;
