@@ -1,25 +1,16 @@
 /*
- * engine.c - the batch clock, event time and the one event loop.
+ * engine.c - the one event loop: sources, signals, --stats, and the
+ * wiring of the clock to the operator chain.
  *
- * Processing time: a record belongs to the batch open when it arrives.
- * Batches are [end - B, end) on the epoch clock; the loop sleeps in poll()
- * until the open batch's end, then flushes the chain with that end.  What
- * a regular file holds when it is opened arrived at that moment: while
- * such a file is being read the clock does not cut batches.
- *
- * Event time: a record belongs to the batch of its own time.  The
- * watermark is the largest time seen minus --watermark; the batch ending
- * at T is complete once the watermark reaches T.  Batches are flushed in
- * time order, every batch end in turn, empty ones included.  Records of
- * the earliest open batch go straight into the chain once the first
- * batch has been flushed (no earlier record can then be accepted);
- * records of later batches wait in per-batch arenas.  A record whose
- * batch was already flushed is late: counted, written to --late-file,
- * never silently lost.
- *
- * End of input (every source ended): the open batches are flushed at
- * once, then empty batches for the chain's span so that windows slide out
- * of their data and the trailing windows are emitted.
+ * The loop polls every source and sleeps until input comes or the clock
+ * (clock.c) needs the wall time; finite inputs are read one after
+ * another.  Each line a source delivers becomes a record (text, or parsed
+ * JSON with --json); in processing time it joins the batch open now, in
+ * event time the engine evaluates its time and the clock says where it
+ * goes: into the chain now, into a batch waiting for the watermark, or to
+ * --late-file.  The clock calls back to push waiting records and flush
+ * complete batches; the engine does the I/O around them (--stats lines,
+ * the late file, the note on a skipped gap).
  */
 #include <sys/resource.h>
 
@@ -37,51 +28,25 @@
 #include "../expr/expr.h"
 #include "../sinks/sink.h"
 #include "../state/grid.h"
+#include "clock.h"
 #include "engine.h"
 
 #define MAX_PFD		1024
-#define GAP_MAX		100000	/* empty batches flushed in one event-time gap */
-
-/* Records of one event-time batch waiting for the watermark. */
-struct pending {
-	int64_t		 end;
-	struct arena	 arena;
-	struct value	*recs;
-	struct origin	*origins;
-	size_t		 n, cap;
-	const char	*last_name;	/* the origin name last copied into arena */
-};
 
 struct engine {
 	const struct config *cfg;	/* main's */
 	struct counters	*run;		/* main's run-wide counters */
 	struct op	*chain;
 	struct sink	*sink;		/* the output: where the chain's tail writes */
-	int64_t		 span;		/* chain_span: how long windows hold data */
-	int64_t		 B;		/* batch interval, ms */
+	struct clock	*clock;
 	struct source	**src;
 	int		 nsrc;
 	struct arena	 rec;		/* the record in flight */
 	bool		 failed;	/* a push or flush asked to stop */
 
-	/* Processing time. */
-	int64_t		 open_end;	/* end of the open batch */
-
 	/* Event time. */
 	struct expr	*etime;
 	struct expr_ctx	 ectx;
-	bool		 seen;		/* a timed record has been accepted */
-	bool		 flushed;	/* a batch has been flushed */
-	int64_t		 next_end;	/* earliest batch end not flushed */
-	int64_t		 max_time;	/* largest event time seen, ms */
-	int64_t		 last_end;	/* the batch of the last record (a cache) */
-	int64_t		 last_data_end;	/* latest batch end holding data */
-	int64_t		 held_end;	/* latest flushed batch end that had data */
-	bool		 open_data;	/* batch next_end has records in the chain */
-	bool		 got_record;	/* a record was accepted in this turn */
-	int64_t		 last_wall;	/* wall clock of the latest record */
-	struct pending	*pend;		/* sorted by end */
-	size_t		 npend, cappend;
 	FILE		*late;
 	bool		 gap_warned;
 
@@ -120,17 +85,22 @@ engine_stop(int sig)
 /* The largest event time, in seconds either side of 1970 (9e15 ms). */
 #define ETIME_MAX_S	INT64_C(9000000000000)
 
+static void	engine_hook_push(void *, struct value *, const struct origin *,
+		    int64_t);
+static void	engine_hook_flush(void *, int64_t);
+static void	engine_hook_skip(void *, int64_t, int64_t);
+
 struct engine *
 engine_new(const struct config *cfg, struct op *chain, struct counters *run,
     char **cause)
 {
-	struct engine	*e = xcalloc(1, sizeof *e);
+	struct engine		*e = xcalloc(1, sizeof *e);
+	struct clock_config	 cc;
+	struct clock_hooks	 ch;
 
 	e->cfg = cfg;
 	e->run = run;
 	e->chain = chain;
-	e->span = chain_span(chain);
-	e->B = cfg->batch_ms;
 	arena_init(&e->rec);
 	if (cfg->event_time != NULL) {
 		e->etime = expr_compile(cfg->event_time, EXPR_X, cause);
@@ -144,6 +114,19 @@ engine_new(const struct config *cfg, struct op *chain, struct counters *run,
 		}
 		expr_ctx_init(&e->ectx, &e->rec);
 	}
+	memset(&cc, 0, sizeof cc);
+	cc.batch_ms = cfg->batch_ms;
+	cc.span_ms = chain_span(chain);
+	cc.event = e->etime != NULL;
+	cc.watermark_ms = cfg->watermark_ms;
+	cc.idle_ms = cfg->idle_ms;
+	memset(&ch, 0, sizeof ch);
+	ch.ctx = e;
+	ch.stop = &e->failed;
+	ch.push = engine_hook_push;
+	ch.flush = engine_hook_flush;
+	ch.skip = engine_hook_skip;
+	e->clock = clock_new(&cc, &ch);
 	return e;
 }
 
@@ -171,17 +154,11 @@ void
 engine_free(struct engine *e)
 {
 	int	 i;
-	size_t	 j;
 
 	for (i = 0; i < e->nsrc; i++)
 		source_close(e->src[i]);
 	free(e->src);
-	for (j = 0; j < e->npend; j++) {
-		arena_free(&e->pend[j].arena);
-		free(e->pend[j].recs);
-		free(e->pend[j].origins);
-	}
-	free(e->pend);
+	clock_free(e->clock);
 	if (e->etime != NULL) {
 		expr_free(e->etime);
 		expr_ctx_free(&e->ectx);
@@ -201,6 +178,7 @@ engine_add_source(struct engine *e, const char *spec, char **cause)
 	src = source_open(spec, e, e->cfg, cause);
 	if (src == NULL)
 		return -1;
+	src->tag = clock_input_add(e->clock);
 	e->src = xreallocarray(e->src, (size_t)e->nsrc + 1, sizeof *e->src);
 	e->src[e->nsrc++] = src;
 	return 0;
@@ -273,129 +251,36 @@ engine_push(struct engine *e, struct value *v, int64_t end)
 		e->failed = true;
 }
 
+/* The clock pushes V, a record that waited for its batch (it came from O). */
+static void
+engine_hook_push(void *ctx, struct value *v, const struct origin *o,
+    int64_t end)
+{
+	cur_origin = *o;
+	engine_push(ctx, v, end);
+}
+
+/* The clock says the batch ending at END is complete. */
+static void
+engine_hook_flush(void *ctx, int64_t end)
+{
+	engine_flush(ctx, end);
+}
+
+/* The clock skips the empty batches from FROM to TO: said once a run. */
+static void
+engine_hook_skip(void *ctx, int64_t from, int64_t to)
+{
+	struct engine	*e = ctx;
+
+	if (!e->gap_warned)
+		fprintf(stderr, "%s: event time jumps over more than %d empty "
+		    "batches; not flushing them one by one\n", progname,
+		    GAP_MAX);
+	e->gap_warned = true;
+}
+
 /* ---- event time ---- */
-
-/* Returns the pending batch ending at END, creating it in order. */
-static struct pending *
-pending_get(struct engine *e, int64_t end)
-{
-	size_t		 i;
-	struct pending	*p;
-
-	for (i = 0; i < e->npend && e->pend[i].end < end; i++)
-		;
-	if (i < e->npend && e->pend[i].end == end)
-		return &e->pend[i];
-	if (e->npend == e->cappend) {
-		e->cappend = e->cappend ? e->cappend * 2 : 8;
-		e->pend = xreallocarray(e->pend, e->cappend, sizeof *e->pend);
-	}
-	memmove(&e->pend[i + 1], &e->pend[i], (e->npend - i) * sizeof *e->pend);
-	e->npend++;
-	p = &e->pend[i];
-	memset(p, 0, sizeof *p);
-	p->end = end;
-	arena_init(&p->arena);
-	return p;
-}
-
-static void
-pending_add(struct pending *p, const struct value *v)
-{
-	if (p->n == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 64;
-		p->recs = xreallocarray(p->recs, p->cap, sizeof *p->recs);
-		p->origins = xreallocarray(p->origins, p->cap,
-		    sizeof *p->origins);
-	}
-	p->recs[p->n] = value_copy(&p->arena, v);
-	/* The name may not outlive the source's read (dir:// files). */
-	p->origins[p->n].line = cur_origin.line;
-	p->origins[p->n].counters = cur_origin.counters;
-	p->origins[p->n].name = NULL;
-	if (cur_origin.name != NULL) {
-		if (p->last_name != NULL &&
-		    strcmp(p->last_name, cur_origin.name) == 0)
-			p->origins[p->n].name = p->last_name;
-		else {
-			p->last_name = arena_strndup(&p->arena,
-			    cur_origin.name, strlen(cur_origin.name));
-			p->origins[p->n].name = p->last_name;
-		}
-	}
-	p->n++;
-}
-
-/* Pushes the records waiting for the batch ending at END (the first pending one). */
-static void
-engine_release(struct engine *e, int64_t end)
-{
-	struct pending	*p;
-	struct origin	 saved = cur_origin;
-	size_t		 i;
-
-	if (e->npend == 0 || e->pend[0].end != end)
-		return;
-	p = &e->pend[0];
-	e->open_data = true;
-	for (i = 0; i < p->n; i++) {
-		cur_origin = p->origins[i];
-		engine_push(e, &p->recs[i], end);
-	}
-	cur_origin = saved;
-	arena_free(&p->arena);
-	free(p->recs);
-	free(p->origins);
-	e->npend--;
-	memmove(&e->pend[0], &e->pend[1], e->npend * sizeof *e->pend);
-}
-
-/*
- * Flushes every batch ending at or before UPTO, in order.  Empty batches
- * between data are flushed one by one (so count gives 0); but when the
- * chain holds nothing (the last batch with data is flushed and its
- * windows have slid past) and the next data lies more than GAP_MAX
- * batches ahead, the empty stretch is skipped, with a note, rather than
- * flushed batch by batch.
- */
-static void
-engine_advance(struct engine *e, int64_t upto)
-{
-	int64_t	 target;
-
-	if (!e->seen)
-		return;
-	while (e->next_end <= upto && !e->failed) {
-		engine_release(e, e->next_end);
-		if (!e->open_data && e->next_end > e->held_end + e->span + e->B) {
-			if (e->npend > 0)
-				target = e->pend[0].end;
-			else
-				target = grid_floor(upto, e->B);
-			if (target > upto)
-				target = grid_floor(upto, e->B);
-			if ((target - e->next_end) / e->B > GAP_MAX) {
-				if (!e->gap_warned)
-					fprintf(stderr, "%s: event time jumps "
-					    "over more than %d empty batches; "
-					    "not flushing them one by one\n",
-					    progname, GAP_MAX);
-				e->gap_warned = true;
-				e->next_end = target;
-				engine_release(e, e->next_end);
-			}
-		}
-		if (e->open_data)
-			e->held_end = e->next_end;
-		e->open_data = false;
-		engine_flush(e, e->next_end);
-		e->flushed = true;
-		e->next_end += e->B;
-		/* The next batch is now the earliest: its waiting records go
-		 * in before any that arrive directly, keeping arrival order. */
-		engine_release(e, e->next_end);
-	}
-}
 
 /*
  * Writes a late record's line to --late-file.  A write error there (disk
@@ -458,8 +343,8 @@ engine_event_time(struct engine *e, struct value *v, int64_t *ms)
 
 /* Event time: places V in its batch, or reports it late. */
 static void
-engine_event_record(struct engine *e, struct value *v, const char *line,
-    size_t len)
+engine_event_record(struct engine *e, struct source *src, struct value *v,
+    const char *line, size_t len)
 {
 	int64_t	 ms, end;
 	int	 r;
@@ -469,38 +354,21 @@ engine_event_record(struct engine *e, struct value *v, const char *line,
 			e->failed = true;
 		return;
 	}
-	/* Records mostly fall in the batch of the one before. */
-	if (ms < e->last_end && ms >= e->last_end - e->B)
-		end = e->last_end;
-	else
-		end = e->last_end = grid_end(ms, e->B);
-	if (e->flushed && end < e->next_end) {
+	r = clock_record(e->clock, src->tag, ms, v, &cur_origin, &end);
+	switch (CLOCK_PLACE(r)) {
+	case CLOCK_LATE:
 		engine_late(e, line, len);
 		return;
-	}
-	e->got_record = true;
-	if (!e->seen) {
-		e->seen = true;
-		e->next_end = end;
-		e->max_time = ms;
-		e->last_data_end = end;
-		e->held_end = end;
-	}
-	if (end < e->next_end)
-		e->next_end = end;
-	if (ms > e->max_time)
-		e->max_time = ms;
-	if (end > e->last_data_end)
-		e->last_data_end = end;
-	if (e->flushed && end == e->next_end) {
-		e->open_data = true;
+	case CLOCK_PUSH:
 		expr_fields_hint(&e->ectx);
 		engine_push(e, v, end);
 		expr_fields_hint(NULL);
+		break;
+	default:
+		break;		/* the clock keeps it */
 	}
-	else
-		pending_add(pending_get(e, end), v);
-	engine_advance(e, e->max_time - e->cfg->watermark_ms);
+	if (r & CLOCK_DUE)
+		clock_advance(e->clock);
 }
 
 /* ---- records ---- */
@@ -550,9 +418,9 @@ engine_line(struct engine *e, struct source *src, const char *line,
 	} else
 		v = value_str(line, len);
 	if (e->etime != NULL)
-		engine_event_record(e, &v, line, len);
+		engine_event_record(e, src, &v, line, len);
 	else
-		engine_push(e, &v, e->open_end);
+		engine_push(e, &v, clock_open_end(e->clock));
 	arena_reset(&e->rec);
 }
 
@@ -597,50 +465,18 @@ engine_open_sources(struct engine *e, enum src_which which)
 }
 
 /*
- * Processing time: closes every batch whose end has passed (unless a
- * regular file is being read).
+ * Tells the clock the wall time NOW, and what it needs to know of the
+ * sources: in processing time whether a regular file is being read (no
+ * batch ends then), in event time whether a stream that may fall silent
+ * is open (its clock runs on by the wall clock after --idle).
  */
 static void
 engine_tick(struct engine *e, int64_t now)
 {
-	if (e->etime != NULL) {
-		/* A silent live stream advances by the wall clock after --idle. */
-		if (e->seen && engine_open_sources(e, SRC_STREAM) &&
-		    now - e->last_wall >= e->cfg->idle_ms)
-			engine_advance(e, e->max_time + (now - e->last_wall) -
-			    e->cfg->watermark_ms);
-		return;
-	}
-	if (engine_open_sources(e, SRC_REGULAR))
-		return;
-	while (now >= e->open_end && !e->failed) {
-		engine_flush(e, e->open_end);
-		e->open_end += e->B;
-	}
-}
+	bool	 event = e->etime != NULL;
 
-/* All input has ended (or a stop was asked): close what is open. */
-static void
-engine_finish(struct engine *e, bool drain)
-{
-	int64_t	 end, last;
-
-	if (e->etime != NULL) {
-		if (!e->seen)
-			return;
-		last = e->last_data_end;
-		engine_advance(e, last);
-		if (drain)
-			engine_advance(e, last + e->span);
-		return;
-	}
-	end = e->open_end;
-	engine_flush(e, end);
-	if (drain)
-		for (last = end + e->span; end < last && !e->failed; ) {
-			end += e->B;
-			engine_flush(e, end);
-		}
+	clock_tick(e->clock, now, !event && engine_open_sources(e, SRC_REGULAR),
+	    event && engine_open_sources(e, SRC_STREAM));
 }
 
 int
@@ -650,14 +486,13 @@ engine_run(struct engine *e)
 	struct counters	 counters;
 	int		*first, *count;
 	int		 i, n, np, timeout, nsrc = e->nsrc;
-	int64_t		 now;
+	int64_t		 now, t;
 	bool		 any, seq_taken, reading;
 
 	/* Each input's slice of pfd: as many inputs as were given. */
 	first = xcalloc((size_t)nsrc + 1, sizeof *first);
 	count = xcalloc((size_t)nsrc + 1, sizeof *count);
-	now = clock_now_ms();
-	e->open_end = grid_end(now, e->B);
+	clock_start(e->clock, clock_now_ms());
 	while (!e->failed && !stop_signal) {
 		np = 0;
 		any = false;
@@ -669,23 +504,10 @@ engine_run(struct engine *e)
 		 * ended batches left goes before dstream may wait, below). */
 		reading = engine_open_sources(e, SRC_REGULAR);
 		sink_hold(e->sink, reading);
-		if (e->etime == NULL && !reading) {
-			int64_t	 t = e->open_end - now;
-
-			timeout = t < 0 ? 0 : t > INT32_MAX ? INT32_MAX : (int)t;
-		} else if (e->etime != NULL && e->seen &&
-		    engine_open_sources(e, SRC_STREAM)) {
-			int64_t	 silent = now - e->last_wall, t;
-
-			/* Wake when --idle passes, then at each batch end
-			 * of the event clock running on from max_time. */
-			if (silent < e->cfg->idle_ms)
-				t = e->cfg->idle_ms - silent;
-			else
-				t = e->next_end + e->cfg->watermark_ms -
-				    e->max_time - silent;
-			timeout = t < 0 ? 0 : t > INT32_MAX ? INT32_MAX : (int)t;
-		}
+		t = clock_wake(e->clock, now, reading, e->etime != NULL &&
+		    engine_open_sources(e, SRC_STREAM));
+		if (t >= 0)
+			timeout = t > INT32_MAX ? INT32_MAX : (int)t;
 		for (i = 0; i < nsrc; i++) {
 			struct source	*s = e->src[i];
 
@@ -744,13 +566,13 @@ engine_run(struct engine *e)
 				e->failed = true;
 			else
 				s->state = (enum source_state)r;
+			if (s->state == SRC_DONE)
+				clock_input_end(e->clock, s->tag);
 		}
 		/* The wall clock of the latest record, for --idle: once per
 		 * turn of the loop, not per record. */
-		if (e->got_record) {
-			e->last_wall = clock_now_ms();
-			e->got_record = false;
-		}
+		if (e->etime != NULL)
+			clock_arrived(e->clock, clock_now_ms());
 		/* Input that has just ended closes the batch in hand (in
 		 * engine_finish), not the empty ones after it. */
 		if (!engine_open_sources(e, SRC_ANY))
@@ -759,8 +581,7 @@ engine_run(struct engine *e)
 	}
 	free(first);
 	free(count);
-	if (!e->failed)
-		engine_finish(e, stop_signal == 0);
+	clock_finish(e->clock, stop_signal == 0);
 	/* Every ended batch is written, also when the run failed; the
 	 * batch in hand when it failed is abandoned (sink_close drops it). */
 	if (sink_flush_ended(e->sink) != 0)

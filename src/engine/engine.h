@@ -1,12 +1,12 @@
 /*
- * engine.h - time, batches and the event loop.
+ * engine.h - the event loop.
  *
- * The engine owns the sources, the batch clock and the watermark.  Lines
- * from sources arrive through engine_line(); the engine turns each into a
- * record (text, or parsed JSON with --json), assigns it to a batch
+ * The engine owns the sources and the clock (clock.h).  Lines from
+ * sources arrive through engine_line(); the engine turns each into a
+ * record (text, or parsed JSON with --json), asks the clock for its batch
  * (processing time: the batch open when it arrives; event time: the batch
- * of its own time) and pushes it into the operator chain.  When a batch is
- * complete it flushes the chain with the batch's end time.
+ * of its own time) and pushes it into the operator chain.  When the clock
+ * says a batch is complete the engine flushes the chain with its end.
  */
 #ifndef DSTREAM_ENGINE_H
 #define DSTREAM_ENGINE_H

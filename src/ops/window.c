@@ -46,9 +46,6 @@
 #include "../state/snap.h"
 #include "op.h"
 
-/* Empty windows emitted one by one, at most, between two with data. */
-#define WIN_GAP_MAX	100000
-
 enum win_kind {
 	W_WINDOW,	/* window: the records */
 	W_COUNT,	/* countByWindow: how many */
@@ -416,7 +413,7 @@ win_emit(struct win *w, int64_t end)
 
 /*
  * Emits the empty windows from next_end up to UPTO, each followed by a
- * flush of the rest of the chain.  A stretch longer than WIN_GAP_MAX
+ * flush of the rest of the chain.  A stretch longer than GAP_MAX
  * windows is skipped, with a note, rather than emitted one by one.
  */
 static int
@@ -427,11 +424,12 @@ win_empties(struct win *w, int64_t upto)
 
 	if (upto < w->next_end)
 		return 0;
-	if ((upto - w->next_end) / w->slide >= WIN_GAP_MAX) {
+	/* The windows next_end..upto, all empty. */
+	if (grid_gap_long(w->next_end, upto + w->slide, w->slide)) {
 		if (!w->gap_warned)
 			fprintf(stderr, "%s: %s: more than %d empty windows "
 			    "in a row; not emitting them one by one\n",
-			    progname, w->op.def->name, WIN_GAP_MAX);
+			    progname, w->op.def->name, GAP_MAX);
 		w->gap_warned = true;
 		w->next_end = upto + w->slide;
 		return 0;

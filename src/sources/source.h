@@ -87,6 +87,7 @@ struct source {
 	bool		 regular;	/* a regular file read whole at open (one batch) */
 	enum source_state state;
 	void		*priv;		/* the kind's own state */
+	void		*tag;		/* the engine's: its clock input */
 };
 
 /*

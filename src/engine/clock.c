@@ -1,0 +1,392 @@
+/*
+ * clock.c - batch ends, the watermark, pending batches, late records and
+ * the drain at end of input; no I/O (see clock.h for the contract).
+ *
+ * Processing time: batches are [end - B, end) on the epoch clock; the
+ * open batch is flushed when the wall clock passes its end (clock_tick),
+ * except while a regular file is being read.
+ *
+ * Event time: batches are flushed in time order, every batch end in turn,
+ * empty ones included.  Records of the earliest open batch go straight
+ * into the chain (CLOCK_PUSH) once the first batch has been flushed (no
+ * earlier record can then be accepted); records of later batches wait in
+ * per-batch arenas (struct pending) and are pushed, in arrival order,
+ * when their batch becomes the earliest.  A record whose batch was
+ * already flushed is late (CLOCK_LATE): the engine counts it and writes
+ * it to --late-file.  When the chain holds nothing and the next data lies
+ * more than GAP_MAX batches ahead, the empty stretch is skipped.
+ *
+ * End of input: the open batches are flushed at once, then empty batches
+ * for the chain's span so that windows slide out of their data.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../state/grid.h"
+#include "clock.h"
+
+/* Records of one event-time batch waiting for the watermark. */
+struct pending {
+	int64_t		 end;
+	struct arena	 arena;
+	struct value	*recs;
+	struct origin	*origins;
+	size_t		 n, cap;
+	const char	*last_name;	/* the origin name last copied into arena */
+};
+
+/* One input's place in event time. */
+struct clock_input {
+	int64_t		 max_time;	/* its largest event time, ms */
+	bool		 seen;		/* it has given a timed record */
+	bool		 ended;
+};
+
+struct clock {
+	struct clock_hooks	 h;
+	int64_t			 B;		/* batch interval, ms */
+	int64_t			 span;		/* how long windows hold data */
+	bool			 event;
+	int64_t			 watermark;	/* --watermark, ms */
+	int64_t			 idle;		/* --idle, ms */
+	struct clock_input	**in;
+	size_t			 nin;
+
+	/* Processing time. */
+	int64_t		 open_end;	/* end of the open batch */
+
+	/* Event time. */
+	bool		 seen;		/* a timed record has been accepted */
+	bool		 flushed;	/* a batch has been flushed */
+	int64_t		 next_end;	/* earliest batch end not flushed */
+	int64_t		 max_time;	/* largest event time seen, ms */
+	int64_t		 last_end;	/* the batch of the last record (a cache) */
+	int64_t		 last_data_end;	/* latest batch end holding data */
+	int64_t		 held_end;	/* latest flushed batch end that had data */
+	bool		 open_data;	/* batch next_end has records in the chain */
+	bool		 got_record;	/* a record was placed in this turn */
+	int64_t		 last_wall;	/* wall clock of the latest record */
+	struct pending	*pend;		/* sorted by end */
+	size_t		 npend, cappend;
+};
+
+struct clock *
+clock_new(const struct clock_config *cf, const struct clock_hooks *h)
+{
+	struct clock	*c = xcalloc(1, sizeof *c);
+
+	c->h = *h;
+	c->B = cf->batch_ms;
+	c->span = cf->span_ms;
+	c->event = cf->event;
+	c->watermark = cf->watermark_ms;
+	c->idle = cf->idle_ms;
+	return c;
+}
+
+void
+clock_free(struct clock *c)
+{
+	size_t	 i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->npend; i++) {
+		arena_free(&c->pend[i].arena);
+		free(c->pend[i].recs);
+		free(c->pend[i].origins);
+	}
+	free(c->pend);
+	for (i = 0; i < c->nin; i++)
+		free(c->in[i]);
+	free(c->in);
+	free(c);
+}
+
+struct clock_input *
+clock_input_add(struct clock *c)
+{
+	struct clock_input	*in = xcalloc(1, sizeof *in);
+
+	c->in = xreallocarray(c->in, c->nin + 1, sizeof *c->in);
+	c->in[c->nin++] = in;
+	return in;
+}
+
+/*
+ * The input has ended.  With one watermark for the stream this changes
+ * nothing yet; with one per input, an ended input stops holding the
+ * stream's watermark back.
+ */
+void
+clock_input_end(struct clock *c, struct clock_input *in)
+{
+	in->ended = true;
+}
+
+/* Whether the engine's run is failing: nothing more is flushed. */
+static inline bool
+clock_stopped(const struct clock *c)
+{
+	return c->h.stop != NULL && *c->h.stop;
+}
+
+/* ---- processing time ---- */
+
+void
+clock_start(struct clock *c, int64_t now)
+{
+	c->open_end = grid_end(now, c->B);
+}
+
+int64_t
+clock_open_end(const struct clock *c)
+{
+	return c->open_end;
+}
+
+/* ---- event time ---- */
+
+/* Returns the pending batch ending at END, creating it in order. */
+static struct pending *
+pending_get(struct clock *c, int64_t end)
+{
+	size_t		 i;
+	struct pending	*p;
+
+	for (i = 0; i < c->npend && c->pend[i].end < end; i++)
+		;
+	if (i < c->npend && c->pend[i].end == end)
+		return &c->pend[i];
+	if (c->npend == c->cappend) {
+		c->cappend = c->cappend ? c->cappend * 2 : 8;
+		c->pend = xreallocarray(c->pend, c->cappend, sizeof *c->pend);
+	}
+	memmove(&c->pend[i + 1], &c->pend[i], (c->npend - i) * sizeof *c->pend);
+	c->npend++;
+	p = &c->pend[i];
+	memset(p, 0, sizeof *p);
+	p->end = end;
+	arena_init(&p->arena);
+	return p;
+}
+
+/* Copies V and its origin O into the pending batch P. */
+static void
+pending_add(struct pending *p, const struct value *v, const struct origin *o)
+{
+	struct origin	*po;
+
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 64;
+		p->recs = xreallocarray(p->recs, p->cap, sizeof *p->recs);
+		p->origins = xreallocarray(p->origins, p->cap,
+		    sizeof *p->origins);
+	}
+	p->recs[p->n] = value_copy(&p->arena, v);
+	/* The name may not outlive the source's read (dir:// files). */
+	po = &p->origins[p->n];
+	*po = *o;
+	po->name = NULL;
+	if (o->name != NULL) {
+		if (p->last_name == NULL || strcmp(p->last_name, o->name) != 0)
+			p->last_name = arena_strndup(&p->arena, o->name,
+			    strlen(o->name));
+		po->name = p->last_name;
+	}
+	p->n++;
+}
+
+/* Pushes the records waiting for the batch ending at END (the first pending one). */
+static void
+clock_release(struct clock *c, int64_t end)
+{
+	struct pending	*p;
+	size_t		 i;
+
+	if (c->npend == 0 || c->pend[0].end != end)
+		return;
+	p = &c->pend[0];
+	c->open_data = true;
+	for (i = 0; i < p->n; i++)
+		c->h.push(c->h.ctx, &p->recs[i], &p->origins[i], end);
+	arena_free(&p->arena);
+	free(p->recs);
+	free(p->origins);
+	c->npend--;
+	memmove(&c->pend[0], &c->pend[1], c->npend * sizeof *c->pend);
+}
+
+/*
+ * Flushes every batch ending at or before UPTO, in order.  Empty batches
+ * between data are flushed one by one (so count gives 0); but when the
+ * chain holds nothing (the last batch with data is flushed and its
+ * windows have slid past) and the next data lies more than GAP_MAX
+ * batches ahead, the empty stretch is skipped (the skip hook says so)
+ * rather than flushed batch by batch.
+ */
+static void
+clock_advance_to(struct clock *c, int64_t upto)
+{
+	int64_t	 target;
+
+	if (!c->seen)
+		return;
+	while (c->next_end <= upto && !clock_stopped(c)) {
+		clock_release(c, c->next_end);
+		if (!c->open_data && c->next_end > c->held_end + c->span + c->B) {
+			if (c->npend > 0 && c->pend[0].end <= upto)
+				target = c->pend[0].end;
+			else
+				target = grid_floor(upto, c->B);
+			if (grid_gap_long(c->next_end, target, c->B)) {
+				if (c->h.skip != NULL)
+					c->h.skip(c->h.ctx, c->next_end, target);
+				c->next_end = target;
+				clock_release(c, c->next_end);
+			}
+		}
+		if (c->open_data)
+			c->held_end = c->next_end;
+		c->open_data = false;
+		c->h.flush(c->h.ctx, c->next_end);
+		c->flushed = true;
+		c->next_end += c->B;
+		/* The next batch is now the earliest: its waiting records go
+		 * in before any that arrive directly, keeping arrival order. */
+		clock_release(c, c->next_end);
+	}
+}
+
+int64_t
+clock_watermark(const struct clock *c)
+{
+	return c->max_time - c->watermark;
+}
+
+void
+clock_advance(struct clock *c)
+{
+	clock_advance_to(c, clock_watermark(c));
+}
+
+int
+clock_record(struct clock *c, struct clock_input *in, int64_t ms,
+    const struct value *v, const struct origin *o, int64_t *endp)
+{
+	int64_t	 end;
+	int	 r;
+
+	/* Records mostly fall in the batch of the one before. */
+	if (ms < c->last_end && ms >= c->last_end - c->B)
+		end = c->last_end;
+	else
+		end = c->last_end = grid_end(ms, c->B);
+	*endp = end;
+	if (c->flushed && end < c->next_end)
+		return CLOCK_LATE;
+	c->got_record = true;
+	if (!c->seen) {
+		c->seen = true;
+		c->next_end = end;
+		c->max_time = ms;
+		c->last_data_end = end;
+		c->held_end = end;
+	}
+	if (!in->seen || ms > in->max_time) {
+		in->seen = true;
+		in->max_time = ms;
+	}
+	if (end < c->next_end)
+		c->next_end = end;
+	if (ms > c->max_time)
+		c->max_time = ms;
+	if (end > c->last_data_end)
+		c->last_data_end = end;
+	if (c->flushed && end == c->next_end) {
+		c->open_data = true;
+		r = CLOCK_PUSH;
+	} else {
+		pending_add(pending_get(c, end), v, o);
+		r = CLOCK_PEND;
+	}
+	if (c->next_end <= clock_watermark(c))
+		r |= CLOCK_DUE;
+	return r;
+}
+
+/* ---- both ---- */
+
+void
+clock_arrived(struct clock *c, int64_t now)
+{
+	if (c->got_record) {
+		c->last_wall = now;
+		c->got_record = false;
+	}
+}
+
+void
+clock_tick(struct clock *c, int64_t now, bool reading, bool streaming)
+{
+	if (c->event) {
+		/* A silent live stream advances by the wall clock after --idle. */
+		if (c->seen && streaming && now - c->last_wall >= c->idle)
+			clock_advance_to(c, c->max_time + (now - c->last_wall) -
+			    c->watermark);
+		return;
+	}
+	if (reading)
+		return;
+	while (now >= c->open_end && !clock_stopped(c)) {
+		c->h.flush(c->h.ctx, c->open_end);
+		c->open_end += c->B;
+	}
+}
+
+int64_t
+clock_wake(const struct clock *c, int64_t now, bool reading, bool streaming)
+{
+	int64_t	 silent, t;
+
+	if (!c->event) {
+		if (reading)
+			return -1;
+		t = c->open_end - now;
+	} else if (c->seen && streaming) {
+		/* Wake when --idle passes, then at each batch end of the
+		 * event clock running on from max_time. */
+		silent = now - c->last_wall;
+		if (silent < c->idle)
+			t = c->idle - silent;
+		else
+			t = c->next_end + c->watermark - c->max_time - silent;
+	} else
+		return -1;
+	return t < 0 ? 0 : t;
+}
+
+void
+clock_finish(struct clock *c, bool drain)
+{
+	int64_t	 end, last;
+
+	if (clock_stopped(c))
+		return;
+	if (c->event) {
+		if (!c->seen)
+			return;
+		last = c->last_data_end;
+		clock_advance_to(c, last);
+		if (drain)
+			clock_advance_to(c, last + c->span);
+		return;
+	}
+	end = c->open_end;
+	c->h.flush(c->h.ctx, end);
+	if (drain)
+		for (last = end + c->span; end < last && !clock_stopped(c); ) {
+			end += c->B;
+			c->h.flush(c->h.ctx, end);
+		}
+}

@@ -1,0 +1,135 @@
+/*
+ * clock.h - time without I/O: batch ends, the watermark, records waiting
+ * for their batch, late records and the drain at end of input.
+ *
+ * The engine owns the loop and the chain; the clock only decides.  The
+ * engine tells it the wall time (clock_tick), each record's event time
+ * (clock_record) and the end of input (clock_finish); the clock answers
+ * with what to do with the record and, through the hooks the engine gave
+ * it, pushes waiting records and flushes complete batches in time order.
+ *
+ * Processing time: a record belongs to the batch open when it arrives
+ * (clock_open_end); batches end on the wall clock, except while a regular
+ * file is read (its content arrived when it was opened).
+ *
+ * Event time: a record belongs to the batch of its own time.  Inputs
+ * register with the clock (clock_input_add: a file, a socket, later a
+ * Kafka partition) and each record names its input.  Each input has its
+ * own largest time; the stream's watermark is, for now, the largest time
+ * of any input minus --watermark (one watermark for the stream; the
+ * smallest among inputs that have not ended is the plan, DESIGN section
+ * 4).  The batch ending at T is complete once the watermark reaches T.
+ */
+#ifndef DSTREAM_CLOCK_H
+#define DSTREAM_CLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../dstream.h"
+
+struct clock;
+struct clock_input;
+
+/*
+ * What the clock calls back; CTX is the engine's.  While *STOP is true
+ * (the run is failing) the clock flushes nothing more.
+ */
+struct clock_hooks {
+	void		*ctx;
+	const bool	*stop;
+	/*
+	 * Pushes the waiting record V, which came from O, into the batch
+	 * ending at END.  V and O's name live in the clock's memory until the
+	 * hook returns.
+	 */
+	void	(*push)(void *ctx, struct value *v, const struct origin *o,
+		    int64_t end);
+	/* The batch ending at END is complete. */
+	void	(*flush)(void *ctx, int64_t end);
+	/*
+	 * Event time jumped from FROM to TO over more than GAP_MAX empty
+	 * batches, which are not flushed one by one (TO is, next).  May be NULL.
+	 */
+	void	(*skip)(void *ctx, int64_t from, int64_t to);
+};
+
+struct clock_config {
+	int64_t	 batch_ms;	/* B: batches are [end - B, end) */
+	int64_t	 span_ms;	/* how long the chain's windows hold data */
+	bool	 event;		/* event time (else processing time) */
+	int64_t	 watermark_ms;	/* --watermark */
+	int64_t	 idle_ms;	/* --idle: a silent stream's clock runs on after it */
+};
+
+/* What clock_record says of a record, with CLOCK_DUE or'ed in. */
+enum clock_place {
+	CLOCK_LATE = 0,		/* its batch was flushed: late */
+	CLOCK_PUSH = 1,		/* in the earliest open batch: push it now */
+	CLOCK_PEND = 2,		/* the clock keeps a copy until its batch opens */
+	CLOCK_DUE = 4		/* then call clock_advance: a batch is complete */
+};
+#define CLOCK_PLACE(r)	((r) & 3)
+
+/* Returns a clock; the hooks are copied.  Event time needs an input added. */
+struct clock	*clock_new(const struct clock_config *, const struct clock_hooks *);
+/* Frees the clock, the records still waiting and its inputs. */
+void		 clock_free(struct clock *);
+/* Registers an input; the clock owns it.  Returns it. */
+struct clock_input *clock_input_add(struct clock *);
+/* The input has ended: it delivers nothing more. */
+void		 clock_input_end(struct clock *, struct clock_input *);
+
+/* ---- processing time ---- */
+
+/* Opens the batch holding NOW (the run starts). */
+void		 clock_start(struct clock *, int64_t now);
+/* Returns the end of the open batch, the one a record arriving now joins. */
+int64_t		 clock_open_end(const struct clock *);
+
+/* ---- event time ---- */
+
+/*
+ * Places a record of input IN with event time MS: returns CLOCK_LATE,
+ * CLOCK_PUSH (the caller pushes it into the batch *END now) or CLOCK_PEND
+ * (V and O were copied; the clock pushes them when their batch opens),
+ * with CLOCK_DUE added when the watermark has passed a batch end: the
+ * caller then calls clock_advance, after pushing.  *END is the batch end.
+ */
+int		 clock_record(struct clock *, struct clock_input *in,
+		    int64_t ms, const struct value *v, const struct origin *o,
+		    int64_t *end);
+/* Flushes every batch the watermark has passed, in order. */
+void		 clock_advance(struct clock *);
+/* The stream's watermark: batches ending at or before it are complete. */
+int64_t		 clock_watermark(const struct clock *);
+
+/* ---- both ---- */
+
+/*
+ * The wall clock reads NOW.  READING: a regular file is being read (the
+ * processing-time clock does not cut batches); STREAMING: an input that
+ * may fall silent is open (the event clock runs on by the wall clock once
+ * it has been silent for --idle).  Flushes the batches that ended.
+ */
+void		 clock_tick(struct clock *, int64_t now, bool reading,
+		    bool streaming);
+/*
+ * Once per turn of the loop: when records were placed since the last
+ * call, NOW is the wall time of the latest (the --idle clock starts).
+ */
+void		 clock_arrived(struct clock *, int64_t now);
+/*
+ * Returns how many ms the loop may sleep before the clock needs a tick
+ * (0 for at once), or -1 for as long as it likes.
+ */
+int64_t		 clock_wake(const struct clock *, int64_t now, bool reading,
+		    bool streaming);
+/*
+ * Every input has ended, or a stop was asked: flushes the batches still
+ * open and, when DRAIN, the empty ones after them for the chain's span so
+ * that windows slide out of their data (the trailing windows).
+ */
+void		 clock_finish(struct clock *, bool drain);
+
+#endif

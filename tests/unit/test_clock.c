@@ -1,0 +1,363 @@
+/*
+ * test_clock.c - the clock alone: batch ends in processing time, the
+ * event-time watermark with records out of order, gaps (and the skip of
+ * long ones), late records, the --idle clock and the drain at end of
+ * input.  The hooks write what the clock asks into a log, "P2000:x" for
+ * a waiting record pushed into the batch ending at 2000, "F2000" for a
+ * flush, "S1000-9000" for a skipped gap; the test pushes CLOCK_PUSH
+ * records itself, logged as "p2000:x".
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/dstream.h"
+#include "../../src/engine/clock.h"
+#include "../../src/state/grid.h"
+#include "unit.h"
+
+static struct buf	 logbuf = BUF_INIT;
+static bool		 stop;
+static int		 nflush;
+
+static void
+log_value(const struct value *v)
+{
+	if (v->type == V_STR)
+		buf_add(&logbuf, v->u.s, v->n);
+	else
+		buf_printf(&logbuf, "%lld", (long long)v->u.i);
+}
+
+static void
+hook_push(void *ctx, struct value *v, const struct origin *o, int64_t end)
+{
+	buf_printf(&logbuf, "P%lld:", (long long)end);
+	log_value(v);
+	if (o->name != NULL)
+		buf_printf(&logbuf, "@%s:%llu", o->name,
+		    (unsigned long long)o->line);
+	buf_addc(&logbuf, ' ');
+}
+
+static void
+hook_flush(void *ctx, int64_t end)
+{
+	nflush++;
+	/* Long runs of flushes are only counted. */
+	if (nflush < 50)
+		buf_printf(&logbuf, "F%lld ", (long long)end);
+}
+
+static void
+hook_skip(void *ctx, int64_t from, int64_t to)
+{
+	buf_printf(&logbuf, "S%lld-%lld ", (long long)from, (long long)to);
+}
+
+/* A clock of batch B, span SPAN, watermark WM (event time when EVENT). */
+static struct clock *
+mk(bool event, int64_t B, int64_t span, int64_t wm, int64_t idle)
+{
+	struct clock_config	 cc = { B, span, event, wm, idle };
+	struct clock_hooks	 h = { NULL, &stop, hook_push, hook_flush,
+				     hook_skip };
+
+	buf_reset(&logbuf);
+	stop = false;
+	nflush = 0;
+	return clock_new(&cc, &h);
+}
+
+/* The log so far, then forgotten. */
+static const char *
+took(void)
+{
+	static char	 s[4096];
+	size_t		 n = logbuf.len;
+
+	while (n > 0 && logbuf.p[n - 1] == ' ')
+		n--;
+	if (n >= sizeof s)
+		n = sizeof s - 1;
+	memcpy(s, logbuf.p, n);
+	s[n] = '\0';
+	buf_reset(&logbuf);
+	return s;
+}
+
+/*
+ * Places an integer record of time MS from input IN as the engine does:
+ * pushes it when the clock says so, then advances when a batch is due.
+ * Returns the place (without CLOCK_DUE).
+ */
+static int
+rec(struct clock *c, struct clock_input *in, int64_t ms)
+{
+	struct value	 v = value_int(ms);
+	struct origin	 o = { .name = "in" };
+	int64_t		 end = 0;
+	int		 r;
+
+	o.line = (uint64_t)ms;
+	r = clock_record(c, in, ms, &v, &o, &end);
+	if (CLOCK_PLACE(r) == CLOCK_PUSH) {
+		buf_printf(&logbuf, "p%lld:", (long long)end);
+		log_value(&v);
+		buf_addc(&logbuf, ' ');
+	}
+	if (r & CLOCK_DUE)
+		clock_advance(c);
+	return CLOCK_PLACE(r);
+}
+
+static void
+test_grid(void)
+{
+	CHECK(grid_end(0, 1000) == 1000);
+	CHECK(grid_end(999, 1000) == 1000);
+	CHECK(grid_end(1000, 1000) == 2000);
+	CHECK(grid_end(-1, 1000) == 0);
+	CHECK(grid_end(-1000, 1000) == 0);
+	CHECK(grid_end(-1001, 1000) == -1000);
+	CHECK(grid_floor(1999, 1000) == 1000);
+	CHECK(grid_floor(-1, 1000) == -1000);
+	CHECK(grid_floor(-1000, 1000) == -1000);
+	CHECK(grid_floordiv(-7, 2) == -4);
+	CHECK(grid_floordiv(7, 2) == 3);
+	CHECK(grid_floordiv(7, -2) == -4);
+	CHECK(!grid_gap_long(0, (int64_t)GAP_MAX * 10, 10));
+	CHECK(grid_gap_long(0, ((int64_t)GAP_MAX + 1) * 10, 10));
+}
+
+static void
+test_processing(void)
+{
+	struct clock	*c = mk(false, 1000, 2000, 0, 1000);
+
+	clock_start(c, 1500);
+	CHECK(clock_open_end(c) == 2000);
+	CHECK(clock_wake(c, 1500, false, false) == 500);
+	CHECK(clock_wake(c, 2100, false, false) == 0);
+	/* While a regular file is read, no batch ends and no wake-up. */
+	CHECK(clock_wake(c, 1500, true, false) == -1);
+	clock_tick(c, 1999, false, false);
+	CHECK_STR(took(), "");
+	clock_tick(c, 5000, true, false);
+	CHECK_STR(took(), "");
+	clock_tick(c, 2000, false, false);
+	CHECK_STR(took(), "F2000");
+	CHECK(clock_open_end(c) == 3000);
+	/* A long sleep closes every batch that ended meanwhile, in order. */
+	clock_tick(c, 5500, false, false);
+	CHECK_STR(took(), "F3000 F4000 F5000");
+	CHECK(clock_open_end(c) == 6000);
+	/* End of input: the open batch, then the span's empty batches. */
+	clock_finish(c, true);
+	CHECK_STR(took(), "F6000 F7000 F8000");
+	clock_free(c);
+
+	/* A stop (not a drain) closes only the batch in hand. */
+	c = mk(false, 1000, 2000, 0, 1000);
+	clock_start(c, 0);
+	clock_finish(c, false);
+	CHECK_STR(took(), "F1000");
+	clock_free(c);
+
+	/* A failing run flushes nothing more. */
+	c = mk(false, 1000, 0, 0, 1000);
+	clock_start(c, 0);
+	stop = true;
+	clock_tick(c, 10000, false, false);
+	clock_finish(c, true);
+	CHECK_STR(took(), "");
+	clock_free(c);
+}
+
+static void
+test_event_in_order(void)
+{
+	struct clock		*c = mk(true, 1000, 0, 0, 1000);
+	struct clock_input	*in = clock_input_add(c);
+
+	/* Nothing is flushed before the first record. */
+	clock_advance(c);
+	clock_finish(c, true);
+	CHECK_STR(took(), "");
+	/* Until the first flush every record waits. */
+	CHECK(rec(c, in, 100) == CLOCK_PEND);
+	CHECK(rec(c, in, 900) == CLOCK_PEND);
+	CHECK_STR(took(), "");
+	/* 1500 passes the end 1000: the first batch goes, then the second
+	 * batch's waiting record enters the chain before any newer one. */
+	CHECK(rec(c, in, 1500) == CLOCK_PEND);
+	CHECK_STR(took(), "P1000:100@in:100 P1000:900@in:900 F1000 "
+	    "P2000:1500@in:1500");
+	CHECK(clock_watermark(c) == 1500);
+	/* Now records of the open batch go straight in. */
+	CHECK(rec(c, in, 1999) == CLOCK_PUSH);
+	CHECK_STR(took(), "p2000:1999");
+	CHECK(rec(c, in, 2000) == CLOCK_PEND);
+	CHECK_STR(took(), "F2000 P3000:2000@in:2000");
+	clock_finish(c, true);
+	CHECK_STR(took(), "F3000");
+	clock_free(c);
+}
+
+static void
+test_event_watermark(void)
+{
+	struct clock		*c = mk(true, 1000, 0, 2000, 1000);
+	struct clock_input	*in = clock_input_add(c);
+
+	/* Out of order within the watermark: sorted into their batches. */
+	CHECK(rec(c, in, 3500) == CLOCK_PEND);
+	CHECK(rec(c, in, 1200) == CLOCK_PEND);
+	CHECK(rec(c, in, 2500) == CLOCK_PEND);
+	CHECK(rec(c, in, 1100) == CLOCK_PEND);
+	CHECK(rec(c, in, 3900) == CLOCK_PEND);
+	CHECK_STR(took(), "");
+	CHECK(clock_watermark(c) == 1900);
+	/* The watermark reaches 3000: two batches complete, each record
+	 * in its own, in arrival order within a batch. */
+	CHECK(rec(c, in, 5000) == CLOCK_PEND);
+	CHECK_STR(took(), "P2000:1200@in:1200 P2000:1100@in:1100 F2000 "
+	    "P3000:2500@in:2500 F3000 "
+	    "P4000:3500@in:3500 P4000:3900@in:3900");
+	/* A record of a flushed batch is late; of the open one, pushed. */
+	CHECK(rec(c, in, 2999) == CLOCK_LATE);
+	CHECK(rec(c, in, 1) == CLOCK_LATE);
+	CHECK(rec(c, in, 3000) == CLOCK_PUSH);
+	CHECK_STR(took(), "p4000:3000");
+	/* End of input: every batch up to the last with data. */
+	clock_finish(c, false);
+	CHECK_STR(took(), "F4000 F5000 P6000:5000@in:5000 F6000");
+	clock_free(c);
+}
+
+static void
+test_event_gaps(void)
+{
+	struct clock		*c = mk(true, 1000, 0, 0, 1000);
+	struct clock_input	*in = clock_input_add(c);
+	int64_t			 far;
+
+	/* A short gap: every empty batch is flushed (count gives 0). */
+	rec(c, in, 500);
+	rec(c, in, 4200);
+	CHECK_STR(took(), "P1000:500@in:500 F1000 F2000 F3000 F4000 "
+	    "P5000:4200@in:4200");
+	/* A jump over more than GAP_MAX empty batches is skipped, once
+	 * the chain holds nothing (span 0: right after the data). */
+	far = 4200 + ((int64_t)GAP_MAX + 10) * 1000;
+	nflush = 0;
+	rec(c, in, far);
+	CHECK(nflush < 10);
+	CHECK_STR(took(), "F5000 F6000 S7000-100014000 F100014000 "
+	    "P100015000:100014200@in:100014200");
+	clock_free(c);
+
+	/* With a span, the empty batches it needs are flushed first. */
+	c = mk(true, 1000, 3000, 0, 1000);
+	in = clock_input_add(c);
+	rec(c, in, 500);
+	rec(c, in, 500 + ((int64_t)GAP_MAX + 10) * 1000);
+	CHECK(nflush < 20);
+	CHECK(strstr(took(), "F1000 F2000 F3000 F4000 F5000 S6000-") != NULL);
+	clock_free(c);
+
+	/* A gap shorter than GAP_MAX is flushed one by one. */
+	c = mk(true, 1000, 0, 0, 1000);
+	in = clock_input_add(c);
+	rec(c, in, 500);
+	rec(c, in, 500 + ((int64_t)GAP_MAX - 10) * 1000);
+	CHECK(nflush == GAP_MAX - 10);
+	CHECK(strstr(took(), "S") == NULL);
+	clock_free(c);
+}
+
+static void
+test_event_drain(void)
+{
+	struct clock		*c = mk(true, 1000, 3000, 5000, 1000);
+	struct clock_input	*in = clock_input_add(c), *in2;
+
+	/* A large watermark: nothing completes while input flows. */
+	rec(c, in, 1500);
+	rec(c, in, 500);
+	CHECK_STR(took(), "");
+	/* End of input: the open batches, then the span for the trailing
+	 * windows (up to the last data's batch plus the span). */
+	clock_finish(c, true);
+	CHECK_STR(took(), "P1000:500@in:500 F1000 P2000:1500@in:1500 F2000 "
+	    "F3000 F4000 F5000");
+	clock_free(c);
+
+	/* A stop flushes what holds data, not the trailing windows. */
+	c = mk(true, 1000, 3000, 5000, 1000);
+	in = clock_input_add(c);
+	rec(c, in, 1500);
+	clock_finish(c, false);
+	CHECK_STR(took(), "P2000:1500@in:1500 F2000");
+	clock_free(c);
+
+	/* Two inputs share the stream's watermark (one for the stream, for
+	 * now): the second input's record of a flushed batch is late. */
+	c = mk(true, 1000, 0, 0, 1000);
+	in = clock_input_add(c);
+	in2 = clock_input_add(c);
+	rec(c, in, 500);
+	rec(c, in, 2500);
+	CHECK(rec(c, in2, 700) == CLOCK_LATE);
+	clock_input_end(c, in);
+	CHECK(rec(c, in2, 2600) == CLOCK_PUSH);
+	clock_finish(c, true);
+	CHECK_STR(took(), "P1000:500@in:500 F1000 F2000 P3000:2500@in:2500 "
+	    "p3000:2600 F3000");
+	clock_free(c);
+}
+
+static void
+test_event_idle(void)
+{
+	struct clock		*c = mk(true, 1000, 0, 0, 300);
+	struct clock_input	*in = clock_input_add(c);
+
+	/* No wake-up before the first record, nor without a stream. */
+	CHECK(clock_wake(c, 0, false, true) == -1);
+	rec(c, in, 100500);
+	clock_arrived(c, 50000);
+	CHECK(clock_wake(c, 50000, false, false) == -1);
+	CHECK(clock_wake(c, 50000, false, true) == 300);
+	CHECK(clock_wake(c, 50100, false, true) == 200);
+	/* Silent for --idle: the clock runs on from the largest time. */
+	clock_tick(c, 50200, false, true);
+	CHECK_STR(took(), "");
+	CHECK(clock_wake(c, 50300, false, true) == 200);
+	clock_tick(c, 50500, false, true);
+	CHECK_STR(took(), "P101000:100500@in:100500 F101000");
+	CHECK(clock_wake(c, 50500, false, true) == 1000);
+	/* Not while no stream is open (a regular file is read). */
+	clock_tick(c, 59000, false, false);
+	CHECK_STR(took(), "");
+	clock_tick(c, 52500, false, true);
+	CHECK_STR(took(), "F102000 F103000");
+	/* A new record starts the silence again. */
+	rec(c, in, 103100);
+	clock_arrived(c, 52600);
+	CHECK(clock_wake(c, 52600, false, true) == 300);
+	clock_free(c);
+}
+
+int
+main(void)
+{
+	test_grid();
+	test_processing();
+	test_event_in_order();
+	test_event_watermark();
+	test_event_gaps();
+	test_event_drain();
+	test_event_idle();
+	buf_free(&logbuf);
+	return unit_done("clock");
+}
