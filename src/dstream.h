@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "state/arena.h"
 #include "state/buf.h"
@@ -52,6 +53,16 @@ struct config {
 };
 
 extern const char	*progname;
+
+/* The wall clock in epoch milliseconds (the loop's and the sources' timers). */
+static inline int64_t
+clock_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* Allocation failure is fatal here and nowhere else. */
 void	*xmalloc(size_t);
@@ -104,11 +115,17 @@ void	 record_errors_summary(const struct counters *total,
  */
 void	 record_error_init(enum on_error, struct counters *run);
 
-/* Where the record in flight came from, for messages (set by the engine). */
+struct expr_header;
+
+/*
+ * Where the record in flight came from, for messages and $name (set by
+ * the decoding step, kept with records that wait for their batch).
+ */
 struct origin {
 	const char	*name;		/* "stdin", a path, "tcp://..." */
 	uint64_t	 line;		/* 1-based, 0 when unknown */
 	struct counters	*counters;	/* its input's, or NULL */
+	const struct expr_header *hdr;	/* its input's --header names, or NULL */
 };
 extern struct origin	cur_origin;
 

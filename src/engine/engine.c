@@ -4,8 +4,8 @@
  *
  * The loop polls every source and sleeps until input comes or the clock
  * (clock.c) needs the wall time; finite inputs are read one after
- * another.  Each line a source delivers becomes a record (text, or parsed
- * JSON with --json); in processing time it joins the batch open now, in
+ * another.  Sources hand decoded records (decode.c) to the engine's
+ * intake; in processing time a record joins the batch open now, in
  * event time the engine evaluates its time and the clock says where it
  * goes: into the chain now, into a batch waiting for the watermark, or to
  * --late-file.  The clock calls back to push waiting records and flush
@@ -18,6 +18,7 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ struct engine {
 	struct clock	*clock;
 	struct source	**src;
 	int		 nsrc;
+	struct intake	 in;		/* where sources hand records */
 	struct arena	 rec;		/* the record in flight */
 	bool		 failed;	/* a push or flush asked to stop */
 
@@ -56,15 +58,6 @@ struct engine {
 };
 
 static volatile sig_atomic_t	stop_signal;
-
-int64_t
-clock_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * The first SIGINT or SIGTERM asks the run to end gracefully; a second
@@ -89,6 +82,8 @@ static void	engine_hook_push(void *, struct value *, const struct origin *,
 		    int64_t);
 static void	engine_hook_flush(void *, int64_t);
 static void	engine_hook_skip(void *, int64_t, int64_t);
+static void	engine_record(struct intake *, struct source *, struct value *,
+		    const char *, size_t);
 
 struct engine *
 engine_new(const struct config *cfg, struct op *chain, struct counters *run,
@@ -102,6 +97,11 @@ engine_new(const struct config *cfg, struct op *chain, struct counters *run,
 	e->run = run;
 	e->chain = chain;
 	arena_init(&e->rec);
+	e->in.record = engine_record;
+	e->in.failed = &e->failed;
+	e->in.dec.json = cfg->json;
+	e->in.dec.header = cfg->header;
+	e->in.dec.arena = &e->rec;
 	if (cfg->event_time != NULL) {
 		e->etime = expr_compile(cfg->event_time, EXPR_X, cause);
 		if (e->etime == NULL) {
@@ -159,6 +159,8 @@ engine_free(struct engine *e)
 		source_close(e->src[i]);
 	free(e->src);
 	clock_free(e->clock);
+	decode_free(&e->in.dec);
+	cur_origin.hdr = NULL;		/* the decoder's, now freed */
 	if (e->etime != NULL) {
 		expr_free(e->etime);
 		expr_ctx_free(&e->ectx);
@@ -175,7 +177,7 @@ engine_add_source(struct engine *e, const char *spec, char **cause)
 {
 	struct source	*src;
 
-	src = source_open(spec, e, e->cfg, cause);
+	src = source_open(spec, &e->in, e->cfg, cause);
 	if (src == NULL)
 		return -1;
 	src->tag = clock_input_add(e->clock);
@@ -230,7 +232,11 @@ engine_stats(struct engine *e, int64_t end)
 	e->cpu_ms = cpu;
 }
 
-/* Flushes the chain for the batch ending at END. */
+/*
+ * Flushes the chain for the batch ending at END.  What the flush emits
+ * has no input line of its own; the header stays that of the latest
+ * record, for records a window emits again.
+ */
 static void
 engine_flush(struct engine *e, int64_t end)
 {
@@ -373,54 +379,21 @@ engine_event_record(struct engine *e, struct source *src, struct value *v,
 
 /* ---- records ---- */
 
-/* Whether LINE holds only JSON white space. */
-static bool
-json_blank(const char *line, size_t len)
+/*
+ * The intake: a source delivers the decoded record V (RAW[0..len) its
+ * bytes).  It joins the open batch, or in event time the clock places it.
+ */
+static void
+engine_record(struct intake *ik, struct source *src, struct value *v,
+    const char *raw, size_t len)
 {
-	size_t	 i;
+	struct engine	*e = (struct engine *)(void *)((char *)ik -
+			    offsetof(struct engine, in));
 
-	for (i = 0; i < len; i++)
-		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
-			return false;
-	return true;
-}
-
-void
-engine_line(struct engine *e, struct source *src, const char *line,
-    size_t len, uint64_t lineno)
-{
-	struct value	 v;
-	const char	*err;
-
-	if (e->failed)
-		return;
-	if (len > 0 && line[len - 1] == '\r')
-		len--;
-	cur_origin.name = src->name;
-	cur_origin.line = lineno;
-	cur_origin.counters = &src->counters;
-	if (e->cfg->header && lineno == 1) {
-		expr_set_header(line, len);
-		return;
-	}
-	if (e->cfg->json && json_blank(line, len))
-		return;		/* as jq: blank lines hold no value */
-	src->counters.records_in++;
-	if (e->cfg->json) {
-		if (json_parse(&e->rec, line, len, &v, &err) != 0) {
-			struct value raw = value_str(line, len);
-
-			if (record_error("json", &raw, "%s", err) < 0)
-				e->failed = true;
-			arena_reset(&e->rec);
-			return;
-		}
-	} else
-		v = value_str(line, len);
 	if (e->etime != NULL)
-		engine_event_record(e, src, &v, line, len);
+		engine_event_record(e, src, v, raw, len);
 	else
-		engine_push(e, &v, clock_open_end(e->clock));
+		engine_push(e, v, clock_open_end(e->clock));
 	arena_reset(&e->rec);
 }
 

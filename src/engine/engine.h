@@ -1,12 +1,13 @@
 /*
  * engine.h - the event loop.
  *
- * The engine owns the sources and the clock (clock.h).  Lines from
- * sources arrive through engine_line(); the engine turns each into a
- * record (text, or parsed JSON with --json), asks the clock for its batch
- * (processing time: the batch open when it arrives; event time: the batch
- * of its own time) and pushes it into the operator chain.  When the clock
- * says a batch is complete the engine flushes the chain with its end.
+ * The engine owns the sources and the clock (clock.h).  Records from
+ * sources, decoded (sources/decode.h), arrive through the intake the
+ * engine gives each source when it opens it; the engine asks the clock
+ * for each record's batch (processing time: the batch open when it
+ * arrives; event time: the batch of its own time) and pushes it into the
+ * operator chain.  When the clock says a batch is complete the engine
+ * flushes the chain with its end.
  */
 #ifndef DSTREAM_ENGINE_H
 #define DSTREAM_ENGINE_H
@@ -42,15 +43,7 @@ int		 engine_output(struct engine *, const char *dest, char **cause);
 int		 engine_add_source(struct engine *, const char *spec, char **cause);
 /* Runs until every input has ended or a stop is asked.  Returns the exit status. */
 int		 engine_run(struct engine *);
-/*
- * A source delivers one line (without its newline; a trailing \r is
- * removed here).  LINENO is its 1-based line number in that source.
- */
-void		 engine_line(struct engine *, struct source *, const char *line, size_t len, uint64_t lineno);
 /* Asks the run to end after the batch in hand (signal-safe). */
 void		 engine_stop(int sig);
-
-/* Wall clock in epoch milliseconds. */
-int64_t		 clock_now_ms(void);
 
 #endif

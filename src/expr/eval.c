@@ -32,6 +32,8 @@
  * field asked for; NF and $NF split to the end.  The separator is set
  * once for the run by expr_set_fields: runs of blanks (awk's default),
  * a literal string, or RFC 4180 CSV.  A field past the last is null.
+ * $name is the field under that heading in the header of the record's
+ * own input (cur_origin.hdr, set by the decoding step).
  */
 #include <math.h>
 #include <stdarg.h>
@@ -65,14 +67,19 @@ static char	*fs_delim;	/* NULL: runs of blanks */
 static size_t	 fs_dlen;
 static bool	 fs_csv;
 
-/* Column names from --header (expr_set_header). */
-static struct {
+/*
+ * Column names from a --header line (expr_header_new).  Each input has
+ * its own; the record in flight points to its input's (cur_origin.hdr).
+ * ID tells headers apart for the column index a $name node caches.
+ */
+struct expr_header {
 	char		**names;
 	size_t		 *lens;
 	int32_t		  n;
-	uint32_t	  gen;		/* bumped by expr_set_header */
-	bool		  set;		/* a header was given */
-} hdr;
+	uint32_t	  id;		/* never 0 */
+};
+
+static uint32_t	hdr_ids;	/* the last header id given */
 
 static struct buf	scratch = BUF_INIT;
 
@@ -132,45 +139,63 @@ static struct expr_ctx	*fields_hint;
 static struct value fields_get(struct expr_ctx *, int32_t i);
 
 /*
- * Takes the column names from the header LINE, split as records are.
- * The names are copied; a later call replaces them, and a NULL LINE
- * forgets them.
+ * Returns the column names of the header LINE, split as records are (with
+ * the field settings of the moment); the caller frees it.
  */
-void
-expr_set_header(const char *line, size_t len)
+struct expr_header *
+expr_header_new(const char *line, size_t len)
 {
-	struct arena	 a;
-	struct expr_ctx	 ctx;
-	struct value	 x, v;
-	int32_t		 i;
+	struct expr_header	*h = xcalloc(1, sizeof *h);
+	struct arena		 a;
+	struct expr_ctx		 ctx;
+	struct value		 x, v;
+	int32_t			 i;
 
-	for (i = 0; i < hdr.n; i++)
-		free(hdr.names[i]);
-	free(hdr.names);
-	free(hdr.lens);
-	hdr.names = NULL;
-	hdr.lens = NULL;
-	hdr.n = 0;
-	hdr.gen++;
-	hdr.set = line != NULL;
-	if (line == NULL)
-		return;
-
+	if (++hdr_ids == 0)
+		hdr_ids = 1;
+	h->id = hdr_ids;
 	arena_init(&a);
 	expr_ctx_init(&ctx, &a);
 	x = value_str(line, len);
 	expr_ctx_record(&ctx, &x);
 	fields_split(&ctx, INT32_MAX);
-	hdr.n = ctx.f.nsplit;
-	hdr.names = xcalloc((size_t)hdr.n + 1, sizeof *hdr.names);
-	hdr.lens = xcalloc((size_t)hdr.n + 1, sizeof *hdr.lens);
-	for (i = 0; i < hdr.n; i++) {
+	h->n = ctx.f.nsplit;
+	h->names = xcalloc((size_t)h->n + 1, sizeof *h->names);
+	h->lens = xcalloc((size_t)h->n + 1, sizeof *h->lens);
+	for (i = 0; i < h->n; i++) {
 		v = fields_get(&ctx, i + 1);
-		hdr.names[i] = xstrndup(v.u.s ? v.u.s : "", v.n);
-		hdr.lens[i] = v.n;
+		h->names[i] = xstrndup(v.u.s ? v.u.s : "", v.n);
+		h->lens[i] = v.n;
 	}
 	expr_ctx_free(&ctx);
 	arena_free(&a);
+	return h;
+}
+
+void
+expr_header_free(struct expr_header *h)
+{
+	int32_t	 i;
+
+	if (h == NULL)
+		return;
+	for (i = 0; i < h->n; i++)
+		free(h->names[i]);
+	free(h->names);
+	free(h->lens);
+	free(h);
+}
+
+/* Returns the 1-based column named NAME[0..len) in H, or -1. */
+static int32_t
+expr_header_find(const struct expr_header *h, const char *name, size_t len)
+{
+	int32_t	 i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->lens[i] == len && memcmp(h->names[i], name, len) == 0)
+			return i + 1;
+	return -1;
 }
 
 /* ---- the context ---- */
@@ -861,21 +886,18 @@ fields_count(struct expr_ctx *ctx)
 static int
 fields_dyn(struct expr_ctx *ctx, const struct value *k, struct value *out)
 {
+	const struct expr_header *h = cur_origin.hdr;
 	struct value	 num;
 	int64_t		 i;
 	int32_t		 j;
 
 	if (k->type == V_STR && !value_parse_num(k->u.s, k->n, &num)) {
-		if (!hdr.set)
+		if (h == NULL)
 			return expr_failv(ctx, k, "'$()': a column name needs "
 			    "--header");
-		for (j = 0; j < hdr.n; j++)
-			if (hdr.lens[j] == k->n &&
-			    memcmp(hdr.names[j], k->u.s, k->n) == 0)
-				break;
-		if (j == hdr.n)
+		if ((j = expr_header_find(h, k->u.s, k->n)) < 0)
 			return expr_failv(ctx, k, "'$()': no such column");
-		*out = fields_get(ctx, j + 1);
+		*out = fields_get(ctx, j);
 		return 0;
 	}
 	if (!value_to_num(k, &num) || k->type == V_BOOL)
@@ -1237,6 +1259,7 @@ eval_node(struct node *n, struct expr_ctx *ctx, struct value *out)
 {
 	struct value		 a, b;
 	const struct value	*m;
+	const struct expr_header *hd;
 	int			 c, rc;
 
 	switch (n->kind) {
@@ -1270,24 +1293,18 @@ eval_node(struct node *n, struct expr_ctx *ctx, struct value *out)
 			return -1;
 		return fields_dyn(ctx, &a, out);
 	case N_FIELD_NAME:
-		if (n->hdr_gen != hdr.gen) {
-			n->hdr_gen = hdr.gen;
-			n->hdr_idx = -1;
-			for (c = 0; c < hdr.n; c++)
-				if (hdr.lens[c] == n->v.n &&
-				    memcmp(hdr.names[c], n->v.u.s,
-				    n->v.n) == 0) {
-					n->hdr_idx = c + 1;
-					break;
-				}
+		/* The column is looked up once per header, then cached. */
+		hd = cur_origin.hdr;
+		if (hd == NULL)
+			return expr_fail(ctx, "'$%.*s': a column name needs "
+			    "--header", (int)n->v.n, n->v.u.s);
+		if (n->hdr_id != hd->id) {
+			n->hdr_id = hd->id;
+			n->hdr_idx = expr_header_find(hd, n->v.u.s, n->v.n);
 		}
-		if (n->hdr_idx < 0) {
-			if (!hdr.set)
-				return expr_fail(ctx, "'$%.*s': a column name "
-				    "needs --header", (int)n->v.n, n->v.u.s);
+		if (n->hdr_idx < 0)
 			return expr_fail(ctx, "'$%.*s': no such column in the "
 			    "header", (int)n->v.n, n->v.u.s);
-		}
 		*out = fields_get(ctx, n->hdr_idx);
 		return 0;
 	case N_A:

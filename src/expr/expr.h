@@ -87,10 +87,15 @@ int32_t		 expr_max_field(const struct expr *);
 bool		 expr_uses_members(const struct expr *);
 const char	*expr_source(const struct expr *);
 
-/* Field-separator settings from the command line (-d, --csv, --header). */
+/* Field-separator settings from the command line (-d, --csv). */
 void	 expr_set_fields(const char *delim, bool csv);
-/* Names for $name from a --header line; the line is copied. */
-void	 expr_set_header(const char *line, size_t len);
+/*
+ * Column names for $name from a --header line, split as records are; the
+ * line is copied.  Each input has its own (see cur_origin.hdr).  Returns
+ * the header, which the caller frees.
+ */
+struct expr_header *expr_header_new(const char *line, size_t len);
+void	 expr_header_free(struct expr_header *);
 
 /* ---- pieces the builtins share with the rest of dstream ---- */
 

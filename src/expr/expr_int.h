@@ -125,7 +125,7 @@ struct node {
 	struct regex		*re;	/* N_REGEX */
 	struct dyncache		 dyn;	/* string as pattern */
 	const struct builtin	*bi;	/* N_CALL */
-	uint32_t		 hdr_gen; /* N_FIELD_NAME: header seen */
+	uint32_t		 hdr_id;  /* N_FIELD_NAME: header looked in */
 	int32_t			 hdr_idx; /* N_FIELD_NAME: its column */
 	uint32_t		 depth;	/* height of the subtree */
 	bool			 claimed; /* N_REGEX used as a pattern */

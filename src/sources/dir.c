@@ -36,7 +36,6 @@
 #include <xxhash.h>
 
 #include "../dstream.h"
-#include "../engine/engine.h"
 #include "source.h"
 
 #define DIR_SCAN_MAX	1000	/* ms between scans when polling */

@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "../dstream.h"
-#include "../engine/engine.h"
 #include "source.h"
 
 struct file_src {

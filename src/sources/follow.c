@@ -40,7 +40,6 @@
 #include <unistd.h>
 
 #include "../dstream.h"
-#include "../engine/engine.h"
 #include "source.h"
 
 #define FOLLOW_POLL	200		/* ms between checks without inotify */

@@ -3,7 +3,7 @@
  *
  * One framer per byte stream (a file, a connection).  It reads in large
  * chunks and finds newlines with memchr; each complete line is handed to
- * the engine in place, without a copy.  A partial line at the end of the
+ * the decoding step (decode.c) in place, without a copy.  A partial line at the end of the
  * buffer is moved to the front before the next read; the buffer grows
  * only as far as --max-line needs.  A longer line is skipped up to its
  * newline, counted, and reported with its origin and line number.
@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "../dstream.h"
-#include "../engine/engine.h"
 #include "source.h"
 
 #define FRAMER_CHUNK	(256 * 1024)
@@ -51,7 +50,8 @@ framer_long(struct framer *fr, struct source *src, uint64_t line)
 /*
  * Delivers the line P[0..n) (without newline) as line number ++fr->line,
  * or reports it when it is too long.  A trailing \r ends the line, as
- * the newline does: it does not count against --max-line.
+ * the newline does: it is not part of the record and does not count
+ * against --max-line.
  */
 static void
 framer_emit(struct framer *fr, struct source *src, const char *p, size_t n)
@@ -59,8 +59,11 @@ framer_emit(struct framer *fr, struct source *src, const char *p, size_t n)
 	fr->line++;
 	if (n > fr->max_line && !(n == fr->max_line + 1 && p[n - 1] == '\r'))
 		framer_long(fr, src, fr->line);
-	else
-		engine_line(src->engine, src, p, n, fr->line);
+	else {
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		decode_record(src, &fr->din, p, n, fr->line);
+	}
 }
 
 /*

@@ -29,7 +29,7 @@ source_has_scheme(const char *spec)
 }
 
 struct source *
-source_open(const char *spec, struct engine *engine,
+source_open(const char *spec, struct intake *intake,
     const struct config *cfg, char **cause)
 {
 	const struct source_kind	*kind = &source_file;
@@ -62,7 +62,7 @@ source_open(const char *spec, struct engine *engine,
 	src = xcalloc(1, sizeof *src);
 	src->kind = kind;
 	src->name = xstrdup(strcmp(spec, "-") == 0 ? "stdin" : spec);
-	src->engine = engine;
+	src->intake = intake;
 	src->cfg = cfg;
 	src->state = SRC_LIVE;
 	if (kind->open(src, rest, cause) != 0) {

@@ -6,8 +6,9 @@
  * loop: it asks each source for the descriptors to poll and how long it
  * may sleep, and calls ready() when poll reports activity.  A source cuts
  * bytes into lines with a framer (one per connection, so lines of
- * different clients never interleave) and hands each line to the engine
- * with engine_line().
+ * different clients never interleave); each line is decoded (decode.h)
+ * and handed to the intake, the callback the engine installed at
+ * source_open.  Sources know nothing of the engine above them.
  */
 #ifndef DSTREAM_SOURCE_H
 #define DSTREAM_SOURCE_H
@@ -18,8 +19,26 @@
 #include <stdint.h>
 
 #include "../dstream.h"
+#include "decode.h"
 
 struct source;
+
+/*
+ * Where sources hand their records: one for the run, filled by the
+ * engine and given to source_open.
+ */
+struct intake {
+	/*
+	 * Takes the record V that SRC delivered; RAW[0..len) are its bytes
+	 * (for --late-file) and cur_origin says where it came from.  V lives
+	 * in dec.arena, which the callee resets.
+	 */
+	void		(*record)(struct intake *, struct source *src,
+			    struct value *v, const char *raw, size_t len);
+	struct decoder	 dec;
+	bool		*failed;	/* the run's: once true, nothing more
+					 * is decoded; set it to stop the run */
+};
 
 /*
  * The framer: a read buffer and the line cutting.  Lines are handed out
@@ -34,17 +53,18 @@ struct framer {
 	bool		 skipping;	/* inside an over-long line */
 	uint64_t	 offset;	/* input bytes consumed before buf[start] */
 	size_t		 max_line;	/* --max-line */
+	struct decode_input din;	/* this stream's header */
 };
 
 /* Readies FR to cut lines of at most MAX_LINE bytes. */
 void	framer_init(struct framer *, size_t max_line);
 void	framer_free(struct framer *);
 /*
- * Reads once from FD into the framer and delivers every complete line to
- * the engine on behalf of SRC.  Returns bytes read (>0), 0 at EOF, or -1
- * with errno set (EAGAIN included).  A line longer than the framer's
- * max_line is skipped, counted in SRC's counters and reported with its
- * origin.
+ * Reads once from FD into the framer and delivers every complete line
+ * (without its newline, nor a \r before it) to the decoding step on
+ * behalf of SRC.  Returns bytes read (>0), 0 at EOF, or -1 with errno set
+ * (EAGAIN included).  A line longer than the framer's max_line is
+ * skipped, counted in SRC's counters and reported with its origin.
  */
 ssize_t	framer_read(struct framer *, struct source *src, int fd);
 /* Delivers bytes held without a final newline as a last line (at EOF or disconnect). */
@@ -80,7 +100,7 @@ struct source_kind {
 struct source {
 	const struct source_kind *kind;
 	char		*name;		/* as given on the command line, for messages */
-	struct engine	*engine;
+	struct intake	*intake;	/* where its records go */
 	const struct config *cfg;	/* the run's settings (main's) */
 	struct counters	 counters;	/* this input's, summed by --stats */
 	bool		 finite;	/* ends by itself (file not followed, stdin) */
@@ -91,10 +111,11 @@ struct source {
 };
 
 /*
- * Opens the input named SPEC ("-", a path, or a URL form) for ENGINE,
- * with the run's settings CFG (which must outlive the source).
+ * Opens the input named SPEC ("-", a path, or a URL form), which hands
+ * its records to INTAKE, with the run's settings CFG (which must outlive
+ * the source).
  */
-struct source	*source_open(const char *spec, struct engine *,
+struct source	*source_open(const char *spec, struct intake *,
 		    const struct config *cfg, char **cause);
 void		 source_close(struct source *);
 

@@ -28,7 +28,6 @@
 #include <unistd.h>
 
 #include "../dstream.h"
-#include "../engine/engine.h"
 #include "sock.h"
 #include "source.h"
 

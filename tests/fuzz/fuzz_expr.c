@@ -62,7 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		recs[2] = value_pair(&ja, value_str("k", 1), value_int(7));
 		recs[3] = value_dbl(2.5);
 		recs[4] = value_null();
-		expr_set_header("ip x y z", 8);
+		cur_origin.hdr = expr_header_new("ip x y z", 8);
 		init = 1;
 	}
 	src = xstrndup((const char *)data, size);

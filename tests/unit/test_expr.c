@@ -16,6 +16,20 @@ static struct arena	arena, jarena;
 static struct buf	out;
 
 /*
+ * The header of the records evaluated next (as the decoding step gives
+ * each record its input's), or none when LINE is NULL.
+ */
+static void
+set_header(const char *line, size_t len)
+{
+	static struct expr_header	*hdr;
+
+	expr_header_free(hdr);
+	hdr = line != NULL ? expr_header_new(line, len) : NULL;
+	cur_origin.hdr = hdr;
+}
+
+/*
  * Compiles SRC with FLAGS, evaluates it with X as the record (and A, B),
  * and returns its text: plain, or JSON when ASJSON; "error: MSG" for a
  * per-record error and "compile: CAUSE" when it does not compile.
@@ -324,14 +338,14 @@ test_delims(void)
 	T("NF", "a,,", "3");
 	T("$1", "\"unterminated,x", "unterminated,x");
 	TJ("$2", "\"\"", "null");
-	expr_set_header("name,age", 8);
+	set_header("name,age", 8);
 	T("$age + 1", "bob,41", "42");
 	T("$name", "\"Doe, J\",41", "Doe, J");
 	CHECK(strncmp(run("$nope", "a,b"), "error: '$nope': no such column",
 	    30) == 0);
 	T("$(\"age\")", "bob,41", "41");
 	expr_set_fields(NULL, false);
-	expr_set_header("x y", 3);
+	set_header("x y", 3);
 	T("$y", "1 2", "2");
 }
 
@@ -847,7 +861,7 @@ main(void)
 	test_meta();
 	test_reuse();
 	expr_set_fields(NULL, false);
-	expr_set_header(NULL, 0);
+	set_header(NULL, 0);
 	buf_free(&out);
 	arena_free(&arena);
 	arena_free(&jarena);

@@ -1,0 +1,98 @@
+/*
+ * decode.c - the bytes of one record into a value: text, --json, and the
+ * --header line of each input (see decode.h for the contract).
+ *
+ * Called once per record from the framer, so it stays short: the common
+ * text record is one value_str and one call to the intake.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../expr/expr.h"
+#include "decode.h"
+#include "source.h"
+
+void
+decode_free(struct decoder *d)
+{
+	size_t	 i;
+
+	for (i = 0; i < d->nhdrs; i++) {
+		expr_header_free(d->hdrs[i].hdr);
+		free(d->hdrs[i].text);
+	}
+	free(d->hdrs);
+	d->hdrs = NULL;
+	d->nhdrs = 0;
+}
+
+/*
+ * Returns the header for the line P[0..n): one already seen with the same
+ * text (files of one kind share theirs), or a new one D keeps.
+ */
+static const struct expr_header *
+decode_header(struct decoder *d, const char *p, size_t n)
+{
+	struct decode_hdr	*h;
+	size_t			 i;
+
+	for (i = d->nhdrs; i-- > 0; )
+		if (d->hdrs[i].len == n && memcmp(d->hdrs[i].text, p, n) == 0)
+			return d->hdrs[i].hdr;
+	d->hdrs = xreallocarray(d->hdrs, d->nhdrs + 1, sizeof *d->hdrs);
+	h = &d->hdrs[d->nhdrs++];
+	h->text = xstrndup(p, n);
+	h->len = n;
+	h->hdr = expr_header_new(p, n);
+	return h->hdr;
+}
+
+/* Whether P[0..n) holds only JSON white space. */
+static bool
+decode_json_blank(const char *p, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			return false;
+	return true;
+}
+
+void
+decode_record(struct source *src, struct decode_input *in, const char *p,
+    size_t n, uint64_t line)
+{
+	struct intake	*ik = src->intake;
+	struct decoder	*d = &ik->dec;
+	struct value	 v;
+	const char	*err;
+
+	if (*ik->failed)
+		return;
+	cur_origin.name = src->name;
+	cur_origin.line = line;
+	cur_origin.counters = &src->counters;
+	if (d->header && line == 1) {
+		in->hdr = decode_header(d, p, n);
+		return;
+	}
+	cur_origin.hdr = in->hdr;
+	if (d->json) {
+		if (decode_json_blank(p, n))
+			return;		/* as jq: blank lines hold no value */
+		src->counters.records_in++;
+		if (json_parse(d->arena, p, n, &v, &err) != 0) {
+			struct value raw = value_str(p, n);
+
+			if (record_error("json", &raw, "%s", err) < 0)
+				*ik->failed = true;
+			arena_reset(d->arena);
+			return;
+		}
+	} else {
+		src->counters.records_in++;
+		v = value_str(p, n);
+	}
+	ik->record(ik, src, &v, p, n);
+}
