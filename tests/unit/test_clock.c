@@ -79,7 +79,8 @@ took(void)
 		n--;
 	if (n >= sizeof s)
 		n = sizeof s - 1;
-	memcpy(s, logbuf.p, n);
+	if (n > 0)
+		memcpy(s, logbuf.p, n);
 	s[n] = '\0';
 	buf_reset(&logbuf);
 	return s;
