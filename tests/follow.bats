@@ -181,3 +181,30 @@ truncation() {
 	[ "$DS_STATUS" -eq 0 ]
 	[ "$(awk '{ s += $1 } END { print s }' "$OUT")" -eq 5002 ]
 }
+
+# file_pos PID FILE: the offset PID has read FILE up to (its open fd's pos).
+file_pos() {
+	local fd
+	for fd in /proc/"$1"/fd/*; do
+		if [ "$(readlink "$fd")" = "$2" ]; then
+			awk '/^pos:/ { print $2 }' "/proc/$1/fdinfo/${fd##*/}"
+			return 0
+		fi
+	done
+	echo -1
+}
+
+@test "issue 10 item 10: --follow: an unterminated last line is a record at SIGTERM" {
+	LOG=$BATS_TEST_TMPDIR/app.log
+	lines 1 3
+	follow
+	wait_until eval '[ "$(out_sum_col2)" -eq 3 ]'
+	printf 'partial' >>"$LOG"
+	# Read (the fd's offset is at the end) but not a record yet.
+	wait_until eval '[ "$(file_pos "$DS_PID" "$LOG")" -eq "$(stat -c %s "$LOG")" ]'
+	stop_dstream
+	[ "$DS_STATUS" -eq 0 ]
+	run out_totals
+	assert_output "$(printf 'line 1\t1\nline 2\t1\nline 3\t1\npartial\t1')"
+	[ ! -s "$ERR" ]
+}

@@ -23,6 +23,7 @@
 #ifndef DSTREAM_CLOCK_H
 #define DSTREAM_CLOCK_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -33,7 +34,9 @@ struct clock_input;
 
 /*
  * What the clock calls back; CTX is the engine's.  While *STOP is true
- * (the run is failing) the clock flushes nothing more.
+ * (the run is failing) the clock flushes nothing more.  Once *HALT (a
+ * signal handler's flag; may be NULL) is not 0, a drain at end of input
+ * is cut short (clock_finish).
  */
 struct clock_hooks {
 	void		*ctx;
@@ -52,6 +55,7 @@ struct clock_hooks {
 	 * batches, which are not flushed one by one (TO is, next).  May be NULL.
 	 */
 	void	(*skip)(void *ctx, int64_t from, int64_t to);
+	const volatile sig_atomic_t *halt;
 };
 
 struct clock_config {
@@ -60,6 +64,7 @@ struct clock_config {
 	bool	 event;		/* event time (else processing time) */
 	int64_t	 watermark_ms;	/* --watermark */
 	int64_t	 idle_ms;	/* --idle: a silent stream's clock runs on after it */
+	int64_t	 settle_ms;	/* a stop's drain: chain_settle (ops/op.h) */
 };
 
 /* What clock_record says of a record, with CLOCK_DUE or'ed in. */
@@ -126,10 +131,22 @@ void		 clock_arrived(struct clock *, int64_t now);
 int64_t		 clock_wake(const struct clock *, int64_t now, bool reading,
 		    bool streaming);
 /*
- * Every input has ended, or a stop was asked: flushes the batches still
- * open and, when DRAIN, the empty ones after them for the chain's span so
- * that windows slide out of their data (the trailing windows).
+ * Returns the end of the first batch not yet complete: the open batch in
+ * processing time, in event time the earliest the watermark has not
+ * passed (-1 before any record).  At a stop, output from there on is
+ * partial.
  */
-void		 clock_finish(struct clock *, bool drain);
+int64_t		 clock_partial_from(const struct clock *);
+/*
+ * Every input has ended, or a stop was asked: flushes the batches still
+ * open (every one holding records) and then the empty ones after them for
+ * the chain's span so that windows slide out of their data (the trailing
+ * windows).  Without DRAIN (a stop), or once *HALT is set during it, the
+ * drain goes only settle_ms past the last batch with records, so that
+ * each window holding records is emitted once; the rest of the trailing
+ * windows are left out.  Returns the end of the last batch flushed when
+ * trailing windows were left out, else -1.
+ */
+int64_t		 clock_finish(struct clock *, bool drain);
 
 #endif

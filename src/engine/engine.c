@@ -120,12 +120,14 @@ engine_new(const struct config *cfg, struct op *chain, struct counters *run,
 	cc.event = e->etime != NULL;
 	cc.watermark_ms = cfg->watermark_ms;
 	cc.idle_ms = cfg->idle_ms;
+	cc.settle_ms = chain_settle(chain, cfg->batch_ms);
 	memset(&ch, 0, sizeof ch);
 	ch.ctx = e;
 	ch.stop = &e->failed;
 	ch.push = engine_hook_push;
 	ch.flush = engine_hook_flush;
 	ch.skip = engine_hook_skip;
+	ch.halt = &stop_signal;
 	e->clock = clock_new(&cc, &ch);
 	return e;
 }
@@ -452,6 +454,74 @@ engine_tick(struct engine *e, int64_t now)
 	    event && engine_open_sources(e, SRC_STREAM));
 }
 
+/* ---- the stop ---- */
+
+static const char *
+engine_signame(int sig)
+{
+	switch (sig) {
+	case SIGINT:
+		return "SIGINT";
+	case SIGTERM:
+		return "SIGTERM";
+	default:
+		return "a signal";
+	}
+}
+
+/*
+ * A signal stopped the run before every input ended.  Sources deliver
+ * what they hold that will not grow (a followed file's last line); then
+ * stderr names each finite input cut short, where reading stopped, and
+ * from which batch on the output is partial (DESIGN section 6).  Returns
+ * whether a regular file was cut short: the run's output is not that of
+ * its input, and the exit status says so.
+ */
+static bool
+engine_stopped(struct engine *e, int sig)
+{
+	struct buf	 b = BUF_INIT;
+	struct source	*s;
+	int64_t		 from;
+	int		 i;
+	bool		 file_cut = false;
+
+	for (i = 0; i < e->nsrc; i++) {
+		s = e->src[i];
+		if (s->state == SRC_LIVE && s->kind->stop != NULL)
+			s->kind->stop(s);
+	}
+	for (i = 0; i < e->nsrc; i++) {
+		s = e->src[i];
+		if (s->state != SRC_LIVE || !s->finite)
+			continue;
+		if (s->regular)
+			file_cut = true;
+		buf_printf(&b, "%s%s", b.len > 0 ? ", " : "", s->name);
+		if (s->kind->lines == NULL)
+			buf_printf(&b, " cut short");
+		else if (s->kind->lines(s) == 0)
+			buf_printf(&b, " not read");
+		else
+			buf_printf(&b, " read up to line %llu",
+			    (unsigned long long)s->kind->lines(s));
+	}
+	if (b.len > 0) {
+		from = clock_partial_from(e->clock);
+		if (e->etime == NULL)
+			buf_printf(&b, "; the last batch is partial");
+		else if (from >= 0) {
+			buf_printf(&b, "; the batches from ");
+			time_fmt_rfc3339(&b, from);
+			buf_printf(&b, " on are partial");
+		}
+		fprintf(stderr, "%s: stopped by %s: %s\n", progname,
+		    engine_signame(sig), b.p);
+	}
+	buf_free(&b);
+	return file_cut;
+}
+
 int
 engine_run(struct engine *e)
 {
@@ -459,8 +529,9 @@ engine_run(struct engine *e)
 	struct counters	 counters;
 	int		*first, *count;
 	int		 i, n, np, timeout, nsrc = e->nsrc;
-	int64_t		 now, t;
-	bool		 any, seq_taken, reading;
+	int64_t		 now, t, cut;
+	int		 sig;
+	bool		 any, seq_taken, reading, partial = false, drain;
 
 	/* Each input's slice of pfd: as many inputs as were given. */
 	first = xcalloc((size_t)nsrc + 1, sizeof *first);
@@ -554,12 +625,29 @@ engine_run(struct engine *e)
 	}
 	free(first);
 	free(count);
-	clock_finish(e->clock, stop_signal == 0);
+	drain = (sig = stop_signal) == 0;
+	if (sig != 0 && !e->failed)
+		partial = engine_stopped(e, sig);
+	cut = clock_finish(e->clock, drain);
+	if (cut >= 0 && !e->failed && (sig = stop_signal) != 0) {
+		struct buf	 b = BUF_INIT;
+
+		/* A signal during the drain of a finished input cuts its output short. */
+		if (drain)
+			partial = true;
+		time_fmt_rfc3339(&b, cut);
+		fprintf(stderr, "%s: stopped by %s: trailing windows after %s "
+		    "not emitted\n", progname, engine_signame(sig), b.p);
+		buf_free(&b);
+	}
 	/* Every ended batch is written, also when the run failed; the
 	 * batch in hand when it failed is abandoned (sink_close drops it). */
 	if (sink_flush_ended(e->sink) != 0)
 		e->failed = true;
 	engine_counters(e, &counters);
 	record_errors_summary(&counters, e->cfg->late_file);
-	return e->failed ? EXIT_RUNTIME : EXIT_OK;
+	if (e->failed)
+		return EXIT_RUNTIME;
+	/* Cut short by a signal, as a filter killed by it would say. */
+	return partial ? 128 + sig : EXIT_OK;
 }

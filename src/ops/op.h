@@ -83,6 +83,13 @@ struct op {
 	 */
 	int64_t	 span_ms;
 	/*
+	 * How often the op emits what it holds, in ms (window slide; 0 for
+	 * per-batch ops): a stop drains only until every window holding
+	 * the last record has been emitted once (chain_settle).  Set by
+	 * create.
+	 */
+	int64_t	 slide_ms;
+	/*
 	 * Checkpoint hooks, called at a batch boundary only (after a
 	 * flush); NULL when the op holds nothing across batches.  save
 	 * appends the op's state (state/snap.h encoding) to the buffer and
@@ -129,6 +136,13 @@ void		 chain_free(struct op *);
 size_t		 chain_held(struct op *);
 /* Largest span_ms summed along the chain (windows after windows add up). */
 int64_t		 chain_span(const struct op *);
+/*
+ * How far past the batch of the last record (batches of BATCH_MS) the
+ * chain must be flushed for each of its windows to have emitted the
+ * window holding that record: the slides less a batch, summed along the
+ * chain (a window's output is the next one's input).
+ */
+int64_t		 chain_settle(const struct op *, int64_t batch_ms);
 /*
  * Checkpoints of the whole chain, at a batch boundary: chain_save
  * appends the number of ops, then a section per op holding its name and

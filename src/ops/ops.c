@@ -201,6 +201,17 @@ chain_span(const struct op *op)
 	return span;
 }
 
+int64_t
+chain_settle(const struct op *op, int64_t batch_ms)
+{
+	int64_t	 settle = 0;
+
+	for (; op != NULL; op = op->next)
+		if (op->slide_ms > batch_ms)
+			settle += op->slide_ms - batch_ms;
+	return settle;
+}
+
 size_t
 chain_held(struct op *op)
 {

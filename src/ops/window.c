@@ -767,6 +767,7 @@ win_create(const struct op_def *def, const struct op_env *env,
 	w->n = w->len / w->width;
 	w->closed = INT64_MIN;
 	w->op.span_ms = w->len;
+	w->op.slide_ms = w->slide;
 
 	if (kind == W_BYVALUE)
 		func = "count";

@@ -116,10 +116,20 @@ file_close(struct source *src)
 	src->priv = NULL;
 }
 
+/* Lines delivered so far (a cut line held in the buffer is not one). */
+static uint64_t
+file_lines(const struct source *src)
+{
+	const struct file_src	*f = src->priv;
+
+	return f != NULL ? f->fr.line : 0;
+}
+
 const struct source_kind source_file = {
 	.scheme = "",
 	.open = file_open,
 	.fds = file_fds,
 	.ready = file_ready,
 	.close = file_close,
+	.lines = file_lines,
 };

@@ -16,7 +16,8 @@
  *  - a path that does not exist yet (or vanished) is waited for.
  *
  * A line left unfinished by a rotation or a truncation is delivered as a
- * record of its own.  Lines are neither lost nor repeated as long as
+ * record of its own, and so is the unterminated last line of a file read
+ * to its end when a signal stops the run (follow_stop).  Lines are neither lost nor repeated as long as
  * dstream reads a file's end before it is truncated (copytruncate loses
  * what the writer adds between the copy and the truncation, for every
  * reader).
@@ -408,10 +409,30 @@ follow_close(struct source *src)
 	src->priv = NULL;
 }
 
+/*
+ * A signal stops the run: the unterminated last line of each file read
+ * to its end (a writer's "partial" without a newline yet) is delivered as
+ * a record, as a rotation would.  A file whose read stopped at its budget
+ * holds a line cut by that read, not by the writer: that stays unread.
+ */
+static void
+follow_stop(struct source *src)
+{
+	struct follow	*fo = src->priv;
+
+	if (fo == NULL || fo->more || src->regular)
+		return;
+	if (fo->old.fd != -1)
+		framer_finish(&fo->old.fr, src);
+	if (fo->cur.fd != -1)
+		framer_finish(&fo->cur.fr, src);
+}
+
 static const struct source_kind source_follow = {
 	.scheme = "",
 	.open = follow_open,
 	.fds = follow_fds,
 	.ready = follow_ready,
-	.close = follow_close
+	.close = follow_close,
+	.stop = follow_stop
 };

@@ -95,6 +95,16 @@ struct source_kind {
 	 */
 	int	(*ready)(struct source *, struct pollfd *pfd, int n);
 	void	(*close)(struct source *);
+	/*
+	 * A signal stops the run: delivers what the source holds that will
+	 * not grow (a followed file's unterminated last line).  May be NULL.
+	 */
+	void	(*stop)(struct source *);
+	/*
+	 * Returns the lines read so far, for the message naming where a
+	 * stop cut a finite input short.  May be NULL.
+	 */
+	uint64_t (*lines)(const struct source *);
 };
 
 struct source {

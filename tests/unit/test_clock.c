@@ -58,9 +58,9 @@ hook_skip(void *ctx, int64_t from, int64_t to)
 static struct clock *
 mk(bool event, int64_t B, int64_t span, int64_t wm, int64_t idle)
 {
-	struct clock_config	 cc = { B, span, event, wm, idle };
+	struct clock_config	 cc = { B, span, event, wm, idle, 0 };
 	struct clock_hooks	 h = { NULL, &stop, hook_push, hook_flush,
-				     hook_skip };
+				     hook_skip, NULL };
 
 	buf_reset(&logbuf);
 	stop = false;
@@ -349,6 +349,84 @@ test_event_idle(void)
 	clock_free(c);
 }
 
+/* A signal during the drain: the flush hook raises it at batch HALT_AT. */
+static volatile sig_atomic_t	 halt;
+static int64_t			 halt_at;
+
+static void
+hook_flush_halt(void *ctx, int64_t end)
+{
+	hook_flush(ctx, end);
+	if (end == halt_at)
+		halt = SIGTERM;
+}
+
+/* A clock as mk's whose drain a stop cuts SETTLE past the last data. */
+static struct clock *
+mk_halt(bool event, int64_t span, int64_t settle, int64_t at)
+{
+	struct clock_config	 cc = { 1000, span, event, 0, 1000, settle };
+	struct clock_hooks	 h = { NULL, &stop, hook_push, hook_flush_halt,
+				     hook_skip, &halt };
+
+	buf_reset(&logbuf);
+	stop = false;
+	nflush = 0;
+	halt = 0;
+	halt_at = at;
+	return clock_new(&cc, &h);
+}
+
+static void
+test_stop_drain(void)
+{
+	struct clock		*c;
+	struct clock_input	*in;
+
+	/* A stop before the drain: it goes on only until every window
+	 * holding data was emitted (settle), and says where it stopped. */
+	c = mk_halt(false, 5000, 2000, -1);
+	clock_start(c, 0);
+	CHECK(clock_partial_from(c) == 1000);
+	CHECK(clock_finish(c, false) == 3000);
+	CHECK_STR(took(), "F1000 F2000 F3000");
+	clock_free(c);
+
+	/* A signal during the drain, past the settle: cut at once. */
+	c = mk_halt(false, 100000000, 2000, 5000);
+	clock_start(c, 0);
+	CHECK(clock_finish(c, true) == 5000);
+	CHECK_STR(took(), "F1000 F2000 F3000 F4000 F5000");
+	clock_free(c);
+
+	/* Before the settle: the drain goes on to it. */
+	c = mk_halt(false, 100000000, 4000, 2000);
+	clock_start(c, 0);
+	CHECK(clock_finish(c, true) == 5000);
+	CHECK_STR(took(), "F1000 F2000 F3000 F4000 F5000");
+	clock_free(c);
+
+	/* A signal at the drain's last batch cuts nothing. */
+	c = mk_halt(false, 3000, 1000, 4000);
+	clock_start(c, 0);
+	CHECK(clock_finish(c, true) == -1);
+	CHECK_STR(took(), "F1000 F2000 F3000 F4000");
+	clock_free(c);
+
+	/* Event time: the pending batches, then the same rule. */
+	c = mk_halt(true, 100000000, 1000, 4000);
+	in = clock_input_add(c);
+	CHECK(clock_partial_from(c) == -1);
+	rec(c, in, 500);
+	rec(c, in, 1500);
+	CHECK(clock_partial_from(c) == 2000);
+	CHECK(clock_finish(c, true) == 4000);
+	CHECK_STR(took(), "P1000:500@in:500 F1000 P2000:1500@in:1500 F2000 "
+	    "F3000 F4000");
+	clock_free(c);
+	halt = 0;
+}
+
 int
 main(void)
 {
@@ -359,6 +437,7 @@ main(void)
 	test_event_gaps();
 	test_event_drain();
 	test_event_idle();
+	test_stop_drain();
 	buf_free(&logbuf);
 	return unit_done("clock");
 }
