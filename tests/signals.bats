@@ -116,11 +116,23 @@ drain_stopped() {
 	assert_output --regexp '^dstream: stopped by SIGINT: trailing windows after [0-9T:.Z-]+ not emitted$'
 }
 
+# read_pos PID FILE: the offset PID has read FILE up to (its fd's pos), or -1.
+read_pos() {
+	local fd
+	for fd in /proc/"$1"/fd/*; do
+		if [ "$(readlink "$fd" 2>/dev/null)" = "$2" ]; then
+			awk '/^pos:/ { print $2 }' "/proc/$1/fdinfo/${fd##*/}" 2>/dev/null
+			return 0
+		fi
+	done
+	echo -1
+}
+
 # blocked_cut ARGS...: dstream ARGS reads a 3M-line file into a stdout
 # nobody reads yet, so it stops mid-file on a full pipe; SIGTERM comes
 # then, and only then is the output read: reading stops where it was.
 blocked_cut() {
-	local fifo=$BATS_TEST_TMPDIR/ofifo
+	local fifo=$BATS_TEST_TMPDIR/ofifo i
 	big=$BATS_TEST_TMPDIR/big.log
 	out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err
 	seq 1 3000000 | awk '{ print $1, $1 % 7 }' >"$big"
@@ -128,7 +140,13 @@ blocked_cut() {
 	"$DSTREAM" -i "$big" "$@" >"$fifo" 2>"$err" 3>&- &
 	pid=$!
 	exec 7<"$fifo"
-	sleep 0.5
+	# Once it has read some of the file (bounded wait), and a little
+	# more: by then its writes are held up by the full pipe.
+	for ((i = 0; i < 200; i++)); do
+		[ "$(read_pos "$pid" "$big")" -gt 0 ] && break
+		sleep 0.05
+	done
+	sleep 0.3
 	kill -TERM "$pid"
 	timeout 10 cat <&7 >"$out" || true
 	exec 7<&-
@@ -162,12 +180,16 @@ blocked_cut() {
 	fifo=$BATS_TEST_TMPDIR/fifo; mkfifo "$fifo"
 	out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err
 	seq 1 10 >"$BATS_TEST_TMPDIR/later"
-	"$DSTREAM" -b 1s -i - -i "$BATS_TEST_TMPDIR/later" \
+	"$DSTREAM" -b 100ms --stats -i - -i "$BATS_TEST_TMPDIR/later" \
 	    countByWindow 1h 1h <"$fifo" >"$out" 2>"$err" 3>&- &
 	pid=$!
 	exec 7>"$fifo"
 	printf 'a\nb\nc\n' >&7
-	sleep 0.5
+	# Once the batch holding a, b, c has ended (bounded wait).
+	for ((i = 0; i < 200; i++)); do
+		grep -q ' in=3 ' "$err" && break
+		sleep 0.05
+	done
 	kill -TERM "$pid"
 	wait_gone "$pid"
 	exec 7>&-
@@ -175,9 +197,10 @@ blocked_cut() {
 	# The hour's window holding a, b, c is emitted, though open.
 	run cat "$out"
 	assert_output 3
-	run cat "$err"
+	run grep '^dstream: stopped' "$err"
 	assert_line --index 0 "dstream: stopped by SIGTERM: stdin read up to line 3, $BATS_TEST_TMPDIR/later not read; the last batch is partial"
 	assert_line --index 1 --regexp '^dstream: stopped by SIGTERM: trailing windows after .* not emitted$'
+	[ "${#lines[@]}" -eq 2 ]
 }
 
 @test "issue 10 item 2: a live-only run stopped by SIGTERM is a normal stop (status 0)" {
