@@ -50,6 +50,7 @@ struct config {
 	bool		 stats;		/* --stats */
 	bool		 from_start;	/* --from-start (dir://) */
 	int		 max_clients;	/* --max-clients */
+	size_t		 max_buffered;	/* --max-buffered */
 };
 
 extern const char	*progname;

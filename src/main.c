@@ -30,7 +30,7 @@
 enum {
 	OPT_TIME_FORMAT = 256, OPT_LATE_FILE, OPT_IDLE, OPT_CSV, OPT_HEADER,
 	OPT_MAX_LINE, OPT_ON_ERROR, OPT_STATS, OPT_FROM_START,
-	OPT_MAX_CLIENTS, OPT_PLANNED
+	OPT_MAX_CLIENTS, OPT_MAX_BUFFERED, OPT_PLANNED
 };
 
 static const struct option longopts[] = {
@@ -53,6 +53,7 @@ static const struct option longopts[] = {
 	{ "stats",	no_argument,		NULL, OPT_STATS },
 	{ "from-start",	no_argument,		NULL, OPT_FROM_START },
 	{ "max-clients", required_argument,	NULL, OPT_MAX_CLIENTS },
+	{ "max-buffered", required_argument,	NULL, OPT_MAX_BUFFERED },
 	/* Planned (DESIGN section 6): recognised, refused by name. */
 	{ "checkpoint",	required_argument,	NULL, OPT_PLANNED },
 	{ "final",	no_argument,		NULL, OPT_PLANNED },
@@ -92,6 +93,9 @@ static const char options_text[] =
 "      --from-start       dir://: also read the files present at start\n"
 "      --max-clients N    tcp-listen/unix-listen: most clients at once\n"
 "                         (default 1024)\n"
+"      --max-buffered BYTES  socket clients: most bytes of unfinished\n"
+"                         lines held, past which the clients holding the\n"
+"                         most wait (default 64M)\n"
 "  -h, --help             this help\n"
 "  -V, --version          the version\n"
 "\n"
@@ -373,6 +377,7 @@ main(int argc, char **argv)
 	cfg.format = FMT_PLAIN;
 	cfg.on_error = ONERR_SKIP;
 	cfg.max_clients = 1024;
+	cfg.max_buffered = 64 * 1024 * 1024;
 
 	while ((ch = getopt_long(argc, argv, "+i:b:Fe:w:jd:f:shV", longopts,
 	    &li)) != -1) {
@@ -451,6 +456,9 @@ main(int argc, char **argv)
 				usage_error("--max-clients: bad number '%s' "
 				    "(1 to 65536)", optarg);
 			cfg.max_clients = (int)l;
+			break;
+		case OPT_MAX_BUFFERED:
+			cfg.max_buffered = opt_bytes("--max-buffered", optarg);
 			break;
 		case OPT_PLANNED:
 			usage_error("--%s is not available yet (planned: see "

@@ -102,6 +102,7 @@ engine_new(const struct config *cfg, struct op *chain, struct counters *run,
 	e->in.dec.json = cfg->json;
 	e->in.dec.header = cfg->header;
 	e->in.dec.arena = &e->rec;
+	e->in.pool.max = cfg->max_buffered;
 	if (cfg->event_time != NULL) {
 		e->etime = expr_compile(cfg->event_time, EXPR_X, cause);
 		if (e->etime == NULL) {

@@ -412,7 +412,7 @@ dir_read(struct source *src, const char *name)
 	xasprintf(&path, "%s/%s", d->path, name);
 	saved = src->name;
 	src->name = path;
-	framer_init(&fr, src->cfg->max_line);
+	framer_init(&fr, src->cfg->max_line, NULL);
 	for (;;) {
 		n = framer_read(&fr, src, fd);
 		if (n > 0 || (n == -1 && errno == EINTR))

@@ -58,7 +58,7 @@ file_open(struct source *src, const char *spec, char **cause)
 	f = xcalloc(1, sizeof *f);
 	f->fd = fd;
 	f->is_stdin = is_stdin;
-	framer_init(&f->fr, src->cfg->max_line);
+	framer_init(&f->fr, src->cfg->max_line, NULL);
 	src->priv = f;
 	src->finite = true;
 	src->regular = S_ISREG(st.st_mode);

@@ -84,7 +84,7 @@ follow_file_open(struct source *src, struct follow_file *f, int fd,
 	f->ino = sb->st_ino;
 	f->pos = 0;
 	f->last_data = clock_now_ms();
-	framer_init(&f->fr, src->cfg->max_line);
+	framer_init(&f->fr, src->cfg->max_line, NULL);
 }
 
 /* Closes F, delivering its unfinished last line first. */
@@ -234,7 +234,7 @@ follow_truncated(struct source *src, struct follow_file *f)
 		return;
 	framer_finish(&f->fr, src);
 	framer_free(&f->fr);
-	framer_init(&f->fr, src->cfg->max_line);
+	framer_init(&f->fr, src->cfg->max_line, NULL);
 	if (lseek(f->fd, 0, SEEK_SET) == -1)
 		return;
 	f->pos = 0;

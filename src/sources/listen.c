@@ -10,7 +10,10 @@
  * live.  With --max-clients N, a client beyond N is accepted and closed
  * at once, and one message per overflow says so.  Each client reads at
  * most LISTEN_READ_MAX bytes per loop turn so one busy client cannot
- * starve the others.
+ * starve the others.  Past --max-buffered bytes of unfinished lines held
+ * for all clients, the clients holding the most are not polled (their
+ * senders wait, nothing is lost) until lines end and memory is freed
+ * (struct framer_pool in source.h).
  *
  * A port of 0 binds a free port and prints it on stderr ("listening on
  * 127.0.0.1:40123"), which scripts and tests use.  "*" binds every
@@ -223,15 +226,18 @@ listen_fds(struct source *src, struct pollfd *pfd, int max, int *timeout_ms)
 		l->capslot = room;
 		l->slot = xreallocarray(l->slot, room, sizeof *l->slot);
 	}
-	for (i = 0, j = l->rr; i < room; i++, j = (j + 1) % l->n) {
-		l->slot[i] = l->clients[j];
+	/* Clients paused by --max-buffered are left out (backpressure). */
+	for (i = 0, j = l->rr; i < l->n && l->nslot < room;
+	    i++, j = (j + 1) % l->n) {
+		if (!framer_may_read(&l->clients[j]->fr))
+			continue;
+		l->slot[l->nslot++] = l->clients[j];
 		pfd[k].fd = l->clients[j]->fd;
 		pfd[k].events = POLLIN;
 		pfd[k].revents = 0;
 		k++;
 	}
-	l->nslot = room;
-	if (room < l->n)
+	if (i < l->n)
 		l->rr = j;	/* the rest get polled next turn */
 	return k;
 }
@@ -283,7 +289,7 @@ listen_accept(struct source *src)
 		}
 		c = xcalloc(1, sizeof *c);
 		c->fd = fd;
-		framer_init(&c->fr, src->cfg->max_line);
+		framer_init(&c->fr, src->cfg->max_line, &src->intake->pool);
 		peer.family = peer.ss.ss_family;
 		if (l->path == NULL && len <= sizeof peer.ss &&
 		    (peer.family == AF_INET || peer.family == AF_INET6)) {

@@ -23,6 +23,27 @@
 
 struct source;
 
+struct framer;
+
+/*
+ * The memory of partial lines shared by framers that may wait (socket
+ * clients), bounded by --max-buffered: one for the run, in the intake.
+ * A pooled framer keeps in its own buffer only the partial line it holds
+ * (nothing between lines); held adds up those buffers.  Past max, a
+ * framer holding 4 KiB or more is not read (its source does not poll
+ * it: backpressure on its client), except the leader, the one holding
+ * the most, which is read until a line of it ends or passes --max-line
+ * (and is skipped), so the pool never stalls for want of memory.  A
+ * framer holding less still reads 4 KiB at a time.  So held stays under
+ * max, plus one line of --max-line and a read, plus 8 KiB a framer.
+ */
+struct framer_pool {
+	size_t		 held;		/* bytes of the framers' buffers */
+	size_t		 max;		/* --max-buffered */
+	struct framer	*first;		/* its framers, a list */
+	struct framer	*leader;	/* read past max, or NULL */
+};
+
 /*
  * Where sources hand their records: one for the run, filled by the
  * engine and given to source_open.
@@ -38,36 +59,53 @@ struct intake {
 	struct decoder	 dec;
 	bool		*failed;	/* the run's: once true, nothing more
 					 * is decoded; set it to stop the run */
+	struct framer_pool pool;	/* partial lines of socket clients */
 };
 
 /*
- * The framer: a read buffer and the line cutting.  Lines are handed out
- * in place (pointer into the buffer), valid until the next framer call.
+ * The framer: the partial line of a byte stream and the line cutting.
+ * Lines are handed out in place (pointer into a read buffer), valid
+ * until the next framer call.
  */
 struct framer {
-	char		*buf;
+	char		*buf;		/* the partial line held, or NULL */
 	size_t		 cap;
-	size_t		 start;		/* first byte not yet framed */
-	size_t		 len;		/* bytes held */
+	size_t		 len;		/* bytes held: buf[0..len) */
 	uint64_t	 line;		/* lines delivered so far */
 	bool		 skipping;	/* inside an over-long line */
-	uint64_t	 offset;	/* input bytes consumed before buf[start] */
+	uint64_t	 offset;	/* input bytes consumed before buf[0] */
 	size_t		 max_line;	/* --max-line */
 	struct decode_input din;	/* this stream's header */
+	struct framer_pool *pool;	/* its pool, or NULL (not bounded) */
+	struct framer	*pool_prev, *pool_next;
 };
 
-/* Readies FR to cut lines of at most MAX_LINE bytes. */
-void	framer_init(struct framer *, size_t max_line);
+/*
+ * Readies FR to cut lines of at most MAX_LINE bytes, its partial line
+ * counted in POOL (NULL: a file, read at its own pace).
+ */
+void	framer_init(struct framer *, size_t max_line, struct framer_pool *pool);
+/* Frees what FR holds and takes it out of its pool. */
 void	framer_free(struct framer *);
+/*
+ * Whether FR may be read now (its pool has room, or FR holds little, or
+ * FR leads).  A source does not poll the descriptor of a paused framer,
+ * and polls it again once this says so (when the pool's memory is freed).
+ */
+bool	framer_may_read(struct framer *);
 /*
  * Reads once from FD into the framer and delivers every complete line
  * (without its newline, nor a \r before it) to the decoding step on
  * behalf of SRC.  Returns bytes read (>0), 0 at EOF, or -1 with errno set
- * (EAGAIN included).  A line longer than the framer's max_line is
- * skipped, counted in SRC's counters and reported with its origin.
+ * (EAGAIN included, and EAGAIN when paused by its pool).  A line longer
+ * than the framer's max_line is skipped, counted in SRC's counters and
+ * reported with its origin; its bytes are not kept.
  */
 ssize_t	framer_read(struct framer *, struct source *src, int fd);
-/* Delivers bytes held without a final newline as a last line (at EOF or disconnect). */
+/*
+ * Delivers bytes held without a final newline as a last line (at EOF or
+ * disconnect) and gives back their buffer.
+ */
 void	framer_finish(struct framer *, struct source *src);
 /* Feeds BUF[0..n) (a datagram) and delivers its lines, the last one even without newline. */
 void	framer_feed(struct framer *, struct source *src, const char *buf, size_t n);

@@ -106,7 +106,7 @@ tcp_open_common(struct source *src, const char *spec, bool unix_path,
 			t->spec = xstrdup(spec);
 		}
 	}
-	framer_init(&t->fr, src->cfg->max_line);
+	framer_init(&t->fr, src->cfg->max_line, &src->intake->pool);
 	src->priv = t;
 	src->finite = false;
 	src->regular = false;
@@ -264,7 +264,8 @@ tcp_fds(struct source *src, struct pollfd *pfd, int max, int *timeout_ms)
 		pfd[0].revents = 0;
 		return 1;
 	case TCP_CONNECTED:
-		if (max < 1)
+		/* Not while --max-buffered holds it back (backpressure). */
+		if (max < 1 || !framer_may_read(&t->fr))
 			return 0;
 		pfd[0].fd = t->fd;
 		pfd[0].events = POLLIN;

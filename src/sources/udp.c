@@ -72,7 +72,7 @@ udp_open(struct source *src, const char *spec, char **cause)
 	}
 	free(addrs);
 	u->buf = xmalloc(UDP_DGRAM_MAX);
-	framer_init(&u->fr, src->cfg->max_line);
+	framer_init(&u->fr, src->cfg->max_line, NULL);
 	src->priv = u;
 	src->finite = false;
 	src->regular = false;
