@@ -16,6 +16,14 @@
  * it to --late-file.  When the chain holds nothing and the next data lies
  * more than GAP_MAX batches ahead, the empty stretch is skipped.
  *
+ * Several inputs: the stream's watermark is the smallest of the inputs
+ * that hold it (clock.h).  It is kept, not computed per record: the
+ * input holding it (hold), its watermark and the next smallest
+ * (second).  A record raises its input's watermark; only when that input
+ * is the one holding and passes the second is the list scanned again, so
+ * files read by turns cost a scan per turn, not per record.  An input
+ * that ends or falls silent, or speaks again, is a scan too.
+ *
  * End of input: the open batches are flushed at once, then empty batches
  * for the chain's span so that windows slide out of their data.  A stop
  * (a signal, before or during that drain) cuts it once every window
@@ -42,9 +50,16 @@ struct pending {
 /* One input's place in event time. */
 struct clock_input {
 	int64_t		 max_time;	/* its largest event time, ms */
+	int64_t		 last_wall;	/* wall clock of its latest record */
 	bool		 seen;		/* it has given a timed record */
 	bool		 ended;
+	bool		 file;		/* CLOCK_FILE: read by turns, never silent */
+	bool		 silent;	/* a stream silent for --idle: holds nothing */
+	bool		 got;		/* it placed a record in this turn */
 };
+
+/* The watermark of an input that holds none yet: the beginning of time. */
+#define WM_NONE		INT64_MIN
 
 struct clock {
 	struct clock_hooks	 h;
@@ -56,6 +71,8 @@ struct clock {
 	int64_t			 settle;	/* a stop's drain, ms */
 	struct clock_input	**in;
 	size_t			 nin;
+	size_t			 nstreams;	/* stream inputs not ended */
+	int64_t			 start_wall;	/* clock_start's NOW */
 
 	/* Processing time. */
 	int64_t		 open_end;	/* end of the open batch */
@@ -73,6 +90,12 @@ struct clock {
 	int64_t		 last_wall;	/* wall clock of the latest record */
 	struct pending	*pend;		/* sorted by end */
 	size_t		 npend, cappend;
+	size_t		 npending;	/* records in pend */
+
+	/* The inputs holding the watermark (see above). */
+	struct clock_input *hold;	/* the smallest, NULL when none holds */
+	int64_t		 hold_wm;	/* its watermark */
+	int64_t		 second_wm;	/* the next smallest, INT64_MAX if none */
 };
 
 struct clock *
@@ -109,25 +132,115 @@ clock_free(struct clock *c)
 	free(c);
 }
 
-struct clock_input *
-clock_input_add(struct clock *c)
+/* The watermark input IN holds the stream at (it holds it). */
+static inline int64_t
+clock_input_wm(const struct clock *c, const struct clock_input *in)
 {
-	struct clock_input	*in = xcalloc(1, sizeof *in);
-
-	c->in = xreallocarray(c->in, c->nin + 1, sizeof *c->in);
-	c->in[c->nin++] = in;
-	return in;
+	return in->seen ? in->max_time - c->watermark : WM_NONE;
 }
 
 /*
- * The input has ended.  With one watermark for the stream this changes
- * nothing yet; with one per input, an ended input stops holding the
- * stream's watermark back.
+ * Finds again the input holding the watermark, its watermark and the
+ * next smallest, over every input that holds it (not ended, not silent).
  */
+static void
+clock_hold_scan(struct clock *c)
+{
+	struct clock_input	*in;
+	int64_t			 wm;
+	size_t			 i;
+
+	c->hold = NULL;
+	c->hold_wm = c->second_wm = INT64_MAX;
+	for (i = 0; i < c->nin; i++) {
+		in = c->in[i];
+		if (in->ended || in->silent)
+			continue;
+		wm = clock_input_wm(c, in);
+		if (c->hold == NULL || wm < c->hold_wm) {
+			c->second_wm = c->hold_wm;
+			c->hold = in;
+			c->hold_wm = wm;
+		} else if (wm < c->second_wm)
+			c->second_wm = wm;
+	}
+}
+
+struct clock_input *
+clock_input_add(struct clock *c, enum clock_input_kind kind)
+{
+	struct clock_input	*in = xcalloc(1, sizeof *in);
+
+	in->file = kind == CLOCK_FILE;
+	in->last_wall = c->start_wall;
+	if (!in->file)
+		c->nstreams++;
+	c->in = xreallocarray(c->in, c->nin + 1, sizeof *c->in);
+	c->in[c->nin++] = in;
+	clock_hold_scan(c);
+	return in;
+}
+
 void
 clock_input_end(struct clock *c, struct clock_input *in)
 {
+	if (in->ended)
+		return;
 	in->ended = true;
+	if (!in->file)
+		c->nstreams--;
+	clock_hold_scan(c);
+	if (c->event)
+		clock_advance(c);
+}
+
+struct clock_input *
+clock_next_file(const struct clock *c)
+{
+	struct clock_input	*in, *best = NULL;
+	int64_t			 wm, best_wm = 0;
+	size_t			 i;
+
+	for (i = 0; i < c->nin; i++) {
+		in = c->in[i];
+		if (!in->file || in->ended)
+			continue;
+		wm = clock_input_wm(c, in);
+		if (best == NULL || wm < best_wm) {
+			best = in;
+			best_wm = wm;
+		}
+	}
+	return best;
+}
+
+size_t
+clock_pending(const struct clock *c)
+{
+	return c->npending;
+}
+
+/*
+ * Notes the stream inputs silent for --idle by NOW (never spoken: since
+ * the start): they stop holding the watermark.
+ */
+static void
+clock_silence(struct clock *c, int64_t now)
+{
+	struct clock_input	*in;
+	size_t			 i;
+	bool			 changed = false;
+
+	for (i = 0; i < c->nin; i++) {
+		in = c->in[i];
+		if (in->file || in->ended || in->silent ||
+		    now - in->last_wall < c->idle)
+			continue;
+		in->silent = true;
+		changed = true;
+	}
+	if (changed)
+		clock_hold_scan(c);
 }
 
 /* Whether the engine's run is failing: nothing more is flushed. */
@@ -149,7 +262,12 @@ clock_halted(const struct clock *c)
 void
 clock_start(struct clock *c, int64_t now)
 {
+	size_t	 i;
+
 	c->open_end = grid_end(now, c->B);
+	c->start_wall = now;
+	for (i = 0; i < c->nin; i++)
+		c->in[i]->last_wall = now;
 }
 
 int64_t
@@ -226,6 +344,7 @@ clock_release(struct clock *c, int64_t end)
 	arena_free(&p->arena);
 	free(p->recs);
 	free(p->origins);
+	c->npending -= p->n;
 	c->npend--;
 	memmove(&c->pend[0], &c->pend[1], c->npend * sizeof *c->pend);
 }
@@ -274,7 +393,7 @@ clock_advance_to(struct clock *c, int64_t upto)
 int64_t
 clock_watermark(const struct clock *c)
 {
-	return c->max_time - c->watermark;
+	return c->hold != NULL ? c->hold_wm : c->max_time - c->watermark;
 }
 
 void
@@ -306,9 +425,23 @@ clock_record(struct clock *c, struct clock_input *in, int64_t ms,
 		c->last_data_end = end;
 		c->held_end = end;
 	}
+	in->got = true;
 	if (!in->seen || ms > in->max_time) {
 		in->seen = true;
 		in->max_time = ms;
+		/* The input holding the watermark raises it, as far as the
+		 * next one; past it, another input holds. */
+		if (in == c->hold) {
+			if (ms - c->watermark <= c->second_wm)
+				c->hold_wm = ms - c->watermark;
+			else
+				clock_hold_scan(c);
+		}
+	}
+	if (in->silent) {
+		/* It speaks again: it holds the watermark again. */
+		in->silent = false;
+		clock_hold_scan(c);
 	}
 	if (end < c->next_end)
 		c->next_end = end;
@@ -321,6 +454,7 @@ clock_record(struct clock *c, struct clock_input *in, int64_t ms,
 		r = CLOCK_PUSH;
 	} else {
 		pending_add(pending_get(c, end), v, o);
+		c->npending++;
 		r = CLOCK_PEND;
 	}
 	if (c->next_end <= clock_watermark(c))
@@ -333,20 +467,35 @@ clock_record(struct clock *c, struct clock_input *in, int64_t ms,
 void
 clock_arrived(struct clock *c, int64_t now)
 {
-	if (c->got_record) {
-		c->last_wall = now;
-		c->got_record = false;
-	}
+	size_t	 i;
+
+	if (!c->got_record)
+		return;
+	c->last_wall = now;
+	c->got_record = false;
+	for (i = 0; i < c->nin; i++)
+		if (c->in[i]->got) {
+			c->in[i]->last_wall = now;
+			c->in[i]->got = false;
+		}
 }
 
 void
-clock_tick(struct clock *c, int64_t now, bool reading, bool streaming)
+clock_tick(struct clock *c, int64_t now, bool reading)
 {
 	if (c->event) {
-		/* A silent live stream advances by the wall clock after --idle. */
-		if (c->seen && streaming && now - c->last_wall >= c->idle)
+		clock_silence(c, now);
+		if (!c->seen)
+			return;
+		/* Every input silent: the watermark runs on by the wall clock
+		 * after --idle.  Else it is where the inputs hold it (a
+		 * silent one may just have let it go). */
+		if (c->hold == NULL && c->nstreams > 0 &&
+		    now - c->last_wall >= c->idle)
 			clock_advance_to(c, c->max_time + (now - c->last_wall) -
 			    c->watermark);
+		else
+			clock_advance(c);
 		return;
 	}
 	if (reading)
@@ -358,7 +507,7 @@ clock_tick(struct clock *c, int64_t now, bool reading, bool streaming)
 }
 
 int64_t
-clock_wake(const struct clock *c, int64_t now, bool reading, bool streaming)
+clock_wake(struct clock *c, int64_t now, bool reading)
 {
 	int64_t	 silent, t;
 
@@ -366,16 +515,29 @@ clock_wake(const struct clock *c, int64_t now, bool reading, bool streaming)
 		if (reading)
 			return -1;
 		t = c->open_end - now;
-	} else if (c->seen && streaming) {
-		/* Wake when --idle passes, then at each batch end of the
-		 * event clock running on from max_time. */
-		silent = now - c->last_wall;
-		if (silent < c->idle)
-			t = c->idle - silent;
-		else
-			t = c->next_end + c->watermark - c->max_time - silent;
-	} else
-		return -1;
+	} else {
+		clock_silence(c, now);
+		if (!c->seen)
+			return -1;
+		if (c->hold != NULL) {
+			/* A file is being read: no sleep to plan.  A stream:
+			 * wake when it has been silent for --idle, and the
+			 * watermark goes on without it. */
+			if (c->hold->file)
+				return -1;
+			t = c->hold->last_wall + c->idle - now;
+		} else if (c->nstreams > 0) {
+			/* Wake when --idle passes, then at each batch end of
+			 * the event clock running on from max_time. */
+			silent = now - c->last_wall;
+			if (silent < c->idle)
+				t = c->idle - silent;
+			else
+				t = c->next_end + c->watermark - c->max_time -
+				    silent;
+		} else
+			return -1;
+	}
 	return t < 0 ? 0 : t;
 }
 

@@ -14,11 +14,28 @@
  *
  * Event time: a record belongs to the batch of its own time.  Inputs
  * register with the clock (clock_input_add: a file, a socket, later a
- * Kafka partition) and each record names its input.  Each input has its
- * own largest time; the stream's watermark is, for now, the largest time
- * of any input minus --watermark (one watermark for the stream; the
- * smallest among inputs that have not ended is the plan, DESIGN section
- * 4).  The batch ending at T is complete once the watermark reaches T.
+ * Kafka partition) and each record names its input.  The stream is their
+ * union (DESIGN section 4, Structured Streaming's rule): each input has
+ * its own watermark, its largest time minus --watermark, and the stream's
+ * watermark is the smallest among the inputs that hold it:
+ *
+ *  - an input that has ended holds nothing;
+ *  - an input that has delivered no record yet holds the watermark at
+ *    the beginning of time, so nothing is complete before it speaks;
+ *  - a stream input (a pipe, a socket, a followed file) that has been
+ *    silent for --idle of wall clock, or has never spoken for --idle
+ *    since the start, stops holding it until it delivers a record that
+ *    is not late (Flink's idle sources): a silent socket never stalls
+ *    the stream;
+ *  - a file input is never silent: it is read when the clock says
+ *    (clock_next_file), by turns with the other files, the one whose
+ *    watermark is smallest first, so that files far apart in size but
+ *    close in time are held in memory only as far as their times differ.
+ *
+ * When no input holds the watermark it is the largest time seen minus
+ * --watermark, and once every input has been silent for --idle it runs
+ * on with the wall clock from there.  The batch ending at T is complete
+ * once the watermark reaches T.
  */
 #ifndef DSTREAM_CLOCK_H
 #define DSTREAM_CLOCK_H
@@ -80,14 +97,26 @@ enum clock_place {
 struct clock	*clock_new(const struct clock_config *, const struct clock_hooks *);
 /* Frees the clock, the records still waiting and its inputs. */
 void		 clock_free(struct clock *);
-/* Registers an input; the clock owns it.  Returns it. */
-struct clock_input *clock_input_add(struct clock *);
-/* The input has ended: it delivers nothing more. */
+/* The kinds of input, for the event-time watermark. */
+enum clock_input_kind {
+	CLOCK_FILE,	/* finite, read when clock_next_file names it */
+	CLOCK_STREAM	/* delivers when it likes; may fall silent (--idle) */
+};
+
+/* Registers an input of kind KIND; the clock owns it.  Returns it. */
+struct clock_input *clock_input_add(struct clock *, enum clock_input_kind);
+/*
+ * The input has ended: it delivers nothing more.  In event time it stops
+ * holding the watermark back, and the batches it held are flushed.
+ */
 void		 clock_input_end(struct clock *, struct clock_input *);
 
 /* ---- processing time ---- */
 
-/* Opens the batch holding NOW (the run starts). */
+/*
+ * Opens the batch holding NOW (the run starts); the --idle clocks of the
+ * inputs start at NOW too.
+ */
 void		 clock_start(struct clock *, int64_t now);
 /* Returns the end of the open batch, the one a record arriving now joins. */
 int64_t		 clock_open_end(const struct clock *);
@@ -108,28 +137,38 @@ int		 clock_record(struct clock *, struct clock_input *in,
 void		 clock_advance(struct clock *);
 /* The stream's watermark: batches ending at or before it are complete. */
 int64_t		 clock_watermark(const struct clock *);
+/*
+ * Returns the file input (CLOCK_FILE) to read next: of those not ended,
+ * the one whose watermark is smallest (one that has delivered nothing
+ * first; the first registered on a tie), or NULL when none is left.  The
+ * caller reads a bounded chunk of it, then asks again.
+ */
+struct clock_input *clock_next_file(const struct clock *);
+/* How many records wait for their batch. */
+size_t		 clock_pending(const struct clock *);
 
 /* ---- both ---- */
 
 /*
  * The wall clock reads NOW.  READING: a regular file is being read (the
- * processing-time clock does not cut batches); STREAMING: an input that
- * may fall silent is open (the event clock runs on by the wall clock once
- * it has been silent for --idle).  Flushes the batches that ended.
+ * processing-time clock does not cut batches).  In event time, a stream
+ * input silent for --idle stops holding the watermark, and when every
+ * input that has not ended is silent the watermark runs on by the wall
+ * clock.  Flushes the batches that ended.
  */
-void		 clock_tick(struct clock *, int64_t now, bool reading,
-		    bool streaming);
+void		 clock_tick(struct clock *, int64_t now, bool reading);
 /*
  * Once per turn of the loop: when records were placed since the last
- * call, NOW is the wall time of the latest (the --idle clock starts).
+ * call, NOW is the wall time of the latest, for the stream and for each
+ * input that delivered (their --idle clocks start again).
  */
 void		 clock_arrived(struct clock *, int64_t now);
 /*
  * Returns how many ms the loop may sleep before the clock needs a tick
- * (0 for at once), or -1 for as long as it likes.
+ * (0 for at once), or -1 for as long as it likes.  Notes the inputs that
+ * have fallen silent by NOW (as clock_tick does, without flushing).
  */
-int64_t		 clock_wake(const struct clock *, int64_t now, bool reading,
-		    bool streaming);
+int64_t		 clock_wake(struct clock *, int64_t now, bool reading);
 /*
  * Returns the end of the first batch not yet complete: the open batch in
  * processing time, in event time the earliest the watermark has not

@@ -3,8 +3,11 @@
  * wiring of the clock to the operator chain.
  *
  * The loop polls every source and sleeps until input comes or the clock
- * (clock.c) needs the wall time; finite inputs are read one after
- * another.  Sources hand decoded records (decode.c) to the engine's
+ * (clock.c) needs the wall time.  In processing time finite inputs are
+ * read one after another; in event time every input is read at once, as
+ * one stream, the files by turns: each turn the clock names the file
+ * whose watermark is smallest and the loop reads one chunk of it (the
+ * union rule, DESIGN section 4).  Sources hand decoded records (decode.c) to the engine's
  * intake; in processing time a record joins the batch open now, in
  * event time the engine evaluates its time and the clock says where it
  * goes: into the chain now, into a batch waiting for the watermark, or to
@@ -175,6 +178,16 @@ engine_free(struct engine *e)
 	free(e);
 }
 
+/*
+ * Whether S is read by turns in event time: a finite regular file (or
+ * stdin redirected from one), whose content is all there.
+ */
+static bool
+engine_by_turns(const struct source *s)
+{
+	return s->finite && s->regular;
+}
+
 int
 engine_add_source(struct engine *e, const char *spec, char **cause)
 {
@@ -183,7 +196,8 @@ engine_add_source(struct engine *e, const char *spec, char **cause)
 	src = source_open(spec, &e->in, e->cfg, cause);
 	if (src == NULL)
 		return -1;
-	src->tag = clock_input_add(e->clock);
+	src->tag = clock_input_add(e->clock, engine_by_turns(src) ?
+	    CLOCK_FILE : CLOCK_STREAM);
 	e->src = xreallocarray(e->src, (size_t)e->nsrc + 1, sizeof *e->src);
 	e->src[e->nsrc++] = src;
 	return 0;
@@ -405,16 +419,14 @@ engine_record(struct intake *ik, struct source *src, struct value *v,
 /* Which live sources engine_open_sources asks about. */
 enum src_which {
 	SRC_ANY,	/* any source that may still deliver */
-	SRC_REGULAR,	/* a regular file whose standing content is being read */
-	SRC_STREAM	/* one that may fall silent: a pipe, a socket, a followed
-			 * file; only such a stream lets the event clock run on
-			 * by the wall clock (--idle) */
+	SRC_REGULAR	/* a regular file whose standing content is being read */
 };
 
 /*
- * Whether a live source of the kind WHICH is open.  Finite inputs are
- * read one after another, so for REGULAR and STREAM only the first live
- * one counts: a file waiting its turn behind a pipe is not being read.
+ * Whether a live source of the kind WHICH is being read.  In processing
+ * time finite inputs are read one after another, so for REGULAR only the
+ * first live one counts: a file waiting its turn behind a pipe is not
+ * being read.  In event time every input is read.
  */
 static bool
 engine_open_sources(struct engine *e, enum src_which which)
@@ -429,30 +441,48 @@ engine_open_sources(struct engine *e, enum src_which which)
 			continue;
 		if (which == SRC_ANY)
 			return true;
-		if (s->finite) {
+		if (e->etime == NULL && s->finite) {
 			if (seq_taken)
 				continue;
 			seq_taken = true;
 		}
-		if (s->regular == (which == SRC_REGULAR))
+		if (s->regular)
 			return true;
 	}
 	return false;
 }
 
 /*
- * Tells the clock the wall time NOW, and what it needs to know of the
- * sources: in processing time whether a regular file is being read (no
- * batch ends then), in event time whether a stream that may fall silent
- * is open (its clock runs on by the wall clock after --idle).
+ * Whether S is read in this turn of the loop.  Processing time: every
+ * live source but the finite ones after the first live finite one
+ * (*SEQ_TAKEN says it was seen).  Event time: every live source, but of
+ * the files read by turns only TURN, the one the clock named.
+ */
+static bool
+engine_reads(struct engine *e, struct source *s, struct clock_input *turn,
+    bool *seq_taken)
+{
+	if (s->state != SRC_LIVE)
+		return false;
+	if (e->etime != NULL)
+		return !engine_by_turns(s) || s->tag == turn;
+	if (s->finite) {
+		if (*seq_taken)
+			return false;
+		*seq_taken = true;
+	}
+	return true;
+}
+
+/*
+ * Tells the clock the wall time NOW, and in processing time whether a
+ * regular file is being read (no batch ends then).
  */
 static void
 engine_tick(struct engine *e, int64_t now)
 {
-	bool	 event = e->etime != NULL;
-
-	clock_tick(e->clock, now, !event && engine_open_sources(e, SRC_REGULAR),
-	    event && engine_open_sources(e, SRC_STREAM));
+	clock_tick(e->clock, now, e->etime == NULL &&
+	    engine_open_sources(e, SRC_REGULAR));
 }
 
 /* ---- the stop ---- */
@@ -528,15 +558,17 @@ engine_run(struct engine *e)
 {
 	struct pollfd	 pfd[MAX_PFD];
 	struct counters	 counters;
+	struct clock_input *turn;
 	int		*first, *count;
 	int		 i, n, np, timeout, nsrc = e->nsrc;
 	int64_t		 now, t, cut;
 	int		 sig;
-	bool		 any, seq_taken, reading, partial = false, drain;
+	bool		 any, seq_taken, reading, partial = false, drain, *sel;
 
 	/* Each input's slice of pfd: as many inputs as were given. */
 	first = xcalloc((size_t)nsrc + 1, sizeof *first);
 	count = xcalloc((size_t)nsrc + 1, sizeof *count);
+	sel = xcalloc((size_t)nsrc + 1, sizeof *sel);
 	clock_start(e->clock, clock_now_ms());
 	while (!e->failed && !stop_signal) {
 		np = 0;
@@ -549,23 +581,19 @@ engine_run(struct engine *e)
 		 * ended batches left goes before dstream may wait, below). */
 		reading = engine_open_sources(e, SRC_REGULAR);
 		sink_hold(e->sink, reading);
-		t = clock_wake(e->clock, now, reading, e->etime != NULL &&
-		    engine_open_sources(e, SRC_STREAM));
+		t = clock_wake(e->clock, now, reading);
 		if (t >= 0)
 			timeout = t > INT32_MAX ? INT32_MAX : (int)t;
+		/* In event time, the file whose turn it is. */
+		turn = e->etime != NULL ? clock_next_file(e->clock) : NULL;
 		for (i = 0; i < nsrc; i++) {
 			struct source	*s = e->src[i];
 
 			first[i] = np;
 			count[i] = 0;
-			if (s->state != SRC_LIVE)
+			sel[i] = engine_reads(e, s, turn, &seq_taken);
+			if (!sel[i])
 				continue;
-			/* Finite inputs are read one after another. */
-			if (s->finite) {
-				if (seq_taken)
-					continue;
-				seq_taken = true;
-			}
 			any = true;
 			count[i] = s->kind->fds(s, pfd + np, MAX_PFD - np,
 			    &timeout);
@@ -594,18 +622,12 @@ engine_run(struct engine *e)
 		/* Close the batches that ended while we slept, so what is
 		 * read now lands in the batch open now. */
 		engine_tick(e, clock_now_ms());
-		seq_taken = false;
 		for (i = 0; i < nsrc && !e->failed; i++) {
 			struct source	*s = e->src[i];
 			int		 r;
 
-			if (s->state != SRC_LIVE)
+			if (!sel[i])
 				continue;
-			if (s->finite) {
-				if (seq_taken)
-					continue;
-				seq_taken = true;
-			}
 			r = s->kind->ready(s, pfd + first[i], count[i]);
 			if (r < 0)
 				e->failed = true;
@@ -626,6 +648,7 @@ engine_run(struct engine *e)
 	}
 	free(first);
 	free(count);
+	free(sel);
 	drain = (sig = stop_signal) == 0;
 	if (sig != 0 && !e->failed)
 		partial = engine_stopped(e, sig);

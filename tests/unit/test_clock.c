@@ -137,19 +137,19 @@ test_processing(void)
 
 	clock_start(c, 1500);
 	CHECK(clock_open_end(c) == 2000);
-	CHECK(clock_wake(c, 1500, false, false) == 500);
-	CHECK(clock_wake(c, 2100, false, false) == 0);
+	CHECK(clock_wake(c, 1500, false) == 500);
+	CHECK(clock_wake(c, 2100, false) == 0);
 	/* While a regular file is read, no batch ends and no wake-up. */
-	CHECK(clock_wake(c, 1500, true, false) == -1);
-	clock_tick(c, 1999, false, false);
+	CHECK(clock_wake(c, 1500, true) == -1);
+	clock_tick(c, 1999, false);
 	CHECK_STR(took(), "");
-	clock_tick(c, 5000, true, false);
+	clock_tick(c, 5000, true);
 	CHECK_STR(took(), "");
-	clock_tick(c, 2000, false, false);
+	clock_tick(c, 2000, false);
 	CHECK_STR(took(), "F2000");
 	CHECK(clock_open_end(c) == 3000);
 	/* A long sleep closes every batch that ended meanwhile, in order. */
-	clock_tick(c, 5500, false, false);
+	clock_tick(c, 5500, false);
 	CHECK_STR(took(), "F3000 F4000 F5000");
 	CHECK(clock_open_end(c) == 6000);
 	/* End of input: the open batch, then the span's empty batches. */
@@ -168,7 +168,7 @@ test_processing(void)
 	c = mk(false, 1000, 0, 0, 1000);
 	clock_start(c, 0);
 	stop = true;
-	clock_tick(c, 10000, false, false);
+	clock_tick(c, 10000, false);
 	clock_finish(c, true);
 	CHECK_STR(took(), "");
 	clock_free(c);
@@ -178,7 +178,7 @@ static void
 test_event_in_order(void)
 {
 	struct clock		*c = mk(true, 1000, 0, 0, 1000);
-	struct clock_input	*in = clock_input_add(c);
+	struct clock_input	*in = clock_input_add(c, CLOCK_STREAM);
 
 	/* Nothing is flushed before the first record. */
 	clock_advance(c);
@@ -208,7 +208,7 @@ static void
 test_event_watermark(void)
 {
 	struct clock		*c = mk(true, 1000, 0, 2000, 1000);
-	struct clock_input	*in = clock_input_add(c);
+	struct clock_input	*in = clock_input_add(c, CLOCK_STREAM);
 
 	/* Out of order within the watermark: sorted into their batches. */
 	CHECK(rec(c, in, 3500) == CLOCK_PEND);
@@ -239,7 +239,7 @@ static void
 test_event_gaps(void)
 {
 	struct clock		*c = mk(true, 1000, 0, 0, 1000);
-	struct clock_input	*in = clock_input_add(c);
+	struct clock_input	*in = clock_input_add(c, CLOCK_STREAM);
 	int64_t			 far;
 
 	/* A short gap: every empty batch is flushed (count gives 0). */
@@ -259,7 +259,7 @@ test_event_gaps(void)
 
 	/* With a span, the empty batches it needs are flushed first. */
 	c = mk(true, 1000, 3000, 0, 1000);
-	in = clock_input_add(c);
+	in = clock_input_add(c, CLOCK_STREAM);
 	rec(c, in, 500);
 	rec(c, in, 500 + ((int64_t)GAP_MAX + 10) * 1000);
 	CHECK(nflush < 20);
@@ -268,7 +268,7 @@ test_event_gaps(void)
 
 	/* A gap shorter than GAP_MAX is flushed one by one. */
 	c = mk(true, 1000, 0, 0, 1000);
-	in = clock_input_add(c);
+	in = clock_input_add(c, CLOCK_STREAM);
 	rec(c, in, 500);
 	rec(c, in, 500 + ((int64_t)GAP_MAX - 10) * 1000);
 	CHECK(nflush == GAP_MAX - 10);
@@ -280,7 +280,7 @@ static void
 test_event_drain(void)
 {
 	struct clock		*c = mk(true, 1000, 3000, 5000, 1000);
-	struct clock_input	*in = clock_input_add(c), *in2;
+	struct clock_input	*in = clock_input_add(c, CLOCK_STREAM), *in2;
 
 	/* A large watermark: nothing completes while input flows. */
 	rec(c, in, 1500);
@@ -295,25 +295,27 @@ test_event_drain(void)
 
 	/* A stop flushes what holds data, not the trailing windows. */
 	c = mk(true, 1000, 3000, 5000, 1000);
-	in = clock_input_add(c);
+	in = clock_input_add(c, CLOCK_STREAM);
 	rec(c, in, 1500);
 	clock_finish(c, false);
 	CHECK_STR(took(), "P2000:1500@in:1500 F2000");
 	clock_free(c);
 
-	/* Two inputs share the stream's watermark (one for the stream, for
-	 * now): the second input's record of a flushed batch is late. */
+	/* Two inputs are one stream, each with its own watermark: the
+	 * second input's earlier record is not late (it held the stream's
+	 * watermark back, having said nothing yet). */
 	c = mk(true, 1000, 0, 0, 1000);
-	in = clock_input_add(c);
-	in2 = clock_input_add(c);
+	in = clock_input_add(c, CLOCK_STREAM);
+	in2 = clock_input_add(c, CLOCK_STREAM);
 	rec(c, in, 500);
 	rec(c, in, 2500);
-	CHECK(rec(c, in2, 700) == CLOCK_LATE);
+	CHECK(rec(c, in2, 700) == CLOCK_PEND);
 	clock_input_end(c, in);
-	CHECK(rec(c, in2, 2600) == CLOCK_PUSH);
+	CHECK_STR(took(), "");
+	CHECK(rec(c, in2, 2600) == CLOCK_PEND);
 	clock_finish(c, true);
-	CHECK_STR(took(), "P1000:500@in:500 F1000 F2000 P3000:2500@in:2500 "
-	    "p3000:2600 F3000");
+	CHECK_STR(took(), "P1000:500@in:500 P1000:700@in:700 F1000 F2000 "
+	    "P3000:2500@in:2500 P3000:2600@in:2600 F3000");
 	clock_free(c);
 }
 
@@ -321,31 +323,223 @@ static void
 test_event_idle(void)
 {
 	struct clock		*c = mk(true, 1000, 0, 0, 300);
-	struct clock_input	*in = clock_input_add(c);
+	struct clock_input	*in = clock_input_add(c, CLOCK_STREAM);
 
 	/* No wake-up before the first record, nor without a stream. */
-	CHECK(clock_wake(c, 0, false, true) == -1);
+	CHECK(clock_wake(c, 0, false) == -1);
 	rec(c, in, 100500);
 	clock_arrived(c, 50000);
-	CHECK(clock_wake(c, 50000, false, false) == -1);
-	CHECK(clock_wake(c, 50000, false, true) == 300);
-	CHECK(clock_wake(c, 50100, false, true) == 200);
+	CHECK(clock_wake(c, 50000, false) == 300);
+	CHECK(clock_wake(c, 50100, false) == 200);
 	/* Silent for --idle: the clock runs on from the largest time. */
-	clock_tick(c, 50200, false, true);
+	clock_tick(c, 50200, false);
 	CHECK_STR(took(), "");
-	CHECK(clock_wake(c, 50300, false, true) == 200);
-	clock_tick(c, 50500, false, true);
+	CHECK(clock_wake(c, 50300, false) == 200);
+	clock_tick(c, 50500, false);
 	CHECK_STR(took(), "P101000:100500@in:100500 F101000");
-	CHECK(clock_wake(c, 50500, false, true) == 1000);
-	/* Not while no stream is open (a regular file is read). */
-	clock_tick(c, 59000, false, false);
-	CHECK_STR(took(), "");
-	clock_tick(c, 52500, false, true);
+	CHECK(clock_wake(c, 50500, false) == 1000);
+	clock_tick(c, 52500, false);
 	CHECK_STR(took(), "F102000 F103000");
 	/* A new record starts the silence again. */
 	rec(c, in, 103100);
 	clock_arrived(c, 52600);
-	CHECK(clock_wake(c, 52600, false, true) == 300);
+	CHECK(clock_wake(c, 52600, false) == 300);
+	clock_free(c);
+
+	/* No wake-up, nor a clock running on, without a stream (a file is
+	 * read: it is never silent). */
+	c = mk(true, 1000, 0, 0, 300);
+	in = clock_input_add(c, CLOCK_FILE);
+	clock_start(c, 50000);
+	rec(c, in, 100500);
+	clock_arrived(c, 50000);
+	CHECK(clock_wake(c, 50000, false) == -1);
+	clock_tick(c, 59000, false);
+	CHECK_STR(took(), "");
+	clock_free(c);
+}
+
+static void
+test_union(void)
+{
+	struct clock		*c;
+	struct clock_input	*a, *b, *s, *f[5];
+	int			 i;
+
+	/* Each input its own watermark, the stream's the smallest: the
+	 * slower input's records are never late. */
+	c = mk(true, 1000, 0, 0, 1000);
+	a = clock_input_add(c, CLOCK_STREAM);
+	b = clock_input_add(c, CLOCK_STREAM);
+	CHECK(clock_watermark(c) == INT64_MIN);
+	rec(c, a, 500);
+	rec(c, a, 3500);
+	CHECK(clock_watermark(c) == INT64_MIN);	/* b said nothing yet */
+	CHECK(clock_pending(c) == 2);
+	CHECK(rec(c, b, 600) == CLOCK_PEND);
+	CHECK(clock_watermark(c) == 600);
+	CHECK_STR(took(), "");
+	rec(c, b, 1200);
+	CHECK_STR(took(), "P1000:500@in:500 P1000:600@in:600 F1000 "
+	    "P2000:1200@in:1200");
+	CHECK(clock_pending(c) == 1);
+	/* b passes a: a holds the watermark at 3500. */
+	rec(c, b, 5200);
+	CHECK(clock_watermark(c) == 3500);
+	CHECK_STR(took(), "F2000 F3000 P4000:3500@in:3500");
+	CHECK(rec(c, a, 3600) == CLOCK_PUSH);
+	CHECK(rec(c, a, 2999) == CLOCK_LATE);	/* late for a too */
+	CHECK_STR(took(), "p4000:3600");
+	/* a ends: b alone holds it, and the end flushes what it held. */
+	clock_input_end(c, a);
+	CHECK(clock_watermark(c) == 5200);
+	CHECK_STR(took(), "F4000 F5000 P6000:5200@in:5200");
+	clock_input_end(c, b);
+	clock_finish(c, true);
+	CHECK_STR(took(), "F6000");
+	clock_free(c);
+
+	/* A watermark of 1 s: each input's is its largest time less it. */
+	c = mk(true, 1000, 0, 1000, 1000);
+	a = clock_input_add(c, CLOCK_STREAM);
+	b = clock_input_add(c, CLOCK_STREAM);
+	rec(c, a, 9000);
+	rec(c, b, 4500);
+	CHECK(clock_watermark(c) == 3500);
+	CHECK_STR(took(), "");
+	rec(c, b, 5000);
+	CHECK_STR(took(), "");
+	rec(c, b, 6000);
+	CHECK_STR(took(), "P5000:4500@in:4500 F5000 P6000:5000@in:5000");
+	clock_free(c);
+
+	/* Files by turns: one that has said nothing first, then the one
+	 * whose watermark is smallest, the first registered on a tie. */
+	c = mk(true, 1000, 0, 0, 1000);
+	for (i = 0; i < 3; i++)
+		f[i] = clock_input_add(c, CLOCK_FILE);
+	s = clock_input_add(c, CLOCK_STREAM);
+	CHECK(clock_next_file(c) == f[0]);
+	rec(c, f[0], 5000);
+	CHECK(clock_next_file(c) == f[1]);
+	rec(c, f[1], 3000);
+	CHECK(clock_next_file(c) == f[2]);
+	rec(c, f[2], 3000);
+	CHECK(clock_next_file(c) == f[1]);
+	rec(c, f[1], 4000);
+	CHECK(clock_next_file(c) == f[2]);
+	clock_input_end(c, f[2]);
+	CHECK(clock_next_file(c) == f[1]);
+	clock_input_end(c, f[1]);
+	clock_input_end(c, f[0]);
+	CHECK(clock_next_file(c) == NULL);
+	/* The stream has said nothing: it holds every file's records. */
+	CHECK_STR(took(), "");
+	CHECK(clock_pending(c) == 4);
+	rec(c, s, 6000);
+	CHECK_STR(took(), "P4000:3000@in:3000 P4000:3000@in:3000 F4000 "
+	    "P5000:4000@in:4000 F5000 P6000:5000@in:5000 F6000 "
+	    "P7000:6000@in:6000");
+	clock_free(c);
+
+	/* Many files read by turns: the watermark follows the slowest,
+	 * nothing is late, and the held records stay few (a scan of the
+	 * inputs only when the one holding passes the next). */
+	c = mk(true, 1000, 0, 0, 1000);
+	for (i = 0; i < 5; i++)
+		f[i] = clock_input_add(c, CLOCK_FILE);
+	{
+		int64_t	 t[5] = { 0 };
+		size_t	 most = 0;
+		int	 k, late = 0;
+
+		while ((a = clock_next_file(c)) != NULL) {
+			for (k = 0; f[k] != a; k++)
+				;
+			/* A chunk of 10 records of file k: times k, k + 5,
+			 * ... seconds apart by 500 ms each. */
+			for (i = 0; i < 10; i++, t[k] += 500)
+				if (rec(c, a, t[k] * 5 + k * 100) ==
+				    CLOCK_LATE)
+					late++;
+			if (clock_pending(c) > most)
+				most = clock_pending(c);
+			if (t[k] >= 100000)
+				clock_input_end(c, a);
+		}
+		CHECK(late == 0);
+		CHECK(most <= 60);
+		took();
+	}
+	clock_free(c);
+}
+
+static void
+test_union_silent(void)
+{
+	struct clock		*c;
+	struct clock_input	*f, *s, *s2;
+
+	/* A stream that never speaks holds the watermark for --idle from
+	 * the start, then lets it go: a file beside it is not held for
+	 * ever. */
+	c = mk(true, 1000, 0, 0, 300);
+	f = clock_input_add(c, CLOCK_FILE);
+	s = clock_input_add(c, CLOCK_STREAM);
+	clock_start(c, 10000);
+	rec(c, f, 500);
+	rec(c, f, 2500);
+	clock_arrived(c, 10050);
+	CHECK(clock_wake(c, 10050, false) == 250);	/* when s falls silent */
+	clock_tick(c, 10200, false);
+	CHECK_STR(took(), "");
+	CHECK(clock_watermark(c) == INT64_MIN);
+	clock_tick(c, 10300, false);
+	CHECK_STR(took(), "P1000:500@in:500 F1000 F2000 P3000:2500@in:2500");
+	CHECK(clock_watermark(c) == 2500);
+	/* It speaks: it holds the watermark again, from its own time. */
+	CHECK(rec(c, s, 2700) == CLOCK_PUSH);
+	CHECK(rec(c, f, 4000) == CLOCK_PEND);
+	clock_arrived(c, 10400);
+	CHECK(clock_watermark(c) == 2700);
+	CHECK_STR(took(), "p3000:2700");
+	/* The file ends: the stream alone holds; silent, the watermark
+	 * runs on by the wall clock from the largest time, 4000, and the
+	 * last record, at 10400 of the wall clock. */
+	clock_input_end(c, f);
+	CHECK_STR(took(), "");
+	clock_tick(c, 10699, false);
+	CHECK_STR(took(), "");
+	clock_tick(c, 10700, false);		/* silent: no one holds */
+	CHECK(clock_watermark(c) == 4000);
+	CHECK_STR(took(), "F3000 F4000 P5000:4000@in:4000");
+	clock_tick(c, 11400, false);		/* 4000 + 1000 */
+	CHECK_STR(took(), "F5000");
+	/* A late record does not make it speak again. */
+	CHECK(rec(c, s, 1000) == CLOCK_LATE);
+	clock_arrived(c, 11450);
+	CHECK(clock_wake(c, 11450, false) == 950);
+	clock_free(c);
+
+	/* Two streams: the silent one lets the other's records go, the
+	 * quiet one's later record is late only if its batch went. */
+	c = mk(true, 1000, 0, 0, 300);
+	s = clock_input_add(c, CLOCK_STREAM);
+	s2 = clock_input_add(c, CLOCK_STREAM);
+	clock_start(c, 0);
+	rec(c, s, 500);
+	rec(c, s2, 600);
+	clock_arrived(c, 100);
+	rec(c, s, 3500);
+	clock_arrived(c, 350);
+	CHECK_STR(took(), "");
+	CHECK(clock_wake(c, 350, false) == 50);	/* s2 falls silent at 400 */
+	clock_tick(c, 400, false);
+	CHECK_STR(took(), "P1000:500@in:500 P1000:600@in:600 F1000 F2000 "
+	    "F3000 P4000:3500@in:3500");
+	CHECK(rec(c, s2, 2500) == CLOCK_LATE);
+	CHECK(rec(c, s2, 3200) == CLOCK_PUSH);
+	CHECK(clock_watermark(c) == 3200);
 	clock_free(c);
 }
 
@@ -415,7 +609,7 @@ test_stop_drain(void)
 
 	/* Event time: the pending batches, then the same rule. */
 	c = mk_halt(true, 100000000, 1000, 4000);
-	in = clock_input_add(c);
+	in = clock_input_add(c, CLOCK_STREAM);
 	CHECK(clock_partial_from(c) == -1);
 	rec(c, in, 500);
 	rec(c, in, 1500);
@@ -438,6 +632,8 @@ main(void)
 	test_event_drain();
 	test_event_idle();
 	test_stop_drain();
+	test_union();
+	test_union_silent();
 	buf_free(&logbuf);
 	return unit_done("clock");
 }
