@@ -283,6 +283,16 @@ framer_read(struct framer *fr, struct source *src, int fd)
 	return n;
 }
 
+uint64_t
+framer_drop(struct framer *fr)
+{
+	fr->len = 0;
+	framer_resize(fr, 0);
+	if (fr->pool != NULL && fr->pool->leader == fr)
+		fr->pool->leader = NULL;
+	return fr->offset;
+}
+
 void
 framer_finish(struct framer *fr, struct source *src)
 {

@@ -103,6 +103,13 @@ bool	framer_may_read(struct framer *);
  */
 ssize_t	framer_read(struct framer *, struct source *src, int fd);
 /*
+ * Frees the read buffer and forgets the bytes held (a partial line).
+ * Returns the offset in the input of the first byte not delivered: the
+ * caller reads again from there (a file closed to spare descriptors,
+ * reopened later).  The line count and the header are kept.
+ */
+uint64_t framer_drop(struct framer *);
+/*
  * Delivers bytes held without a final newline as a last line (at EOF or
  * disconnect) and gives back their buffer.
  */
