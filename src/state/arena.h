@@ -25,6 +25,11 @@ void	 arena_init(struct arena *);
 void	 arena_init_sized(struct arena *, size_t first);
 /* Returns SIZE bytes aligned to 16, valid until arena_reset/arena_free. */
 void	*arena_alloc(struct arena *, size_t size);
+/*
+ * Returns SIZE bytes with no alignment (string bytes packed one after
+ * another, as a table's keys are), valid as arena_alloc's.
+ */
+void	*arena_alloc_bytes(struct arena *, size_t size);
 /* Returns a NUL-terminated copy of the LEN bytes at S. */
 char	*arena_strndup(struct arena *, const char *s, size_t len);
 /* Forgets every allocation; keeps the largest chunk for reuse. */

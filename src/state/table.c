@@ -1,15 +1,28 @@
 /*
  * table.c - the one hash table, behind every keyed operator and window.
  *
- * Entries (hash, key, caller's data) sit in one dense array in insertion
- * order.  An index of slots, each an entry number and the high half of
- * its hash, is probed linearly; most misses are settled in the index
- * without touching an entry.  Deleting marks the entry dead and leaves a
- * tombstone in the index; nothing moves then, so deleting while iterating
- * is safe.  The dead entries are squeezed out (and the index rebuilt) at a
- * later insertion once they outnumber the live ones, and the key arena is
- * rebuilt when the bytes of deleted keys outweigh the live keys.
+ * Entries (key, caller's data) sit in one dense array in insertion order.
+ * An index of slots, each an entry number and the high 32 bits of its
+ * key's hash (the tag), is probed linearly from the slot the tag's top
+ * bits name; most misses are settled in the index without touching an
+ * entry, and growing the index needs only the index (tags give the new
+ * positions), never the keys.  Deleting marks the entry dead and leaves
+ * a tombstone in the index; nothing moves then, so deleting while
+ * iterating is safe.  The dead entries are squeezed out (the index
+ * rebuilt by hashing the live keys again) at a later insertion once they
+ * outnumber the live ones, and the key arena is rebuilt when the bytes
+ * of deleted keys outweigh the live keys.
+ *
+ * Memory per key (issue 10 item 15: millions of distinct keys): the
+ * entry (16-byte key, data rounded to 8), 8 bytes a slot at 35 to 70 %
+ * load (doubling), the key's string bytes packed without padding, and,
+ * while sorted output is wanted, 8 bytes of prefix (then the result's
+ * pointer) and 4 of entry number.  An index of 2 MiB or more asks for
+ * transparent huge pages: a probe is a random access, and with 4 KiB
+ * pages most of its cost was the page-table walk.
  */
+#include <sys/mman.h>
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,22 +35,22 @@
 #define TABLE_TOMB	UINT32_MAX	/* slot of a deleted entry */
 #define TABLE_DEAD	0xff		/* key.type of a deleted entry */
 #define TABLE_MINIDX	16
+#define TABLE_MINBITS	4		/* log2(TABLE_MINIDX) */
+#define TABLE_MAXBITS	32		/* tags are 32 bits */
 #define TABLE_KEYSLACK	(32 * 1024)	/* dead key bytes worth a rebuild */
+#define TABLE_HUGE	((size_t)2 << 20)	/* a huge page */
+#define TABLE_SMALL	24		/* sorted by insertion below this */
+#define TABLE_DROPIDX	65536		/* table_sorted_final: frees the
+					   index of this many keys or more */
 
 struct table_slot {
 	uint32_t	 ent;		/* entry number + 1, EMPTY or TOMB */
 	uint32_t	 tag;		/* high 32 bits of the hash */
 };
 
-/* An entry to sort and the first 8 bytes of its order, as an integer. */
-struct table_sortent {
-	uint64_t		 pre;
-	struct table_ent	*e;
-};
-
 struct table {
 	size_t			 datasize;
-	size_t			 entsize;	/* header + data, 16-aligned */
+	size_t			 entsize;	/* header + data, 8-aligned */
 	char			*ents;
 	size_t			 nents;		/* used, dead included */
 	size_t			 capents;
@@ -46,20 +59,25 @@ struct table {
 
 	struct table_slot	*idx;
 	size_t			 mask;		/* slots - 1 */
+	unsigned		 shift;		/* tag >> shift: home slot */
 	size_t			 tombs;
 
 	struct arena		 keys;
-	size_t			 keylive;	/* value_size of live keys */
+	size_t			 keylive;	/* key bytes of live keys */
 	size_t			 keydead;	/* ... of deleted keys */
 
-	struct table_ent	**sorted;	/* table_sorted's result */
-	struct table_sortent	*sortbuf;	/* ... and its work space */
+	/*
+	 * table_sorted's result, SORTEDCAP entries of 8 bytes: while a sort
+	 * runs, each key's prefix (uint64_t), then the entry pointers.
+	 */
+	struct table_ent	**sorted;
 	size_t			 sortedcap;
 	/*
-	 * The entry numbers of the last table_sorted in key order, kept so
-	 * the next one need only merge in what came since: while ORDER_OK
-	 * (no squeeze or clear since, so numbers still hold), entries from
-	 * ORDER_NENTS on are the new ones, and dead ones drop out.
+	 * The entry numbers of the last table_sorted in key order (the
+	 * sort's second array), kept so the next one need only merge in what
+	 * came since: while ORDER_OK (no squeeze or clear since, so numbers
+	 * still hold), entries from ORDER_NENTS on are the new ones, and dead
+	 * ones drop out.
 	 */
 	uint32_t		*order;
 	size_t			 norder;
@@ -74,16 +92,83 @@ struct table {
 	bool			 repeats;
 };
 
-#define TABLE_HDR	((sizeof(struct table_ent) + 15) & ~(size_t)15)
-
 static inline struct table_ent *
 table_ent_at(const struct table *t, size_t i)
 {
 	return (struct table_ent *)(t->ents + i * t->entsize);
 }
 
+static inline uint32_t
+table_tag(const struct value *key)
+{
+	return (uint32_t)(value_hash(key) >> 32);
+}
+
 /* First chunk of a table's key arena: tables are many (one per pane). */
 #define TABLE_KEYCHUNK	4096
+
+/*
+ * Returns SLOTS zeroed slots (free with table_idx_free).  From 2 MiB on
+ * they are aligned to a huge page and the kernel is asked for huge pages
+ * (transparent huge pages in "madvise" mode, Debian's default).
+ */
+static struct table_slot *
+table_idx_alloc(size_t slots)
+{
+	size_t	 size = slots * sizeof(struct table_slot);
+	void	*p;
+
+#ifdef MADV_HUGEPAGE
+	if (size >= TABLE_HUGE && posix_memalign(&p, TABLE_HUGE, size) == 0) {
+		(void)madvise(p, size, MADV_HUGEPAGE);
+		memset(p, 0, size);
+		return p;
+	}
+#endif
+	return xcalloc(slots, sizeof(struct table_slot));
+}
+
+static void
+table_idx_free(struct table_slot *idx)
+{
+	free(idx);
+}
+
+static void	table_slot_insert(struct table *, uint32_t, size_t);
+static size_t	table_want(const struct table *);
+
+/* Points T at a fresh index of SLOTS (a power of 2) empty slots. */
+static void
+table_idx_new(struct table *t, size_t slots)
+{
+	unsigned	 bits = TABLE_MINBITS;
+
+	while (((size_t)1 << bits) < slots)
+		bits++;
+	t->idx = table_idx_alloc(slots);
+	t->mask = slots - 1;
+	t->shift = TABLE_MAXBITS - bits;
+	t->tombs = 0;
+}
+
+/*
+ * Gives T its index again after table_sorted_final dropped it: the live
+ * keys hashed anew.
+ */
+static void
+table_idx_ensure(struct table *t)
+{
+	size_t	 i;
+
+	if (t->idx != NULL)
+		return;
+	t->mask = 0;
+	table_idx_new(t, table_want(t));
+	for (i = 0; i < t->nents; i++)
+		if (table_ent_at(t, i)->key.type != TABLE_DEAD)
+			table_slot_insert(t, table_tag(&table_ent_at(t, i)->key),
+			    i);
+}
 
 struct table *
 table_new(size_t datasize)
@@ -91,9 +176,8 @@ table_new(size_t datasize)
 	struct table	*t = xcalloc(1, sizeof *t);
 
 	t->datasize = datasize;
-	t->entsize = TABLE_HDR + ((datasize + 15) & ~(size_t)15);
-	t->mask = TABLE_MINIDX - 1;
-	t->idx = xcalloc(TABLE_MINIDX, sizeof *t->idx);
+	t->entsize = sizeof(struct table_ent) + ((datasize + 7) & ~(size_t)7);
+	table_idx_new(t, TABLE_MINIDX);
 	arena_init_sized(&t->keys, TABLE_KEYCHUNK);
 	return t;
 }
@@ -104,9 +188,8 @@ table_free(struct table *t)
 	if (t == NULL)
 		return;
 	free(t->ents);
-	free(t->idx);
+	table_idx_free(t->idx);
 	free(t->sorted);
-	free(t->sortbuf);
 	free(t->order);
 	arena_free(&t->keys);
 	free(t);
@@ -119,7 +202,10 @@ table_clear(struct table *t)
 	t->tombs = 0;
 	t->order_ok = false;
 	t->last = 0;
-	memset(t->idx, 0, (t->mask + 1) * sizeof *t->idx);
+	if (t->idx == NULL)
+		table_idx_new(t, TABLE_MINIDX);
+	else
+		memset(t->idx, 0, (t->mask + 1) * sizeof *t->idx);
 	arena_reset(&t->keys);
 	t->keylive = t->keydead = 0;
 }
@@ -134,93 +220,146 @@ size_t
 table_footprint(const struct table *t)
 {
 	return sizeof *t + t->capents * t->entsize +
-	    (t->mask + 1) * sizeof *t->idx +
-	    t->sortedcap * (sizeof *t->sorted + 2 * sizeof *t->sortbuf +
-	    sizeof *t->order) +
+	    (t->idx != NULL ? (t->mask + 1) * sizeof *t->idx : 0) +
+	    t->sortedcap * (sizeof(uint64_t) + sizeof *t->order) +
 	    arena_footprint(&t->keys);
 }
 
-/* Puts entry number E (with hash H) into the first free slot of its run. */
-static void
-table_slot_insert(struct table *t, uint64_t h, size_t e)
+/*
+ * Copies KEY into T's key arena: a string's bytes packed, unaligned (a
+ * key is mostly a short string), anything else by value_copy.
+ */
+static struct value
+table_copykey(struct table *t, const struct value *key)
 {
-	size_t	 i = (size_t)h & t->mask;
+	struct value	 v;
+
+	if (key->type != V_STR || key->n == 0)
+		return value_copy(&t->keys, key);
+	v = *key;
+	v.u.s = memcpy(arena_alloc_bytes(&t->keys, key->n), key->u.s, key->n);
+	return v;
+}
+
+/* The arena bytes table_copykey takes for KEY. */
+static size_t
+table_keysize(const struct value *key)
+{
+	return key->type == V_STR ? key->n : value_size(key);
+}
+
+/* Puts entry number E (with tag TAG) into the first free slot of its run. */
+static void
+table_slot_insert(struct table *t, uint32_t tag, size_t e)
+{
+	size_t	 i = tag >> t->shift;
 
 	while (t->idx[i].ent != TABLE_EMPTY)
 		i = (i + 1) & t->mask;
 	t->idx[i].ent = (uint32_t)(e + 1);
-	t->idx[i].tag = (uint32_t)(h >> 32);
+	t->idx[i].tag = tag;
+}
+
+/*
+ * Moves the index to SLOTS slots, reading only the old index: a live
+ * slot's tag names its home in the new one.  Drops every tombstone.
+ */
+static void
+table_reindex(struct table *t, size_t slots)
+{
+	struct table_slot	*old = t->idx;
+	size_t			 i, n = t->mask + 1;
+
+	table_idx_new(t, slots);
+	for (i = 0; i < n; i++)
+		if (old[i].ent != TABLE_EMPTY && old[i].ent != TABLE_TOMB)
+			table_slot_insert(t, old[i].tag, old[i].ent - 1);
+	table_idx_free(old);
 }
 
 /*
  * Squeezes dead entries out of the dense array (keeping order) and
- * rebuilds the index with SLOTS slots, which drops every tombstone.
+ * builds an index of SLOTS slots by hashing the live keys again (their
+ * entry numbers changed).
  */
 static void
-table_rebuild(struct table *t, size_t slots)
+table_squeeze(struct table *t, size_t slots)
 {
 	struct table_ent	*e;
 	size_t			 i, n = 0;
 
-	if (t->dead != 0) {
-		for (i = 0; i < t->nents; i++) {
-			e = table_ent_at(t, i);
-			if (e->key.type == TABLE_DEAD)
-				continue;
-			if (n != i)
-				memcpy(table_ent_at(t, n), e, t->entsize);
-			n++;
-		}
-		t->nents = n;
-		t->dead = 0;
-		t->order_ok = false;	/* entry numbers changed */
-		t->last = 0;
+	for (i = 0; i < t->nents; i++) {
+		e = table_ent_at(t, i);
+		if (e->key.type == TABLE_DEAD)
+			continue;
+		if (n != i)
+			memcpy(table_ent_at(t, n), e, t->entsize);
+		n++;
 	}
+	t->nents = n;
+	t->dead = 0;
+	t->order_ok = false;	/* entry numbers changed */
+	t->last = 0;
 	if (slots != t->mask + 1) {
-		free(t->idx);
-		t->idx = xcalloc(slots, sizeof *t->idx);
-		t->mask = slots - 1;
-	} else
+		table_idx_free(t->idx);
+		table_idx_new(t, slots);
+	} else {
 		memset(t->idx, 0, slots * sizeof *t->idx);
-	t->tombs = 0;
-	for (i = 0; i < t->nents; i++)
-		table_slot_insert(t, table_ent_at(t, i)->hash, i);
+		t->tombs = 0;
+	}
+	for (i = 0; i < n; i++)
+		table_slot_insert(t, table_tag(&table_ent_at(t, i)->key), i);
 }
 
 /* Copies the live keys into a fresh arena and frees the old one. */
 static void
 table_rekey(struct table *t)
 {
-	struct arena		 fresh;
+	struct arena		 fresh = t->keys;
 	struct table_ent	*e;
 	size_t			 i;
 
-	arena_init_sized(&fresh, TABLE_KEYCHUNK);
+	arena_init_sized(&t->keys, TABLE_KEYCHUNK);
 	for (i = 0; i < t->nents; i++) {
 		e = table_ent_at(t, i);
 		if (e->key.type != TABLE_DEAD)
-			e->key = value_copy(&fresh, &e->key);
+			e->key = table_copykey(t, &e->key);
 	}
-	arena_free(&t->keys);
-	t->keys = fresh;
+	arena_free(&fresh);
 	t->keydead = 0;
 }
 
 /*
+ * The index size for T's live entries (and one more) after a rebuild:
+ * at most half full, so a table that grows doubles its index at 70 %
+ * load; one that shrank keeps its index until a quarter of it would do.
+ */
+static size_t
+table_want(const struct table *t)
+{
+	size_t	 want = TABLE_MINIDX, slots = t->mask + 1;
+
+	while ((t->live + 1) * 2 > want)
+		want *= 2;
+	if (want < slots && want * 4 > slots)
+		want = slots;
+	return want;
+}
+
+/*
  * Makes room for one more entry: reclaims dead entries and key bytes
- * when they outweigh the live ones, grows the index past 0.7 load and
- * shrinks index and entries when most of them went unused.  Returns
- * whether the index was rebuilt (slot numbers changed).
+ * when they outweigh the live ones, grows the index past 0.7 load
+ * (tombstones counted) and shrinks entries when most of them went
+ * unused.  Returns whether the index was rebuilt (slot numbers changed).
  */
 static bool
 table_reserve(struct table *t)
 {
-	size_t	 slots = t->mask + 1, want = TABLE_MINIDX, cap;
+	size_t	 slots = t->mask + 1, cap;
 
 	if (t->keydead > TABLE_KEYSLACK && t->keydead > t->keylive)
 		table_rekey(t);
-	if ((t->live + 1) * 10 <= slots * 7 &&
-	    (t->live + t->tombs + 1) * 10 <= slots * 7 &&
+	if ((t->live + t->tombs + 1) * 10 <= slots * 7 &&
 	    (t->dead <= 16 || t->dead <= t->live)) {
 		if (t->nents == t->capents) {
 			t->capents = t->capents ? t->capents * 2 : 16;
@@ -230,12 +369,10 @@ table_reserve(struct table *t)
 		return false;
 	}
 
-	/* Rebuild at about 35% load: room to grow, not too sparse. */
-	while ((t->live + 1) * 20 > want * 7)
-		want *= 2;
-	if (want < slots && want * 4 > slots)
-		want = slots;
-	table_rebuild(t, want);
+	if (t->dead != 0)
+		table_squeeze(t, table_want(t));
+	else
+		table_reindex(t, table_want(t));
 	cap = t->nents < 16 ? 16 : t->nents;
 	if (t->capents > 4 * cap) {
 		t->capents = 2 * cap;
@@ -248,17 +385,26 @@ table_reserve(struct table *t)
 	return true;
 }
 
+/* Whether entry E holds KEY. */
+static inline bool
+table_is(const struct table_ent *e, const struct value *key)
+{
+	if (key->type == V_STR && e->key.type == V_STR)
+		return e->key.n == key->n && (key->n == 0 ||
+		    memcmp(e->key.u.s, key->u.s, key->n) == 0);
+	return value_eq(&e->key, key);
+}
+
 /*
- * Probes for KEY with hash H.  Returns the slot number holding it, or
+ * Probes for KEY with tag TAG.  Returns the slot number holding it, or
  * (size_t)-1 with *FREE set to the first reusable slot of the run.
  */
 static size_t
-table_probe(const struct table *t, const struct value *key, uint64_t h,
+table_probe(const struct table *t, const struct value *key, uint32_t tag,
     size_t *freeslot)
 {
-	size_t			 i = (size_t)h & t->mask, tomb = (size_t)-1;
-	uint32_t		 tag = (uint32_t)(h >> 32), ent;
-	struct table_ent	*e;
+	size_t			 i = tag >> t->shift, tomb = (size_t)-1;
+	uint32_t		 ent;
 
 	for (;; i = (i + 1) & t->mask) {
 		ent = t->idx[i].ent;
@@ -269,16 +415,8 @@ table_probe(const struct table *t, const struct value *key, uint64_t h,
 				tomb = i;
 			continue;
 		}
-		if (t->idx[i].tag != tag)
-			continue;
-		e = table_ent_at(t, ent - 1);
-		if (e->hash != h)
-			continue;
-		if (key->type == V_STR && e->key.type == V_STR) {
-			if (e->key.n == key->n && (key->n == 0 ||
-			    memcmp(e->key.u.s, key->u.s, key->n) == 0))
-				return i;
-		} else if (value_eq(&e->key, key))
+		if (t->idx[i].tag == tag &&
+		    table_is(table_ent_at(t, ent - 1), key))
 			return i;
 	}
 	if (freeslot != NULL)
@@ -291,7 +429,8 @@ table_find(struct table *t, const struct value *key)
 {
 	size_t	 s;
 
-	s = table_probe(t, key, value_hash(key), NULL);
+	table_idx_ensure(t);
+	s = table_probe(t, key, table_tag(key), NULL);
 	if (s == (size_t)-1)
 		return NULL;
 	return table_data(table_ent_at(t, t->idx[s].ent - 1));
@@ -301,8 +440,6 @@ void *
 table_put(struct table *t, const struct value *key, bool *isnew)
 {
 	struct table_ent	*e;
-	uint64_t		 h;
-	size_t			 s, slot;
 
 	/* The same string key as last time: no hashing, no probing. */
 	if (t->repeats && t->last != 0 && key->type == V_STR) {
@@ -314,8 +451,28 @@ table_put(struct table *t, const struct value *key, bool *isnew)
 			return table_data(e);
 		}
 	}
-	h = value_hash(key);
-	s = table_probe(t, key, h, &slot);
+	return table_put_tag(t, key, table_tag(key), isnew);
+}
+
+uint32_t
+table_prefetch(const struct table *t, const struct value *key)
+{
+	uint32_t	 tag = table_tag(key);
+
+	if (t->idx != NULL)
+		__builtin_prefetch(&t->idx[tag >> t->shift]);
+	return tag;
+}
+
+void *
+table_put_tag(struct table *t, const struct value *key, uint32_t tag,
+    bool *isnew)
+{
+	struct table_ent	*e;
+	size_t			 s, slot;
+
+	table_idx_ensure(t);
+	s = table_probe(t, key, tag, &slot);
 	if (s != (size_t)-1) {
 		if (isnew != NULL)
 			*isnew = false;
@@ -328,19 +485,18 @@ table_put(struct table *t, const struct value *key, bool *isnew)
 
 	/* Growing or squeezing rebuilds the index: probe again after. */
 	if (table_reserve(t))
-		table_probe(t, key, h, &slot);
+		table_probe(t, key, tag, &slot);
 	if (t->idx[slot].ent == TABLE_TOMB)
 		t->tombs--;
 	t->idx[slot].ent = (uint32_t)(t->nents + 1);
-	t->idx[slot].tag = (uint32_t)(h >> 32);
+	t->idx[slot].tag = tag;
 
 	e = table_ent_at(t, t->nents++);
 	t->last = key->type == V_STR ? t->nents : 0;
-	e->hash = h;
-	e->key = value_copy(&t->keys, key);
-	memset(table_data(e), 0, t->entsize - TABLE_HDR);
+	e->key = table_copykey(t, key);
+	memset(table_data(e), 0, t->entsize - sizeof *e);
 	t->live++;
-	t->keylive += value_size(key);
+	t->keylive += table_keysize(key);
 	if (isnew != NULL)
 		*isnew = true;
 	return table_data(e);
@@ -352,12 +508,13 @@ table_del(struct table *t, const struct value *key)
 	struct table_ent	*e;
 	size_t			 s, size;
 
-	s = table_probe(t, key, value_hash(key), NULL);
+	table_idx_ensure(t);
+	s = table_probe(t, key, table_tag(key), NULL);
 	if (s == (size_t)-1)
 		return false;
 	e = table_ent_at(t, t->idx[s].ent - 1);
 	t->last = 0;
-	size = value_size(&e->key);
+	size = table_keysize(&e->key);
 	t->keylive -= size;
 	t->keydead += size;
 	e->key.type = TABLE_DEAD;
@@ -382,28 +539,41 @@ table_next(struct table *t, size_t *cursor)
 }
 
 /*
- * The order-preserving prefix of key K when it is a string or an integer
- * (kind 1 or 2 in *KIND); kind 0 for any other key.
+ * Sorting.  A string key is cut into chunks of 7 bytes, and chunk C
+ * becomes a 64-bit integer: its bytes (zero-padded) in the top 56 bits
+ * and in the low byte how many of them the key has (0 to 7), or 8 when
+ * the key goes on past the chunk.  Comparing keys bytewise, the shorter
+ * first when one begins the other (value_cmp's order), is comparing
+ * their chunk integers one after the other; two keys whose chunks tie
+ * with a low byte under 8 are equal.  An integer key is one chunk, its
+ * bits with the sign flipped.
  */
+static uint64_t
+table_chunk(const struct value *k, size_t c)
+{
+	size_t		 off = 7 * c, left = k->n - off, i;
+	uint64_t	 pre = 0;
+
+	if (left > 7) {
+		memcpy(&pre, k->u.s + off, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		pre = __builtin_bswap64(pre);
+#endif
+		return (pre & ~(uint64_t)0xff) | 8;
+	}
+	for (i = 0; i < 7; i++)
+		pre = pre << 8 | (i < left ? (uint8_t)k->u.s[off + i] : 0);
+	return pre << 8 | left;
+}
+
+/* The first chunk of key K and its kind: 1 string, 2 integer, 0 other. */
 static uint64_t
 table_prefix(const struct value *k, int *kind)
 {
-	uint64_t	 pre = 0;
-	uint32_t	 i;
-
 	switch (k->type) {
 	case V_STR:
 		*kind = 1;
-		if (k->n >= 8) {
-			memcpy(&pre, k->u.s, 8);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			pre = __builtin_bswap64(pre);
-#endif
-			return pre;
-		}
-		for (i = 0; i < 8; i++)
-			pre = pre << 8 | (i < k->n ? (uint8_t)k->u.s[i] : 0);
-		return pre;
+		return table_chunk(k, 0);
 	case V_INT:
 		*kind = 2;
 		return (uint64_t)k->u.i ^ (UINT64_C(1) << 63);
@@ -422,15 +592,113 @@ table_cmp_ent(const void *a, const void *b)
 	return value_cmp(&ea->key, &eb->key);
 }
 
+/*
+ * The order of entries NA and NB of T whose current chunks are A and B:
+ * by the chunks, and when they tie on a string that goes on, by the
+ * whole keys (every earlier chunk tied too).
+ */
 static int
-table_cmp_sortent(const void *a, const void *b)
+table_chunk_cmp(const struct table *t, uint64_t a, uint32_t na, uint64_t b,
+    uint32_t nb, bool str)
 {
-	const struct table_sortent	*x = a, *y = b;
-
-	return value_cmp(&x->e->key, &y->e->key);
+	if (a != b)
+		return a < b ? -1 : 1;
+	if (!str || (a & 0xff) != 8)
+		return 0;
+	return value_cmp(&table_ent_at(t, na)->key, &table_ent_at(t, nb)->key);
 }
 
-static size_t	table_sort(struct table *);
+/*
+ * Sorts the N entry numbers NUM by key, PRE holding each one's chunk
+ * CHUNK, whose bytes above bit SHIFT + 8 all tie: an in-place MSD radix
+ * sort (American flag), a byte a level; a level where all N share the
+ * byte costs one counting pass, and N under TABLE_SMALL are sorted by
+ * insertion.  Strings tying on a whole chunk that goes on move to the
+ * next chunk (read from the keys).  Every bucket but the largest is
+ * sorted by recursion, the largest by going round again, so the depth
+ * stays under 32.
+ */
+static void
+table_msd(const struct table *t, uint64_t *pre, uint32_t *num, size_t n,
+    int shift, size_t chunk, bool str)
+{
+	uint32_t	 count[256], pos[256], u, uu;
+	uint64_t	 p, pp;
+	size_t		 i, j, b, lo, big;
+
+	for (;;) {
+		if (n < TABLE_SMALL) {
+			for (i = 1; i < n; i++) {
+				p = pre[i];
+				u = num[i];
+				for (j = i; j > 0 && table_chunk_cmp(t, pre[j - 1],
+				    num[j - 1], p, u, str) > 0; j--) {
+					pre[j] = pre[j - 1];
+					num[j] = num[j - 1];
+				}
+				pre[j] = p;
+				num[j] = u;
+			}
+			return;
+		}
+		if (shift < 0) {
+			/* All N tie on the whole chunk. */
+			if (!str || (pre[0] & 0xff) != 8)
+				return;
+			chunk++;
+			for (i = 0; i < n; i++)
+				pre[i] = table_chunk(&table_ent_at(t, num[i])->key,
+				    chunk);
+			shift = 56;
+			continue;
+		}
+		memset(count, 0, sizeof count);
+		for (i = 0; i < n; i++)
+			count[(pre[i] >> shift) & 0xff]++;
+		if (count[(pre[0] >> shift) & 0xff] == n) {
+			shift -= 8;
+			continue;
+		}
+
+		/* Each item swapped into its bucket, a cycle at a time. */
+		for (b = 0, lo = 0; b < 256; b++) {
+			pos[b] = (uint32_t)lo;
+			lo += count[b];
+		}
+		for (b = 0, lo = 0; b < 256; lo += count[b], b++) {
+			while (pos[b] < lo + count[b]) {
+				p = pre[pos[b]];
+				u = num[pos[b]];
+				while ((j = (p >> shift) & 0xff) != b) {
+					pp = pre[pos[j]];
+					uu = num[pos[j]];
+					pre[pos[j]] = p;
+					num[pos[j]] = u;
+					pos[j]++;
+					p = pp;
+					u = uu;
+				}
+				pre[pos[b]] = p;
+				num[pos[b]] = u;
+				pos[b]++;
+			}
+		}
+		big = 0;
+		for (b = 1; b < 256; b++)
+			if (count[b] > count[big])
+				big = b;
+		for (b = 0, lo = 0; b < 256; lo += count[b], b++)
+			if (b != big && count[b] > 1)
+				table_msd(t, pre + lo, num + lo, count[b],
+				    shift - 8, chunk, str);
+		for (b = 0, lo = 0; b < big; b++)
+			lo += count[b];
+		pre += lo;
+		num += lo;
+		n = count[big];
+		shift -= 8;
+	}
+}
 
 static inline uint32_t
 table_num(const struct table *t, const struct table_ent *e)
@@ -446,10 +714,8 @@ table_num(const struct table *t, const struct table_ent *e)
 static bool
 table_sorted_update(struct table *t)
 {
-	struct table_ent	**fresh = (struct table_ent **)(void *)t->sortbuf;
-	uint32_t		*merged = (uint32_t *)(void *)(t->sortbuf +
-				    t->sortedcap);
-	uint32_t		*order = t->order;
+	struct table_ent	**fresh = t->sorted;	/* free until the end */
+	uint32_t		*merged, *order = t->order;
 	size_t			 i, j, k = 0, m = 0, w = 0, lo = 0, hi, mid;
 	struct table_ent	*e;
 
@@ -466,6 +732,10 @@ table_sorted_update(struct table *t)
 	for (i = 0; i < t->norder; i++)
 		if (table_ent_at(t, order[i])->key.type != TABLE_DEAD)
 			order[m++] = order[i];
+	t->norder = m;
+	if (m + k != t->live)
+		return false;
+	merged = xreallocarray(NULL, t->live, sizeof *merged);
 	for (j = 0; j < k; j++) {
 		/* The first of order[lo..m) above fresh[j]. */
 		for (hi = m; lo < hi;) {
@@ -483,9 +753,8 @@ table_sorted_update(struct table *t)
 	}
 	for (i = w - k; i < m; i++)
 		merged[w++] = order[i];
-	if (w != t->live)
-		return false;
 	memcpy(order, merged, w * sizeof *order);
+	free(merged);
 	t->norder = w;
 	t->order_nents = t->nents;
 	for (i = 0; i < w; i++)
@@ -494,26 +763,56 @@ table_sorted_update(struct table *t)
 }
 
 /*
- * When the keys are all strings or all integers, they are radix-sorted
- * on an 8-byte prefix (LSD, a byte a pass, skipping bytes every key
- * shares, the counts of all bytes taken in one first pass), and whole
- * keys are compared only where prefixes tie: several times faster than
- * a comparison sort, which is what other keys get.  Between two calls
- * that only added a few entries (a sliding window's running table) the
- * last order is merged with the new entries instead (table_sorted_update).
+ * Sorts the live entries: their numbers into t->order, the pointers
+ * into t->sorted.  When the keys are all strings or all integers, by
+ * table_msd on their chunks (several times faster than a comparison
+ * sort, and no memory but the two result arrays: the chunks sit where
+ * the pointers go at the end); other keys by a comparison sort.
+ */
+static void
+table_sort(struct table *t)
+{
+	uint64_t		*pre = (uint64_t *)(void *)t->sorted;
+	uint32_t		*num = t->order;
+	struct table_ent	*e;
+	size_t			 i, n = 0, cursor = 0;
+	int			 kind, first = -1;
+
+	while ((e = table_next(t, &cursor)) != NULL) {
+		pre[n] = table_prefix(&e->key, &kind);
+		num[n++] = table_num(t, e);
+		if (first == -1)
+			first = kind;
+		if (kind == 0 || kind != first) {
+			/* Mixed or other keys: a comparison sort. */
+			cursor = 0;
+			for (n = 0; (e = table_next(t, &cursor)) != NULL; )
+				t->sorted[n++] = e;
+			qsort(t->sorted, n, sizeof *t->sorted, table_cmp_ent);
+			for (i = 0; i < n; i++)
+				num[i] = table_num(t, t->sorted[i]);
+			return;
+		}
+	}
+	table_msd(t, pre, num, n, 56, 0, first == 1);
+	/* Each pointer goes where the chunk was. */
+	for (i = 0; i < n; i++)
+		t->sorted[i] = table_ent_at(t, num[i]);
+}
+
+/*
+ * Between two calls that only added a few entries (a sliding window's
+ * running table) the last order is merged with the new entries
+ * (table_sorted_update); otherwise a whole sort (table_sort).
  */
 size_t
 table_sorted(struct table *t, struct table_ent ***out)
 {
-	size_t	 i, n;
-
 	if (t->sortedcap < t->live) {
 		free(t->sorted);
-		free(t->sortbuf);
 		t->sortedcap = t->live + t->live / 2;
-		t->sorted = xreallocarray(NULL, t->sortedcap, sizeof *t->sorted);
-		t->sortbuf = xreallocarray(NULL, t->sortedcap,
-		    2 * sizeof *t->sortbuf);
+		/* 8 bytes each: a uint64_t chunk, then a pointer. */
+		t->sorted = xreallocarray(NULL, t->sortedcap, sizeof(uint64_t));
 		t->order = xreallocarray(t->order, t->sortedcap,
 		    sizeof *t->order);
 	}
@@ -522,69 +821,11 @@ table_sorted(struct table *t, struct table_ent ***out)
 		return 0;
 	if (t->order_ok && table_sorted_update(t))
 		return t->live;
-	n = table_sort(t);
-	for (i = 0; i < n; i++)
-		t->order[i] = table_num(t, t->sorted[i]);
-	t->norder = n;
+	table_sort(t);
+	t->norder = t->live;
 	t->order_nents = t->nents;
 	t->order_ok = true;
-	return n;
-}
-
-/* Sorts the live entries into t->sorted; returns their count. */
-static size_t
-table_sort(struct table *t)
-{
-	struct table_sortent	*a, *b, *tmp;
-	struct table_ent	*e;
-	uint32_t		 count[8][256], c, sum;
-	uint64_t		 pre;
-	size_t			 i, j, n = 0, cursor = 0;
-	int			 kind, first = -1, d;
-
-	a = t->sortbuf;
-	b = t->sortbuf + t->sortedcap;
-	memset(count, 0, sizeof count);
-	while ((e = table_next(t, &cursor)) != NULL) {
-		a[n].pre = pre = table_prefix(&e->key, &kind);
-		a[n].e = t->sorted[n] = e;
-		n++;
-		if (first == -1)
-			first = kind;
-		if (kind == 0 || kind != first) {
-			/* Mixed or other keys: a comparison sort. */
-			while ((e = table_next(t, &cursor)) != NULL)
-				t->sorted[n++] = e;
-			qsort(t->sorted, n, sizeof *t->sorted, table_cmp_ent);
-			return n;
-		}
-		for (d = 0; d < 8; d++)
-			count[d][(pre >> (8 * d)) & 0xff]++;
-	}
-	for (d = 0; d < 8 && n > 1; d++) {
-		if (count[d][(a[0].pre >> (8 * d)) & 0xff] == n)
-			continue;
-		for (i = 0, sum = 0; i < 256; i++) {
-			c = count[d][i];
-			count[d][i] = sum;
-			sum += c;
-		}
-		for (i = 0; i < n; i++)
-			b[count[d][(a[i].pre >> (8 * d)) & 0xff]++] = a[i];
-		tmp = a;
-		a = b;
-		b = tmp;
-	}
-	/* Strings whose first 8 bytes tie are ordered by the whole key. */
-	for (i = 0; first == 1 && i < n; i = j) {
-		for (j = i + 1; j < n && a[j].pre == a[i].pre; j++)
-			;
-		if (j - i > 1)
-			qsort(a + i, j - i, sizeof *a, table_cmp_sortent);
-	}
-	for (i = 0; i < n; i++)
-		t->sorted[i] = a[i].e;
-	return n;
+	return t->live;
 }
 
 int
@@ -607,6 +848,16 @@ table_save(struct table *t, struct buf *b, table_save_fn save, void *arg,
 	return 0;
 }
 
+size_t
+table_sorted_final(struct table *t, struct table_ent ***out)
+{
+	if (t->live >= TABLE_DROPIDX && t->idx != NULL) {
+		table_idx_free(t->idx);
+		t->idx = NULL;
+	}
+	return table_sorted(t, out);
+}
+
 /*
  * Sizes the empty table T for N entries at once (as table_reserve would
  * have grown it), so a load does not rebuild the index on the way.  N
@@ -617,10 +868,12 @@ table_presize(struct table *t, size_t n)
 {
 	size_t	 want = TABLE_MINIDX;
 
-	while ((n + 1) * 20 > want * 7)
+	while ((n + 1) * 2 > want)
 		want *= 2;
-	if (want > t->mask + 1)
-		table_rebuild(t, want);
+	if (want > t->mask + 1) {
+		table_idx_free(t->idx);
+		table_idx_new(t, want);
+	}
 	if (t->capents < n) {
 		t->capents = n;
 		t->ents = xreallocarray(t->ents, t->capents, t->entsize);

@@ -358,6 +358,94 @@ test_sorted_radix(void)
 	}
 }
 
+static int
+cmp_value(const void *a, const void *b)
+{
+	return value_cmp(a, b);
+}
+
+/*
+ * The chunked radix sort on string keys that tie for many bytes: keys
+ * that begin one another, keys differing only past byte 7, 14, 21, NUL
+ * bytes against the end of a shorter key, in buckets big and small.
+ * The order must be value_cmp's, checked against qsort; and again after
+ * table_sorted_final dropped the index, lookups, insertions and
+ * deletions must work (the index hashed anew).  Keys put through
+ * table_prefetch and table_put_tag are the same keys table_put finds.
+ */
+static void
+test_sorted_chunks(void)
+{
+	struct table		*t;
+	struct table_ent	**ents;
+	struct value		*want, k;
+	struct arena		 a;
+	char			 s[64];
+	uint64_t		 seed = 11;
+	size_t			 n, i, j, len, round, nwant;
+	bool			 ok, isnew;
+	int64_t			*c;
+
+	arena_init(&a);
+	for (round = 0; round < 12; round++) {
+		t = table_new(sizeof(int64_t));
+		nwant = round < 6 ? 300 + round * 911 : 70000 + round;
+		want = xreallocarray(NULL, nwant, sizeof *want);
+		for (i = 0, n = 0; i < nwant; i++) {
+			seed = seed * 6364136223846793005ULL +
+			    1442695040888963407ULL;
+			/* A long shared stem, then a few varying bytes. */
+			len = 6 + (seed >> 59);
+			memset(s, 'x', sizeof s);
+			memcpy(s, "stem/", 5);
+			for (j = 0; j < 4; j++)
+				s[(seed >> (8 * j)) % len] =
+				    "\0a\xff"[(seed >> (40 + 2 * j)) % 3];
+			if (round % 3 == 1)
+				len = 5 + i % 40;	/* nested prefixes */
+			k = value_str(s, len);
+			if (round % 4 == 3) {
+				c = table_put_tag(t, &k, table_prefetch(t, &k),
+				    &isnew);
+				CHECK(table_put(t, &k, NULL) == c);
+			} else
+				table_put(t, &k, &isnew);
+			if (isnew)
+				want[n++] = value_copy(&a, &k);
+		}
+		CHECK(n == table_count(t));
+		qsort(want, n, sizeof *want, cmp_value);
+		n = round % 2 ? table_sorted_final(t, &ents) :
+		    table_sorted(t, &ents);
+		ok = n == table_count(t);
+		for (i = 0; ok && i < n; i++)
+			if (!value_eq(&ents[i]->key, &want[i]) ||
+			    ents[i]->key.n != want[i].n)
+				ok = false;
+		CHECK(ok);
+		/* The table goes on after a final sort. */
+		ok = true;
+		for (i = 0; i < n; i += 7)
+			if (table_find(t, &want[i]) == NULL)
+				ok = false;
+		CHECK(ok);
+		CHECK(table_del(t, &want[0]));
+		CHECK(table_find(t, &want[0]) == NULL);
+		k = value_str("new key", 7);
+		table_put(t, &k, &isnew);
+		CHECK(isnew && table_count(t) == n);
+		CHECK(table_sorted(t, &ents) == n && sorted_ok(t, ents, n));
+		table_clear(t);
+		CHECK(table_count(t) == 0 && table_find(t, &k) == NULL);
+		table_put(t, &k, &isnew);
+		CHECK(isnew && table_count(t) == 1);
+		free(want);
+		table_free(t);
+		arena_reset(&a);
+	}
+	arena_free(&a);
+}
+
 /*
  * table_put's shortcut for a string key equal to the last one: runs of a
  * repeated key, deletions of it (the cached entry), squeezes and clears
@@ -710,6 +798,7 @@ main(void)
 	test_many();
 	test_sorted();
 	test_sorted_radix();
+	test_sorted_chunks();
 	test_last_key();
 	test_reclaim();
 	test_value();
