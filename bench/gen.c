@@ -10,6 +10,11 @@
  *                      2025-11-21 in time order (a few lines up to 2 s
  *                      early, as nginx writes them when requests end)
  *   gen json N FILE    N JSON lines {"time","event","user","amount",...}
+ *   gen users N FILE   user1 to userN, one a line (N distinct keys)
+ *   gen keyed N KEYS SECONDS FILE
+ *                      N lines "EPOCH KEY VALUE" in time order over
+ *                      SECONDS seconds from 2025-11-21, KEY one of
+ *                      k0..k(KEYS-1) drawn uniformly, VALUE 0..99999
  *   gen maxrss CMD...  runs CMD with stdout to /dev/null and prints its
  *                      peak resident set (KiB, from wait4's rusage)
  *
@@ -322,6 +327,36 @@ gen_json(long n, const char *path)
 	close_out(f, tmp, path);
 }
 
+/* ---- many keys: distinct users, keyed events ---- */
+
+static void
+gen_users(long n, const char *path)
+{
+	char *tmp;
+	FILE *f;
+	long i;
+
+	f = open_out(path, &tmp);
+	for (i = 1; i <= n; i++)
+		fprintf(f, "user%ld\n", i);
+	close_out(f, tmp, path);
+}
+
+static void
+gen_keyed(long n, long keys, long seconds, const char *path)
+{
+	char *tmp;
+	FILE *f;
+	long i;
+
+	f = open_out(path, &tmp);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%lld k%u %u\n",
+		    START_EPOCH + (long long)i * seconds / n,
+		    rng_below((uint32_t)keys), rng_below(100000));
+	close_out(f, tmp, path);
+}
+
 /* ---- peak memory ---- */
 
 /*
@@ -354,7 +389,8 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: gen log N FILE | gen json N FILE | gen maxrss CMD [ARG...]\n");
+	    "usage: gen log N FILE | gen json N FILE | gen users N FILE |\n"
+	    "       gen keyed N KEYS SECONDS FILE | gen maxrss CMD [ARG...]\n");
 	exit(2);
 }
 
@@ -367,6 +403,10 @@ main(int argc, char **argv)
 		gen_log(atol(argv[2]), argv[3]);
 	else if (strcmp(argv[1], "json") == 0 && argc == 4)
 		gen_json(atol(argv[2]), argv[3]);
+	else if (strcmp(argv[1], "users") == 0 && argc == 4)
+		gen_users(atol(argv[2]), argv[3]);
+	else if (strcmp(argv[1], "keyed") == 0 && argc == 6)
+		gen_keyed(atol(argv[2]), atol(argv[3]), atol(argv[4]), argv[5]);
 	else if (strcmp(argv[1], "maxrss") == 0 && argc >= 3)
 		return maxrss(argv + 2);
 	else

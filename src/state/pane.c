@@ -30,6 +30,15 @@ pane_init(struct pane *p, struct agg *agg)
 }
 
 void
+pane_init_extra(struct pane *p, struct agg *agg, size_t extra)
+{
+	memset(p, 0, sizeof *p);
+	arena_init(&p->mem);
+	p->agg = agg;
+	p->keys = table_new(agg->def->size + extra);
+}
+
+void
 pane_reset(struct pane *p)
 {
 	p->nrec = 0;

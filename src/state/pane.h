@@ -43,6 +43,12 @@ struct pane {
  * holds AGG's state per key; with NULL, records.
  */
 void	 pane_init(struct pane *p, struct agg *agg);
+/*
+ * As pane_init with a reducer, each key's entry holding EXTRA bytes
+ * (zeroed) after AGG's state, for the caller (a window's links between
+ * the panes a key is in); merges, saves and loads ignore them.
+ */
+void	 pane_init_extra(struct pane *p, struct agg *agg, size_t extra);
 /* Forgets everything P holds, keeping its memory for reuse. */
 void	 pane_reset(struct pane *p);
 void	 pane_free(struct pane *p);
