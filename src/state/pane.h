@@ -12,8 +12,10 @@
  * serves a later pane.
  *
  * The same struct holds an aggregate over many panes: the running window
- * of an invertible reducer (pane_merge in, pane_sub out) and the partial
- * results of the two-stack queue that slides the other reducers.
+ * of an invertible reducer (pane_merge in, pane_sub out).  The two-stack
+ * queue that slides the other reducers turns a pane's states into
+ * per-key suffixes in place, linked through bytes after each state
+ * (pane_init_extra; see src/ops/window.c).
  */
 #ifndef DSTREAM_PANE_H
 #define DSTREAM_PANE_H
