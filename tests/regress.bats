@@ -343,19 +343,26 @@ bytes_a_key() {
 	# 16-byte hash and padding in every entry, an index at a quarter
 	# load, a 44-byte sort, a 32-byte pair per output row); now ~38 and
 	# ~54.  The base run's memory (the binary, buffers) is taken out.
-	local base peak
-	base=$(peak_rss_kb 1000 countByValue)
-	peak=$(peak_rss_kb 600000 countByValue)
+	# A day's batch (-b 1d): one batch, however slow the
+	# machine (a 1s batch may end mid-input).
+	# Under ASan (shadow memory, realloc always copying) the figures
+	# mean nothing: only the results are checked.
+	local base peak limit=64
+	if ldd "$DSTREAM" 2>/dev/null | grep -q libasan; then
+		limit=100000
+	fi
+	base=$(peak_rss_kb 1000 -b 1d countByValue)
+	peak=$(peak_rss_kb 600000 -b 1d countByValue)
 	run bytes_a_key 600000 "$base" "$peak"
 	echo "countByValue: $output bytes a key"
-	[ "$output" -le 64 ]
-	base=$(peak_rss_kb 1000 map '($0, 1)' then reduceByKey sum)
-	peak=$(peak_rss_kb 600000 map '($0, 1)' then reduceByKey sum)
+	[ "$output" -le "$limit" ]
+	base=$(peak_rss_kb 1000 -b 1d map '($0, 1)' then reduceByKey sum)
+	peak=$(peak_rss_kb 600000 -b 1d map '($0, 1)' then reduceByKey sum)
 	run bytes_a_key 600000 "$base" "$peak"
 	echo "reduceByKey sum: $output bytes a key"
-	[ "$output" -le 64 ]
+	[ "$output" -le "$limit" ]
 	# Still right: every key once, counted once, in sorted order.
-	run bash -c 'seq 1 600000 | "$DSTREAM" countByValue | LC_ALL=C sort -c && seq 1 600000 | "$DSTREAM" countByValue | awk "\$2 != 1 { bad++ } END { print NR, bad + 0 }"'
+	run bash -c 'seq 1 600000 | "$DSTREAM" -b 1d countByValue | LC_ALL=C sort -c && seq 1 600000 | "$DSTREAM" -b 1d countByValue | awk "\$2 != 1 { bad++ } END { print NR, bad + 0 }"'
 	assert_output "600000 0"
 }
 
