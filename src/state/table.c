@@ -39,7 +39,7 @@
 #define TABLE_MAXBITS	32		/* tags are 32 bits */
 #define TABLE_KEYSLACK	(32 * 1024)	/* dead key bytes worth a rebuild */
 #define TABLE_HUGE	((size_t)2 << 20)	/* a huge page */
-#define TABLE_SMALL	24		/* sorted by insertion below this */
+#define TABLE_SMALL	32		/* sorted by insertion below this */
 #define TABLE_DROPIDX	65536		/* table_sorted_final: frees the
 					   index of this many keys or more */
 
@@ -611,9 +611,8 @@ table_chunk_cmp(const struct table *t, uint64_t a, uint32_t na, uint64_t b,
 /*
  * Sorts the N entry numbers NUM by key, PRE holding each one's chunk
  * CHUNK, whose bytes above bit SHIFT + 8 all tie: an in-place MSD radix
- * sort (American flag), a byte a level; a level where all N share the
- * byte costs one counting pass, and N under TABLE_SMALL are sorted by
- * insertion.  Strings tying on a whole chunk that goes on move to the
+ * sort (American flag), a byte a level; the bytes all N share are
+ * skipped at once, and N under TABLE_SMALL are sorted by insertion.  Strings tying on a whole chunk that goes on move to the
  * next chunk (read from the keys).  Every bucket but the largest is
  * sorted by recursion, the largest by going round again, so the depth
  * stays under 32.
@@ -624,7 +623,7 @@ table_msd(const struct table *t, uint64_t *pre, uint32_t *num, size_t n,
 {
 	uint32_t	 count[256], pos[256], u, uu;
 	uint64_t	 p, pp;
-	size_t		 i, j, b, lo, big;
+	size_t		 i, j, b, lo, big, bmin, bmax;
 
 	for (;;) {
 		if (n < TABLE_SMALL) {
@@ -652,20 +651,36 @@ table_msd(const struct table *t, uint64_t *pre, uint32_t *num, size_t n,
 			shift = 56;
 			continue;
 		}
+		/*
+		 * Counts of the byte at SHIFT, only the buckets from the
+		 * least to the greatest used after (small groups use few:
+		 * digits 10 of 256).  When all N share it, the bytes they
+		 * all share are skipped at once (PP: where any differs
+		 * from the first).
+		 */
+		bmin = 255;
+		bmax = 0;
+		pp = 0;
 		memset(count, 0, sizeof count);
-		for (i = 0; i < n; i++)
-			count[(pre[i] >> shift) & 0xff]++;
-		if (count[(pre[0] >> shift) & 0xff] == n) {
-			shift -= 8;
+		for (i = 0; i < n; i++) {
+			pp |= pre[i] ^ pre[0];
+			j = (pre[i] >> shift) & 0xff;
+			count[j]++;
+			bmin = j < bmin ? j : bmin;
+			bmax = j > bmax ? j : bmax;
+		}
+		if (bmin == bmax) {
+			pp &= ~(uint64_t)0 >> (56 - shift);
+			shift = pp == 0 ? -1 : (63 - __builtin_clzll(pp)) & ~7;
 			continue;
 		}
 
 		/* Each item swapped into its bucket, a cycle at a time. */
-		for (b = 0, lo = 0; b < 256; b++) {
+		for (b = bmin, lo = 0; b <= bmax; b++) {
 			pos[b] = (uint32_t)lo;
 			lo += count[b];
 		}
-		for (b = 0, lo = 0; b < 256; lo += count[b], b++) {
+		for (b = bmin, lo = 0; b <= bmax; lo += count[b], b++) {
 			while (pos[b] < lo + count[b]) {
 				p = pre[pos[b]];
 				u = num[pos[b]];
@@ -683,15 +698,15 @@ table_msd(const struct table *t, uint64_t *pre, uint32_t *num, size_t n,
 				pos[b]++;
 			}
 		}
-		big = 0;
-		for (b = 1; b < 256; b++)
+		big = bmin;
+		for (b = bmin + 1; b <= bmax; b++)
 			if (count[b] > count[big])
 				big = b;
-		for (b = 0, lo = 0; b < 256; lo += count[b], b++)
+		for (b = bmin, lo = 0; b <= bmax; lo += count[b], b++)
 			if (b != big && count[b] > 1)
 				table_msd(t, pre + lo, num + lo, count[b],
 				    shift - 8, chunk, str);
-		for (b = 0, lo = 0; b < big; b++)
+		for (b = bmin, lo = 0; b < big; b++)
 			lo += count[b];
 		pre += lo;
 		num += lo;
