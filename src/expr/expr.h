@@ -19,7 +19,7 @@ struct expr;
 /* Which names an expression may use (they depend on the operator). */
 #define EXPR_X		0x01	/* x, $0, $N, NF, .name, key, value */
 #define EXPR_AB		0x02	/* a, b (reduce functions) */
-#define EXPR_STATE	0x04	/* values, state (updateStateByKey) */
+#define EXPR_STATE	0x04	/* key, values, state (updateStateByKey) */
 
 /* Field splitting of the record text, shared by all expressions. */
 struct fields {

@@ -267,7 +267,8 @@ parse_allowed(struct parser *p, int flag, const struct token *t)
 		if (p->flags & EXPR_AB)
 			hint = " (reduce functions see a and b)";
 		else if (p->flags & EXPR_STATE)
-			hint = " (updateStateByKey sees values and state)";
+			hint = " (updateStateByKey sees key, values "
+			    "and state)";
 		else
 			hint = "";
 		parse_error(p, t->pos, "'%.*s' is not defined here%s",
@@ -401,6 +402,9 @@ parse_name(struct parser *p, const struct token *t)
 	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
 		if (!parse_nameis(t, names[i].name))
 			continue;
+		/* updateStateByKey sees the key (of a pair it makes). */
+		if (names[i].kind == N_KEY && (p->flags & EXPR_STATE))
+			return node_new(p, N_KEY, t->pos);
 		if (parse_allowed(p, names[i].flag, t) == -1)
 			return NULL;
 		if (names[i].kind == N_NF)

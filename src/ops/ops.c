@@ -44,8 +44,8 @@ op_find(const char *name)
 bool
 op_planned(const char *name)
 {
-	static const char *const planned[] = { "updateStateByKey", "join",
-	    "leftOuterJoin", "saveAsTextFiles" };
+	static const char *const planned[] = { "join", "leftOuterJoin",
+	    "saveAsTextFiles" };
 	size_t	 i;
 
 	for (i = 0; i < sizeof planned / sizeof planned[0]; i++)

@@ -253,6 +253,12 @@ static const char *const pipes[] = {
 	"window 2s 1s then reduceByKeyAndWindow sum 4s 2s then "
 	    "countByWindow 4s 2s",
 	"reduceByKeyAndWindow sum 3s 1s then sortBy value desc then take 2",
+	"updateStateByKey (state_??_0)_+_sum(values)",
+	"updateStateByKey len(values)_>_2_?_null_:_(state_??_0)_+_sum(values) 3s",
+	"updateStateByKey (state_??_0)_+_len(values) 1s then map value then "
+	    "reduce sum",
+	"reduceByKeyAndWindow sum 3s 1s then updateStateByKey "
+	    "[key,_len(values),_sum(values)_+_(state_??_[0,0,0])[2]] 2500ms",
 };
 
 /*
@@ -405,6 +411,34 @@ test_refusals(void)
 	    st.p, st.len);
 	CHECK(cause != NULL && strstr(cause, "the checkpoint holds 2 "
 	    "operators, this pipeline has 3") != NULL);
+	free(cause);
+
+	/* updateStateByKey: every truncation refused; EXPR and TIMEOUT checked. */
+	state_after("updateStateByKey (state_??_0)_+_sum(values) 4s", 12, &st);
+	CHECK((cause = load_cause("updateStateByKey (state_??_0)_+_sum(values) "
+	    "4s", st.p, st.len)) == NULL);
+	free(cause);
+	bad = 0;
+	for (i = 0; i < st.len; i++) {
+		copy = xmalloc(i + 1);
+		memcpy(copy, st.p, i);
+		if ((cause = load_cause("updateStateByKey "
+		    "(state_??_0)_+_sum(values) 4s", copy, i)) == NULL)
+			bad++;
+		free(cause);
+		free(copy);
+	}
+	CHECK(bad == 0);
+	cause = load_cause("updateStateByKey (state_??_0)_+_sum(values) 5s",
+	    st.p, st.len);
+	CHECK(cause != NULL && strstr(cause, "the checkpoint's "
+	    "updateStateByKey timeout is 4000 ms, this one 5000 ms") != NULL);
+	free(cause);
+	cause = load_cause("updateStateByKey (state_??_0)_+_len(values) 4s",
+	    st.p, st.len);
+	CHECK(cause != NULL && strstr(cause, "the checkpoint's "
+	    "updateStateByKey function is '(state ?? 0) + sum(values)', this "
+	    "one '(state ?? 0) + len(values)'") != NULL);
 	free(cause);
 	buf_free(&st);
 }
