@@ -48,6 +48,7 @@ static const struct option longopts[] = {
 	{ "header",	no_argument,		NULL, OPT_HEADER },
 	{ "format",	required_argument,	NULL, 'f' },
 	{ "stamp",	no_argument,		NULL, 's' },
+	{ "output",	required_argument,	NULL, 'o' },
 	{ "max-line",	required_argument,	NULL, OPT_MAX_LINE },
 	{ "on-error",	required_argument,	NULL, OPT_ON_ERROR },
 	{ "stats",	no_argument,		NULL, OPT_STATS },
@@ -87,6 +88,8 @@ static const char options_text[] =
 "      --header           the first line names the fields ($name)\n"
 "  -f, --format FMT       output: plain tsv csv json spark (default plain)\n"
 "  -s, --stamp            prefix each output record with its batch end\n"
+"  -o, --output FILE      append the output to FILE, fsynced at each batch\n"
+"                         (default -: stdout)\n"
 "      --max-line BYTES   longest accepted line (default 1M)\n"
 "      --on-error skip|fail  a failing record is skipped (default) or fatal\n"
 "      --stats            one line per batch on stderr\n"
@@ -367,6 +370,7 @@ main(int argc, char **argv)
 	struct op_env	  env = { &cfg, &counters };
 	struct engine	 *engine = NULL;
 	char		 *cause = NULL;
+	const char	 *output = "-";
 	char		 *end;
 	long		  l;
 	int		  li = 0;
@@ -379,7 +383,7 @@ main(int argc, char **argv)
 	cfg.max_clients = 1024;
 	cfg.max_buffered = 64 * 1024 * 1024;
 
-	while ((ch = getopt_long(argc, argv, "+i:b:Fe:w:jd:f:shV", longopts,
+	while ((ch = getopt_long(argc, argv, "+i:b:Fe:w:jd:f:so:hV", longopts,
 	    &li)) != -1) {
 		switch (ch) {
 		case 'i':
@@ -429,6 +433,9 @@ main(int argc, char **argv)
 			break;
 		case 's':
 			cfg.stamp = true;
+			break;
+		case 'o':
+			output = optarg;
 			break;
 		case OPT_MAX_LINE:
 			cfg.max_line = opt_bytes("--max-line", optarg);
@@ -515,7 +522,7 @@ main(int argc, char **argv)
 	}
 	/* An output or input that cannot be opened is a runtime failure. */
 	status = EXIT_RUNTIME;
-	if (engine_output(engine, "-", &cause) != 0)
+	if (engine_output(engine, output, &cause) != 0)
 		goto fail;
 	if (cfg.late_file != NULL &&
 	    engine_late_file(engine, cfg.late_file, &cause) != 0)

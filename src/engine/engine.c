@@ -152,8 +152,7 @@ engine_output(struct engine *e, const char *dest, char **cause)
 	if ((e->sink = sink_open(dest, e->cfg->format, e->cfg->stamp,
 	    cause)) == NULL)
 		return -1;
-	chain_sink(e->chain, e->sink);
-	return 0;
+	return chain_sink(e->chain, e->sink, cause);
 }
 
 void

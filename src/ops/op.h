@@ -76,6 +76,13 @@ struct op {
 	int	(*flush)(struct op *, int64_t end_ms);
 	void	(*free)(struct op *);
 	/*
+	 * Opens what the op writes to itself (saveAsTextFiles' files),
+	 * once the command line has passed every usage check (chain_sink).
+	 * Returns 0, or -1 with *CAUSE set (caller frees): the run ends
+	 * with status 1.  NULL for most ops.
+	 */
+	int	(*open)(struct op *, char **cause);
+	/*
 	 * How far past the last record this op still holds data, in ms
 	 * (window length; 0 for per-batch ops).  After the last input the
 	 * engine keeps flushing empty batches this long so trailing windows
@@ -128,9 +135,11 @@ struct op	*chain_build(const struct op_env *env, int argc, char **argv,
 		    char **cause);
 /*
  * Hands SINK (which the caller owns) to the chain's tail before the run;
- * a chain ending in print gets Spark's print() layout in SINK.
+ * a chain ending in print gets Spark's print() layout in SINK.  Then
+ * opens every op's own output (struct op's open).  Returns 0, or -1
+ * with *CAUSE set (caller frees).
  */
-void		 chain_sink(struct op *, struct sink *);
+int		 chain_sink(struct op *, struct sink *, char **cause);
 void		 chain_free(struct op *);
 /* Sum of what the ops of the chain hold (struct op's held), for --stats. */
 size_t		 chain_held(struct op *);

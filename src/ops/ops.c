@@ -5,7 +5,8 @@
  * the op_defs the family files export and the table op_find searches.
  * chain_build cuts the command line at each "then", asks each operator's
  * create to check its arguments, links the ops in order and puts the tail
- * (tail.c) at the end; chain_sink hands the tail its destination.  Also
+ * (tail.c) at the end; chain_sink hands the tail its destination (and
+ * opens what ops write themselves).  Also
  * the small helpers every operator shares.
  */
 #include <stdint.h>
@@ -44,8 +45,7 @@ op_find(const char *name)
 bool
 op_planned(const char *name)
 {
-	static const char *const planned[] = { "join", "leftOuterJoin",
-	    "saveAsTextFiles" };
+	static const char *const planned[] = { "join", "leftOuterJoin" };
 	size_t	 i;
 
 	for (i = 0; i < sizeof planned / sizeof planned[0]; i++)
@@ -178,8 +178,8 @@ fail:
 	return NULL;
 }
 
-void
-chain_sink(struct op *head, struct sink *sink)
+int
+chain_sink(struct op *head, struct sink *sink, char **cause)
 {
 	struct op	*op, *prev = NULL;
 
@@ -189,6 +189,10 @@ chain_sink(struct op *head, struct sink *sink)
 	/* print's layout is Spark's print(), whatever -f and -s say. */
 	if (prev != NULL && prev->def == &op_print)
 		sink_layout(sink, FMT_SPARK);
+	for (op = head; op != NULL; op = op->next)
+		if (op->open != NULL && op->open(op, cause) != 0)
+			return -1;
+	return 0;
 }
 
 int64_t

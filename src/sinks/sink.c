@@ -1,7 +1,9 @@
 /*
  * sink.c - the destinations' table and the calls main and the engine
  * make on a sink (sink.h says who calls what, and what commit and
- * save/load promise).  The tail's per-row calls are inline in sink.h.
+ * save/load promise).  sink_open picks the kind from the name: "-" is
+ * stdout, sqlite:, postgresql:// and kafka:// are refused as planned,
+ * anything else is a file path (file.c).  The tail's per-row calls are inline in sink.h.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +14,25 @@
 struct sink *
 sink_open(const char *dest, enum out_format format, bool stamp, char **cause)
 {
+	static const char *const planned[] = { "sqlite:", "postgresql://",
+	    "postgres://", "kafka://" };
+	size_t	 i;
+
 	if (strcmp(dest, "-") == 0)
 		return sink_stdout.open(&sink_stdout, dest, format, stamp,
 		    cause);
-	xasprintf(cause, "output '%s': only stdout is available yet "
-	    "(planned: see dstream(1))", dest);
-	return NULL;
+	for (i = 0; i < sizeof planned / sizeof planned[0]; i++)
+		if (strncmp(dest, planned[i], strlen(planned[i])) == 0) {
+			xasprintf(cause, "output '%s': %s destinations are "
+			    "not available yet (planned: see dstream(1))",
+			    dest, planned[i]);
+			return NULL;
+		}
+	if (dest[0] == '\0') {
+		xasprintf(cause, "-o: empty file name");
+		return NULL;
+	}
+	return sink_file.open(&sink_file, dest, format, stamp, cause);
 }
 
 void

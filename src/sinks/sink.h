@@ -2,8 +2,9 @@
  * sink.h - destinations: where the rows the chain outputs go.
  *
  * Sinks see rows (struct value), not text.  Each kind of destination is
- * one struct sink_kind, a vtable in a file of its own (stdout.c today;
- * a file for -o, saveAsTextFiles, sqlite, postgresql and kafka later);
+ * one struct sink_kind, a vtable in a file of its own (stdout.c, file.c
+ * for -o FILE, textfiles.c for saveAsTextFiles; sqlite, postgresql and
+ * kafka later);
  * sink_open picks the kind from the destination's name.  Text
  * destinations turn rows into text with format.h, in the layout held by
  * struct sink (-f and -s, or Spark's print() layout after print).
@@ -46,7 +47,8 @@
  * file's length, to cut it back to; a transactional destination's last
  * committed batch end); load reads it back with snap.h's readers.
  * stdout is at-least-once and has no position: its save and load do
- * nothing.
+ * nothing.  saveAsTextFiles' files need none either (a replayed batch
+ * rewrites its own file whole).
  */
 #ifndef DSTREAM_SINK_H
 #define DSTREAM_SINK_H
@@ -111,8 +113,19 @@ struct sink {
 	bool			 cut;
 };
 
-/* The kinds of destination (stdout.c). */
+/* The kinds of destination (stdout.c, file.c, textfiles.c). */
 extern const struct sink_kind	sink_stdout;
+extern const struct sink_kind	sink_file;
+extern const struct sink_kind	sink_textfiles;
+
+/*
+ * saveAsTextFiles' destination (textfiles.c): each batch to its own
+ * file PREFIX-<end ms>[.SUFFIX] (SUFFIX may be NULL), written whole to
+ * a temporary name and renamed at commit.  Checks that PREFIX's folder
+ * is there and writable; returns NULL with *CAUSE set when it is not.
+ */
+struct sink	*sink_textfiles_open(const char *prefix, const char *suffix,
+		    enum out_format format, bool stamp, char **cause);
 
 /*
  * Opens DEST with the kind its name says ("-": stdout).  Returns NULL
