@@ -3,13 +3,32 @@
  * make on a sink (sink.h says who calls what, and what commit and
  * save/load promise).  sink_open picks the kind from the name: "-" is
  * stdout, sqlite:, postgresql:// and kafka:// are refused as planned,
- * anything else is a file path (file.c).  The tail's per-row calls are inline in sink.h.
+ * other names with a scheme ("name:") as unknown, anything else is a
+ * file path (file.c).  The tail's per-row calls are inline in sink.h.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../dstream.h"
 #include "sink.h"
+
+/*
+ * Whether DEST starts with a URL scheme and a colon ("sqlite:",
+ * "nowhere:"): names of that form are kinds of destination, not files.
+ */
+static bool
+sink_has_scheme(const char *dest)
+{
+	const char	*p = dest;
+
+	if (!isalpha((unsigned char)*p))
+		return false;
+	while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' ||
+	    *p == '.')
+		p++;
+	return *p == ':';
+}
 
 struct sink *
 sink_open(const char *dest, enum out_format format, bool stamp, char **cause)
@@ -28,6 +47,12 @@ sink_open(const char *dest, enum out_format format, bool stamp, char **cause)
 			    dest, planned[i]);
 			return NULL;
 		}
+	if (sink_has_scheme(dest)) {
+		xasprintf(cause, "output '%s': unknown destination (a file "
+		    "path, or - for stdout; ./%s for a file of that name)",
+		    dest, dest);
+		return NULL;
+	}
 	if (dest[0] == '\0') {
 		xasprintf(cause, "-o: empty file name");
 		return NULL;

@@ -5,6 +5,9 @@
  * rows written at commit, gathered while held until sink_flush_ended,
  * a batch begun and not committed dropped by close, save and load that
  * keep nothing.  Descriptor 1 is pointed at a temporary file meanwhile.
+ * The file destination (-o FILE): appended at commit, an uncommitted
+ * batch cut off by close, save and load of the committed length (load
+ * cuts a longer file back and refuses a shorter one).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -211,10 +214,121 @@ test_stdout(void)
 	unlink(out_path);
 }
 
+/* The whole content of the file at PATH. */
+static void
+file_is(const char *path, const char *want)
+{
+	static char	 got[1 << 16];
+	ssize_t		 n = -1;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY)) != -1) {
+		n = read(fd, got, sizeof got - 1);
+		close(fd);
+	}
+	got[n < 0 ? 0 : n] = '\0';
+	CHECK_STR(got, want);
+}
+
+static void
+test_file(void)
+{
+	char		 path[] = "/tmp/test_sink_file.XXXXXX";
+	struct sink	*s;
+	struct buf	 save = BUF_INIT, save2 = BUF_INIT;
+	struct snap_rd	 rd;
+	struct value	 v = value_str("r", 1);
+	char		*cause = NULL;
+	int		 fd;
+
+	fd = mkstemp(path);
+	CHECK(fd != -1);
+	if (fd == -1)
+		return;
+	CHECK(write(fd, "old\n", 4) == 4);
+	close(fd);
+
+	/* Appended at commit, not before. */
+	s = sink_open(path, FMT_PLAIN, false, &cause);
+	CHECK(s != NULL && strcmp(s->kind->name, "file") == 0);
+	if (s == NULL)
+		return;
+	CHECK(sink_begin(s, T0) == 0 && sink_row(s, &v, T0) == 0);
+	file_is(path, "old\n");
+	CHECK(sink_commit(s, T0) == 0);
+	file_is(path, "old\nr\n");
+
+	/* save holds the committed length (6). */
+	CHECK(sink_save(s, &save) == 0 && save.len > 0);
+
+	/* A batch begun and not committed is cut off again by close, even
+	 * after pieces of it were written. */
+	CHECK(sink_begin(s, T0 + 1000) == 0);
+	for (fd = 0; fd < 200000; fd++)
+		if (sink_row(s, &v, T0 + 1000) != 0)
+			break;
+	CHECK(fd == 200000);
+	sink_close(s);
+	file_is(path, "old\nr\n");
+
+	/* Rows appended after the checkpoint are cut back by load. */
+	s = sink_open(path, FMT_PLAIN, true, &cause);
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	CHECK(sink_begin(s, T0) == 0 && sink_row(s, &v, T0) == 0 &&
+	    sink_commit(s, T0) == 0);
+	file_is(path, "old\nr\n2025-11-21T00:01:00Z\tr\n");
+	snap_rd_init(&rd, save.p, save.len);
+	CHECK(sink_load(s, &rd) == 0 && snap_rd_end(&rd) == 0);
+	file_is(path, "old\nr\n");
+	/* ... and the sink goes on from there, its length saved anew. */
+	CHECK(sink_begin(s, T0) == 0 && sink_row(s, &v, T0) == 0 &&
+	    sink_commit(s, T0) == 0);
+	file_is(path, "old\nr\n2025-11-21T00:01:00Z\tr\n");
+	CHECK(sink_save(s, &save2) == 0);
+	snap_rd_init(&rd, save2.p, save2.len);
+	CHECK(sink_load(s, &rd) == 0);
+	file_is(path, "old\nr\n2025-11-21T00:01:00Z\tr\n");
+	sink_close(s);
+
+	/* A file shorter than the checkpoint says is refused, untouched. */
+	CHECK(truncate(path, 3) == 0);
+	s = sink_open(path, FMT_PLAIN, false, &cause);
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	snap_rd_init(&rd, save.p, save.len);
+	CHECK(sink_load(s, &rd) == -1);
+	cause = snap_rd_cause(&rd);
+	CHECK(cause != NULL && strstr(cause, path) != NULL &&
+	    strstr(cause, "shorter") != NULL);
+	free(cause);
+	snap_rd_free(&rd);
+	sink_close(s);
+	file_is(path, "old");
+
+	/* Usage errors name the path: a folder, a missing folder. */
+	cause = NULL;
+	CHECK(sink_open("/tmp", FMT_PLAIN, false, &cause) == NULL);
+	CHECK(cause != NULL && strstr(cause, "/tmp") != NULL);
+	free(cause);
+	cause = NULL;
+	CHECK(sink_open("/nonexistent-dstream/x", FMT_PLAIN, false, &cause) ==
+	    NULL);
+	CHECK(cause != NULL && strstr(cause, "No such file") != NULL);
+	free(cause);
+
+	buf_free(&save);
+	buf_free(&save2);
+	unlink(path);
+}
+
 int
 main(void)
 {
 	test_format();
 	test_stdout();
+	test_file();
 	return unit_done("test_sink");
 }
