@@ -402,6 +402,31 @@ clock_advance(struct clock *c)
 	clock_advance_to(c, clock_watermark(c));
 }
 
+/* The first record the clock sees, at MS in the batch ending at END. */
+static void __attribute__((noinline))
+clock_first(struct clock *c, int64_t ms, int64_t end)
+{
+	c->seen = true;
+	c->next_end = end;
+	c->max_time = ms;
+	c->last_data_end = end;
+	c->held_end = end;
+}
+
+/*
+ * Keeps V (from O) in the pending batch ending at END; returns CLOCK_PEND.
+ * Out of line, so that clock_record's common path, a record pushed at
+ * once, stays short.
+ */
+static int __attribute__((noinline))
+clock_pend(struct clock *c, int64_t end, const struct value *v,
+    const struct origin *o)
+{
+	pending_add(pending_get(c, end), v, o);
+	c->npending++;
+	return CLOCK_PEND;
+}
+
 int
 clock_record(struct clock *c, struct clock_input *in, int64_t ms,
     const struct value *v, const struct origin *o, int64_t *endp)
@@ -418,13 +443,8 @@ clock_record(struct clock *c, struct clock_input *in, int64_t ms,
 	if (c->flushed && end < c->next_end)
 		return CLOCK_LATE;
 	c->got_record = true;
-	if (!c->seen) {
-		c->seen = true;
-		c->next_end = end;
-		c->max_time = ms;
-		c->last_data_end = end;
-		c->held_end = end;
-	}
+	if (!c->seen)
+		clock_first(c, ms, end);
 	in->got = true;
 	if (!in->seen || ms > in->max_time) {
 		in->seen = true;
@@ -452,11 +472,8 @@ clock_record(struct clock *c, struct clock_input *in, int64_t ms,
 	if (c->flushed && end == c->next_end) {
 		c->open_data = true;
 		r = CLOCK_PUSH;
-	} else {
-		pending_add(pending_get(c, end), v, o);
-		c->npending++;
-		r = CLOCK_PEND;
-	}
+	} else
+		r = clock_pend(c, end, v, o);
 	if (c->next_end <= clock_watermark(c))
 		r |= CLOCK_DUE;
 	return r;

@@ -539,8 +539,12 @@ fields_blanks64(const char *s)
 	int		 k;
 
 #ifdef __SSE2__
-	for (k = 0; k < 4; k++)
-		m |= (uint64_t)fields_blanks16(s + 16 * k) << (16 * k);
+	/* Written out: GCC at -O2 keeps the loop of four. */
+	(void)k;
+	m = (uint64_t)fields_blanks16(s) |
+	    (uint64_t)fields_blanks16(s + 16) << 16 |
+	    (uint64_t)fields_blanks16(s + 32) << 32 |
+	    (uint64_t)fields_blanks16(s + 48) << 48;
 #else
 	for (k = 0; k < 64; k++)
 		m |= (uint64_t)fields_isblank(s[k]) << k;
@@ -578,7 +582,7 @@ static void
 fields_split_blanks(struct fields *f, int32_t upto, uint32_t pos)
 {
 	const char	*s = f->text;
-	uint32_t	 len = f->len, w, lim = (uint32_t)upto;
+	uint32_t	 len = f->len, w, r, lim = (uint32_t)upto;
 	uint32_t	 ns = (uint32_t)f->nsplit;	/* fields started */
 	uint32_t	 ne = ns;			/* ... and ended */
 	uint32_t	*off = f->off, *flen = f->flen, mbase = f->mbase;
@@ -623,9 +627,17 @@ fields_split_blanks(struct fields *f, int32_t upto, uint32_t pos)
 			w = 64;
 			if (len - pos >= 64)
 				b = fields_blanks64(s + pos);
-			else {
-				/* The last block: blanks pad it (and end
-				 * a field). */
+			else if (len >= 64) {
+				/* The last block, R bytes: the 64 that end
+				 * the text, shifted past those already
+				 * looked at, blanks above (which end a
+				 * field). */
+				r = len - pos;
+				b = fields_blanks64(s + len - 64) >> (64 - r) |
+				    ~(uint64_t)0 << r;
+			} else {
+				/* The last block of a short text: blanks pad
+				 * it. */
 				memset(tail, ' ', sizeof tail);
 				memcpy(tail, s + pos, len - pos);
 				b = fields_blanks64(tail);
@@ -847,6 +859,24 @@ eval_cat(struct node *n, struct expr_ctx *ctx, struct value *out)
 	size_t		 len, tlen;
 	char		*p;
 
+	/* `$i .. "k" .. $j` (a log's time, `$4 .. " " .. $5`) where the two
+	 * fields lie in the text with K between them: that span of the text,
+	 * the same bytes the walk below would give, without it. */
+	if (n->a->kind == N_CAT && n->b->kind == N_FIELD &&
+	    n->a->a->kind == N_FIELD && n->a->b->kind == N_CONST &&
+	    n->a->b->v.type == V_STR && !fs_csv) {
+		const struct value *k = &n->a->b->v;
+
+		a = fields_get(ctx, n->a->a->field);
+		b = fields_get(ctx, n->b->field);
+		if (a.type == V_STR && b.type == V_STR &&
+		    a.u.s + a.n + k->n == b.u.s && (k->n == 1 ?
+		    a.u.s[a.n] == k->u.s[0] :
+		    memcmp(a.u.s + a.n, k->u.s, k->n) == 0)) {
+			*out = value_str(a.u.s, a.n + k->n + b.n);
+			return 0;
+		}
+	}
 	if (eval_fast(n->a, ctx, &a) == -1 ||
 	    eval_fast(n->b, ctx, &b) == -1)
 		return -1;
@@ -1176,6 +1206,13 @@ eval_call(struct node *n, struct expr_ctx *ctx, struct value *out)
 
 	if (bi->flags & BI_LAZY)
 		return bi->fn(ctx, n, NULL, (int)n->nkids, out);
+	if (n->nkids == 1) {
+		/* time($4 .. " " .. $5) and the like: no loop (an only
+		 * argument is never a pattern's place). */
+		if (eval_fast(n->kids[0], ctx, &small[0]) == -1)
+			return -1;
+		return bi->fn(ctx, n, small, 1, out);
+	}
 	if (n->nkids > 8)
 		args = arena_alloc(ctx->arena, n->nkids * sizeof *args);
 	for (i = 0; i < n->nkids; i++) {

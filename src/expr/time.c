@@ -733,13 +733,20 @@ time_strptime(const char **p, const char *end, const char *fmt,
 }
 
 /* Whether A and B hold the same N bytes; a log's time (16 to 32 bytes)
- * as two fixed-size compares, which compile inline. */
+ * as four 8-byte words from each end, which compile inline. */
 static inline bool
 time_same(const char *a, const char *b, size_t n)
 {
-	if (n >= 16 && n <= 32)
-		return memcmp(a, b, 16) == 0 &&
-		    memcmp(a + n - 16, b + n - 16, 16) == 0;
+	uint64_t	 x[4], y[4];
+
+	if (n >= 16 && n <= 32) {
+		memcpy(x, a, 16);
+		memcpy(x + 2, a + n - 16, 16);
+		memcpy(y, b, 16);
+		memcpy(y + 2, b + n - 16, 16);
+		return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+		    (x[3] ^ y[3])) == 0;
+	}
 	return memcmp(a, b, n) == 0;
 }
 
@@ -775,8 +782,9 @@ time_parse(const char *s, size_t n, const char *fmt, double *secs)
 	return rc;
 }
 
-/* time_parse without the cache. */
-static int
+/* time_parse without the cache (out of line: the cache's hit stays
+ * short). */
+static int __attribute__((noinline))
 time_parse1(const char *s, size_t n, const char *fmt, double *secs)
 {
 	const char	*end;

@@ -3,7 +3,8 @@
  * --header line of each input (see decode.h for the contract).
  *
  * Called once per record from the framer, so it stays short: the common
- * text record is one value_str and one call to the intake.
+ * text record is one value_str and one call to the intake (JSON is out
+ * of line).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -59,40 +60,53 @@ decode_json_blank(const char *p, size_t n)
 	return true;
 }
 
+/*
+ * A --json record: parsed into D's arena and handed to the intake, or
+ * reported.  Out of line, so that decode_record stays short for text.
+ */
+static void __attribute__((noinline))
+decode_json(struct source *src, const char *p, size_t n)
+{
+	struct intake	*ik = src->intake;
+	struct value	 v;
+	const char	*err;
+
+	if (decode_json_blank(p, n))
+		return;		/* as jq: blank lines hold no value */
+	src->counters.records_in++;
+	if (json_parse(ik->dec.arena, p, n, &v, &err) != 0) {
+		struct value raw = value_str(p, n);
+
+		if (record_error("json", &raw, "%s", err) < 0)
+			*ik->failed = true;
+		arena_reset(ik->dec.arena);
+		return;
+	}
+	ik->record(ik, src, &v, p, n);
+}
+
 void
 decode_record(struct source *src, struct decode_input *in, const char *p,
     size_t n, uint64_t line)
 {
 	struct intake	*ik = src->intake;
-	struct decoder	*d = &ik->dec;
 	struct value	 v;
-	const char	*err;
 
 	if (*ik->failed)
 		return;
 	cur_origin.name = src->name;
 	cur_origin.line = line;
 	cur_origin.counters = &src->counters;
-	if (d->header && line == 1) {
-		in->hdr = decode_header(d, p, n);
+	if (ik->dec.header && line == 1) {
+		in->hdr = decode_header(&ik->dec, p, n);
 		return;
 	}
 	cur_origin.hdr = in->hdr;
-	if (d->json) {
-		if (decode_json_blank(p, n))
-			return;		/* as jq: blank lines hold no value */
-		src->counters.records_in++;
-		if (json_parse(d->arena, p, n, &v, &err) != 0) {
-			struct value raw = value_str(p, n);
-
-			if (record_error("json", &raw, "%s", err) < 0)
-				*ik->failed = true;
-			arena_reset(d->arena);
-			return;
-		}
-	} else {
-		src->counters.records_in++;
-		v = value_str(p, n);
+	if (ik->dec.json) {
+		decode_json(src, p, n);
+		return;
 	}
+	src->counters.records_in++;
+	v = value_str(p, n);
 	ik->record(ik, src, &v, p, n);
 }
