@@ -211,8 +211,7 @@ expr_ctx_init(struct expr_ctx *ctx, struct arena *a)
 void
 expr_ctx_free(struct expr_ctx *ctx)
 {
-	free(ctx->f.off);
-	free(ctx->f.flen);
+	free(ctx->f.bnd);
 	free(ctx->f.cooked);
 	memset(&ctx->f, 0, sizeof ctx->f);
 	buf_free(&scratch);
@@ -238,9 +237,8 @@ expr_ctx_record(struct expr_ctx *ctx, const struct value *x)
 	    h->f.text == x->u.s && h->f.nsplit > 0) {
 		while (f->cap < (uint32_t)h->f.nsplit)
 			fields_grow(f);
-		memcpy(f->off, h->f.off, (size_t)h->f.nsplit * sizeof *f->off);
-		memcpy(f->flen, h->f.flen, (size_t)h->f.nsplit *
-		    sizeof *f->flen);
+		memcpy(f->bnd, h->f.bnd, (size_t)h->f.nsplit * 2 *
+		    sizeof *f->bnd);
 		f->nsplit = h->f.nsplit;
 		f->all = h->f.all;
 		f->text = h->f.text;
@@ -494,8 +492,7 @@ static void
 fields_grow(struct fields *f)
 {
 	f->cap = f->cap ? f->cap * 2 : 32;
-	f->off = xreallocarray(f->off, f->cap, sizeof *f->off);
-	f->flen = xreallocarray(f->flen, f->cap, sizeof *f->flen);
+	f->bnd = xreallocarray(f->bnd, f->cap, 2 * sizeof *f->bnd);
 	if (fs_csv)
 		f->cooked = xreallocarray(f->cooked, f->cap, sizeof *f->cooked);
 }
@@ -507,8 +504,8 @@ fields_add(struct expr_ctx *ctx, uint32_t off, uint32_t len)
 
 	if ((uint32_t)f->nsplit == f->cap)
 		fields_grow(f);
-	f->off[f->nsplit] = off;
-	f->flen[f->nsplit] = len;
+	f->bnd[2 * f->nsplit] = off;
+	f->bnd[2 * f->nsplit + 1] = off + len;
 	f->nsplit++;
 }
 
@@ -571,25 +568,28 @@ fields_blank_at(const char *s, uint32_t pos, uint32_t len)
 /*
  * Splits F's text on runs of blanks from POS (a blank, the end, or 0)
  * until field UPTO exists or the text ends.  The text is looked at 64
- * bytes at a time: one mask of its blanks gives every field start (a
- * non-blank after a blank) and end (a blank after a non-blank) in the
- * block, taken starts first, then ends (up to UPTO), so the work is a
- * few instructions a field whatever its length, and the branches follow
- * the count of fields, not the bytes.  The last block's mask is kept for
- * the next call, which mostly resumes inside it.
+ * bytes at a time: one mask of its blanks gives every place where a
+ * field starts (a non-blank after a blank) or ends (a blank after a
+ * non-blank) in the block.  Starts and ends alternate, so they are taken
+ * in one sweep into F's bounds, start and end of each field side by
+ * side: a few instructions a field whatever its length, and the branches
+ * follow the count of fields, not the bytes.  The last block's mask is
+ * kept for the next call, which mostly resumes inside it.
  */
 static void
 fields_split_blanks(struct fields *f, int32_t upto, uint32_t pos)
 {
 	const char	*s = f->text;
-	uint32_t	 len = f->len, w, r, lim = (uint32_t)upto;
-	uint32_t	 ns = (uint32_t)f->nsplit;	/* fields started */
-	uint32_t	 ne = ns;			/* ... and ended */
-	uint32_t	*off = f->off, *flen = f->flen, mbase = f->mbase;
-	uint64_t	 b, after, starts, ends, prev = 1, mask = f->mask;
+	uint32_t	 len = f->len, w, r, mbase = f->mbase;
+	/* Bounds found (twice the fields ended, plus one while a field is
+	 * open), and as many as field UPTO's end needs (UPTO <= INT32_MAX:
+	 * no wrap). */
+	uint32_t	 nb = 2 * (uint32_t)f->nsplit, lim = 2 * (uint32_t)upto;
+	uint32_t	*bnd = f->bnd;
+	uint64_t	 b, after, edges, prev = 1, mask = f->mask;
 	char		 tail[64];
 
-	if (lim == ns + 1) {
+	if (lim == nb + 2) {
 		/* Just one more field (`map '$1'`): a block's mask would
 		 * cost more than stepping to its end. */
 		while (pos < len && fields_isblank(s[pos]))
@@ -598,19 +598,17 @@ fields_split_blanks(struct fields *f, int32_t upto, uint32_t pos)
 			f->all = true;
 			return;
 		}
-		if (f->cap < ns + 1)
+		if (2 * f->cap < nb + 2)
 			fields_grow(f);
-		f->off[ns] = pos;
-		f->flen[ns] = fields_blank_at(s, pos, len) - pos;
-		f->nsplit = (int32_t)ns + 1;
+		f->bnd[nb] = pos;
+		f->bnd[nb + 1] = fields_blank_at(s, pos, len);
+		f->nsplit++;
 		return;
 	}
-	while (ne < lim) {
+	while (nb < lim) {
 		if (pos >= len) {
-			if (ns > ne) {	/* the last field runs to the end */
-				flen[ne] = len - off[ne];
-				ne++;
-			}
+			if (nb & 1)	/* the last field runs to the end */
+				bnd[nb++] = len;
 			f->all = true;
 			break;
 		}
@@ -620,8 +618,7 @@ fields_split_blanks(struct fields *f, int32_t upto, uint32_t pos)
 			w = 64 - (pos - mbase);
 			b = mask >> (pos - mbase);
 			after = b << 1 | prev;
-			starts = ~b & after & (~(uint64_t)0 >> (64 - w));
-			ends = b & ~after & (~(uint64_t)0 >> (64 - w));
+			edges = (b ^ after) & (~(uint64_t)0 >> (64 - w));
 			prev = b >> (w - 1) & 1;
 		} else {
 			w = 64;
@@ -645,25 +642,32 @@ fields_split_blanks(struct fields *f, int32_t upto, uint32_t pos)
 			mbase = pos;
 			mask = b;
 			after = b << 1 | prev;	/* bit i: byte i-1 is blank */
-			starts = ~b & after;
-			ends = b & ~after;
+			edges = b ^ after;	/* a start or an end */
 			prev = b >> 63;
 		}
-		/* A block starts at most 32 fields. */
-		while (f->cap < ns + 33) {
-			f->nsplit = (int32_t)ne;
+		/* A block holds at most 64 edges. */
+		while (2 * f->cap < nb + 64) {
+			f->nsplit = (int32_t)(nb / 2);
 			fields_grow(f);
-			off = f->off;
-			flen = f->flen;
+			bnd = f->bnd;
 		}
-		for (; starts != 0 && ns < lim; starts &= starts - 1)
-			off[ns++] = pos + (uint32_t)__builtin_ctzll(starts);
-		/* The Nth end closes the Nth start, here or in a block before. */
-		for (; ends != 0 && ne < lim; ends &= ends - 1, ne++)
-			flen[ne] = pos + (uint32_t)__builtin_ctzll(ends) - off[ne];
+		/* Two edges a turn (a field's start and end, mostly); one
+		 * past LIM is harmless (room for it, and nsplit counts
+		 * whole fields). */
+		while (edges != 0 && nb < lim) {
+			bnd[nb] = pos + (uint32_t)__builtin_ctzll(edges);
+			edges &= edges - 1;
+			if (edges == 0) {
+				nb++;
+				break;
+			}
+			bnd[nb + 1] = pos + (uint32_t)__builtin_ctzll(edges);
+			edges &= edges - 1;
+			nb += 2;
+		}
 		pos += w;
 	}
-	f->nsplit = (int32_t)ne;
+	f->nsplit = (int32_t)(nb / 2);
 	f->mbase = mbase;
 	f->mask = mask;
 }
@@ -740,7 +744,7 @@ fields_split(struct expr_ctx *ctx, int32_t upto)
 	if (f->nsplit == 0)
 		pos = 0;
 	else
-		pos = f->off[f->nsplit - 1] + f->flen[f->nsplit - 1];
+		pos = f->bnd[2 * f->nsplit - 1];
 
 	if (fs_delim == NULL && !fs_csv) {
 		fields_split_blanks(f, upto, pos);
@@ -760,7 +764,7 @@ fields_split(struct expr_ctx *ctx, int32_t upto)
 	while (f->nsplit < upto) {
 		if (fs_csv) {
 			fields_csv1(ctx, pos);
-			pos = f->off[f->nsplit - 1] + f->flen[f->nsplit - 1];
+			pos = f->bnd[2 * f->nsplit - 1];
 		} else {
 			if (fs_dlen == 1)
 				d = memchr(s + pos, fs_delim[0], f->len - pos);
@@ -820,7 +824,8 @@ fields_get(struct expr_ctx *ctx, int32_t i)
 		return value_null();
 	if (fs_csv)
 		return f->cooked[i - 1];
-	return value_str(f->text + f->off[i - 1], f->flen[i - 1]);
+	return value_str(f->text + f->bnd[2 * i - 2],
+	    f->bnd[2 * i - 1] - f->bnd[2 * i - 2]);
 }
 
 static int	eval_cat(struct node *, struct expr_ctx *, struct value *);

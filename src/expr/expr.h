@@ -28,8 +28,9 @@ struct fields {
 	int32_t		 nsplit;	/* fields split so far */
 	bool		 all;		/* split to the end (NF known) */
 	uint32_t	 cap;
-	uint32_t	*off;		/* field i (1-based) at off[i-1] */
-	uint32_t	*flen;
+	uint32_t	*bnd;		/* field i (1-based) is text[bnd[2i-2] ..
+					 * bnd[2i-1]): its start and end, side
+					 * by side, as the splitter finds them */
 	struct value	*cooked;	/* --csv: unquoted field values, or NULL */
 	uint32_t	 mbase;		/* blanks of text[mbase..mbase+64) are */
 	uint64_t	 mask;		/* the bits of mask; UINT32_MAX: none */
