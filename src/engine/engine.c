@@ -52,6 +52,11 @@ struct engine {
 	/* Event time. */
 	struct expr	*etime;
 	struct expr_ctx	 ectx;
+	/* When etime is time(X): the last X (a string of up to 64 bytes)
+	 * and the time it gave, which records with the same X share. */
+	char		 tlast[64];
+	size_t		 tlast_n;	/* 0: none */
+	int64_t		 tlast_ms;
 	FILE		*late;
 	bool		 gap_warned;
 
@@ -87,6 +92,7 @@ static void	engine_hook_flush(void *, int64_t);
 static void	engine_hook_skip(void *, int64_t, int64_t);
 static void	engine_record(struct intake *, struct source *, struct value *,
 		    const char *, size_t);
+static int	engine_event_time1(struct engine *, struct value *, int64_t *);
 static void	engine_record_event(struct intake *, struct source *,
 		    struct value *, const char *, size_t);
 
@@ -327,17 +333,60 @@ engine_late(struct engine *e, const char *line, size_t len)
 	}
 }
 
+/* Whether A and B hold the same N bytes, N at most 64: a log's time (16
+ * to 32 bytes) as four 8-byte words from each end, inline. */
+static inline bool
+engine_same(const char *a, const char *b, size_t n)
+{
+	uint64_t	 x[4], y[4];
+
+	if (n >= 16 && n <= 32) {
+		memcpy(x, a, 16);
+		memcpy(x + 2, a + n - 16, 16);
+		memcpy(y, b, 16);
+		memcpy(y + 2, b + n - 16, 16);
+		return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+		    (x[3] ^ y[3])) == 0;
+	}
+	return memcmp(a, b, n) == 0;
+}
+
 /*
  * Evaluates the event time of V.  Returns 0 and the time in ms, or -1
- * after reporting a per-record error.
+ * after reporting a per-record error (-2: and the run stops).  Records of
+ * one second mostly follow each other: when the event time is time(X)
+ * and X is the text of the last record's, so is the time.
  */
 static int
 engine_event_time(struct engine *e, struct value *v, int64_t *ms)
 {
+	struct value	 x;
+	int		 rc;
+	bool		 keep;
+
+	expr_ctx_record(&e->ectx, v);
+	keep = expr_eval_time_arg(e->etime, &e->ectx, &x) == 0 &&
+	    x.type == V_STR && x.n > 0 && x.n <= sizeof e->tlast;
+	if (keep && x.n == e->tlast_n && engine_same(x.u.s, e->tlast, x.n)) {
+		*ms = e->tlast_ms;
+		return 0;
+	}
+	if ((rc = engine_event_time1(e, v, ms)) == 0 && keep) {
+		memcpy(e->tlast, x.u.s, x.n);
+		e->tlast_n = x.n;
+		e->tlast_ms = *ms;
+	}
+	return rc;
+}
+
+/* engine_event_time without the last time: E's expression on the record
+ * in its context. */
+static int
+engine_event_time1(struct engine *e, struct value *v, int64_t *ms)
+{
 	struct value	 t;
 	double		 secs;
 
-	expr_ctx_record(&e->ectx, v);
 	if (expr_eval(e->etime, &e->ectx, &t) != 0)
 		return record_error("event-time", v, "%s", e->ectx.err) < 0 ?
 		    -2 : -1;

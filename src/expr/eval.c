@@ -585,10 +585,13 @@ fields_split_blanks(struct fields *f, int32_t upto, uint32_t pos)
 	 * open), and as many as field UPTO's end needs (UPTO <= INT32_MAX:
 	 * no wrap). */
 	uint32_t	 nb = 2 * (uint32_t)f->nsplit, lim = 2 * (uint32_t)upto;
-	uint32_t	*bnd = f->bnd;
+	uint32_t	*bnd = f->bnd, *o, *oend;
 	uint64_t	 b, after, edges, prev = 1, mask = f->mask;
 	char		 tail[64];
 
+	/* Where the sweep stops: field UPTO's end, or the end of BND
+	 * (never short of a block's edges: see the growth below). */
+	oend = bnd == NULL ? NULL : bnd + (lim < 2 * f->cap ? lim : 2 * f->cap);
 	if (lim == nb + 2) {
 		/* Just one more field (`map '$1'`): a block's mask would
 		 * cost more than stepping to its end. */
@@ -650,21 +653,24 @@ fields_split_blanks(struct fields *f, int32_t upto, uint32_t pos)
 			f->nsplit = (int32_t)(nb / 2);
 			fields_grow(f);
 			bnd = f->bnd;
+			oend = bnd + (lim < 2 * f->cap ? lim : 2 * f->cap);
 		}
 		/* Two edges a turn (a field's start and end, mostly); one
 		 * past LIM is harmless (room for it, and nsplit counts
 		 * whole fields). */
-		while (edges != 0 && nb < lim) {
-			bnd[nb] = pos + (uint32_t)__builtin_ctzll(edges);
+		o = bnd + nb;
+		while (edges != 0 && o < oend) {
+			o[0] = pos + (uint32_t)__builtin_ctzll(edges);
 			edges &= edges - 1;
 			if (edges == 0) {
-				nb++;
+				o++;
 				break;
 			}
-			bnd[nb + 1] = pos + (uint32_t)__builtin_ctzll(edges);
+			o[1] = pos + (uint32_t)__builtin_ctzll(edges);
 			edges &= edges - 1;
-			nb += 2;
+			o += 2;
 		}
+		nb = (uint32_t)(o - bnd);
 		pos += w;
 	}
 	f->nsplit = (int32_t)(nb / 2);
@@ -829,6 +835,7 @@ fields_get(struct expr_ctx *ctx, int32_t i)
 }
 
 static int	eval_cat(struct node *, struct expr_ctx *, struct value *);
+static int	eval_span(struct node *, struct expr_ctx *, struct value *);
 static int	eval_call(struct node *, struct expr_ctx *, struct value *);
 
 /*
@@ -847,12 +854,38 @@ eval_fast(struct node *n, struct expr_ctx *ctx, struct value *out)
 		*out = n->v;
 		return 0;
 	case N_CAT:
-		return eval_cat(n, ctx, out);
+		return n->span ? eval_span(n, ctx, out) : eval_cat(n, ctx, out);
 	case N_CALL:
 		return eval_call(n, ctx, out);
 	default:
 		return eval_node(n, ctx, out);
 	}
+}
+
+/*
+ * `$i .. "k" .. $j` (a log's time, `$4 .. " " .. $5`): when the two fields
+ * lie in the text with K between them, that span of the text (the bytes
+ * eval_cat would give, without its walk); else eval_cat.  Out of line:
+ * inlined in eval_fast, it would weigh on every caller's frame.
+ */
+static int __attribute__((noinline))
+eval_span(struct node *n, struct expr_ctx *ctx, struct value *out)
+{
+	const struct value	*k = &n->a->b->v;
+	struct value		 a, b;
+
+	if (!fs_csv) {
+		a = fields_get(ctx, n->a->a->field);
+		b = fields_get(ctx, n->b->field);
+		if (a.type == V_STR && b.type == V_STR &&
+		    a.u.s + a.n + k->n == b.u.s && (k->n == 1 ?
+		    a.u.s[a.n] == k->u.s[0] :
+		    memcmp(a.u.s + a.n, k->u.s, k->n) == 0)) {
+			*out = value_str(a.u.s, a.n + k->n + b.n);
+			return 0;
+		}
+	}
+	return eval_cat(n, ctx, out);
 }
 
 /* A .. B: the text of both, joined. */
@@ -864,24 +897,6 @@ eval_cat(struct node *n, struct expr_ctx *ctx, struct value *out)
 	size_t		 len, tlen;
 	char		*p;
 
-	/* `$i .. "k" .. $j` (a log's time, `$4 .. " " .. $5`) where the two
-	 * fields lie in the text with K between them: that span of the text,
-	 * the same bytes the walk below would give, without it. */
-	if (n->a->kind == N_CAT && n->b->kind == N_FIELD &&
-	    n->a->a->kind == N_FIELD && n->a->b->kind == N_CONST &&
-	    n->a->b->v.type == V_STR && !fs_csv) {
-		const struct value *k = &n->a->b->v;
-
-		a = fields_get(ctx, n->a->a->field);
-		b = fields_get(ctx, n->b->field);
-		if (a.type == V_STR && b.type == V_STR &&
-		    a.u.s + a.n + k->n == b.u.s && (k->n == 1 ?
-		    a.u.s[a.n] == k->u.s[0] :
-		    memcmp(a.u.s + a.n, k->u.s, k->n) == 0)) {
-			*out = value_str(a.u.s, a.n + k->n + b.n);
-			return 0;
-		}
-	}
 	if (eval_fast(n->a, ctx, &a) == -1 ||
 	    eval_fast(n->b, ctx, &b) == -1)
 		return -1;
@@ -1503,4 +1518,13 @@ expr_eval(struct expr *e, struct expr_ctx *ctx, struct value *out)
 {
 	ctx->err = NULL;
 	return eval_fast(e->root, ctx, out);
+}
+
+int
+expr_eval_time_arg(struct expr *e, struct expr_ctx *ctx, struct value *out)
+{
+	if (e->time_arg == NULL)
+		return 1;
+	ctx->err = NULL;
+	return eval_fast(e->time_arg, ctx, out);
 }

@@ -82,6 +82,15 @@ void		 expr_free(struct expr *);
  * per-record error.
  */
 int		 expr_eval(struct expr *e, struct expr_ctx *ctx, struct value *out);
+/*
+ * When E is a call of time() with one argument X (the event time
+ * `time($4 .. " " .. $5)`), evaluates X alone into *OUT and returns 0, or
+ * -1 with ctx->err set.  Returns 1, evaluating nothing, for any other E.
+ * The result of E is then a function of X's value only, which lets a
+ * caller answer a record whose X repeats the last one's without E.
+ */
+int		 expr_eval_time_arg(struct expr *e, struct expr_ctx *ctx,
+		    struct value *out);
 /* The highest $N the expression uses (0 if none, INT32_MAX for NF/$NF/$0-free unknown). */
 int32_t		 expr_max_field(const struct expr *);
 /* Whether the expression reads the record as JSON members (.name). */

@@ -129,12 +129,14 @@ struct node {
 	int32_t			 hdr_idx; /* N_FIELD_NAME: its column */
 	uint32_t		 depth;	/* height of the subtree */
 	bool			 claimed; /* N_REGEX used as a pattern */
+	bool			 span;	/* N_CAT of the shape $i .. "k" .. $j */
 	struct node		*allnext; /* every node of the expression */
 };
 
 struct expr {
 	char		*src;
 	struct node	*root;
+	struct node	*time_arg;	/* X when root is time(X), else NULL */
 	int32_t		 maxfield;
 	bool		 members;
 	struct arena	 arena;		/* nodes, constants */

@@ -832,6 +832,10 @@ expr_compile(const char *src, int flags, char **cause)
 		goto fail;
 	}
 	for (n = e->nodes; n != NULL; n = n->allnext) {
+		if (n->kind == N_CAT && n->b->kind == N_FIELD &&
+		    n->a->kind == N_CAT && n->a->a->kind == N_FIELD &&
+		    n->a->b->kind == N_CONST && n->a->b->v.type == V_STR)
+			n->span = true;
 		if (n->kind == N_REGEX && !n->claimed && !(flags & EXPR_X)) {
 			parse_error(&p, n->pos, "a bare /regex/ matches $0, "
 			    "which is not defined here");
@@ -839,6 +843,9 @@ expr_compile(const char *src, int flags, char **cause)
 		}
 	}
 	e->root = root;
+	if (root->kind == N_CALL && root->nkids == 1 &&
+	    strcmp(root->bi->name, "time") == 0)
+		e->time_arg = root->kids[0];
 	return e;
 fail:
 	*cause = p.cause != NULL ? p.cause : xstrdup("syntax error");
