@@ -872,17 +872,27 @@ static int __attribute__((noinline))
 eval_span(struct node *n, struct expr_ctx *ctx, struct value *out)
 {
 	const struct value	*k = &n->a->b->v;
-	struct value		 a, b;
+	struct fields		*f = &ctx->f;
+	int32_t			 i = n->a->a->field, j = n->b->field;
+	int32_t			 m = i > j ? i : j;
+	uint32_t		 aend, bstart;
 
-	if (!fs_csv) {
-		a = fields_get(ctx, n->a->a->field);
-		b = fields_get(ctx, n->b->field);
-		if (a.type == V_STR && b.type == V_STR &&
-		    a.u.s + a.n + k->n == b.u.s && (k->n == 1 ?
-		    a.u.s[a.n] == k->u.s[0] :
-		    memcmp(a.u.s + a.n, k->u.s, k->n) == 0)) {
-			*out = value_str(a.u.s, a.n + k->n + b.n);
-			return 0;
+	if (!fs_csv && i > 0 && j > 0) {
+		/* What fields_get(i) then fields_get(j) would do. */
+		if (f->need < m)
+			f->need = m;
+		if (f->nsplit < m)
+			fields_split(ctx, m > f->ahead ? m : f->ahead);
+		if (f->nsplit >= m) {
+			aend = f->bnd[2 * i - 1];
+			bstart = f->bnd[2 * j - 2];
+			if (aend + k->n == bstart && (k->n == 1 ?
+			    f->text[aend] == k->u.s[0] :
+			    memcmp(f->text + aend, k->u.s, k->n) == 0)) {
+				*out = value_str(f->text + f->bnd[2 * i - 2],
+				    f->bnd[2 * j - 1] - f->bnd[2 * i - 2]);
+				return 0;
+			}
 		}
 	}
 	return eval_cat(n, ctx, out);
