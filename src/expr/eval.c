@@ -589,9 +589,6 @@ fields_split_blanks(struct fields *f, int32_t upto, uint32_t pos)
 	uint64_t	 b, after, edges, prev = 1, mask = f->mask;
 	char		 tail[64];
 
-	/* Where the sweep stops: field UPTO's end, or the end of BND
-	 * (never short of a block's edges: see the growth below). */
-	oend = bnd == NULL ? NULL : bnd + (lim < 2 * f->cap ? lim : 2 * f->cap);
 	if (lim == nb + 2) {
 		/* Just one more field (`map '$1'`): a block's mask would
 		 * cost more than stepping to its end. */
@@ -608,6 +605,9 @@ fields_split_blanks(struct fields *f, int32_t upto, uint32_t pos)
 		f->nsplit++;
 		return;
 	}
+	/* Where the sweep stops: field UPTO's end, or the end of BND
+	 * (never short of a block's edges: see the growth below). */
+	oend = bnd == NULL ? NULL : bnd + (lim < 2 * f->cap ? lim : 2 * f->cap);
 	while (nb < lim) {
 		if (pos >= len) {
 			if (nb & 1)	/* the last field runs to the end */
