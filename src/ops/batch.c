@@ -40,9 +40,12 @@ struct group {
  * adds to its count, as table_put's last-key shortcut would.  Only keys
  * whose copy fits in BATCH_QKEY bytes wait; others are counted at once
  * (the order keys enter the table is not seen: output is sorted).
+ * While the table holds fewer than BATCH_QMIN keys its index stays in
+ * the cache and the queue would only add work: keys are counted at once.
  */
 #define BATCH_QUEUE	8
 #define BATCH_QKEY	48
+#define BATCH_QMIN	65536
 
 struct batch_qent {
 	struct value	 key;		/* bytes in BYTES when a string */
@@ -135,9 +138,10 @@ batchop_count_value(struct batchop *b, const struct value *v)
 {
 	struct batch_qent	*q;
 
-	if (v->type == V_STR ? v->n > BATCH_QKEY :
+	if ((b->qlen == 0 && table_count(b->t) < BATCH_QMIN) ||
+	    (v->type == V_STR ? v->n > BATCH_QKEY :
 	    v->type != V_INT && v->type != V_DBL && v->type != V_BOOL &&
-	    v->type != V_NULL) {
+	    v->type != V_NULL)) {
 		(*(int64_t *)table_put(b->t, v, NULL))++;
 		return;
 	}
