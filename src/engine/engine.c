@@ -333,24 +333,6 @@ engine_late(struct engine *e, const char *line, size_t len)
 	}
 }
 
-/* Whether A and B hold the same N bytes, N at most 64: a log's time (16
- * to 32 bytes) as four 8-byte words from each end, inline. */
-static inline bool
-engine_same(const char *a, const char *b, size_t n)
-{
-	uint64_t	 x[4], y[4];
-
-	if (n >= 16 && n <= 32) {
-		memcpy(x, a, 16);
-		memcpy(x + 2, a + n - 16, 16);
-		memcpy(y, b, 16);
-		memcpy(y + 2, b + n - 16, 16);
-		return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
-		    (x[3] ^ y[3])) == 0;
-	}
-	return memcmp(a, b, n) == 0;
-}
-
 /*
  * Evaluates the event time of V.  Returns 0 and the time in ms, or -1
  * after reporting a per-record error (-2: and the run stops).  Records of
@@ -367,7 +349,7 @@ engine_event_time(struct engine *e, struct value *v, int64_t *ms)
 	expr_ctx_record(&e->ectx, v);
 	keep = expr_eval_time_arg(e->etime, &e->ectx, &x) == 0 &&
 	    x.type == V_STR && x.n > 0 && x.n <= sizeof e->tlast;
-	if (keep && x.n == e->tlast_n && engine_same(x.u.s, e->tlast, x.n)) {
+	if (keep && x.n == e->tlast_n && time_same(x.u.s, e->tlast, x.n)) {
 		*ms = e->tlast_ms;
 		return 0;
 	}

@@ -782,24 +782,6 @@ time_strptime(const char **p, const char *end, const char *fmt,
 	return 0;
 }
 
-/* Whether A and B hold the same N bytes; a log's time (16 to 32 bytes)
- * as four 8-byte words from each end, which compile inline. */
-static inline bool
-time_same(const char *a, const char *b, size_t n)
-{
-	uint64_t	 x[4], y[4];
-
-	if (n >= 16 && n <= 32) {
-		memcpy(x, a, 16);
-		memcpy(x + 2, a + n - 16, 16);
-		memcpy(y, b, 16);
-		memcpy(y + 2, b + n - 16, 16);
-		return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
-		    (x[3] ^ y[3])) == 0;
-	}
-	return memcmp(a, b, n) == 0;
-}
-
 int
 time_parse(const char *s, size_t n, const char *fmt, double *secs)
 {
