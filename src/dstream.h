@@ -119,6 +119,32 @@ void	 record_error_init(enum on_error, struct counters *run);
 struct expr_header;
 
 /*
+ * What an input says of its records, for the `input` variable and the
+ * `meta` object of expressions.  Each source holds one (struct source's
+ * meta) and keeps its fields current as it reads: a folder's file, a
+ * listening socket's client, a datagram's sender.  The strings belong to
+ * the source and stay valid while it delivers the record; the clock
+ * copies the whole (ext deeply) for records that wait for their batch.
+ * Only when some expression reads input or meta (expr_uses_origin) does
+ * the decoding step point cur_origin.meta at it, so a pipeline that
+ * does not pays one test per record.
+ */
+struct origin_meta {
+	const char		*input;	/* -i NAME=SRC's NAME, or SRC */
+	const char		*file;	/* meta.file: the file read, or NULL */
+	const char		*peer;	/* meta.peer: the socket's other end,
+					 * "ADDR:PORT" or a path, or NULL */
+	bool			 lines;	/* meta.line is cur_origin.line */
+	/*
+	 * More members of meta, an object (Kafka's topic partition offset
+	 * key timestamp headers), or NULL.  A message source that knows
+	 * such things points this at an object it builds for each record
+	 * in the decoder's arena, before calling decode_record.
+	 */
+	const struct value	*ext;
+};
+
+/*
  * Where the record in flight came from, for messages and $name (set by
  * the decoding step, kept with records that wait for their batch).
  */
@@ -127,6 +153,8 @@ struct origin {
 	uint64_t	 line;		/* 1-based, 0 when unknown */
 	struct counters	*counters;	/* its input's, or NULL */
 	const struct expr_header *hdr;	/* its input's --header names, or NULL */
+	const struct origin_meta *meta;	/* input and meta, or NULL: not
+					 * asked for, or no input's record */
 };
 extern struct origin	cur_origin;
 

@@ -26,6 +26,7 @@
 #include "dstream.h"
 #include "engine/engine.h"
 #include "ops/op.h"
+#include "sources/source.h"
 
 enum {
 	OPT_TIME_FORMAT = 256, OPT_LATE_FILE, OPT_IDLE, OPT_CSV, OPT_HEADER,
@@ -70,10 +71,12 @@ static const char usage_text[] =
 static const char options_text[] =
 "\n"
 "Options:\n"
-"  -i, --input SRC        input: -, a file, tcp://HOST:PORT,\n"
+"  -i, --input [NAME=]SRC  input: -, a file, tcp://HOST:PORT,\n"
 "                         tcp-listen://[HOST]:PORT, udp://[HOST]:PORT,\n"
 "                         unix://PATH, unix-listen://PATH, dir://PATH;\n"
-"                         repeatable (default: -)\n"
+"                         repeatable (default: -); NAME (an identifier)\n"
+"                         is the input's name in expressions (input),\n"
+"                         SRC when not given\n"
 "  -b, --batch DUR        batch interval (default 1s): 250ms 1s 5m 1h 1d\n"
 "  -F, --follow           follow files as tail -F does\n"
 "  -e, --event-time EXPR  event time: EXPR gives each record's time\n"
@@ -357,6 +360,26 @@ signals_init(void)
  */
 static const char	**inputs;
 
+/*
+ * Adds the input of -i ARG, "NAME=SRC" or "SRC" (source_named's rule:
+ * NAME is an identifier, so paths holding '=' elsewhere stay paths).
+ * Returns 0, or -1 with *CAUSE set.
+ */
+static int
+main_add_input(struct engine *engine, const char *arg, char **cause)
+{
+	char	*name;
+	size_t	 n;
+	int	 rc;
+
+	if (!source_named(arg, &n))
+		return engine_add_source(engine, NULL, arg, cause);
+	name = xstrndup(arg, n);
+	rc = engine_add_source(engine, name, arg + n + 1, cause);
+	free(name);
+	return rc;
+}
+
 /* The run's settings and its run-wide counters (inputs keep their own). */
 static struct config	 cfg;
 static struct counters	 counters;
@@ -374,6 +397,7 @@ main(int argc, char **argv)
 	char		 *end;
 	long		  l;
 	int		  li = 0;
+	size_t		  namelen;
 
 	stdfds_open();
 	cfg.batch_ms = 1000;
@@ -387,6 +411,11 @@ main(int argc, char **argv)
 	    &li)) != -1) {
 		switch (ch) {
 		case 'i':
+			if (source_named(optarg, &namelen) &&
+			    optarg[namelen + 1] == '\0')
+				usage_error("-i %s: no input after '%.*s=' "
+				    "(-i NAME=SRC)", optarg, (int)namelen,
+				    optarg);
 			inputs = xreallocarray(inputs, (size_t)ninputs + 1,
 			    sizeof *inputs);
 			inputs[ninputs++] = optarg;
@@ -535,7 +564,7 @@ main(int argc, char **argv)
 		ninputs = 1;
 	}
 	for (i = 0; i < ninputs; i++)
-		if (engine_add_source(engine, inputs[i], &cause) != 0)
+		if (main_add_input(engine, inputs[i], &cause) != 0)
 			goto fail;
 	free(inputs);
 	signals_init();

@@ -45,6 +45,7 @@ struct pending {
 	struct origin	*origins;
 	size_t		 n, cap;
 	const char	*last_name;	/* the origin name last copied into arena */
+	const struct origin_meta *last_meta; /* the meta last copied there */
 };
 
 /* One input's place in event time. */
@@ -302,6 +303,51 @@ pending_get(struct clock *c, int64_t end)
 	return p;
 }
 
+/* Whether strings A and B (each possibly NULL) are equal. */
+static bool
+pending_same(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Returns a copy of S (or NULL) in P's arena. */
+static const char *
+pending_str(struct pending *p, const char *s)
+{
+	return s != NULL ? arena_strndup(&p->arena, s, strlen(s)) : NULL;
+}
+
+/*
+ * Returns M, what an input said of a record (input, meta), copied into
+ * P's arena, where it lives as long as the record; the last copy when
+ * it says the same (records of one file, one client, in a row).
+ */
+static const struct origin_meta *
+pending_meta(struct pending *p, const struct origin_meta *m)
+{
+	const struct origin_meta *l = p->last_meta;
+	struct origin_meta	 *c;
+
+	if (l != NULL && m->ext == NULL && l->ext == NULL &&
+	    m->lines == l->lines && pending_same(m->input, l->input) &&
+	    pending_same(m->file, l->file) && pending_same(m->peer, l->peer))
+		return l;
+	c = arena_alloc(&p->arena, sizeof *c);
+	c->input = pending_str(p, m->input);
+	c->file = pending_str(p, m->file);
+	c->peer = pending_str(p, m->peer);
+	c->lines = m->lines;
+	c->ext = NULL;
+	if (m->ext != NULL) {
+		struct value	*x = arena_alloc(&p->arena, sizeof *x);
+
+		*x = value_copy(&p->arena, m->ext);
+		c->ext = x;
+	}
+	p->last_meta = c;
+	return c;
+}
+
 /* Copies V and its origin O into the pending batch P. */
 static void
 pending_add(struct pending *p, const struct value *v, const struct origin *o)
@@ -325,6 +371,8 @@ pending_add(struct pending *p, const struct value *v, const struct origin *o)
 			    strlen(o->name));
 		po->name = p->last_name;
 	}
+	if (o->meta != NULL)
+		po->meta = pending_meta(p, o->meta);
 	p->n++;
 }
 

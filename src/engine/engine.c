@@ -127,6 +127,8 @@ engine_new(const struct config *cfg, struct op *chain, struct counters *run,
 		}
 		expr_ctx_init(&e->ectx, &e->rec);
 	}
+	/* input and meta cost nothing unless an expression reads them. */
+	e->in.dec.origin = expr_uses_origin();
 	memset(&cc, 0, sizeof cc);
 	cc.batch_ms = cfg->batch_ms;
 	cc.span_ms = chain_span(chain);
@@ -197,11 +199,12 @@ engine_by_turns(const struct source *s)
 }
 
 int
-engine_add_source(struct engine *e, const char *spec, char **cause)
+engine_add_source(struct engine *e, const char *name, const char *spec,
+    char **cause)
 {
 	struct source	*src;
 
-	src = source_open(spec, &e->in, e->cfg, cause);
+	src = source_open(name, spec, &e->in, e->cfg, cause);
 	if (src == NULL)
 		return -1;
 	src->tag = clock_input_add(e->clock, engine_by_turns(src) ?
@@ -268,6 +271,7 @@ engine_flush(struct engine *e, int64_t end)
 	cur_origin.name = NULL;
 	cur_origin.line = 0;
 	cur_origin.counters = NULL;
+	cur_origin.meta = NULL;
 	if (!e->failed && e->chain->flush(e->chain, end) != 0)
 		e->failed = true;
 	if (e->cfg->stats)

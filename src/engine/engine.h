@@ -39,8 +39,12 @@ int		 engine_late_file(struct engine *, const char *path, char **cause);
  * -1 with *CAUSE set.
  */
 int		 engine_output(struct engine *, const char *dest, char **cause);
-/* Adds the input SPEC.  Returns 0, or -1 with *CAUSE set. */
-int		 engine_add_source(struct engine *, const char *spec, char **cause);
+/*
+ * Adds the input SPEC, called NAME (the `input` variable; NULL: SPEC).
+ * Returns 0, or -1 with *CAUSE set.
+ */
+int		 engine_add_source(struct engine *, const char *name,
+		    const char *spec, char **cause);
 /* Runs until every input has ended or a stop is asked.  Returns the exit status. */
 int		 engine_run(struct engine *);
 /* Asks the run to end after the batch in hand (signal-safe). */

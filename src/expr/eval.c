@@ -1316,6 +1316,86 @@ eval_container(struct node *n, struct expr_ctx *ctx, struct value *out)
 	return 0;
 }
 
+/* A string or null (S NULL) as a value. */
+static struct value
+eval_cstr(const char *s)
+{
+	return s != NULL ? value_str(s, strlen(s)) : value_null();
+}
+
+/*
+ * meta.NAME (N's v, its META_* in field) for the record in flight, read
+ * in place from what its input said: null when the input does not know
+ * it, or for a record no input gave (one a window emits).
+ */
+static int
+eval_meta_field(struct node *n, struct expr_ctx *ctx, struct value *out)
+{
+	const struct origin_meta	*m = cur_origin.meta;
+	const struct value		*v;
+
+	*out = value_null();
+	if (m == NULL)
+		return 0;
+	switch (n->field) {
+	case META_FILE:
+		*out = eval_cstr(m->file);
+		break;
+	case META_LINE:
+		if (m->lines && cur_origin.line > 0)
+			*out = value_int((int64_t)cur_origin.line);
+		break;
+	case META_PEER:
+		*out = eval_cstr(m->peer);
+		break;
+	default:
+		if (m->ext != NULL && m->ext->type == V_OBJ &&
+		    (v = value_obj_get(m->ext, n->v.u.s, n->v.n)) != NULL)
+			*out = *v;
+		break;
+	}
+	return 0;
+}
+
+/*
+ * meta as an object, built in the ctx arena: the members the record's
+ * input knows (file, line, peer, then ext's), {} for a record no input
+ * gave.
+ */
+static int
+eval_meta(struct expr_ctx *ctx, struct value *out)
+{
+	const struct origin_meta	*m = cur_origin.meta;
+	struct value			*kv;
+	uint32_t			 n = 0, next;
+
+	next = m != NULL && m->ext != NULL && m->ext->type == V_OBJ ?
+	    m->ext->n : 0;
+	kv = arena_alloc(ctx->arena, (3 + next) * 2 * sizeof *kv);
+	if (m != NULL) {
+		if (m->file != NULL) {
+			kv[2 * n] = value_str("file", 4);
+			kv[2 * n++ + 1] = eval_cstr(m->file);
+		}
+		if (m->lines && cur_origin.line > 0) {
+			kv[2 * n] = value_str("line", 4);
+			kv[2 * n++ + 1] = value_int((int64_t)cur_origin.line);
+		}
+		if (m->peer != NULL) {
+			kv[2 * n] = value_str("peer", 4);
+			kv[2 * n++ + 1] = eval_cstr(m->peer);
+		}
+		if (next > 0) {
+			memcpy(kv + 2 * n, m->ext->u.kv, next * 2 * sizeof *kv);
+			n += next;
+		}
+	}
+	out->type = V_OBJ;
+	out->n = n;
+	out->u.kv = kv;
+	return 0;
+}
+
 /*
  * Evaluates N for the record in CTX into *OUT.  Returns 0, or -1 with
  * ctx->err set.  The result may point into the record, the expression's
@@ -1393,6 +1473,15 @@ eval_node(struct node *n, struct expr_ctx *ctx, struct value *out)
 			    n->kind == N_KEY ? "key" : "value");
 		*out = ctx->x.u.a[n->kind == N_KEY ? 0 : 1];
 		return 0;
+	case N_INPUT:
+		*out = cur_origin.meta != NULL && cur_origin.meta->input !=
+		    NULL ? value_str(cur_origin.meta->input,
+		    strlen(cur_origin.meta->input)) : value_null();
+		return 0;
+	case N_META_FIELD:
+		return eval_meta_field(n, ctx, out);
+	case N_META:
+		return eval_meta(ctx, out);
 	case N_MEMBER:
 		if (eval_fast(n->a, ctx, &a) == -1)
 			return -1;

@@ -18,7 +18,8 @@
 struct expr;
 
 /* Which names an expression may use (they depend on the operator). */
-#define EXPR_X		0x01	/* x, $0, $N, NF, .name, key, value */
+#define EXPR_X		0x01	/* x, $0, $N, NF, .name, key, value,
+				 * input, meta */
 #define EXPR_AB		0x02	/* a, b (reduce functions) */
 #define EXPR_STATE	0x04	/* key, values, state (updateStateByKey) */
 
@@ -96,6 +97,12 @@ int		 expr_eval_time_arg(struct expr *e, struct expr_ctx *ctx,
 int32_t		 expr_max_field(const struct expr *);
 /* Whether the expression reads the record as JSON members (.name). */
 bool		 expr_uses_members(const struct expr *);
+/*
+ * Whether any expression compiled so far reads `input` or `meta`: the
+ * engine asks once, after the chain is built, so that the sources say
+ * where each record came from (cur_origin.meta) only then.
+ */
+bool		 expr_uses_origin(void);
 const char	*expr_source(const struct expr *);
 
 /* Field-separator settings from the command line (-d, --csv). */

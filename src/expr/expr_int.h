@@ -98,6 +98,7 @@ int		 regex_exec(struct regex *r, const char *s, size_t n,
 enum nkind {
 	N_CONST, N_X, N_FIELD0, N_FIELD, N_NF, N_FIELD_LAST, N_FIELD_DYN,
 	N_FIELD_NAME, N_A, N_B, N_VALUES, N_STATE, N_KEY, N_VALUE,
+	N_INPUT, N_META, N_META_FIELD,
 	N_MEMBER, N_INDEX, N_NEG, N_NOT,
 	N_ADD, N_SUB, N_MUL, N_DIV, N_MOD, N_CAT,
 	N_EQ, N_NE, N_LT, N_LE, N_GT, N_GE, N_MATCH, N_NOMATCH,
@@ -106,6 +107,12 @@ enum nkind {
 };
 
 struct builtin;
+
+/* meta.NAME: the members every input may have, and the others (ext). */
+#define META_FILE	0
+#define META_LINE	1
+#define META_PEER	2
+#define META_EXT	3
 
 /* A run-time pattern cache: the last string compiled, and its regex. */
 struct dyncache {
@@ -120,7 +127,7 @@ struct node {
 	uint32_t		 nkids;
 	/* N_CONST: the value; N_MEMBER, N_FIELD_NAME: the name */
 	struct value		 v;
-	int32_t			 field;	/* N_FIELD */
+	int32_t			 field;	/* N_FIELD; N_META_FIELD: META_* */
 	bool			 lit;	/* string literal */
 	struct regex		*re;	/* N_REGEX */
 	struct dyncache		 dyn;	/* string as pattern */

@@ -40,6 +40,9 @@ struct parser {
 	char		*cause;		/* first fault, with caret */
 };
 
+/* Some expression compiled in this run reads input or meta. */
+static bool	origin_used;
+
 /*
  * Records the fault at source offset POS: the message, then the source
  * line holding POS and a caret under it.  Only the first fault is kept.
@@ -185,6 +188,9 @@ node_foldable(const struct node *n)
 	case N_STATE:
 	case N_KEY:
 	case N_VALUE:
+	case N_INPUT:
+	case N_META:
+	case N_META_FIELD:
 	case N_REGEX:
 		return false;
 	case N_CALL:
@@ -390,6 +396,8 @@ parse_name(struct parser *p, const struct token *t)
 		{ "b", N_B, EXPR_AB },
 		{ "values", N_VALUES, EXPR_STATE },
 		{ "state", N_STATE, EXPR_STATE },
+		{ "input", N_INPUT, EXPR_X },
+		{ "meta", N_META, EXPR_X },
 	};
 	size_t	 i;
 
@@ -409,6 +417,8 @@ parse_name(struct parser *p, const struct token *t)
 			return NULL;
 		if (names[i].kind == N_NF)
 			p->e->maxfield = INT32_MAX;
+		else if (names[i].kind == N_INPUT || names[i].kind == N_META)
+			origin_used = true;
 		else if (names[i].flag == EXPR_X)
 			p->e->members = true;
 		return node_new(p, names[i].kind, t->pos);
@@ -540,12 +550,40 @@ parse_object(struct parser *p)
 	return node_fold(p, n);
 }
 
+/*
+ * meta.NAME: read in place from what the input said (cur_origin.meta),
+ * without building the object.  Returns the META_* of NAME[0..n).
+ */
+static int32_t
+parse_meta_field(const char *name, size_t n)
+{
+	static const char *const known[] = { "file", "line", "peer" };
+	int32_t	 i;
+
+	for (i = 0; i < META_EXT; i++)
+		if (n == strlen(known[i]) && memcmp(name, known[i], n) == 0)
+			return i;
+	return META_EXT;
+}
+
 /* '.' NAME, '.' STRING or '[' EXPR ']' after an operand A (or the record). */
 static struct node *
 parse_member(struct parser *p, struct node *a, uint32_t pos, bool after_dot)
 {
 	struct node	*n, *k;
 
+	if (after_dot && (p->tok.type == T_IDENT || p->tok.type == T_STR) &&
+	    a->kind == N_META) {
+		/* meta.NAME becomes one node: no object built per record. */
+		a->kind = N_META_FIELD;
+		a->v = value_str(p->tok.type == T_IDENT ?
+		    arena_strndup(&p->e->arena, p->tok.s, p->tok.n) : p->tok.s,
+		    p->tok.n);
+		a->field = parse_meta_field(a->v.u.s, a->v.n);
+		if (parse_next(p) == -1)
+			return NULL;
+		return a;
+	}
 	if (after_dot && (p->tok.type == T_IDENT || p->tok.type == T_STR)) {
 		n = node_new(p, N_MEMBER, pos);
 		n->a = a;
@@ -879,6 +917,12 @@ bool
 expr_uses_members(const struct expr *e)
 {
 	return e->members;
+}
+
+bool
+expr_uses_origin(void)
+{
+	return origin_used;
 }
 
 const char *

@@ -30,6 +30,8 @@ struct source;
 struct decoder {
 	bool		 json;		/* --json */
 	bool		 header;	/* --header */
+	bool		 origin;	/* expressions read input or meta:
+					 * cur_origin.meta is the source's */
 	struct arena	*arena;		/* where values are built; the intake
 					 * resets it after each record */
 	/* Every distinct header seen, kept until the run ends: records
@@ -52,7 +54,7 @@ void	decode_free(struct decoder *d);
 /*
  * Decodes P[0..n), record number LINE (1-based) of input IN of SRC, and
  * hands the value to SRC's intake, with cur_origin saying where it came
- * from.  A header line becomes IN's header; a blank --json line is
+ * from (and, when the decoder's origin is set, what SRC's meta says).  A header line becomes IN's header; a blank --json line is
  * skipped; malformed JSON is reported as a per-record error (which may
  * stop the run).  Nothing is decoded once the run is failing.
  */

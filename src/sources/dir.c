@@ -412,6 +412,7 @@ dir_read(struct source *src, const char *name)
 	xasprintf(&path, "%s/%s", d->path, name);
 	saved = src->name;
 	src->name = path;
+	src->meta.file = path;
 	framer_init(&fr, src->cfg->max_line, NULL);
 	for (;;) {
 		n = framer_read(&fr, src, fd);
@@ -425,6 +426,7 @@ dir_read(struct source *src, const char *name)
 	framer_finish(&fr, src);
 	framer_free(&fr);
 	src->name = saved;
+	src->meta.file = NULL;
 	free(path);
 	close(fd);
 }

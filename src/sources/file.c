@@ -32,7 +32,8 @@ struct file_src {
 	int		 fd;		/* -1 while a lazy file is closed */
 	bool		 is_stdin;
 	bool		 lazy;		/* a regular file opened when read */
-	char		*path;		/* a lazy file's path */
+	char		*path;		/* its path (meta.file; a lazy file's
+					 * to reopen) */
 	bool		 opened;	/* it has been opened once */
 	dev_t		 dev;		/* the file it was, then */
 	ino_t		 ino;
@@ -202,8 +203,8 @@ file_open(struct source *src, const char *spec, char **cause)
 	f->fd = fd;
 	f->is_stdin = is_stdin;
 	f->lazy = lazy;
-	if (lazy)
-		f->path = xstrdup(spec);
+	f->path = xstrdup(spec);
+	src->meta.file = is_stdin ? "-" : f->path;
 	framer_init(&f->fr, src->cfg->max_line, NULL);
 	src->priv = f;
 	src->finite = true;

@@ -155,6 +155,7 @@ follow_open(struct source *src, const char *spec, char **cause)
 
 	fo = xcalloc(1, sizeof *fo);
 	fo->path = xstrdup(spec);
+	src->meta.file = fo->path;
 	if ((slash = strrchr(spec, '/')) == NULL) {
 		fo->dir = xstrdup(".");
 		fo->base = xstrdup(spec);
@@ -177,6 +178,7 @@ follow_open(struct source *src, const char *spec, char **cause)
 	else if (errno != ENOENT) {
 		xasprintf(cause, "%s: %s", spec, strerror(errno));
 		source_follow.close(src);
+		src->meta.file = NULL;
 		src->kind = &source_file;
 		return -1;
 	} else {

@@ -30,6 +30,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,8 @@ struct listen_client {
 	int		 fd;
 	struct framer	 fr;
 	char		*name;		/* "LISTENER from ADDR:PORT", or NULL */
+	char		*peer;		/* meta.peer: "ADDR:PORT", a Unix
+					 * client's path or "pid:N" */
 };
 
 struct listen {
@@ -242,6 +245,30 @@ listen_fds(struct source *src, struct pollfd *pfd, int max, int *timeout_ms)
 	return k;
 }
 
+/*
+ * Returns meta.peer for the Unix client on FD whose address accept gave
+ * in PEER (LEN bytes), a string the caller frees: the path it is bound
+ * to, or, as most clients are not bound, "pid:N", its process (from the
+ * kernel's SO_PEERCRED), or "unknown".
+ */
+static char *
+listen_unix_peer(int fd, const struct sock_addr *peer, socklen_t len)
+{
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)&peer->ss;
+	struct ucred		  cred;
+	socklen_t		  clen = sizeof cred;
+	size_t			  off = offsetof(struct sockaddr_un, sun_path);
+	char			 *s;
+
+	if (len > off && len <= sizeof *sun && sun->sun_path[0] != '\0')
+		return xstrndup(sun->sun_path, len - off);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0) {
+		xasprintf(&s, "pid:%ld", (long)cred.pid);
+		return s;
+	}
+	return xstrdup("unknown");
+}
+
 /* Accepts the pending connections (a bounded number per call). */
 static void
 listen_accept(struct source *src)
@@ -295,7 +322,9 @@ listen_accept(struct source *src)
 		    (peer.family == AF_INET || peer.family == AF_INET6)) {
 			sock_addr_fmt(&peer, abuf, sizeof abuf);
 			xasprintf(&c->name, "%s from %s", src->name, abuf);
-		}
+			c->peer = xstrdup(abuf);
+		} else
+			c->peer = listen_unix_peer(fd, &peer, len);
 		l->clients[l->n++] = c;
 	}
 }
@@ -315,6 +344,7 @@ listen_read(struct source *src, struct listen_client *c)
 	/* Messages about these lines name the client. */
 	if (c->name != NULL)
 		src->name = c->name;
+	src->meta.peer = c->peer;
 	while (total < LISTEN_READ_MAX) {
 		n = framer_read(&c->fr, src, c->fd);
 		if (n > 0) {
@@ -331,6 +361,7 @@ listen_read(struct source *src, struct listen_client *c)
 		break;
 	}
 	src->name = saved;
+	src->meta.peer = NULL;
 	if (cur_origin.name == c->name && c->name != NULL)
 		cur_origin.name = saved;	/* the client may go now */
 	return rc;
@@ -343,6 +374,7 @@ listen_client_free(struct listen_client *c)
 		close(c->fd);
 	framer_free(&c->fr);
 	free(c->name);
+	free(c->peer);
 	free(c);
 }
 

@@ -28,8 +28,25 @@ source_has_scheme(const char *spec)
 	return p > spec && strncmp(p, "://", 3) == 0;
 }
 
+bool
+source_named(const char *arg, size_t *name_len)
+{
+	const char	*p = arg;
+
+	if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+	    *p == '_'))
+		return false;
+	while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+	    (*p >= '0' && *p <= '9') || *p == '_')
+		p++;
+	if (*p != '=')
+		return false;
+	*name_len = (size_t)(p - arg);
+	return true;
+}
+
 struct source *
-source_open(const char *spec, struct intake *intake,
+source_open(const char *name, const char *spec, struct intake *intake,
     const struct config *cfg, char **cause)
 {
 	const struct source_kind	*kind = &source_file;
@@ -62,11 +79,15 @@ source_open(const char *spec, struct intake *intake,
 	src = xcalloc(1, sizeof *src);
 	src->kind = kind;
 	src->name = xstrdup(strcmp(spec, "-") == 0 ? "stdin" : spec);
+	src->input = xstrdup(name != NULL ? name : spec);
+	src->meta.input = src->input;
+	src->meta.lines = true;
 	src->intake = intake;
 	src->cfg = cfg;
 	src->state = SRC_LIVE;
 	if (kind->open(src, rest, cause) != 0) {
 		free(src->name);
+		free(src->input);
 		free(src);
 		return NULL;
 	}
@@ -81,5 +102,6 @@ source_close(struct source *src)
 	if (src->kind->close != NULL)
 		src->kind->close(src);
 	free(src->name);
+	free(src->input);
 	free(src);
 }

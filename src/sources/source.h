@@ -155,6 +155,9 @@ struct source_kind {
 struct source {
 	const struct source_kind *kind;
 	char		*name;		/* as given on the command line, for messages */
+	char		*input;		/* its name: -i NAME=SRC's NAME, or SRC */
+	struct origin_meta meta;	/* what `input` and `meta` read; the
+					 * kind keeps file, peer current */
 	struct intake	*intake;	/* where its records go */
 	const struct config *cfg;	/* the run's settings (main's) */
 	struct counters	 counters;	/* this input's, summed by --stats */
@@ -166,12 +169,19 @@ struct source {
 };
 
 /*
- * Opens the input named SPEC ("-", a path, or a URL form), which hands
- * its records to INTAKE, with the run's settings CFG (which must outlive
- * the source).
+ * Opens the input SPEC ("-", a path, or a URL form), called NAME (the
+ * `input` variable; NULL: SPEC itself), which hands its records to
+ * INTAKE, with the run's settings CFG (which must outlive the source).
  */
-struct source	*source_open(const char *spec, struct intake *,
-		    const struct config *cfg, char **cause);
+struct source	*source_open(const char *name, const char *spec,
+		    struct intake *, const struct config *cfg, char **cause);
+/*
+ * Whether ARG of -i names its input, "NAME=SRC" with NAME an identifier
+ * ([A-Za-z_][A-Za-z0-9_]*); if so *NAME_LEN is NAME's length and the
+ * source is what follows the '='.  A path holding '=' is read as a path
+ * when what precedes its first '=' is no identifier ("./a=b", "a/b=c").
+ */
+bool		 source_named(const char *arg, size_t *name_len);
 void		 source_close(struct source *);
 
 /* Kinds (one file each). */

@@ -57,6 +57,8 @@ struct tcp {
 	bool			 outage;	/* an outage message is out */
 	bool			 got_data;	/* the connection delivered bytes */
 	struct framer		 fr;
+	char			 peer[128];	/* meta.peer: the address
+						 * connected to */
 };
 
 static void	tcp_attempt(struct source *);
@@ -186,6 +188,8 @@ tcp_connected(struct source *src)
 
 	t->state = TCP_CONNECTED;
 	t->up_ms = clock_now_ms();
+	sock_addr_fmt(&t->addrs[t->next], t->peer, sizeof t->peer);
+	src->meta.peer = t->peer;
 	t->got_data = false;
 	if (t->outage)
 		fprintf(stderr, "%s: %s: %s\n", progname, src->name,

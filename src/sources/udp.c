@@ -31,6 +31,7 @@ struct udp {
 	char		*buf;
 	struct framer	 fr;
 	bool		 warned;	/* a receive error was reported */
+	char		 peer[128];	/* meta.peer: the last datagram's sender */
 };
 
 static int
@@ -103,15 +104,29 @@ static int
 udp_ready(struct source *src, struct pollfd *pfd, int n)
 {
 	struct udp	*u = src->priv;
+	struct sock_addr from;
 	char		 ebuf[128];
 	size_t		 total = 0;
 	ssize_t		 got;
 	int		 i;
+	bool		 meta = src->intake->dec.origin;
 
 	if (n < 1 || pfd[0].revents == 0)
 		return SRC_LIVE;
 	for (i = 0; total < UDP_READ_MAX && i < UDP_DGRAMS_MAX; i++) {
-		got = recv(u->fd, u->buf, UDP_DGRAM_MAX, 0);
+		/* The sender only when an expression reads meta.peer. */
+		if (meta) {
+			memset(&from, 0, sizeof from);
+			from.len = sizeof from.ss;
+			got = recvfrom(u->fd, u->buf, UDP_DGRAM_MAX, 0,
+			    (struct sockaddr *)&from.ss, &from.len);
+			from.family = from.ss.ss_family;
+			if (got >= 0) {
+				sock_addr_fmt(&from, u->peer, sizeof u->peer);
+				src->meta.peer = u->peer;
+			}
+		} else
+			got = recv(u->fd, u->buf, UDP_DGRAM_MAX, 0);
 		if (got == -1) {
 			if (errno == EINTR)
 				continue;
