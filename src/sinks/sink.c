@@ -91,6 +91,35 @@ sink_load(struct sink *s, struct snap_rd *r)
 }
 
 void
+sink_checkpointed(struct sink *s)
+{
+	s->checkpointed = true;
+}
+
+bool
+sink_transactional(const struct sink *s)
+{
+	return s->kind->commit_checkpoint != NULL;
+}
+
+int
+sink_commit_checkpoint(struct sink *s, int64_t end_ms, const void *bytes,
+    size_t len)
+{
+	if (s->kind->commit_checkpoint == NULL)
+		return 0;
+	return s->kind->commit_checkpoint(s, end_ms, bytes, len);
+}
+
+int
+sink_stored_checkpoint(struct sink *s, struct buf *out, char **cause)
+{
+	if (s->kind->stored_checkpoint == NULL)
+		return 0;
+	return s->kind->stored_checkpoint(s, out, cause);
+}
+
+void
 sink_close(struct sink *s)
 {
 	if (s != NULL)

@@ -49,6 +49,41 @@
  * stdout is at-least-once and has no position: its save and load do
  * nothing.  saveAsTextFiles' files need none either (a replayed batch
  * rewrites its own file whole).
+ *
+ * Checkpoints inside a destination's own transaction (SQL, Kafka): a
+ * kind may keep the checkpoint in the same transaction as the rows, so
+ * that rows and input positions are committed together or not at all.
+ * Such a kind sets commit_checkpoint and stored_checkpoint (stdout,
+ * files and saveAsTextFiles leave them NULL).  engine/checkpoint.c
+ * drives them:
+ *
+ *   - With --checkpoint, once before the first batch, the engine sets
+ *     sink->checkpointed (sink_checkpointed).  From then on the kind's
+ *     commit(end) ends the batch inside a transaction it keeps open
+ *     (its rows written, not committed), and the transaction spans
+ *     the batches until the next commit_checkpoint.
+ *   - At each checkpoint (every --checkpoint-every, and at exit) the
+ *     checkpoint module first calls sink_flush_ended, then save (the
+ *     position after the last batch, in the bytes), builds the whole
+ *     checkpoint, and calls commit_checkpoint(sink, end, bytes, len):
+ *     it commits, in one transaction, the rows of every batch since
+ *     the last call and BYTES[0..LEN), the checkpoint (END is the last
+ *     batch end committed by commit; SQL: a row of a table
+ *     dstream_checkpoint in the same database; Kafka: the bytes with
+ *     send_offsets_to_transaction, then the commit).  Then the module
+ *     writes the same bytes to the checkpoint folder.  Returns 0, or
+ *     -1 after reporting (the run stops with status 1; close rolls the
+ *     open transaction back, and the checkpoint stays where it was).
+ *   - At resume, before load, stored_checkpoint appends to OUT the
+ *     bytes of the last commit_checkpoint that committed (OUT left
+ *     empty when the destination holds none) and returns 0, or -1 with
+ *     *CAUSE set (caller frees).  The checkpoint module keeps the newer
+ *     of those bytes and the folder's (each holds a sequence number),
+ *     so a crash between the transaction and the folder's write loses
+ *     nothing; load then gets the position from the chosen bytes.
+ *
+ * Without --checkpoint (checkpointed false) such a kind commits at
+ * commit, as every other kind does.
  */
 #ifndef DSTREAM_SINK_H
 #define DSTREAM_SINK_H
@@ -92,6 +127,14 @@ struct sink_kind {
 	 */
 	int	(*save)(struct sink *, struct buf *b);
 	int	(*load)(struct sink *, struct snap_rd *r);
+	/*
+	 * The checkpoint inside the destination's transaction (see above);
+	 * both NULL for destinations without transactions.
+	 */
+	int	(*commit_checkpoint)(struct sink *, int64_t end_ms,
+		    const void *bytes, size_t len);
+	int	(*stored_checkpoint)(struct sink *, struct buf *out,
+		    char **cause);
 	/* Drops a batch begun and not committed, and frees the sink. */
 	void	(*close)(struct sink *);
 };
@@ -105,6 +148,11 @@ struct sink {
 	enum out_format		 format;	/* -f, or FMT_SPARK after print */
 	bool			 stamp;		/* -s */
 	bool			 held;		/* sink_hold */
+	/*
+	 * --checkpoint is on (sink_checkpointed): a kind with
+	 * commit_checkpoint keeps its transaction open across commits.
+	 */
+	bool			 checkpointed;
 	/*
 	 * The batch in hand was cut short (print N had more rows): text
 	 * layouts end it with "...".  Set by the tail before commit;
@@ -143,6 +191,18 @@ void		 sink_hold(struct sink *, bool on);
 int		 sink_flush_ended(struct sink *);
 int		 sink_save(struct sink *, struct buf *);
 int		 sink_load(struct sink *, struct snap_rd *);
+/* The run checkpoints (see above); before the first batch. */
+void		 sink_checkpointed(struct sink *);
+/* Whether S keeps the checkpoint in its own transaction. */
+bool		 sink_transactional(const struct sink *);
+/*
+ * commit_checkpoint and stored_checkpoint; for a kind without them,
+ * the first does nothing (returns 0) and the second leaves OUT empty.
+ */
+int		 sink_commit_checkpoint(struct sink *, int64_t end_ms,
+		    const void *bytes, size_t len);
+int		 sink_stored_checkpoint(struct sink *, struct buf *out,
+		    char **cause);
 /* Closes and frees S (NULL is allowed). */
 void		 sink_close(struct sink *);
 
