@@ -340,8 +340,13 @@ stdfds_open(void)
 	}
 }
 
+/*
+ * The run's signals: SIGINT and SIGTERM stop it; SIGHUP reloads join
+ * tables when the chain RELOADS any (else it ends the run, as a hangup
+ * ends other filters).
+ */
 static void
-signals_init(void)
+signals_init(bool reloads)
 {
 	struct sigaction	 sa;
 
@@ -350,6 +355,10 @@ signals_init(void)
 	sa.sa_handler = engine_stop;	/* no SA_RESTART: poll() wakes */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (reloads) {
+		sa.sa_handler = engine_hup;
+		sigaction(SIGHUP, &sa, NULL);
+	}
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);	/* EPIPE is handled in out.c */
 }
@@ -567,7 +576,7 @@ main(int argc, char **argv)
 		if (main_add_input(engine, inputs[i], &cause) != 0)
 			goto fail;
 	free(inputs);
-	signals_init();
+	signals_init(chain_reloads(chain));
 	status = engine_run(engine);
 	engine_free(engine);
 	chain_free(chain);

@@ -66,6 +66,13 @@ struct engine {
 };
 
 static volatile sig_atomic_t	stop_signal;
+static volatile sig_atomic_t	hup_signal;
+
+void
+engine_hup(int sig)
+{
+	hup_signal = 1;
+}
 
 /*
  * The first SIGINT or SIGTERM asks the run to end gracefully; a second
@@ -618,6 +625,11 @@ engine_run(struct engine *e)
 	sel = xcalloc((size_t)nsrc + 1, sizeof *sel);
 	clock_start(e->clock, clock_now_ms());
 	while (!e->failed && !stop_signal) {
+		/* SIGHUP: the join tables are read again, between records. */
+		if (hup_signal) {
+			hup_signal = 0;
+			chain_reload(e->chain);
+		}
 		np = 0;
 		any = false;
 		seq_taken = false;

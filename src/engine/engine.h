@@ -49,5 +49,10 @@ int		 engine_add_source(struct engine *, const char *name,
 int		 engine_run(struct engine *);
 /* Asks the run to end after the batch in hand (signal-safe). */
 void		 engine_stop(int sig);
+/*
+ * SIGHUP's handler: asks the run to reload what the chain loaded at
+ * start (join tables), in the loop's next turn (signal-safe).
+ */
+void		 engine_hup(int sig);
 
 #endif

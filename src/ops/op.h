@@ -83,6 +83,13 @@ struct op {
 	 */
 	int	(*open)(struct op *, char **cause);
 	/*
+	 * SIGHUP came: reads again what the op loaded at open (join's
+	 * table), keeping what it had when that fails (and saying so).
+	 * Called by the engine between records, never during a push.
+	 * NULL for most ops.
+	 */
+	void	(*reload)(struct op *);
+	/*
 	 * How far past the last record this op still holds data, in ms
 	 * (window length; 0 for per-batch ops).  After the last input the
 	 * engine keeps flushing empty batches this long so trailing windows
@@ -141,6 +148,10 @@ struct op	*chain_build(const struct op_env *env, int argc, char **argv,
  */
 int		 chain_sink(struct op *, struct sink *, char **cause);
 void		 chain_free(struct op *);
+/* Whether an op of the chain has a reload hook (SIGHUP means something). */
+bool		 chain_reloads(const struct op *);
+/* Calls every op's reload hook (SIGHUP). */
+void		 chain_reload(struct op *);
 /* Sum of what the ops of the chain hold (struct op's held), for --stats. */
 size_t		 chain_held(struct op *);
 /* Largest span_ms summed along the chain (windows after windows add up). */

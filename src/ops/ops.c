@@ -45,10 +45,10 @@ op_find(const char *name)
 bool
 op_planned(const char *name)
 {
-	static const char *const planned[] = { "join", "leftOuterJoin" };
+	static const char *const planned[] = { NULL };	/* none left */
 	size_t	 i;
 
-	for (i = 0; i < sizeof planned / sizeof planned[0]; i++)
+	for (i = 0; planned[i] != NULL; i++)
 		if (strcmp(planned[i], name) == 0)
 			return true;
 	return false;
@@ -193,6 +193,23 @@ chain_sink(struct op *head, struct sink *sink, char **cause)
 		if (op->open != NULL && op->open(op, cause) != 0)
 			return -1;
 	return 0;
+}
+
+bool
+chain_reloads(const struct op *op)
+{
+	for (; op != NULL; op = op->next)
+		if (op->reload != NULL)
+			return true;
+	return false;
+}
+
+void
+chain_reload(struct op *op)
+{
+	for (; op != NULL; op = op->next)
+		if (op->reload != NULL)
+			op->reload(op);
 }
 
 int64_t
