@@ -163,13 +163,18 @@ aggexpr_parse(const char *func, const char *inv, char **cause)
 {
 	const struct agg_def	*def;
 	struct aggexpr		*x;
+	struct agg		*r;
 	char			*why = NULL;
 
-	if ((def = agg_find(func)) != NULL) {
+	if ((r = agg_parse(func, cause)) != NULL || *cause != NULL) {
+		if (r == NULL)
+			return NULL;
+		def = r->def;
 		if (inv != NULL && def->sub == NULL) {
 			xasprintf(cause, "%s has no inverse: drop '%s' "
 			    "(windows slide %s through panes)", func, inv,
 			    func);
+			agg_free(r);
 			return NULL;
 		}
 		/* sum, count and avg use their own exact inverse: another
@@ -178,9 +183,10 @@ aggexpr_parse(const char *func, const char *inv, char **cause)
 		if (inv != NULL) {
 			xasprintf(cause, "%s has its own inverse: drop '%s' "
 			    "(FUNC [INVFUNC] L [S])", func, inv);
+			agg_free(r);
 			return NULL;
 		}
-		return agg_new(def);
+		return r;
 	}
 
 	x = xcalloc(1, sizeof *x);

@@ -191,8 +191,9 @@ void		 tail_cut(struct op *);
 
 /*
  * FUNC as a reducer (aggexpr.c): a named one of state/agg.def ("sum",
- * "count", "min", "max", "avg", "first", "last") or an expression over a
- * and b; INV (or NULL) an inverse expression, only for the latter (a
+ * "count", "min", "max", "avg", "first", "last", the sketches "distinct",
+ * "p50".."p99", "quantile(Q)", "topk(K)", read by agg_parse) or an
+ * expression over a and b; INV (or NULL) an inverse expression, only for the latter (a
  * named reducer has its own inverse or none).  Returns the instance
  * (agg_free), or NULL with *CAUSE set.
  */

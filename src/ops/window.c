@@ -764,7 +764,7 @@ win_save(struct op *op, struct buf *b, char **cause)
 	snap_put_u8(b, (uint8_t)w->kind);
 	snap_put_i64(b, w->len);
 	snap_put_i64(b, w->slide);
-	snap_put_str(b, w->r != NULL ? w->r->def->name : "");
+	snap_put_str(b, w->r != NULL ? agg_spelling(w->r) : "");
 	snap_put_u64(b, w->qlen);
 	snap_put_u64(b, w->nin);
 	snap_put_u64(b, w->nfront);
@@ -810,7 +810,7 @@ win_load(struct op *op, struct snap_rd *r)
 		table_clear(w->keys);
 		arena_reset(&w->backmem);
 	}
-	want = w->r != NULL ? w->r->def->name : "";
+	want = w->r != NULL ? agg_spelling(w->r) : "";
 	if (snap_get_u8(r, &kind) == -1 || snap_get_i64(r, &len) == -1 ||
 	    snap_get_i64(r, &slide) == -1 ||
 	    snap_get_bytes(r, 64, &name, &nlen) == -1)

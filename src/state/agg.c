@@ -61,10 +61,64 @@ agg_def_at(int i)
 struct agg *
 agg_new(const struct agg_def *def)
 {
-	struct agg	*r = xcalloc(1, sizeof *r);
+	struct agg	*r;
+	char		*cause = NULL;
 
+	if (def->make != NULL) {
+		/* The defaults never fail. */
+		if ((r = def->make(def, NULL, &cause)) == NULL)
+			abort();
+		return r;
+	}
+	r = xcalloc(1, sizeof *r);
 	r->def = def;
 	r->what = def->name;
+	r->spelling = def->name;
+	return r;
+}
+
+struct agg *
+agg_parse(const char *func, char **cause)
+{
+	const struct agg_def	*def;
+	const char		*open, *close;
+	char			 name[32], *arg = NULL;
+	struct agg		*r;
+	size_t			 n;
+
+	*cause = NULL;
+	if ((open = strchr(func, '(')) == NULL) {
+		if ((def = agg_find(func)) == NULL)
+			return NULL;
+		if (def->arg != NULL) {
+			xasprintf(cause, "%s needs its argument: %s(%s)",
+			    func, func, def->arg);
+			return NULL;
+		}
+		return agg_new(def);
+	}
+	/* NAME(ARG): only a reducer that has arguments reads the
+	 * parentheses; 'max(a, b)' is an expression. */
+	n = (size_t)(open - func);
+	if (n == 0 || n >= sizeof name)
+		return NULL;
+	memcpy(name, func, n);
+	name[n] = '\0';
+	if ((def = agg_find(name)) == NULL || def->make == NULL)
+		return NULL;
+	close = func + strlen(func) - 1;
+	if (*close != ')') {
+		xasprintf(cause, "%s: expected %s(%s), with nothing after "
+		    "the ')'", func, name, def->arg != NULL ? def->arg : "");
+		return NULL;
+	}
+	if (def->arg == NULL) {
+		xasprintf(cause, "%s: %s takes no argument", func, name);
+		return NULL;
+	}
+	arg = xstrndup(open + 1, (size_t)(close - open - 1));
+	r = def->make(def, arg, cause);
+	free(arg);
 	return r;
 }
 
@@ -261,6 +315,7 @@ const struct agg_def agg_sum = {
 	.result = agg_sum_result,
 	.save = agg_val_save,
 	.load = agg_sum_load,
+	.help = "the sum of the values as numbers (ints stay ints until they overflow); exact inverse",
 };
 
 /* ---- count: n alone ---- */
@@ -320,6 +375,7 @@ const struct agg_def agg_count = {
 	.result = agg_count_result,
 	.save = agg_count_save,
 	.load = agg_count_load,
+	.help = "the number of values; exact inverse",
 };
 
 /* ---- avg: n and a double sum ---- */
@@ -411,6 +467,7 @@ const struct agg_def agg_avg = {
 	.result = agg_avg_result,
 	.save = agg_avg_save,
 	.load = agg_avg_load,
+	.help = "the mean of the values as numbers; exact inverse",
 };
 
 /* ---- min, max: n and the least (greatest) value, numbers as numbers ---- */
@@ -490,6 +547,7 @@ const struct agg_def agg_min = {
 	.move = agg_val_move,
 	.save = agg_val_save,
 	.load = agg_val_load,
+	.help = "the least value (numbers compared as numbers)",
 };
 
 const struct agg_def agg_max = {
@@ -501,6 +559,7 @@ const struct agg_def agg_max = {
 	.move = agg_val_move,
 	.save = agg_val_save,
 	.load = agg_val_load,
+	.help = "the greatest value (numbers compared as numbers)",
 };
 
 /* ---- first, last: n and the first (last) value in arrival order ---- */
@@ -563,6 +622,7 @@ const struct agg_def agg_first = {
 	.move = agg_val_move,
 	.save = agg_val_save,
 	.load = agg_val_load,
+	.help = "the first value in arrival order",
 };
 
 const struct agg_def agg_last = {
@@ -574,4 +634,5 @@ const struct agg_def agg_last = {
 	.move = agg_val_move,
 	.save = agg_val_save,
 	.load = agg_val_load,
+	.help = "the last value in arrival order",
 };

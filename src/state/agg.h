@@ -5,7 +5,11 @@
  *
  * The named reducers (sum count min max avg first last) are listed once
  * in agg.def and written in agg.c; a new one (a sketch) is one file with
- * its agg_def and one line in agg.def.  The reducer over an expression
+ * its agg_def and one line in agg.def.  The sketches (distinct, p50 p90
+ * p95 p99, quantile(Q), topk(K)) are in hll.c, ddsketch.c and topk.c,
+ * with what they share in sketch.h.  A reducer that takes an argument is
+ * spelt NAME(ARG); agg_parse reads every spelling, in one place, and
+ * agg_spelling gives it back whole, for checkpoints and fingerprints.  The reducer over an expression
  * in a and b ('a .. b', with an optional inverse) needs the expression
  * evaluator, which sits above state in the layering (expr > state), so
  * it lives in src/ops/aggexpr.c: it fills in an agg_def of its own with
@@ -27,6 +31,8 @@
  *   - it is plain bytes: copied with memcpy it is a second valid state.
  *     What it points to (values kept in the arena the caller gives) is
  *     never changed once written: add, merge and sub build new values.
+ *     (A sketch changes its block in place only while the block is its
+ *     own, which a copy's is not: sketch.h.)
  *   - values it keeps are in the arena passed to add, merge, sub and
  *     load; move copies them into a fresh arena (compaction), and is NULL
  *     for a reducer that keeps none there.
@@ -82,8 +88,10 @@ struct agg_def {
 	int		(*sub)(struct agg *, void *state, const void *o,
 			    struct arena *);
 	/*
-	 * The value to emit for STATE, valid while STATE is (callers emit
-	 * only states with n > 0; an empty one gives 0 or null).
+	 * The value to emit for STATE, valid while STATE is and until the
+	 * instance's next result (topk builds its array in the instance's
+	 * memory); callers emit only states with n > 0; an empty one gives
+	 * 0 or null.
 	 */
 	struct value	(*result)(const struct agg *, const void *state);
 	/* Copies the values STATE keeps into A; NULL: it keeps none. */
@@ -102,12 +110,28 @@ struct agg_def {
 	int		(*load)(void *state, struct snap_rd *r, struct arena *a);
 	/* Frees an instance of this def; NULL: a plain struct agg (free). */
 	void		(*free)(struct agg *);
+	/*
+	 * What the argument is ("Q" for quantile(Q), "K" for topk(K)):
+	 * the reducer must be spelt NAME(ARG).  NULL: it takes none.
+	 */
+	const char	*arg;
+	/*
+	 * Builds an instance from ARG, the text between the parentheses
+	 * (NULL: the defaults, for agg_new).  Returns NULL with *CAUSE set
+	 * (caller frees; it names the spelling) when ARG is not one.  NULL
+	 * for a def whose instance is a plain struct agg.
+	 */
+	struct agg	*(*make)(const struct agg_def *, const char *arg,
+			    char **cause);
+	/* One sentence for --help and dstream help: what it gives. */
+	const char	*help;
 };
 
 /* An instance of a reducer; a def's own may extend it (struct agg first). */
 struct agg {
 	const struct agg_def	*def;
 	const char		*what;	/* names it in record errors */
+	const char		*spelling; /* "quantile(0.9)"; agg_spelling */
 };
 
 /*
@@ -127,6 +151,27 @@ struct value	 agg_val_result(const struct agg *, const void *state);
 
 /* The named reducer NAME (agg.def), or NULL when there is none. */
 const struct agg_def	*agg_find(const char *name);
+/*
+ * Reads FUNC as a named reducer: "sum", "distinct", "p99",
+ * "quantile(0.9)", "topk(5)" (blanks allowed around the argument).
+ * Returns a new instance (free with agg_free); NULL with *CAUSE NULL
+ * when FUNC names no reducer (it is an expression: 'max(a, b)' is one,
+ * since max takes no argument); NULL with *CAUSE set (caller frees)
+ * when it names one wrongly ("quantile(2)", "topk", "p99(3)").
+ */
+struct agg		*agg_parse(const char *func, char **cause);
+/*
+ * The reducer's whole spelling, argument included and normalized
+ * ("quantile(0.9)" for quantile(0.90), "topk(5)"; the name alone for
+ * reducers without argument, and "expression" for an expression): what
+ * a checkpoint records, so that one of quantile(0.9) is not taken for
+ * one of quantile(0.5).
+ */
+static inline const char *
+agg_spelling(const struct agg *r)
+{
+	return r->spelling != NULL ? r->spelling : r->def->name;
+}
 /* Iterates the named reducers, for help and tests; NULL at the end. */
 const struct agg_def	*agg_def_at(int i);
 /* A new instance of the named reducer DEF (free with agg_free). */
