@@ -27,6 +27,7 @@
 #include "engine/engine.h"
 #include "ops/op.h"
 #include "sources/source.h"
+#include "state/agg.h"
 
 enum {
 	OPT_TIME_FORMAT = 256, OPT_LATE_FILE, OPT_IDLE, OPT_CSV, OPT_HEADER,
@@ -66,7 +67,7 @@ static const struct option longopts[] = {
 
 static const char usage_text[] =
 "usage: dstream [options] operator [arg ...] [then operator [arg ...]] ...\n"
-"       dstream help operator\n";
+"       dstream help operator|reducer\n";
 
 static const char options_text[] =
 "\n"
@@ -132,12 +133,18 @@ static void
 help(void)
 {
 	const struct op_def	*d;
+	const struct agg_def	*r;
 	int			 i;
 
 	fputs(usage_text, stdout);
 	fputs(options_text, stdout);
 	for (i = 0; (d = op_def_at(i)) != NULL; i++)
 		printf("  %s%s%s\n", d->name, *d->args ? " " : "", d->args);
+	printf("\nReducers, for FUNC (dstream help REDUCER for one):\n ");
+	for (i = 0; (r = agg_def_at(i)) != NULL; i++)
+		printf(" %s%s%s%s", r->name, r->arg ? "(" : "",
+		    r->arg ? r->arg : "", r->arg ? ")" : "");
+	printf("\n  or an expression over a and b\n");
 	printf("\nOperators are joined by the word 'then'.  "
 	    "See dstream(1) for the expression language.\n");
 }
@@ -189,11 +196,30 @@ help_width(void)
 	return 80;
 }
 
-/* dstream help [OPERATOR] */
+/* dstream help REDUCER: its spelling, what it gives, where it goes. */
+static void
+help_reducer(const struct agg_def *r)
+{
+	char	*text;
+
+	xasprintf(&text, "reducer: %s%s%s%s\n\n%c%s.  A FUNC of reduce, "
+	    "reduceByKey, reduceByWindow, reduceByKeyAndWindow%s.  Example: "
+	    "map '($1, num($2))' then reduceByKeyAndWindow %s%s 1h 5m.\n",
+	    r->name, r->arg ? "(" : "", r->arg ? r->arg : "",
+	    r->arg ? ")" : "", r->help[0] - 'a' + 'A', r->help + 1,
+	    r->sub != NULL ? " (it slides by taking panes out)" :
+	    " (windows slide it by merging panes)", r->name,
+	    r->arg == NULL ? "" : r->arg[0] == 'Q' ? "(0.99)" : "(5)");
+	help_wrap(text, help_width());
+	free(text);
+}
+
+/* dstream help [OPERATOR|REDUCER] */
 static int
 help_operator(const char *name)
 {
 	const struct op_def	*d;
+	const struct agg_def	*r;
 	char			*usage_line;
 	int			 i;
 
@@ -204,6 +230,14 @@ help_operator(const char *name)
 		return EXIT_OK;
 	}
 	if ((d = op_find(name)) == NULL) {
+		/* A reducer, by its name or as spelt: quantile(0.9). */
+		usage_line = xstrndup(name, strcspn(name, "("));
+		r = agg_find(usage_line);
+		free(usage_line);
+		if (r != NULL) {
+			help_reducer(r);
+			return EXIT_OK;
+		}
 		if (op_planned(name))
 			fprintf(stderr, "%s: help: operator '%s' is not "
 			    "available yet (planned: see dstream(1))\n",

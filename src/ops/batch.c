@@ -376,7 +376,8 @@ const struct op_def op_reduce = {
 	.max_args = 1,
 	.help = "Emits, at the end of each batch, the batch's records "
 	    "reduced to one value by FUNC: sum, count, min, max, avg, first, "
-	    "last, or an expression over a and b.  Nothing is emitted for an "
+	    "last, a sketch (distinct, p50, p90, p95, p99, quantile(Q), "
+	    "topk(K): dstream help REDUCER), or an expression over a and b.  Nothing is emitted for an "
 	    "empty batch.  Example: map '$10' then reduce sum gives the "
 	    "bytes sent per batch.",
 	.create = batchop_create
@@ -389,8 +390,9 @@ const struct op_def op_reduceByKey = {
 	.max_args = 1,
 	.help = "On (key, value) pairs: emits, at the end of each batch, "
 	    "(key, r) for each key, r being the key's values reduced by FUNC "
-	    "(sum, count, min, max, avg, first, last, or an expression over "
-	    "a and b), sorted by key.  A record that is not a pair is a "
+	    "(sum, count, min, max, avg, first, last, a sketch: distinct, p50, "
+	    "p90, p95, p99, quantile(Q), topk(K); or an expression over a and "
+	    "b), sorted by key.  A record that is not a pair is a "
 	    "record error.  Example: map '($1, $10)' then reduceByKey sum "
 	    "gives the bytes per client.",
 	.create = batchop_create

@@ -1077,7 +1077,8 @@ const struct op_def op_reduceByWindow = {
 	.max_args = 4,
 	.help = "Every S, emits the records of the window of length L "
 	    "reduced to one value with FUNC (sum count min max avg first "
-	    "last, or an expression over a and b); nothing for an empty "
+	    "last, the sketches distinct p50 p90 p95 p99 quantile(Q) topk(K), "
+	    "or an expression over a and b); nothing for an empty "
 	    "window.  INVFUNC (over a and b: b taken out of a) lets a custom "
 	    "FUNC slide incrementally.  Example: map 'num($10)' then "
 	    "reduceByWindow max 5m 1m.",
@@ -1091,8 +1092,9 @@ const struct op_def op_reduceByKeyAndWindow = {
 	.max_args = 4,
 	.help = "On (key, value) pairs: every S, emits (key, reduced) for "
 	    "each key with records in the window of length L, sorted by "
-	    "key.  FUNC is sum count min max avg first last or an expression "
-	    "over a and b; sum, count, avg and a FUNC given an INVFUNC slide "
+	    "key.  FUNC is sum count min max avg first last, a sketch "
+	    "(distinct p50 p90 p95 p99 quantile(Q) topk(K), merged pane by "
+	    "pane), or an expression over a and b; sum, count, avg and a FUNC given an INVFUNC slide "
 	    "by adding the newest pane and taking out the oldest.  With "
 	    "three arguments the second is INVFUNC unless it is a duration.  "
 	    "Example: map '($1, num($10))' then reduceByKeyAndWindow sum 1h "

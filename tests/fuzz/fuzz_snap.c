@@ -8,7 +8,8 @@
  *   1: a container of kind 'FUZZ' whose payload is such a script;
  *   2: a table (table_load) whose data is an i64 per key;
  *   3: a pane (pane_load): the second byte picks the reducer of its
- *      aggregates (agg.def's list), or none for a pane of records.
+ *      aggregates (agg.def's list, the sketches' loaders included:
+ *      distinct, the quantiles, topk), or none for a pane of records.
  * Nothing may crash or read out of bounds.  Since the encoding is
  * canonical, a script or container that reads back whole must encode
  * again to exactly the bytes read, and those bytes must read back the

@@ -259,6 +259,16 @@ static const char *const pipes[] = {
 	    "reduce sum",
 	"reduceByKeyAndWindow sum 3s 1s then updateStateByKey "
 	    "[key,_len(values),_sum(values)_+_(state_??_[0,0,0])[2]] 2500ms",
+	/* the sketches (state/hll.c, ddsketch.c, topk.c) */
+	"reduceByKeyAndWindow distinct 5s 1s",
+	"map value then reduceByWindow distinct 4s 2s",
+	"reduceByKeyAndWindow p90 6s 2s",
+	"reduceByKeyAndWindow quantile(0.25) 3s 1s",
+	"map value then reduceByWindow p50 5s 1s",
+	"reduceByKeyAndWindow topk(2) 5s 1s",
+	"map value then reduceByWindow topk(3) 4s 2s",
+	"reduceByKey p99 then map value",
+	"map key then reduce topk(2)",
 };
 
 /*
@@ -364,6 +374,9 @@ test_refusals(void)
 		"groupByKeyAndWindow 3s 1s",
 		"window 2s 1s then reduceByKeyAndWindow sum 4s 2s then "
 		    "countByWindow 4s 2s",
+		"reduceByKeyAndWindow distinct 5s 1s",
+		"reduceByKeyAndWindow p90 6s 2s",
+		"reduceByKeyAndWindow topk(2) 5s 1s",
 	};
 	struct buf	 st = BUF_INIT;
 	char		*cause, *copy;
@@ -402,6 +415,23 @@ test_refusals(void)
 	CHECK(cause != NULL && strstr(cause, "reduces with 'sum', this one "
 	    "with 'min'") != NULL);
 	free(cause);
+	/* a sketch's argument is part of what the checkpoint holds */
+	state_after("reduceByKeyAndWindow quantile(0.9) 5s 1s", 12, &st);
+	cause = load_cause("reduceByKeyAndWindow quantile(0.5) 5s 1s", st.p,
+	    st.len);
+	CHECK(cause != NULL && strstr(cause, "reduces with 'quantile(0.9)', "
+	    "this one with 'quantile(0.5)'") != NULL);
+	free(cause);
+	cause = load_cause("reduceByKeyAndWindow quantile(0.90) 5s 1s", st.p,
+	    st.len);
+	CHECK(cause == NULL);
+	free(cause);
+	state_after("reduceByKeyAndWindow topk(3) 5s 1s", 12, &st);
+	cause = load_cause("reduceByKeyAndWindow topk(4) 5s 1s", st.p, st.len);
+	CHECK(cause != NULL && strstr(cause, "reduces with 'topk(3)', this "
+	    "one with 'topk(4)'") != NULL);
+	free(cause);
+	state_after("reduceByKeyAndWindow sum 5s 1s", 12, &st);
 	cause = load_cause("countByValueAndWindow 5s 1s", st.p, st.len);
 	CHECK(cause != NULL && strstr(cause, "the checkpoint's operator 1 is "
 	    "'reduceByKeyAndWindow', this pipeline's is "

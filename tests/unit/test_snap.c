@@ -708,9 +708,11 @@ seeds(const char *dir)
 		table_free(t);
 	}
 
-	/* Panes (mode 3): of avg's aggregates, of last's, of records. */
+	/* Panes (mode 3): of avg's aggregates, of last's, of the sketches'
+	 * (distinct dense for one key, sparse for the other), of records. */
 	{
-		const char	*names[] = { "avg", "last", NULL };
+		const char	*names[] = { "avg", "last", "distinct", "p90",
+		    "topk", NULL };
 		struct pane	 pn;
 		struct agg	*r;
 		char		 file[32];
@@ -718,7 +720,7 @@ seeds(const char *dir)
 
 		for (ndefs = 0; agg_def_at(ndefs) != NULL; ndefs++)
 			;
-		for (k = 0; k < 3; k++) {
+		for (k = 0; k < 6; k++) {
 			buf_reset(&b);
 			buf_addc(&b, 3);
 			r = NULL;
@@ -732,8 +734,9 @@ seeds(const char *dir)
 				buf_addc(&b, ndefs);
 			pane_init(&pn, r);
 			pn.id = 1234;
-			for (i = 0; i < 5; i++) {
-				v = value_pair(&a, str(i % 2 ? "a" : "b"),
+			for (i = 0; i < (k == 2 ? 2000 : 5); i++) {
+				v = value_pair(&a, str((k == 2 ? i % 7 != 0 :
+				    i % 2) ? "a" : "b"),
 				    value_dbl(i * 1.5));
 				if (r != NULL)
 					pane_add(&pn, &v.u.a[0], &v.u.a[1]);
