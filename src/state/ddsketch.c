@@ -8,8 +8,10 @@
  * A number x > 0 falls in bucket i = ceil(log_gamma(x)), which covers
  * (gamma^(i-1), gamma^i]; a bucket answers 2 gamma^i / (gamma + 1),
  * within alpha = (gamma - 1) / (gamma + 1) of every number in it.  Here
- * gamma = 1.02, so alpha = 0.99 %: the answer is within 1 % (relative)
- * of the exact quantile.  Negative numbers fall in the buckets of their
+ * gamma = 1.02, so alpha = 0.99 %; the bucket's answer is the shortest
+ * decimal number within 0.995 % of all it covers (7790 rather than
+ * 7790.340395003639), so the answer is within 1 % (relative) of the
+ * exact quantile.  Negative numbers fall in the buckets of their
  * magnitude, mirrored; 0 (and magnitudes below 2^-1022, the subnormals)
  * in a bucket of their own that answers 0.  The buckets are kept sorted
  * by the numbers they hold as one list of keys: 0 for zero, i + 40000
@@ -90,19 +92,36 @@ dds_key(double x)
 	return x > 0 ? i : -i;
 }
 
-/* The number bucket KEY answers. */
+/*
+ * The number bucket KEY answers: the shortest decimal number within
+ * 0.995 % of every number the bucket covers, (g, 1.02 g]: one in
+ * [1.00985 g, 1.00995 g], near the bucket's middle 2 gamma^i /
+ * (gamma + 1) = 1.0099 g.  So p99 of latencies reads 7790, not
+ * 7790.340395003639, and stays within the 1 % bound.
+ */
 static double
 dds_value(int32_t key)
 {
-	double	 v;
+	char	 buf[40];
+	double	 g, lo, hi, mid, y = 0;
+	int	 d;
 
 	if (key == 0)
 		return 0;
-	v = exp((double)((key > 0 ? key : -key) - DDS_OFFSET) *
-	    log(DDS_GAMMA)) * (2 / (DDS_GAMMA + 1));
-	if (v > DBL_MAX)
-		v = DBL_MAX;
-	return key > 0 ? v : -v;
+	g = exp((double)((key > 0 ? key : -key) - DDS_OFFSET - 1) *
+	    log(DDS_GAMMA));
+	lo = g * 1.00985;
+	hi = g * 1.00995;
+	mid = g * (2 * DDS_GAMMA / (DDS_GAMMA + 1));
+	for (d = 1; d <= 17; d++) {
+		snprintf(buf, sizeof buf, "%.*g", d, mid);
+		y = strtod(buf, NULL);
+		if (y >= lo && y <= hi)
+			break;
+	}
+	if (!(y <= DBL_MAX))
+		y = DBL_MAX;
+	return key > 0 ? y : -y;
 }
 
 /* A new block for S in A with room for CAP buckets (rounded up even). */
