@@ -25,8 +25,8 @@
  * NaN is a record error, left out.
  *
  * Memory per key: 24 bytes in place, plus 16 bytes and 12 a bucket (a
- * 4-byte key and an 8-byte count), the buckets of one key's numbers
- * only: a key whose numbers span 1 ms to 10 s has at most 464.  The
+ * 4-byte key and an 8-byte count; room for 2 at first, doubled), the
+ * buckets of one key's numbers only: a key whose numbers span 1 ms to 10 s has at most 464.  The
  * buckets are bounded at 2048 (a ratio of 4e17 between the smallest and
  * largest magnitude); past that the lowest buckets are folded into the
  * next one up, so the highest quantiles keep their bound and the lowest
@@ -224,7 +224,7 @@ dds_add(struct agg *r, void *state, const struct value *v, struct arena *a)
 		return record_error(r->what, v, "not a finite number") == -1 ?
 		    -1 : 0;
 	if (s->blk == NULL)
-		dds_new(s, 4, a);
+		dds_new(s, 2, a);
 	else
 		sk_own(s, a);
 	dds_put(s, dds_key(x), a);
@@ -303,7 +303,8 @@ dds_result(const struct agg *r, const void *state)
 	struct dds		*d = s->blk;
 	uint64_t		 total = 0, cum = 0;
 	double			 rank;
-	uint32_t		 i;
+	uint32_t		 i, slot;
+	int32_t			 key;
 
 	if (s->n == 0 || d == NULL)
 		return value_null();
@@ -315,7 +316,14 @@ dds_result(const struct agg *r, const void *state)
 		if ((double)cum > rank)
 			break;
 	}
-	return value_dbl(dds_value(dds_keys(d)[i]));
+	/* Finding the shortest decimal takes a few printfs: remembered. */
+	key = dds_keys(d)[i];
+	slot = (uint32_t)key % SK_QCACHE;
+	if (x->qkey[slot] != key) {
+		((struct sk_agg *)(uintptr_t)x)->qval[slot] = dds_value(key);
+		((struct sk_agg *)(uintptr_t)x)->qkey[slot] = key;
+	}
+	return value_dbl(x->qval[slot]);
 }
 
 static int

@@ -48,9 +48,16 @@ struct sk_blk {
 	uint32_t	 size;
 };
 
+/* Bucket answers a quantile instance remembers (ddsketch.c). */
+#define SK_QCACHE	512
+
 struct sk_agg {
 	struct agg	 agg;
 	double		 q;		/* quantile: 0 < q < 1 */
+	/* quantile: answers of recent buckets, by key % SK_QCACHE (key 0,
+	 * answer 0, is right as zeroed) */
+	int32_t		 qkey[SK_QCACHE];
+	double		 qval[SK_QCACHE];
 	uint32_t	 k;		/* topk: K */
 	uint32_t	 cap;		/* topk: counters kept, c */
 	struct arena	 out;		/* results that need memory */

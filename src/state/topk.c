@@ -198,7 +198,7 @@ tk_new(struct sk_state *s, uint32_t cap, uint32_t max, struct arena *a)
 	struct topk	*t;
 	uint32_t	 icap;
 
-	for (icap = 8; icap < 2 * cap; icap *= 2)
+	for (icap = 4; icap < 2 * cap; icap *= 2)
 		;
 	t = sk_alloc(s, sizeof *t + cap * sizeof(struct tk_ctr) + 4 * cap +
 	    4 * icap, a);
@@ -252,7 +252,7 @@ tk_add(struct agg *r, void *state, const struct value *v, struct arena *a)
 
 	if (s->blk == NULL) {
 		uint32_t max = ((struct sk_agg *)r)->cap;
-		t = tk_new(s, max < 8 ? max : 8, max, a);
+		t = tk_new(s, 2, max, a);
 	} else
 		t = sk_own(s, a);
 	s->n++;
