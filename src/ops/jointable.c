@@ -78,19 +78,21 @@ static void
 jt_index(struct jointable *t)
 {
 	struct jt_slot	*s;
+	uint32_t	*last;		/* each slot's key's last row, while built */
 	size_t		 n = 16, i, j;
 	uint64_t	 h;
 
 	while (n < t->nrows * 2)
 		n *= 2;
 	t->slots = xcalloc(n, sizeof *t->slots);
+	last = xcalloc(n, sizeof *last);
 	t->mask = n - 1;
 	for (i = 0; i < t->nrows; i++) {
 		h = value_hash(&t->rows[i].key);
 		for (j = h & t->mask;; j = (j + 1) & t->mask) {
 			s = &t->slots[j];
 			if (s->first == 0) {
-				s->first = s->last = (uint32_t)i + 1;
+				s->first = last[j] = (uint32_t)i + 1;
 				s->hash = (uint32_t)(h >> 32);
 				t->nkeys++;
 				break;
@@ -98,12 +100,13 @@ jt_index(struct jointable *t)
 			if (s->hash == (uint32_t)(h >> 32) &&
 			    value_eq(&t->rows[s->first - 1].key,
 			    &t->rows[i].key)) {
-				t->rows[s->last - 1].next = (uint32_t)i + 1;
-				s->last = (uint32_t)i + 1;
+				t->rows[last[j] - 1].next = (uint32_t)i + 1;
+				last[j] = (uint32_t)i + 1;
 				break;
 			}
 		}
 	}
+	free(last);
 	/* The rows no longer grow: give back the slack. */
 	if (t->nrows > 0 && t->nrows < t->caprows) {
 		t->rows = xreallocarray(t->rows, t->nrows, sizeof *t->rows);
@@ -111,20 +114,33 @@ jt_index(struct jointable *t)
 	}
 }
 
+/* Whether the row key K equals KEY (value_eq, strings inline). */
+static inline bool
+jt_key_eq(const struct value *k, const struct value *key)
+{
+	if (k->type == V_STR && key->type == V_STR)
+		return k->n == key->n && memcmp(k->u.s, key->u.s, k->n) == 0;
+	return value_eq(k, key);
+}
+
 const struct jt_row *
 jt_find(const struct jointable *t, const struct value *key)
 {
 	const struct jt_slot	*s;
+	const struct jt_row	*r;
 	uint64_t		 h = value_hash(key);
+	uint32_t		 h32 = (uint32_t)(h >> 32);
 	size_t			 j;
 
 	for (j = h & t->mask;; j = (j + 1) & t->mask) {
 		s = &t->slots[j];
 		if (s->first == 0)
 			return NULL;
-		if (s->hash == (uint32_t)(h >> 32) &&
-		    value_eq(&t->rows[s->first - 1].key, key))
-			return &t->rows[s->first - 1];
+		if (s->hash == h32) {
+			r = &t->rows[s->first - 1];
+			if (jt_key_eq(&r->key, key))
+				return r;
+		}
 	}
 }
 

@@ -51,12 +51,11 @@ struct jt_row {
 
 /*
  * A table: its rows in the table's order, an open-addressing index of
- * the distinct keys (a slot holds a key's first and last rows), and the
- * memory the values point into.
+ * the distinct keys (a slot holds a key's first row and the high half
+ * of its hash, 8 bytes), and the memory the values point into.
  */
 struct jt_slot {
 	uint32_t	 first;		/* row index + 1, 0: an empty slot */
-	uint32_t	 last;
 	uint32_t	 hash;		/* the key's hash, high bits */
 };
 
