@@ -45,6 +45,7 @@ struct config {
 	bool		 stamp;		/* --stamp */
 	const char	*checkpoint;	/* --checkpoint, or NULL */
 	bool		 final;		/* --final */
+	int64_t		 checkpoint_every_ms; /* --checkpoint-every (default 1s) */
 	size_t		 max_line;	/* --max-line */
 	enum on_error	 on_error;	/* --on-error */
 	bool		 stats;		/* --stats */

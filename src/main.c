@@ -32,7 +32,8 @@
 enum {
 	OPT_TIME_FORMAT = 256, OPT_LATE_FILE, OPT_IDLE, OPT_CSV, OPT_HEADER,
 	OPT_MAX_LINE, OPT_ON_ERROR, OPT_STATS, OPT_FROM_START,
-	OPT_MAX_CLIENTS, OPT_MAX_BUFFERED, OPT_PLANNED
+	OPT_MAX_CLIENTS, OPT_MAX_BUFFERED, OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY,
+	OPT_FINAL
 };
 
 static const struct option longopts[] = {
@@ -57,9 +58,9 @@ static const struct option longopts[] = {
 	{ "from-start",	no_argument,		NULL, OPT_FROM_START },
 	{ "max-clients", required_argument,	NULL, OPT_MAX_CLIENTS },
 	{ "max-buffered", required_argument,	NULL, OPT_MAX_BUFFERED },
-	/* Planned (DESIGN section 6): recognised, refused by name. */
-	{ "checkpoint",	required_argument,	NULL, OPT_PLANNED },
-	{ "final",	no_argument,		NULL, OPT_PLANNED },
+	{ "checkpoint",	required_argument,	NULL, OPT_CHECKPOINT },
+	{ "checkpoint-every", required_argument, NULL, OPT_CHECKPOINT_EVERY },
+	{ "final",	no_argument,		NULL, OPT_FINAL },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL,		0,			NULL, 0 }
@@ -94,6 +95,13 @@ static const char options_text[] =
 "  -s, --stamp            prefix each output record with its batch end\n"
 "  -o, --output FILE      append the output to FILE, fsynced at each batch\n"
 "                         (default -: stdout)\n"
+"      --checkpoint DIR   keep state, input positions and the output's\n"
+"                         position in DIR; resume from it (exactly once\n"
+"                         for files, folders and -o FILE)\n"
+"      --checkpoint-every DUR  least time between checkpoints (default\n"
+"                         1s; always at exit)\n"
+"      --final            with --checkpoint, close every window at the\n"
+"                         end of input (the last cron run)\n"
 "      --max-line BYTES   longest accepted line (default 1M)\n"
 "      --on-error skip|fail  a failing record is skipped (default) or fatal\n"
 "      --stats            one line per batch on stderr\n"
@@ -431,7 +439,7 @@ int
 main(int argc, char **argv)
 {
 	int		  ninputs = 0, ch, i, status;
-	bool		  idle_set = false;
+	bool		  idle_set = false, every_set = false;
 	struct op	 *chain;
 	struct op_env	  env = { &cfg, &counters };
 	struct engine	 *engine = NULL;
@@ -539,9 +547,19 @@ main(int argc, char **argv)
 		case OPT_MAX_BUFFERED:
 			cfg.max_buffered = opt_bytes("--max-buffered", optarg);
 			break;
-		case OPT_PLANNED:
-			usage_error("--%s is not available yet (planned: see "
-			    "dstream(1))", longopts[li].name);
+		case OPT_CHECKPOINT:
+			if (optarg[0] == '\0')
+				usage_error("--checkpoint: empty folder name");
+			cfg.checkpoint = optarg;
+			break;
+		case OPT_CHECKPOINT_EVERY:
+			cfg.checkpoint_every_ms = opt_duration(
+			    "--checkpoint-every", optarg, true);
+			every_set = true;
+			break;
+		case OPT_FINAL:
+			cfg.final = true;
+			break;
 		case 'h':
 			help();
 			return stdout_status(EXIT_OK);
@@ -572,6 +590,13 @@ main(int argc, char **argv)
 		usage_error("--late-file needs --event-time");
 	if (cfg.watermark_ms != 0 && cfg.event_time == NULL)
 		usage_error("--watermark needs --event-time");
+	if (every_set && cfg.checkpoint == NULL)
+		usage_error("--checkpoint-every needs --checkpoint");
+	if (!every_set)
+		cfg.checkpoint_every_ms = 1000;
+	if (cfg.checkpoint != NULL && cfg.header)
+		usage_error("--header cannot be used with --checkpoint yet "
+		    "(the header line is not kept in the checkpoint)");
 	expr_set_fields(cfg.delim, cfg.csv);
 	record_error_init(cfg.on_error, &counters);
 
@@ -609,6 +634,9 @@ main(int argc, char **argv)
 	for (i = 0; i < ninputs; i++)
 		if (main_add_input(engine, inputs[i], &cause) != 0)
 			goto fail;
+	if (cfg.checkpoint != NULL && engine_checkpoint(engine,
+	    cfg.checkpoint, argc, argv, output, &cause) != 0)
+		goto fail;
 	free(inputs);
 	signals_init(chain_reloads(chain));
 	status = engine_run(engine);

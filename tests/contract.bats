@@ -7,13 +7,13 @@
 
 load test_helper
 
-@test "planned options are refused by name, with status 2" {
-	run dstream --checkpoint state.ckpt count
-	assert_failure 2
-	assert_line --index 0 "dstream: --checkpoint is not available yet (planned: see dstream(1))"
-	run dstream --final count
-	assert_failure 2
-	assert_line --index 0 --partial "--final is not available yet"
+@test "--checkpoint and --final, once planned, are options now (issue 11)" {
+	run dstream --checkpoint "$BATS_TEST_TMPDIR/state.ckpt" count < /dev/null
+	assert_success
+	assert_output "0"
+	run dstream --final count < /dev/null
+	assert_success
+	refute_output --partial "not available yet"
 }
 
 @test "join and leftOuterJoin, once planned, are operators; unknown ones are refused by name, with status 2" {

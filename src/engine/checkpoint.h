@@ -73,13 +73,14 @@ struct ckpt_parts {
 
 /*
  * Opens (creating when missing) the checkpoint folder DIR for the
- * pipeline of CFG whose operator words are ARGV[0..argc) and chain
- * CHAIN; EVERY_MS is --checkpoint-every (0: at every batch end).  Takes
+ * pipeline of CFG whose operator words are ARGV[0..argc), chain CHAIN
+ * and destination OUTPUT (-o); EVERY_MS is --checkpoint-every, the
+ * least time between two checkpoints (0: at every batch end).  Takes
  * the folder's lock.  Returns NULL with *CAUSE set (caller frees).
  */
 struct checkpoint *checkpoint_open(const char *dir, const struct config *cfg,
 		    int argc, char **argv, const struct op *chain,
-		    int64_t every_ms, char **cause);
+		    const char *output, int64_t every_ms, char **cause);
 /*
  * Before the first batch: reads the newer of the folder's checkpoint
  * and the one the destination holds (sink.h), checks it against this

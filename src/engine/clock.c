@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "../state/grid.h"
+#include "../state/snap.h"
 #include "clock.h"
 
 /* Records of one event-time batch waiting for the watermark. */
@@ -70,6 +71,7 @@ struct clock {
 	int64_t			 watermark;	/* --watermark, ms */
 	int64_t			 idle;		/* --idle, ms */
 	int64_t			 settle;	/* a stop's drain, ms */
+	bool			 keep_all;	/* keep every record until its flush */
 	struct clock_input	**in;
 	size_t			 nin;
 	size_t			 nstreams;	/* stream inputs not ended */
@@ -111,6 +113,7 @@ clock_new(const struct clock_config *cf, const struct clock_hooks *h)
 	c->watermark = cf->watermark_ms;
 	c->idle = cf->idle_ms;
 	c->settle = cf->settle_ms < cf->span_ms ? cf->settle_ms : cf->span_ms;
+	c->keep_all = cf->hold && cf->event;
 	return c;
 }
 
@@ -433,8 +436,10 @@ clock_advance_to(struct clock *c, int64_t upto)
 		c->flushed = true;
 		c->next_end += c->B;
 		/* The next batch is now the earliest: its waiting records go
-		 * in before any that arrive directly, keeping arrival order. */
-		clock_release(c, c->next_end);
+		 * in before any that arrive directly, keeping arrival order.
+		 * (With keep_all they wait for their flush.) */
+		if (!c->keep_all)
+			clock_release(c, c->next_end);
 	}
 }
 
@@ -517,7 +522,7 @@ clock_record(struct clock *c, struct clock_input *in, int64_t ms,
 		c->max_time = ms;
 	if (end > c->last_data_end)
 		c->last_data_end = end;
-	if (c->flushed && end == c->next_end) {
+	if (c->flushed && end == c->next_end && !c->keep_all) {
 		c->open_data = true;
 		r = CLOCK_PUSH;
 	} else
@@ -641,4 +646,219 @@ clock_finish(struct clock *c, bool drain)
 			c->h.flush(c->h.ctx, end);
 	}
 	return -1;
+}
+
+/* ---- checkpoints ---- */
+
+#define CLOCK_TAG	SNAP_TAG('C', 'L', 'C', 'K')
+/* Most inputs and pending batches a checkpoint may name. */
+#define CLOCK_MAX	(UINT64_C(1) << 32)
+
+void
+clock_end_here(struct clock *c)
+{
+	if (clock_stopped(c) || c->event)
+		return;
+	c->h.flush(c->h.ctx, c->open_end);
+	c->open_end += c->B;
+}
+
+/* Writes the string S, or a missing one (NULL), as a flag and bytes. */
+static void
+clock_put_ostr(struct buf *b, const char *s)
+{
+	snap_put_bool(b, s != NULL);
+	if (s != NULL)
+		snap_put_str(b, s);
+}
+
+/* Reads what clock_put_ostr wrote into A; *S is NULL when missing. */
+static int
+clock_get_ostr(struct snap_rd *r, struct arena *a, const char **s)
+{
+	bool	 have;
+	char	*p;
+	size_t	 n;
+
+	*s = NULL;
+	if (snap_get_bool(r, &have) == -1)
+		return -1;
+	if (!have)
+		return 0;
+	if (snap_get_str(r, a, 1 << 20, &p, &n) == -1)
+		return -1;
+	*s = p;
+	return 0;
+}
+
+int
+clock_save(const struct clock *c, struct buf *b, struct counters *const *ctr,
+    size_t nctr, char **cause)
+{
+	const struct pending	*p;
+	const struct origin	*o;
+	size_t			 at, i, j, k;
+
+	at = snap_sec_begin(b, CLOCK_TAG);
+	snap_put_bool(b, c->event);
+	if (c->event) {
+		snap_put_bool(b, c->seen);
+		snap_put_bool(b, c->flushed);
+		snap_put_i64(b, c->next_end);
+		snap_put_i64(b, c->max_time);
+		snap_put_i64(b, c->last_data_end);
+		snap_put_i64(b, c->held_end);
+		snap_put_u64(b, c->nin);
+		for (i = 0; i < c->nin; i++) {
+			snap_put_bool(b, c->in[i]->seen);
+			snap_put_i64(b, c->in[i]->max_time);
+		}
+		snap_put_u64(b, c->npend);
+		for (i = 0; i < c->npend; i++) {
+			p = &c->pend[i];
+			snap_put_i64(b, p->end);
+			snap_put_u64(b, p->n);
+			for (j = 0; j < p->n; j++) {
+				o = &p->origins[j];
+				if (snap_put_value(b, &p->recs[j], cause) == -1)
+					return -1;
+				clock_put_ostr(b, o->name);
+				snap_put_u64(b, o->line);
+				/* Its input, by position: 0 for none. */
+				for (k = 0; k < nctr && ctr[k] != o->counters;
+				    k++)
+					;
+				snap_put_u64(b, k < nctr ? k + 1 : 0);
+				snap_put_bool(b, o->meta != NULL);
+				if (o->meta == NULL)
+					continue;
+				clock_put_ostr(b, o->meta->input);
+				clock_put_ostr(b, o->meta->file);
+				clock_put_ostr(b, o->meta->peer);
+				snap_put_bool(b, o->meta->lines);
+				snap_put_bool(b, o->meta->ext != NULL);
+				if (o->meta->ext != NULL &&
+				    snap_put_value(b, o->meta->ext, cause) == -1)
+					return -1;
+			}
+		}
+	}
+	snap_sec_end(b, at);
+	return 0;
+}
+
+/* Reads one waiting record of R into P (its arena and arrays). */
+static int
+clock_load_rec(struct snap_rd *r, struct pending *p,
+    struct counters *const *ctr, size_t nctr)
+{
+	struct origin		*o;
+	struct origin_meta	*m;
+	struct value		*x;
+	uint64_t		 line, in;
+	bool			 have, ext;
+
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 64;
+		p->recs = xreallocarray(p->recs, p->cap, sizeof *p->recs);
+		p->origins = xreallocarray(p->origins, p->cap,
+		    sizeof *p->origins);
+	}
+	o = &p->origins[p->n];
+	memset(o, 0, sizeof *o);
+	if (snap_get_value(r, &p->arena, &p->recs[p->n]) == -1 ||
+	    clock_get_ostr(r, &p->arena, &o->name) == -1 ||
+	    snap_get_u64(r, &line) == -1 || snap_get_u64(r, &in) == -1 ||
+	    snap_get_bool(r, &have) == -1)
+		return -1;
+	if (in > nctr)
+		return snap_fail(r, "a waiting record of input %llu, of %zu",
+		    (unsigned long long)in, nctr);
+	o->line = line;
+	o->counters = in > 0 ? ctr[in - 1] : NULL;
+	if (have) {
+		m = arena_alloc(&p->arena, sizeof *m);
+		memset(m, 0, sizeof *m);
+		if (clock_get_ostr(r, &p->arena, &m->input) == -1 ||
+		    clock_get_ostr(r, &p->arena, &m->file) == -1 ||
+		    clock_get_ostr(r, &p->arena, &m->peer) == -1 ||
+		    snap_get_bool(r, &m->lines) == -1 ||
+		    snap_get_bool(r, &ext) == -1)
+			return -1;
+		if (ext) {
+			x = arena_alloc(&p->arena, sizeof *x);
+			if (snap_get_value(r, &p->arena, x) == -1)
+				return -1;
+			m->ext = x;
+		}
+		o->meta = m;
+	}
+	p->n++;
+	return 0;
+}
+
+int
+clock_load(struct clock *c, struct snap_rd *r, struct counters *const *ctr,
+    size_t nctr)
+{
+	struct snap_rd	 sub;
+	struct pending	*p;
+	uint64_t	 nin, n;
+	size_t		 npend, i, j;
+	int64_t		 end, prev = INT64_MIN;
+	bool		 event;
+
+	if (snap_sec(r, CLOCK_TAG, &sub) == -1)
+		return -1;
+	if (snap_get_bool(&sub, &event) == -1)
+		goto done;
+	if (event != c->event) {
+		snap_fail(&sub, "the checkpoint is in %s time, this run in %s "
+		    "time", event ? "event" : "processing",
+		    c->event ? "event" : "processing");
+		goto done;
+	}
+	if (!event)
+		goto done;
+	if (snap_get_bool(&sub, &c->seen) == -1 ||
+	    snap_get_bool(&sub, &c->flushed) == -1 ||
+	    snap_get_i64(&sub, &c->next_end) == -1 ||
+	    snap_get_i64(&sub, &c->max_time) == -1 ||
+	    snap_get_i64(&sub, &c->last_data_end) == -1 ||
+	    snap_get_i64(&sub, &c->held_end) == -1 ||
+	    snap_get_u64(&sub, &nin) == -1)
+		goto done;
+	if (nin != c->nin) {
+		snap_fail(&sub, "the checkpoint's clock has %llu inputs, this "
+		    "run %zu", (unsigned long long)nin, c->nin);
+		goto done;
+	}
+	for (i = 0; i < c->nin; i++)
+		if (snap_get_bool(&sub, &c->in[i]->seen) == -1 ||
+		    snap_get_i64(&sub, &c->in[i]->max_time) == -1)
+			goto done;
+	if (snap_get_count(&sub, 2, CLOCK_MAX, &npend) == -1)
+		goto done;
+	for (i = 0; i < npend; i++) {
+		if (snap_get_i64(&sub, &end) == -1 ||
+		    snap_get_count(&sub, 5, CLOCK_MAX, &j) == -1)
+			goto done;
+		if (end <= prev || end < c->next_end ||
+		    end % c->B != 0) {
+			snap_fail(&sub, "a waiting batch ending at %lld out of "
+			    "order", (long long)end);
+			goto done;
+		}
+		prev = end;
+		p = pending_get(c, end);
+		for (n = j; n > 0; n--)
+			if (clock_load_rec(&sub, p, ctr, nctr) == -1)
+				goto done;
+		c->npending += p->n;
+	}
+	c->open_data = false;
+	c->last_end = 0;
+	clock_hold_scan(c);
+done:
+	return snap_sec_done(r, &sub);
 }

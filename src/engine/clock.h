@@ -82,6 +82,13 @@ struct clock_config {
 	int64_t	 watermark_ms;	/* --watermark */
 	int64_t	 idle_ms;	/* --idle: a silent stream's clock runs on after it */
 	int64_t	 settle_ms;	/* a stop's drain: chain_settle (ops/op.h) */
+	/*
+	 * Event time with --checkpoint: every record waits in the clock
+	 * until its batch is flushed (none is pushed at once), so between
+	 * two records the chain is always at a batch boundary and a
+	 * checkpoint may be taken there (clock_save holds the records).
+	 */
+	bool	 hold;
 };
 
 /* What clock_record says of a record, with CLOCK_DUE or'ed in. */
@@ -187,5 +194,31 @@ int64_t		 clock_partial_from(const struct clock *);
  * trailing windows were left out, else -1.
  */
 int64_t		 clock_finish(struct clock *, bool drain);
+
+/* ---- checkpoints ---- */
+
+/*
+ * The run ends with a checkpoint and without the drain (cron mode, a
+ * stop): in processing time the open batch is flushed (what was read is
+ * processed); in event time nothing more is (the batches the watermark
+ * passed are flushed already, the others wait in the checkpoint).
+ */
+void		 clock_end_here(struct clock *);
+/*
+ * Appends the clock's state to B at a batch boundary (with hold, in
+ * event time: any time the clock is not flushing): the event-time
+ * progress, each input's watermark, and the records waiting for their
+ * batch with their origins.  CTR[0..nctr) are the inputs' counters, in
+ * the order of clock_input_add, by which an origin names its input.
+ * Returns 0, or -1 with *CAUSE set (a value nesting too deep).
+ */
+int		 clock_save(const struct clock *, struct buf *b,
+		    struct counters *const *ctr, size_t nctr, char **cause);
+/*
+ * Reads what clock_save wrote into a clock built with the same settings
+ * and inputs, before the run.  Returns 0, or -1 with the cause in R.
+ */
+int		 clock_load(struct clock *, struct snap_rd *r,
+		    struct counters *const *ctr, size_t nctr);
 
 #endif

@@ -32,6 +32,7 @@
 #include "../expr/expr.h"
 #include "../sinks/sink.h"
 #include "../state/grid.h"
+#include "checkpoint.h"
 #include "clock.h"
 #include "engine.h"
 
@@ -43,6 +44,8 @@ struct engine {
 	struct op	*chain;
 	struct sink	*sink;		/* the output: where the chain's tail writes */
 	struct clock	*clock;
+	struct checkpoint *ck;		/* --checkpoint, or NULL */
+	uint64_t	 nflush;	/* batches flushed */
 	struct source	**src;
 	int		 nsrc;
 	struct intake	 in;		/* where sources hand records */
@@ -143,6 +146,7 @@ engine_new(const struct config *cfg, struct op *chain, struct counters *run,
 	cc.watermark_ms = cfg->watermark_ms;
 	cc.idle_ms = cfg->idle_ms;
 	cc.settle_ms = chain_settle(chain, cfg->batch_ms);
+	cc.hold = cfg->checkpoint != NULL;
 	memset(&ch, 0, sizeof ch);
 	ch.ctx = e;
 	ch.stop = &e->failed;
@@ -182,6 +186,7 @@ engine_free(struct engine *e)
 		source_close(e->src[i]);
 	free(e->src);
 	clock_free(e->clock);
+	checkpoint_free(e->ck);
 	decode_free(&e->in.dec);
 	cur_origin.hdr = NULL;		/* the decoder's, now freed */
 	if (e->etime != NULL) {
@@ -219,6 +224,70 @@ engine_add_source(struct engine *e, const char *name, const char *spec,
 	e->src = xreallocarray(e->src, (size_t)e->nsrc + 1, sizeof *e->src);
 	e->src[e->nsrc++] = src;
 	return 0;
+}
+
+/* The parts a checkpoint is made of. */
+static struct ckpt_parts
+engine_parts(struct engine *e)
+{
+	struct ckpt_parts	 p;
+
+	p.chain = e->chain;
+	p.sink = e->sink;
+	p.clock = e->clock;
+	p.src = e->src;
+	p.nsrc = e->nsrc;
+	return p;
+}
+
+int
+engine_checkpoint(struct engine *e, const char *dir, int argc, char **argv,
+    const char *output, char **cause)
+{
+	struct ckpt_parts	 p = engine_parts(e);
+
+	e->ck = checkpoint_open(dir, e->cfg, argc, argv, e->chain, output,
+	    e->cfg->checkpoint_every_ms, cause);
+	if (e->ck == NULL)
+		return -1;
+	switch (checkpoint_resume(e->ck, &p, cause)) {
+	case -1:
+		return -1;
+	case 0:
+		/*
+		 * A first run: a checkpoint of the start (the output's
+		 * length now), so that a crash before the next one cuts
+		 * what this run wrote off again.
+		 */
+		if (checkpoint_write(e->ck, &p) != 0) {
+			xasprintf(cause, "--checkpoint %s: cannot write the "
+			    "first checkpoint", dir);
+			return -1;
+		}
+		break;
+	}
+	return 0;
+}
+
+/*
+ * A point where the chain is at a batch boundary, or (processing time)
+ * is when a batch was flushed since NFLUSH: a checkpoint is written if
+ * one is due.
+ */
+static void
+engine_ckpt_point(struct engine *e, uint64_t nflush)
+{
+	struct ckpt_parts	 p;
+
+	if (e->ck == NULL || e->failed)
+		return;
+	if (e->etime == NULL && e->nflush == nflush)
+		return;
+	if (!checkpoint_due(e->ck, clock_now_ms()))
+		return;
+	p = engine_parts(e);
+	if (checkpoint_write(e->ck, &p) != 0)
+		e->failed = true;
 }
 
 /* Sets *SUM to the run's counters plus every input's. */
@@ -281,6 +350,9 @@ engine_flush(struct engine *e, int64_t end)
 	cur_origin.meta = NULL;
 	if (!e->failed && e->chain->flush(e->chain, end) != 0)
 		e->failed = true;
+	e->nflush++;
+	if (e->ck != NULL)
+		checkpoint_batch(e->ck, end);
 	if (e->cfg->stats)
 		engine_stats(e, end);
 }
@@ -535,8 +607,11 @@ engine_reads(struct engine *e, struct source *s, struct clock_input *turn,
 static void
 engine_tick(struct engine *e, int64_t now)
 {
+	uint64_t	 n = e->nflush;
+
 	clock_tick(e->clock, now, e->etime == NULL &&
 	    engine_open_sources(e, SRC_REGULAR));
+	engine_ckpt_point(e, n);
 }
 
 /* ---- the stop ---- */
@@ -607,6 +682,49 @@ engine_stopped(struct engine *e, int sig)
 	return file_cut;
 }
 
+/*
+ * The end of a checkpointed run: every input has ended (cron mode) or a
+ * stop was asked.  What was read is processed (processing time: the
+ * open batch is flushed); windows the watermark has not closed stay in
+ * the checkpoint for the next run, unless --final closes them all at the
+ * end of input; then the checkpoint is written.  Returns the exit status.
+ */
+static int
+engine_end_checkpointed(struct engine *e)
+{
+	struct ckpt_parts	 p;
+	struct counters		 counters;
+	int			 sig = stop_signal, i;
+	struct source		*s;
+
+	if (sig != 0)
+		for (i = 0; i < e->nsrc; i++) {
+			s = e->src[i];
+			if (s->state == SRC_LIVE && s->kind->stop != NULL)
+				s->kind->stop(s);
+		}
+	if (!e->failed) {
+		if (e->cfg->final && sig == 0)
+			(void)clock_finish(e->clock, true);
+		else
+			clock_end_here(e->clock);
+	}
+	if (sink_flush_ended(e->sink) != 0)
+		e->failed = true;
+	if (!e->failed) {
+		p = engine_parts(e);
+		if (checkpoint_write(e->ck, &p) != 0)
+			e->failed = true;
+	}
+	if (sig != 0 && !e->failed)
+		fprintf(stderr, "%s: stopped by %s: checkpoint %s written; "
+		    "the next run goes on from there\n", progname,
+		    engine_signame(sig), e->cfg->checkpoint);
+	engine_counters(e, &counters);
+	record_errors_summary(&counters, e->cfg->late_file);
+	return e->failed ? EXIT_RUNTIME : EXIT_OK;
+}
+
 int
 engine_run(struct engine *e)
 {
@@ -643,6 +761,12 @@ engine_run(struct engine *e)
 		t = clock_wake(e->clock, now, reading);
 		if (t >= 0)
 			timeout = t > INT32_MAX ? INT32_MAX : (int)t;
+		/* In event time a checkpoint waiting is written at the next
+		 * turn; in processing time at the next batch end. */
+		if (e->ck != NULL && e->etime != NULL &&
+		    (t = checkpoint_wake(e->ck, now)) >= 0 &&
+		    (timeout < 0 || t < timeout))
+			timeout = (int)t;
 		/* In event time, the file whose turn it is. */
 		turn = e->etime != NULL ? clock_next_file(e->clock) : NULL;
 		for (i = 0; i < nsrc; i++) {
@@ -708,6 +832,8 @@ engine_run(struct engine *e)
 	free(first);
 	free(count);
 	free(sel);
+	if (e->ck != NULL)
+		return engine_end_checkpointed(e);
 	drain = (sig = stop_signal) == 0;
 	if (sig != 0 && !e->failed)
 		partial = engine_stopped(e, sig);

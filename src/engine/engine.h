@@ -45,6 +45,14 @@ int		 engine_output(struct engine *, const char *dest, char **cause);
  */
 int		 engine_add_source(struct engine *, const char *name,
 		    const char *spec, char **cause);
+/*
+ * --checkpoint DIR (engine/checkpoint.h), after the output and every
+ * input: opens the folder and resumes from its checkpoint, if any, for
+ * the pipeline whose operator words are ARGV[0..argc) writing to OUTPUT.
+ * Returns 0, or -1 with *CAUSE set (a checkpoint refused).
+ */
+int		 engine_checkpoint(struct engine *, const char *dir, int argc,
+		    char **argv, const char *output, char **cause);
 /* Runs until every input has ended or a stop is asked.  Returns the exit status. */
 int		 engine_run(struct engine *);
 /* Asks the run to end after the batch in hand (signal-safe). */

@@ -36,6 +36,7 @@
 #include <xxhash.h>
 
 #include "../dstream.h"
+#include "../state/snap.h"
 #include "source.h"
 
 #define DIR_SCAN_MAX	1000	/* ms between scans when polling */
@@ -509,10 +510,77 @@ dir_close(struct source *src)
 	src->priv = NULL;
 }
 
+/*
+ * The position: the files done, by name, device and inode (those read,
+ * and those left out at the first start without --from-start).  A file
+ * is read whole in one turn of the loop, so a checkpoint never falls
+ * inside one.
+ */
+static int
+dir_save(struct source *src, struct buf *b)
+{
+	struct dir		*d = src->priv;
+	struct dir_entry	*e;
+	size_t			 i;
+
+	snap_put_u64(b, d->count);
+	for (i = 0; i < d->size; i++)
+		for (e = d->tab[i]; e != NULL; e = e->next) {
+			snap_put_str(b, e->name);
+			snap_put_u64(b, (uint64_t)e->dev);
+			snap_put_u64(b, (uint64_t)e->ino);
+		}
+	return 0;
+}
+
+/*
+ * Takes the files done back, in place of what the scan at open
+ * remembered, and queues every other file in the folder: those that
+ * came while dstream was stopped are read now.
+ */
+static int
+dir_load(struct source *src, struct snap_rd *r)
+{
+	struct dir		*d = src->priv;
+	struct dir_entry	*e, *next;
+	const char		*name;
+	uint64_t		 dev, ino;
+	size_t			 n, len, i;
+	char			*s;
+
+	if (snap_get_count(r, 3, UINT64_C(1) << 32, &n) == -1)
+		return -1;
+	for (i = 0; i < d->size; i++) {
+		for (e = d->tab[i]; e != NULL; e = next) {
+			next = e->next;
+			free(e);
+		}
+		d->tab[i] = NULL;
+	}
+	d->count = 0;
+	for (i = 0; i < n; i++) {
+		if (snap_get_bytes(r, 4096, &name, &len) == -1 ||
+		    snap_get_u64(r, &dev) == -1 || snap_get_u64(r, &ino) == -1)
+			return -1;
+		if (len == 0 || memchr(name, '\0', len) != NULL ||
+		    memchr(name, '/', len) != NULL)
+			return snap_fail(r, "a bad file name in a folder's "
+			    "files done");
+		s = xstrndup(name, len);
+		dir_remember(d, s, (dev_t)dev, (ino_t)ino);
+		free(s);
+	}
+	if (dir_scan(d, false) == -1)
+		return snap_fail(r, "%s: %s", src->name, strerror(errno));
+	return 0;
+}
+
 const struct source_kind source_dir = {
 	.scheme = "dir://",
 	.open = dir_open,
 	.fds = dir_fds,
 	.ready = dir_ready,
-	.close = dir_close
+	.close = dir_close,
+	.save = dir_save,
+	.load = dir_load
 };

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "../dstream.h"
+#include "../state/snap.h"
 #include "source.h"
 
 struct file_src {
@@ -37,6 +38,13 @@ struct file_src {
 	bool		 opened;	/* it has been opened once */
 	dev_t		 dev;		/* the file it was, then */
 	ino_t		 ino;
+	struct file_pos	 id;		/* ... and its head, for checkpoints */
+	/*
+	 * A resumed run finishing the file that was rotated away while
+	 * dstream was stopped (path, its new name): the input's own path,
+	 * read next from its start.  NULL otherwise.
+	 */
+	char		*then;
 	uint64_t	 resume;	/* where to read on when reopened */
 	struct framer	 fr;
 	/* The open lazy files, the one read last first. */
@@ -153,6 +161,13 @@ file_reopen(struct file_src *f)
 		close(fd);
 		return -1;
 	}
+	if (!f->opened && filepos_ident(&f->id, f->path, fd) != 0 &&
+	    errno != 0) {
+		fprintf(stderr, "%s: %s: %s\n", progname, f->path,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
 	f->opened = true;
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
@@ -251,11 +266,104 @@ file_ready(struct source *src, struct pollfd *pfd, int n)
 	if (r < 0)
 		fprintf(stderr, "%s: %s: read error: %s\n", progname,
 		    src->name, strerror(errno));
-	framer_finish(&f->fr, src);
+	/*
+	 * An unterminated last line is delivered at the end, except in a
+	 * checkpointed run (not --final): a writer may still be adding to
+	 * it, and the next run reads it whole from the position kept.  A
+	 * file rotated away is complete.
+	 */
+	if (src->cfg->checkpoint == NULL || src->cfg->final || f->then != NULL)
+		framer_finish(&f->fr, src);
 	/* Ended: its descriptor and buffer go at once. */
 	if (f->lazy)
 		file_shut(f);
+	if (r == 0 && f->then != NULL) {
+		/* The rotated file is done: now the input's own path. */
+		free(f->path);
+		f->path = f->then;
+		f->then = NULL;
+		src->meta.file = f->path;
+		f->opened = false;
+		f->resume = 0;
+		framer_free(&f->fr);
+		framer_init(&f->fr, src->cfg->max_line, NULL);
+		return SRC_LIVE;
+	}
 	return r < 0 ? -1 : SRC_DONE;
+}
+
+/*
+ * The position: none for stdin and pipes; else the file's identity
+ * (taken when first opened) and the offset after its last whole line.
+ */
+static int
+file_save(struct source *src, struct buf *b)
+{
+	struct file_src	*f = src->priv;
+	struct file_pos	 p;
+	struct stat	 st;
+
+	snap_put_bool(b, f->lazy);
+	if (!f->lazy)
+		return 0;
+	memset(&p, 0, sizeof p);
+	if (f->opened) {
+		p = f->id;
+		if (f->fd >= 0 && fstat(f->fd, &st) == 0)
+			p.size = (uint64_t)st.st_size;
+	} else
+		p.path = f->path;
+	p.offset = f->fr.offset;
+	p.line = f->fr.line;
+	filepos_put(b, &p);
+	return 0;
+}
+
+/*
+ * Goes on from the saved position: at the offset in the same file, or
+ * in the file it was rotated to first (filepos_find); from the start
+ * when it was truncated or replaced (reported).
+ */
+static int
+file_load(struct source *src, struct snap_rd *r)
+{
+	struct file_src	*f = src->priv;
+	struct file_pos	 p;
+	bool		 had;
+	char		*rot;
+
+	if (snap_get_bool(r, &had) == -1)
+		return -1;
+	if (!had)
+		return 0;
+	if (!f->lazy)
+		return snap_fail(r, "input %s was a regular file, now it is "
+		    "not", src->name);
+	if (filepos_get(r, &p) == -1)
+		return -1;
+	switch (filepos_find(&p, f->path, src->name, &rot)) {
+	case FILEPOS_ROTATED:
+		f->then = f->path;
+		f->path = rot;
+		src->meta.file = f->path;
+		/* FALLTHROUGH */
+	case FILEPOS_SAME:
+		if (p.dev == 0 && p.ino == 0)
+			break;
+		f->opened = true;
+		f->dev = (dev_t)p.dev;
+		f->ino = (ino_t)p.ino;
+		filepos_free(&f->id);
+		f->id = p;
+		f->id.path = xstrdup(f->path);
+		f->resume = f->fr.offset = p.offset;
+		f->fr.line = p.line;
+		break;
+	default:
+		break;
+	}
+	filepos_free(&p);
+	return 0;
 }
 
 static void
@@ -271,6 +379,8 @@ file_close(struct source *src)
 		close(f->fd);
 	framer_free(&f->fr);
 	free(f->path);
+	free(f->then);
+	filepos_free(&f->id);
 	free(f);
 	src->priv = NULL;
 }
@@ -291,4 +401,6 @@ const struct source_kind source_file = {
 	.ready = file_ready,
 	.close = file_close,
 	.lines = file_lines,
+	.save = file_save,
+	.load = file_load,
 };

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "../dstream.h"
+#include "../state/snap.h"
 #include "source.h"
 
 #define FOLLOW_POLL	200		/* ms between checks without inotify */
@@ -57,6 +58,7 @@ struct follow_file {
 	off_t		 pos;		/* bytes read */
 	int64_t		 last_data;	/* ms */
 	struct framer	 fr;
+	struct file_pos	 id;		/* its identity, for checkpoints */
 };
 
 struct follow {
@@ -85,6 +87,8 @@ follow_file_open(struct source *src, struct follow_file *f, int fd,
 	f->pos = 0;
 	f->last_data = clock_now_ms();
 	framer_init(&f->fr, src->cfg->max_line, NULL);
+	memset(&f->id, 0, sizeof f->id);
+	(void)filepos_ident(&f->id, ((struct follow *)src->priv)->path, fd);
 }
 
 /* Closes F, delivering its unfinished last line first. */
@@ -95,6 +99,7 @@ follow_file_close(struct source *src, struct follow_file *f)
 		return;
 	framer_finish(&f->fr, src);
 	framer_free(&f->fr);
+	filepos_free(&f->id);
 	close(f->fd);
 	f->fd = -1;
 }
@@ -257,9 +262,11 @@ follow_check(struct source *src)
 	fo->more = false;
 	if (fo->old.fd != -1) {
 		r = follow_drain(src, &fo->old);
-		if (r == 1)
+		if (r == 1) {
+			/* The rotated file is finished before the new one. */
 			fo->more = true;
-		else if (r == -1 ||
+			return;
+		} else if (r == -1 ||
 		    clock_now_ms() - fo->old.last_data >= FOLLOW_GRACE)
 			follow_file_close(src, &fo->old);
 	}
@@ -396,10 +403,12 @@ follow_close(struct source *src)
 		return;
 	if (fo->cur.fd != -1) {
 		framer_free(&fo->cur.fr);
+		filepos_free(&fo->cur.id);
 		close(fo->cur.fd);
 	}
 	if (fo->old.fd != -1) {
 		framer_free(&fo->old.fr);
+		filepos_free(&fo->old.id);
 		close(fo->old.fd);
 	}
 	if (fo->ifd != -1)
@@ -422,12 +431,108 @@ follow_stop(struct source *src)
 {
 	struct follow	*fo = src->priv;
 
-	if (fo == NULL || fo->more || src->regular)
+	/* With a checkpoint the line stays, for the next run to read whole. */
+	if (fo == NULL || fo->more || src->regular ||
+	    src->cfg->checkpoint != NULL)
 		return;
 	if (fo->old.fd != -1)
 		framer_finish(&fo->old.fr, src);
 	if (fo->cur.fd != -1)
 		framer_finish(&fo->cur.fr, src);
+}
+
+/* The position: the rotated file still read (if any), then the current one. */
+static int
+follow_save(struct source *src, struct buf *b)
+{
+	struct follow		*fo = src->priv;
+	struct follow_file	*f[2] = { &fo->old, &fo->cur };
+	struct file_pos		 p;
+	int			 i;
+
+	snap_put_u64(b, (fo->old.fd != -1) + (fo->cur.fd != -1));
+	for (i = 0; i < 2; i++) {
+		if (f[i]->fd == -1)
+			continue;
+		p = f[i]->id;
+		p.size = (uint64_t)f[i]->pos;
+		p.offset = f[i]->fr.offset;
+		p.line = f[i]->fr.line;
+		filepos_put(b, &p);
+	}
+	return 0;
+}
+
+/*
+ * Places FILE at the saved position P (its offset and line count).
+ * Returns 0, or -1 with errno set.
+ */
+static int
+follow_seek(struct follow_file *f, const struct file_pos *p)
+{
+	if (lseek(f->fd, (off_t)p->offset, SEEK_SET) == (off_t)-1)
+		return -1;
+	f->pos = (off_t)p->offset;
+	f->fr.offset = p->offset;
+	f->fr.line = p->line;
+	return 0;
+}
+
+/*
+ * Goes on from the saved files: the one at the path at its offset when
+ * it is the same; a file rotated away meanwhile is finished from its new
+ * name first (as the old file of a live rotation).
+ */
+static int
+follow_load(struct source *src, struct snap_rd *r)
+{
+	struct follow	*fo = src->priv;
+	struct file_pos	 p;
+	struct stat	 sb;
+	size_t		 n, i;
+	char		*rot;
+	int		 fd;
+
+	if (snap_get_count(r, 9, 2, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (filepos_get(r, &p) == -1)
+			return -1;
+		switch (filepos_find(&p, fo->path, src->name, &rot)) {
+		case FILEPOS_SAME:
+			if (fo->cur.fd != -1 &&
+			    (uint64_t)fo->cur.dev == p.dev &&
+			    (uint64_t)fo->cur.ino == p.ino &&
+			    follow_seek(&fo->cur, &p) != 0)
+				snap_fail(r, "%s: %s", fo->path,
+				    strerror(errno));
+			break;
+		case FILEPOS_ROTATED:
+			if (fo->old.fd != -1) {
+				fprintf(stderr, "%s: %s: %s not read (rotated "
+				    "twice while dstream was stopped)\n",
+				    progname, src->name, rot);
+				break;
+			}
+			fd = open(rot, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+			    O_NOCTTY);
+			if (fd == -1 || fstat(fd, &sb) == -1) {
+				snap_fail(r, "%s: %s", rot, strerror(errno));
+				if (fd != -1)
+					close(fd);
+				break;
+			}
+			follow_file_open(src, &fo->old, fd, &sb);
+			if (follow_seek(&fo->old, &p) != 0)
+				snap_fail(r, "%s: %s", rot, strerror(errno));
+			break;
+		default:
+			break;
+		}
+		free(rot);
+		filepos_free(&p);
+	}
+	return r->cause != NULL ? -1 : 0;
 }
 
 static const struct source_kind source_follow = {
@@ -436,5 +541,7 @@ static const struct source_kind source_follow = {
 	.fds = follow_fds,
 	.ready = follow_ready,
 	.close = follow_close,
-	.stop = follow_stop
+	.stop = follow_stop,
+	.save = follow_save,
+	.load = follow_load
 };

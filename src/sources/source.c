@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../dstream.h"
+#include "../state/snap.h"
 #include "source.h"
 
 static const struct source_kind *source_kinds[] = {
@@ -104,4 +105,39 @@ source_close(struct source *src)
 	free(src->name);
 	free(src->input);
 	free(src);
+}
+
+/* The section of one input's position. */
+#define SOURCE_POSTAG	SNAP_TAG('P', 'O', 'S', 'N')
+
+int
+source_save(struct source *src, struct buf *b)
+{
+	size_t	 at;
+	int	 r = 0;
+
+	at = snap_sec_begin(b, SOURCE_POSTAG);
+	snap_put_bool(b, src->kind->save != NULL);
+	if (src->kind->save != NULL)
+		r = src->kind->save(src, b);
+	snap_sec_end(b, at);
+	return r;
+}
+
+int
+source_load(struct source *src, struct snap_rd *r)
+{
+	struct snap_rd	 sub;
+	bool		 has;
+
+	if (snap_sec(r, SOURCE_POSTAG, &sub) == -1)
+		return -1;
+	if (snap_get_bool(&sub, &has) == 0 && has) {
+		if (src->kind->load == NULL)
+			snap_fail(&sub, "input %s: the checkpoint holds a "
+			    "position for it, and it has none", src->name);
+		else
+			src->kind->load(src, &sub);
+	}
+	return snap_sec_done(r, &sub);
 }

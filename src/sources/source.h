@@ -24,6 +24,7 @@
 struct source;
 
 struct framer;
+struct snap_rd;
 
 /*
  * The memory of partial lines shared by framers that may wait (socket
@@ -150,6 +151,19 @@ struct source_kind {
 	 * stop cut a finite input short.  May be NULL.
 	 */
 	uint64_t (*lines)(const struct source *);
+	/*
+	 * Checkpoints (engine/checkpoint.c), at a batch boundary: save
+	 * appends the input's position with state/snap.h's writers (a
+	 * file's identity and the offset after its last whole line, a
+	 * folder's files done); load, before anything is read, takes it
+	 * back and readies the input to go on from there (a file rotated
+	 * or truncated meanwhile is reported on stderr and handled as
+	 * the kind says), returning 0, or -1 with the cause in R.  NULL
+	 * for inputs that cannot be read again (pipes, sockets): they
+	 * have no position, and a resumed run reads what they send next.
+	 */
+	int	(*save)(struct source *, struct buf *b);
+	int	(*load)(struct source *, struct snap_rd *r);
 };
 
 struct source {
@@ -183,6 +197,60 @@ struct source	*source_open(const char *name, const char *spec,
  */
 bool		 source_named(const char *arg, size_t *name_len);
 void		 source_close(struct source *);
+/*
+ * The kind's save and load, in a section of their own; an input without
+ * a position saves an empty one and loads nothing.
+ */
+int		 source_save(struct source *, struct buf *b);
+int		 source_load(struct source *, struct snap_rd *r);
+
+/*
+ * A file's identity and the place reached in it, for checkpoints
+ * (filepos.c): rotation, truncation and inode reuse while dstream was
+ * stopped are told apart by device, inode, size and a checksum of the
+ * first bytes.
+ */
+struct file_pos {
+	char		*path;		/* the name it was read under (owned) */
+	uint64_t	 dev, ino;
+	uint64_t	 size;		/* its size when saved */
+	uint64_t	 head_len;	/* how many first bytes head sums */
+	uint64_t	 head;		/* XXH3 of them */
+	uint64_t	 offset;	/* after the last whole line read */
+	uint64_t	 line;		/* lines read up to offset */
+};
+
+/* How many first bytes identify a file (fewer while it is shorter). */
+#define FILEPOS_HEAD	1024
+
+/*
+ * Takes the identity of the open file FD (read as PATH): device, inode,
+ * size and its head.  Returns 0, or -1 with errno set.
+ */
+int	filepos_ident(struct file_pos *, const char *path, int fd);
+void	filepos_put(struct buf *b, const struct file_pos *);
+/* Reads a position into P (P->path allocated; filepos_free). */
+int	filepos_get(struct snap_rd *r, struct file_pos *p);
+void	filepos_free(struct file_pos *);
+
+/* Where the file of a saved position is now (filepos_find). */
+enum filepos_where {
+	FILEPOS_SAME,		/* at SPEC, as it was: go on at the offset */
+	FILEPOS_ROTATED,	/* under another name (*ROT): finish it first */
+	FILEPOS_TRUNCATED,	/* at SPEC, shorter than the offset: copytruncate */
+	FILEPOS_REPLACED,	/* SPEC is another file (its head differs) */
+	FILEPOS_GONE		/* nowhere in its folder */
+};
+
+/*
+ * Finds the file of P for the input SPEC: at SPEC itself, or renamed
+ * within P's folder (same device and inode, and the same head, so a new
+ * file reusing the inode is not taken for it).  *ROT gets the rotated
+ * name (caller frees) for FILEPOS_ROTATED.  Prints what it finds that
+ * loses or skips lines (truncated, replaced, gone), naming NAME.
+ */
+enum filepos_where filepos_find(const struct file_pos *p, const char *spec,
+	    const char *name, char **rot);
 
 /* Kinds (one file each). */
 extern const struct source_kind	source_file;	/* paths and "-"; --follow */

@@ -1,0 +1,710 @@
+/*
+ * checkpoint.c - --checkpoint DIR: writing the run's state down durably
+ * and resuming from it (see checkpoint.h for the contract: what the file
+ * holds, the order of a checkpoint, what is refused).
+ *
+ * This module alone orders a checkpoint: the destination's ended batches
+ * made durable (sink_flush_ended), then the state and positions taken
+ * (the destination's position last written by its commit), then a
+ * transactional destination's commit of the same bytes, then the
+ * folder's file replaced (temp, fsync, rename, fsync of the folder).
+ * The engine calls checkpoint_write only where the chain is at a batch
+ * boundary, and checkpoint_resume before the first batch.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../dstream.h"
+#include "../state/snap.h"
+#include "checkpoint.h"
+
+#define CKPT_KIND	SNAP_TAG('C', 'K', 'P', 'T')
+#define CKPT_META	SNAP_TAG('M', 'E', 'T', 'A')
+#define CKPT_PIPE	SNAP_TAG('P', 'I', 'P', 'E')
+#define CKPT_INPT	SNAP_TAG('I', 'N', 'P', 'T')
+#define CKPT_CHAN	SNAP_TAG('C', 'H', 'A', 'N')
+#define CKPT_SINK	SNAP_TAG('S', 'I', 'N', 'K')
+
+#define CKPT_FILE	"checkpoint"
+#define CKPT_TEMP	"checkpoint.tmp"
+#define CKPT_LOCK	"lock"
+/* The largest checkpoint file read back. */
+#define CKPT_MAX	(UINT64_C(1) << 40)
+
+/* One item of the pipeline's fingerprint: "operator 2", "reduceByKey +". */
+struct ckpt_item {
+	char	*label;
+	char	*value;
+};
+
+struct checkpoint {
+	char			*dir;
+	int			 dfd;		/* the folder */
+	int			 lockfd;
+	struct ckpt_item	*items;
+	size_t			 nitems;
+	int64_t			 every;		/* --checkpoint-every, ms */
+	int64_t			 last_write;	/* wall clock, ms */
+	bool			 waiting;	/* a batch flushed since */
+	int64_t			 last_end;	/* the last batch flushed */
+	uint64_t		 seq;		/* of the last checkpoint */
+	struct buf		 b;		/* the bytes, kept between writes */
+};
+
+/* ---- the fingerprint ---- */
+
+static void
+ckpt_item(struct checkpoint *ck, const char *label, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+ckpt_item(struct checkpoint *ck, const char *label, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	ck->items = xreallocarray(ck->items, ck->nitems + 1,
+	    sizeof *ck->items);
+	ck->items[ck->nitems].label = xstrdup(label);
+	va_start(ap, fmt);
+	xvasprintf(&ck->items[ck->nitems].value, fmt, ap);
+	va_end(ap);
+	ck->nitems++;
+}
+
+/*
+ * The stateful part of the pipeline as labelled items: the batch
+ * interval, the time settings, the output, and every operator by name,
+ * with its arguments when it holds state across batches (its save
+ * hook): a reducer's expression text is part of what its state means.
+ * Stateless operators may change their arguments between runs.
+ */
+static void
+ckpt_fingerprint(struct checkpoint *ck, const struct config *cfg, int argc,
+    char **argv, const struct op *chain, const char *output)
+{
+	const struct op	*op = chain;
+	struct buf	 w = BUF_INIT;
+	char		 label[64];
+	int		 i, start, n = 0;
+
+	ckpt_item(ck, "batch interval", "%lld ms", (long long)cfg->batch_ms);
+	if (cfg->event_time == NULL)
+		ckpt_item(ck, "time", "processing time");
+	else {
+		ckpt_item(ck, "time", "event time %s", cfg->event_time);
+		ckpt_item(ck, "watermark", "%lld ms",
+		    (long long)cfg->watermark_ms);
+		ckpt_item(ck, "time format", "%s", cfg->time_format != NULL ?
+		    cfg->time_format : "auto");
+	}
+	ckpt_item(ck, "output", "%s", output);
+	for (start = 0; start < argc && op != NULL; start = i + 1) {
+		for (i = start; i < argc && strcmp(argv[i], "then") != 0; i++)
+			;
+		buf_reset(&w);
+		buf_printf(&w, "%s", argv[start]);
+		if (op->save != NULL) {
+			int	 k;
+
+			for (k = start + 1; k < i; k++)
+				buf_printf(&w, strpbrk(argv[k], " \t'") ?
+				    " '%s'" : " %s", argv[k]);
+		}
+		snprintf(label, sizeof label, "operator %d", ++n);
+		ckpt_item(ck, label, "%s", w.p);
+		op = op->next;
+	}
+	ckpt_item(ck, "operators", "%d", n);
+	buf_free(&w);
+}
+
+static void
+ckpt_put_pipe(struct buf *b, const struct checkpoint *ck)
+{
+	size_t	 at = snap_sec_begin(b, CKPT_PIPE), i;
+
+	snap_put_u64(b, ck->nitems);
+	for (i = 0; i < ck->nitems; i++) {
+		snap_put_str(b, ck->items[i].label);
+		snap_put_str(b, ck->items[i].value);
+	}
+	snap_sec_end(b, at);
+}
+
+/*
+ * Compares the checkpoint's fingerprint in R with this pipeline's (CK
+ * NULL: only reads it).  Fails naming the first item that differs.
+ */
+static int
+ckpt_get_pipe(struct snap_rd *r, const struct checkpoint *ck)
+{
+	struct snap_rd	 sub;
+	const char	*l, *v;
+	size_t		 n, i, j, ln, vn;
+
+	if (snap_sec(r, CKPT_PIPE, &sub) == -1)
+		return -1;
+	if (snap_get_count(&sub, 2, 4096, &n) == -1)
+		return snap_sec_done(r, &sub);
+	for (i = 0; i < n; i++) {
+		if (snap_get_bytes(&sub, 256, &l, &ln) == -1 ||
+		    snap_get_bytes(&sub, 1 << 20, &v, &vn) == -1)
+			break;
+		if (ck == NULL)
+			continue;
+		for (j = 0; j < ck->nitems; j++)
+			if (strlen(ck->items[j].label) == ln &&
+			    memcmp(ck->items[j].label, l, ln) == 0)
+				break;
+		if (j == ck->nitems) {
+			snap_fail(&sub, "it was written by another pipeline: "
+			    "%.*s '%.*s' in the checkpoint, none now", (int)ln,
+			    l, (int)vn, v);
+			break;
+		}
+		if (strlen(ck->items[j].value) != vn ||
+		    memcmp(ck->items[j].value, v, vn) != 0) {
+			snap_fail(&sub, "it was written by another pipeline: "
+			    "%.*s: '%.*s' in the checkpoint, '%s' now",
+			    (int)ln, l, (int)vn, v, ck->items[j].value);
+			break;
+		}
+	}
+	if (ck != NULL && sub.cause == NULL && n != ck->nitems)
+		snap_fail(&sub, "it was written by another pipeline: %zu "
+		    "settings and operators in the checkpoint, %zu now", n,
+		    ck->nitems);
+	return snap_sec_done(r, &sub);
+}
+
+/* ---- opening ---- */
+
+struct checkpoint *
+checkpoint_open(const char *dir, const struct config *cfg, int argc,
+    char **argv, const struct op *chain, const char *output,
+    int64_t every_ms, char **cause)
+{
+	struct checkpoint	*ck;
+	struct stat		 st;
+
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+		xasprintf(cause, "--checkpoint %s: %s", dir, strerror(errno));
+		return NULL;
+	}
+	ck = xcalloc(1, sizeof *ck);
+	ck->dir = xstrdup(dir);
+	ck->lockfd = -1;
+	ck->every = every_ms;
+	ck->last_end = -1;
+	ck->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ck->dfd == -1 || fstat(ck->dfd, &st) != 0) {
+		xasprintf(cause, "--checkpoint %s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	ck->lockfd = openat(ck->dfd, CKPT_LOCK, O_RDWR | O_CREAT | O_CLOEXEC,
+	    0666);
+	if (ck->lockfd == -1) {
+		xasprintf(cause, "--checkpoint %s: %s: %s", dir, CKPT_LOCK,
+		    strerror(errno));
+		goto fail;
+	}
+	if (flock(ck->lockfd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK)
+			xasprintf(cause, "--checkpoint %s: in use by another "
+			    "dstream run", dir);
+		else
+			xasprintf(cause, "--checkpoint %s: lock: %s", dir,
+			    strerror(errno));
+		goto fail;
+	}
+	ckpt_fingerprint(ck, cfg, argc, argv, chain, output);
+	return ck;
+fail:
+	checkpoint_free(ck);
+	return NULL;
+}
+
+void
+checkpoint_free(struct checkpoint *ck)
+{
+	size_t	 i;
+
+	if (ck == NULL)
+		return;
+	if (ck->lockfd != -1)
+		close(ck->lockfd);
+	if (ck->dfd != -1)
+		close(ck->dfd);
+	for (i = 0; i < ck->nitems; i++) {
+		free(ck->items[i].label);
+		free(ck->items[i].value);
+	}
+	free(ck->items);
+	buf_free(&ck->b);
+	free(ck->dir);
+	free(ck);
+}
+
+/* ---- reading ---- */
+
+/*
+ * Reads DIR/checkpoint into B.  Returns 1 when it was read, 0 when there
+ * is none, -1 with *CAUSE set.
+ */
+static int
+ckpt_read_file(struct checkpoint *ck, struct buf *b, char **cause)
+{
+	struct stat	 st;
+	ssize_t		 n;
+	int		 fd;
+
+	/* A write cut short left its temporary file: the last good stays. */
+	if (unlinkat(ck->dfd, CKPT_TEMP, 0) == 0)
+		fprintf(stderr, "%s: checkpoint %s: removed %s, left by a "
+		    "write cut short; resuming from the last complete "
+		    "checkpoint\n", progname, ck->dir, CKPT_TEMP);
+	fd = openat(ck->dfd, CKPT_FILE, O_RDONLY | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT)
+		return 0;
+	if (fd == -1 || fstat(fd, &st) != 0) {
+		xasprintf(cause, "checkpoint %s/%s: %s", ck->dir, CKPT_FILE,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if ((uint64_t)st.st_size > CKPT_MAX) {
+		xasprintf(cause, "checkpoint %s/%s: %lld bytes: too large",
+		    ck->dir, CKPT_FILE, (long long)st.st_size);
+		close(fd);
+		return -1;
+	}
+	buf_reset(b);
+	buf_grow(b, (size_t)st.st_size + 1);
+	for (;;) {
+		if (b->cap - b->len < 65536)
+			buf_grow(b, 65536);
+		n = read(fd, b->p + b->len, b->cap - b->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			xasprintf(cause, "checkpoint %s/%s: read error: %s",
+			    ck->dir, CKPT_FILE, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+	}
+	close(fd);
+	return 1;
+}
+
+/*
+ * Reads the META section of the checkpoint B[0..n): its sequence number
+ * into *SEQ and its last batch end into *END.  Returns 0 or -1 (the
+ * cause in R, which is left at the start of the PIPE section).
+ */
+static int
+ckpt_get_meta(struct snap_rd *r, uint64_t *seq, int64_t *end)
+{
+	struct snap_rd	 sub;
+	const char	*v;
+	size_t		 vn;
+	int64_t		 when;
+
+	if (snap_sec(r, CKPT_META, &sub) == -1)
+		return -1;
+	if (snap_get_u64(&sub, seq) == 0 && snap_get_i64(&sub, &when) == 0 &&
+	    snap_get_bytes(&sub, 256, &v, &vn) == 0)
+		snap_get_i64(&sub, end);
+	return snap_sec_done(r, &sub);
+}
+
+/* The sequence number of the checkpoint bytes B[0..n), or 0 when unreadable. */
+static uint64_t
+ckpt_seq(const void *b, size_t n)
+{
+	struct snap_rd	 r, pl;
+	uint64_t	 seq = 0;
+	int64_t		 end;
+
+	snap_rd_init(&r, b, n);
+	if (snap_open(&r, CKPT_KIND, &pl) == 0 &&
+	    ckpt_get_meta(&pl, &seq, &end) == -1)
+		seq = 0;
+	snap_rd_free(&pl);
+	snap_rd_free(&r);
+	return seq;
+}
+
+/*
+ * Walks the INPT section: each input's name compared with P's (P NULL:
+ * only read), then, when LOAD, each position loaded.
+ */
+static int
+ckpt_get_inputs(struct snap_rd *r, const struct ckpt_parts *p, bool load)
+{
+	struct snap_rd	 sub, pos;
+	const char	*name;
+	size_t		 n, i, len;
+
+	if (snap_sec(r, CKPT_INPT, &sub) == -1)
+		return -1;
+	if (snap_get_count(&sub, 2, 1 << 20, &n) == -1)
+		return snap_sec_done(r, &sub);
+	if (p != NULL && n != (size_t)p->nsrc) {
+		snap_fail(&sub, "it was written for %zu input%s, this run has "
+		    "%d", n, n == 1 ? "" : "s", p->nsrc);
+		return snap_sec_done(r, &sub);
+	}
+	for (i = 0; i < n; i++) {
+		if (snap_get_bytes(&sub, 1 << 16, &name, &len) == -1)
+			break;
+		if (p != NULL && (strlen(p->src[i]->name) != len ||
+		    memcmp(p->src[i]->name, name, len) != 0)) {
+			snap_fail(&sub, "its input %zu is '%.*s', this run's "
+			    "is '%s'", i + 1, (int)len, name,
+			    p->src[i]->name);
+			break;
+		}
+		if (load) {
+			if (source_load(p->src[i], &sub) == -1)
+				break;
+		} else {
+			if (snap_sec(&sub, SNAP_TAG('P', 'O', 'S', 'N'),
+			    &pos) == -1)
+				break;
+			pos.p = pos.end;
+			if (snap_sec_done(&sub, &pos) == -1)
+				break;
+		}
+	}
+	return snap_sec_done(r, &sub);
+}
+
+/* Skips one section of R tagged TAG. */
+static int
+ckpt_skip(struct snap_rd *r, uint32_t tag)
+{
+	struct snap_rd	 sub;
+
+	if (snap_sec(r, tag, &sub) == -1)
+		return -1;
+	sub.p = sub.end;
+	return snap_sec_done(r, &sub);
+}
+
+/* The inputs' counters, by which the clock's waiting records name them. */
+static struct counters **
+ckpt_counters(const struct ckpt_parts *p)
+{
+	struct counters	**c = xcalloc((size_t)p->nsrc + 1, sizeof *c);
+	int		  i;
+
+	for (i = 0; i < p->nsrc; i++)
+		c[i] = &p->src[i]->counters;
+	return c;
+}
+
+/*
+ * Checks the checkpoint B[0..n) against the pipeline and loads it into
+ * P.  Everything that can be refused is checked before anything changes
+ * outside dstream (the output file is cut back last).
+ */
+static int
+ckpt_load(struct checkpoint *ck, const struct ckpt_parts *p, const char *b,
+    size_t n, char **cause)
+{
+	struct snap_rd	 r, pl, sub;
+	struct counters	**ctr = NULL;
+	const char	*inputs;
+	int		 rc = -1;
+
+	snap_rd_init(&r, b, n);
+	if (snap_open(&r, CKPT_KIND, &pl) == -1) {
+		*cause = snap_rd_cause(&r);
+		goto out;
+	}
+	if (ckpt_get_meta(&pl, &ck->seq, &ck->last_end) == -1 ||
+	    ckpt_get_pipe(&pl, ck) == -1)
+		goto bad;
+	/* The inputs' names first, then their positions. */
+	inputs = pl.p;
+	if (ckpt_get_inputs(&pl, p, false) == -1)
+		goto bad;
+	pl.p = inputs;
+	if (ckpt_get_inputs(&pl, p, true) == -1)
+		goto bad;
+	ctr = ckpt_counters(p);
+	if (clock_load(p->clock, &pl, ctr, (size_t)p->nsrc) == -1)
+		goto bad;
+	if (snap_sec(&pl, CKPT_CHAN, &sub) == -1)
+		goto bad;
+	chain_load(p->chain, &sub);
+	if (snap_sec_done(&pl, &sub) == -1)
+		goto bad;
+	if (snap_sec(&pl, CKPT_SINK, &sub) == -1)
+		goto bad;
+	sink_load(p->sink, &sub);
+	if (snap_sec_done(&pl, &sub) == -1 || snap_rd_end(&pl) == -1)
+		goto bad;
+	rc = 0;
+	goto out;
+bad:
+	*cause = snap_rd_cause(&pl);
+out:
+	free(ctr);
+	snap_rd_free(&pl);
+	snap_rd_free(&r);
+	return rc;
+}
+
+int
+checkpoint_resume(struct checkpoint *ck, const struct ckpt_parts *p,
+    char **cause)
+{
+	struct buf	 stored = BUF_INIT;
+	const char	*from;
+	char		*why = NULL;
+	int		 have;
+
+	have = ckpt_read_file(ck, &ck->b, cause);
+	if (have == -1)
+		return -1;
+	if (sink_stored_checkpoint(p->sink, &stored, cause) == -1) {
+		buf_free(&stored);
+		return -1;
+	}
+	sink_checkpointed(p->sink);
+	/* The newer of the folder's and the destination's. */
+	from = CKPT_FILE;
+	if (stored.len > 0 && (have == 0 ||
+	    ckpt_seq(stored.p, stored.len) > ckpt_seq(ck->b.p, ck->b.len))) {
+		buf_reset(&ck->b);
+		buf_add(&ck->b, stored.p, stored.len);
+		have = 1;
+		from = "the destination's copy";
+	}
+	buf_free(&stored);
+	if (have == 0)
+		return 0;
+	if (ckpt_load(ck, p, ck->b.p, ck->b.len, &why) == -1) {
+		xasprintf(cause, "checkpoint %s (%s): %s; remove %s to start "
+		    "afresh (its state and input positions are then lost)",
+		    ck->dir, from, why != NULL ? why : "refused", ck->dir);
+		free(why);
+		return -1;
+	}
+	return 1;
+}
+
+int
+checkpoint_check(const void *b, size_t n, char **cause)
+{
+	struct snap_rd	 r, pl, sub, op;
+	uint64_t	 seq, nops, i;
+	int64_t		 end;
+	const char	*name;
+	size_t		 len;
+	int		 rc = -1;
+
+	*cause = NULL;
+	snap_rd_init(&r, b, n);
+	if (snap_open(&r, CKPT_KIND, &pl) == -1) {
+		*cause = snap_rd_cause(&r);
+		goto out;
+	}
+	if (ckpt_get_meta(&pl, &seq, &end) == -1 ||
+	    ckpt_get_pipe(&pl, NULL) == -1 ||
+	    ckpt_get_inputs(&pl, NULL, false) == -1 ||
+	    ckpt_skip(&pl, SNAP_TAG('C', 'L', 'C', 'K')) == -1 ||
+	    snap_sec(&pl, CKPT_CHAN, &sub) == -1)
+		goto bad;
+	if (snap_get_u64(&sub, &nops) == 0)
+		for (i = 0; i < nops; i++) {
+			if (snap_sec(&sub, SNAP_TAG('O', 'P', 'S', 'T'),
+			    &op) == -1)
+				break;
+			if (snap_get_bytes(&op, 256, &name, &len) == 0)
+				op.p = op.end;
+			if (snap_sec_done(&sub, &op) == -1)
+				break;
+		}
+	if (snap_sec_done(&pl, &sub) == -1 ||
+	    ckpt_skip(&pl, CKPT_SINK) == -1 || snap_rd_end(&pl) == -1)
+		goto bad;
+	rc = 0;
+	goto out;
+bad:
+	*cause = snap_rd_cause(&pl);
+out:
+	snap_rd_free(&pl);
+	snap_rd_free(&r);
+	return rc;
+}
+
+/* ---- writing ---- */
+
+void
+checkpoint_batch(struct checkpoint *ck, int64_t end)
+{
+	ck->waiting = true;
+	ck->last_end = end;
+}
+
+bool
+checkpoint_due(const struct checkpoint *ck, int64_t now)
+{
+	return ck->waiting && now - ck->last_write >= ck->every;
+}
+
+int64_t
+checkpoint_wake(const struct checkpoint *ck, int64_t now)
+{
+	int64_t	 t;
+
+	if (!ck->waiting)
+		return -1;
+	t = ck->last_write + ck->every - now;
+	return t < 0 ? 0 : t;
+}
+
+/* Builds the checkpoint of P into ck->b.  Returns 0, or -1 with *CAUSE set. */
+static int
+ckpt_build(struct checkpoint *ck, const struct ckpt_parts *p, char **cause)
+{
+	struct buf	*b = &ck->b;
+	struct counters	**ctr;
+	size_t		 start, at, in;
+	int		 i, rc;
+
+	buf_reset(b);
+	start = snap_begin(b, CKPT_KIND);
+	at = snap_sec_begin(b, CKPT_META);
+	snap_put_u64(b, ck->seq + 1);
+	snap_put_i64(b, clock_now_ms());
+	snap_put_str(b, PACKAGE_VERSION);
+	snap_put_i64(b, ck->last_end);
+	snap_sec_end(b, at);
+	ckpt_put_pipe(b, ck);
+	at = snap_sec_begin(b, CKPT_INPT);
+	snap_put_u64(b, (uint64_t)p->nsrc);
+	for (i = 0; i < p->nsrc; i++) {
+		snap_put_str(b, p->src[i]->name);
+		if (source_save(p->src[i], b) != 0) {
+			xasprintf(cause, "input %s: its position cannot be "
+			    "saved", p->src[i]->name);
+			return -1;
+		}
+	}
+	snap_sec_end(b, at);
+	ctr = ckpt_counters(p);
+	rc = clock_save(p->clock, b, ctr, (size_t)p->nsrc, cause);
+	free(ctr);
+	if (rc != 0)
+		return -1;
+	at = snap_sec_begin(b, CKPT_CHAN);
+	if (chain_save(p->chain, b, cause) != 0)
+		return -1;
+	snap_sec_end(b, at);
+	at = snap_sec_begin(b, CKPT_SINK);
+	in = b->len;
+	if (sink_save(p->sink, b) != 0) {
+		xasprintf(cause, "the output's position cannot be saved");
+		return -1;
+	}
+	(void)in;
+	snap_sec_end(b, at);
+	snap_end(b, start);
+	return 0;
+}
+
+/*
+ * Writes ck->b to DIR/checkpoint durably.  Returns 0, or -1 after
+ * reporting (the temporary file removed, the old checkpoint intact).
+ */
+static int
+ckpt_write_file(struct checkpoint *ck)
+{
+	const char	*p = ck->b.p, *what = "write error";
+	size_t		 left = ck->b.len;
+	ssize_t		 w;
+	int		 fd;
+
+	fd = openat(ck->dfd, CKPT_TEMP, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_CLOEXEC, 0666);
+	if (fd == -1) {
+		what = "cannot create " CKPT_TEMP;
+		goto fail;
+	}
+	while (left > 0) {
+		w = write(fd, p, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			goto fail;
+		p += w;
+		left -= (size_t)w;
+	}
+	what = "fsync";
+	if (fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		what = "write error";
+		goto fail;
+	}
+	fd = -1;
+	what = "rename";
+	if (renameat(ck->dfd, CKPT_TEMP, ck->dfd, CKPT_FILE) != 0)
+		goto fail;
+	/* The rename itself durable. */
+	what = "fsync of the folder";
+	if (fsync(ck->dfd) != 0 && errno != EINVAL)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "%s: checkpoint %s: %s: %s (the last checkpoint "
+	    "stays as it was)\n", progname, ck->dir, what, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	unlinkat(ck->dfd, CKPT_TEMP, 0);
+	return -1;
+}
+
+int
+checkpoint_write(struct checkpoint *ck, const struct ckpt_parts *p)
+{
+	char	*cause = NULL;
+
+	/* What the destination has committed is durable before anything
+	 * records a position past it. */
+	if (sink_flush_ended(p->sink) != 0)
+		return -1;
+	if (ckpt_build(ck, p, &cause) != 0) {
+		fprintf(stderr, "%s: checkpoint %s: %s\n", progname, ck->dir,
+		    cause);
+		free(cause);
+		return -1;
+	}
+	if (sink_transactional(p->sink) &&
+	    sink_commit_checkpoint(p->sink, ck->last_end, ck->b.p,
+	    ck->b.len) != 0)
+		return -1;
+	if (ckpt_write_file(ck) != 0)
+		return -1;
+	ck->seq++;
+	ck->waiting = false;
+	ck->last_write = clock_now_ms();
+	return 0;
+}
