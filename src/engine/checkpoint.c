@@ -115,8 +115,8 @@ ckpt_fingerprint(struct checkpoint *ck, const struct config *cfg, int argc,
 			int	 k;
 
 			for (k = start + 1; k < i; k++)
-				buf_printf(&w, strpbrk(argv[k], " \t'") ?
-				    " '%s'" : " %s", argv[k]);
+				buf_printf(&w, strpbrk(argv[k], " \t\"'") ?
+				    " \"%s\"" : " %s", argv[k]);
 		}
 		snprintf(label, sizeof label, "operator %d", ++n);
 		ckpt_item(ck, label, "%s", w.p);
@@ -141,10 +141,11 @@ ckpt_put_pipe(struct buf *b, const struct checkpoint *ck)
 
 /*
  * Compares the checkpoint's fingerprint in R with this pipeline's (CK
- * NULL: only reads it).  Fails naming the first item that differs.
+ * NULL: only reads it).  Fails naming the first item that differs in
+ * *WHY (caller frees).
  */
 static int
-ckpt_get_pipe(struct snap_rd *r, const struct checkpoint *ck)
+ckpt_get_pipe(struct snap_rd *r, const struct checkpoint *ck, char **why)
 {
 	struct snap_rd	 sub;
 	const char	*l, *v;
@@ -165,23 +166,27 @@ ckpt_get_pipe(struct snap_rd *r, const struct checkpoint *ck)
 			    memcmp(ck->items[j].label, l, ln) == 0)
 				break;
 		if (j == ck->nitems) {
-			snap_fail(&sub, "it was written by another pipeline: "
+			xasprintf(why, "it was written by another pipeline: "
 			    "%.*s '%.*s' in the checkpoint, none now", (int)ln,
 			    l, (int)vn, v);
+			snap_fail(&sub, "%s", *why);
 			break;
 		}
 		if (strlen(ck->items[j].value) != vn ||
 		    memcmp(ck->items[j].value, v, vn) != 0) {
-			snap_fail(&sub, "it was written by another pipeline: "
+			xasprintf(why, "it was written by another pipeline: "
 			    "%.*s: '%.*s' in the checkpoint, '%s' now",
 			    (int)ln, l, (int)vn, v, ck->items[j].value);
+			snap_fail(&sub, "%s", *why);
 			break;
 		}
 	}
-	if (ck != NULL && sub.cause == NULL && n != ck->nitems)
-		snap_fail(&sub, "it was written by another pipeline: %zu "
+	if (ck != NULL && sub.cause == NULL && n != ck->nitems) {
+		xasprintf(why, "it was written by another pipeline: %zu "
 		    "settings and operators in the checkpoint, %zu now", n,
 		    ck->nitems);
+		snap_fail(&sub, "%s", *why);
+	}
 	return snap_sec_done(r, &sub);
 }
 
@@ -349,10 +354,12 @@ ckpt_seq(const void *b, size_t n)
 
 /*
  * Walks the INPT section: each input's name compared with P's (P NULL:
- * only read), then, when LOAD, each position loaded.
+ * only read), then, when LOAD, each position loaded.  A difference is
+ * told in *WHY (caller frees).
  */
 static int
-ckpt_get_inputs(struct snap_rd *r, const struct ckpt_parts *p, bool load)
+ckpt_get_inputs(struct snap_rd *r, const struct ckpt_parts *p, bool load,
+    char **why)
 {
 	struct snap_rd	 sub, pos;
 	const char	*name;
@@ -363,8 +370,9 @@ ckpt_get_inputs(struct snap_rd *r, const struct ckpt_parts *p, bool load)
 	if (snap_get_count(&sub, 2, 1 << 20, &n) == -1)
 		return snap_sec_done(r, &sub);
 	if (p != NULL && n != (size_t)p->nsrc) {
-		snap_fail(&sub, "it was written for %zu input%s, this run has "
+		xasprintf(why, "it was written for %zu input%s, this run has "
 		    "%d", n, n == 1 ? "" : "s", p->nsrc);
+		snap_fail(&sub, "%s", *why);
 		return snap_sec_done(r, &sub);
 	}
 	for (i = 0; i < n; i++) {
@@ -372,9 +380,10 @@ ckpt_get_inputs(struct snap_rd *r, const struct ckpt_parts *p, bool load)
 			break;
 		if (p != NULL && (strlen(p->src[i]->name) != len ||
 		    memcmp(p->src[i]->name, name, len) != 0)) {
-			snap_fail(&sub, "its input %zu is '%.*s', this run's "
+			xasprintf(why, "its input %zu is '%.*s', this run's "
 			    "is '%s'", i + 1, (int)len, name,
 			    p->src[i]->name);
+			snap_fail(&sub, "%s", *why);
 			break;
 		}
 		if (load) {
@@ -436,14 +445,14 @@ ckpt_load(struct checkpoint *ck, const struct ckpt_parts *p, const char *b,
 		goto out;
 	}
 	if (ckpt_get_meta(&pl, &ck->seq, &ck->last_end) == -1 ||
-	    ckpt_get_pipe(&pl, ck) == -1)
+	    ckpt_get_pipe(&pl, ck, cause) == -1)
 		goto bad;
 	/* The inputs' names first, then their positions. */
 	inputs = pl.p;
-	if (ckpt_get_inputs(&pl, p, false) == -1)
+	if (ckpt_get_inputs(&pl, p, false, cause) == -1)
 		goto bad;
 	pl.p = inputs;
-	if (ckpt_get_inputs(&pl, p, true) == -1)
+	if (ckpt_get_inputs(&pl, p, true, cause) == -1)
 		goto bad;
 	ctr = ckpt_counters(p);
 	if (clock_load(p->clock, &pl, ctr, (size_t)p->nsrc) == -1)
@@ -461,7 +470,8 @@ ckpt_load(struct checkpoint *ck, const struct ckpt_parts *p, const char *b,
 	rc = 0;
 	goto out;
 bad:
-	*cause = snap_rd_cause(&pl);
+	if (*cause == NULL)
+		*cause = snap_rd_cause(&pl);
 out:
 	free(ctr);
 	snap_rd_free(&pl);
@@ -525,8 +535,8 @@ checkpoint_check(const void *b, size_t n, char **cause)
 		goto out;
 	}
 	if (ckpt_get_meta(&pl, &seq, &end) == -1 ||
-	    ckpt_get_pipe(&pl, NULL) == -1 ||
-	    ckpt_get_inputs(&pl, NULL, false) == -1 ||
+	    ckpt_get_pipe(&pl, NULL, cause) == -1 ||
+	    ckpt_get_inputs(&pl, NULL, false, cause) == -1 ||
 	    ckpt_skip(&pl, SNAP_TAG('C', 'L', 'C', 'K')) == -1 ||
 	    snap_sec(&pl, CKPT_CHAN, &sub) == -1)
 		goto bad;
@@ -546,7 +556,8 @@ checkpoint_check(const void *b, size_t n, char **cause)
 	rc = 0;
 	goto out;
 bad:
-	*cause = snap_rd_cause(&pl);
+	if (*cause == NULL)
+		*cause = snap_rd_cause(&pl);
 out:
 	snap_rd_free(&pl);
 	snap_rd_free(&r);

@@ -201,6 +201,9 @@ file_load(struct sink *sk, struct snap_rd *r)
 	if (fstat(s->fd, &st) != 0)
 		return snap_fail(r, "output %s: %s", s->path,
 		    strerror(errno));
+	/* A device or a pipe (/dev/null) has no length to go back to. */
+	if (!S_ISREG(st.st_mode))
+		return 0;
 	have = (uint64_t)st.st_size;
 	if (have < want)
 		return snap_fail(r, "output %s is %" PRIu64 " bytes, shorter "

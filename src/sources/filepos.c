@@ -207,7 +207,8 @@ filepos_find(const struct file_pos *p, const char *spec, const char *name,
 	}
 	if (inode && (uint64_t)st.st_size < p->offset) {
 		fprintf(stderr, "%s: %s: truncated while dstream was stopped "
-		    "(copytruncate?): %" PRIu64 " bytes, less than the %"
+		    "(copytruncate?), or replaced by a new file reusing its "
+		    "inode: %" PRIu64 " bytes, less than the %"
 		    PRIu64 " already read; reading it from its start (lines "
 		    "written between the copy and the truncation are lost)\n",
 		    progname, name, (uint64_t)st.st_size, p->offset);

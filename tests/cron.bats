@@ -1,0 +1,200 @@
+#!/usr/bin/env bats
+# cron.bats - cron mode (issue 11 item 6): runs over finite inputs with
+# --checkpoint read what the files hold, emit what the watermark closes,
+# keep the open windows, exit 0; --final closes them.  The day's log
+# processed by many short runs (appends cut mid-line, a rotation in
+# between) equals one run with --final.  And files rotated, truncated or
+# replaced while dstream was stopped (item 5), followed files and folders
+# resumed.
+
+load test_helper
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	# A web log of two hours: 4000 lines, times increasing, 5 clients.
+	awk 'BEGIN { for (i = 0; i < 4000; i++) {
+	    t = 1763683200 + int(i * 1.8)
+	    printf "10.0.0.%d - - [%s] \"GET /p%d HTTP/1.1\" 200 %d\n", i % 5,
+	        strftime("%d/%b/%Y:%H:%M:%S +0000", t, 1), i % 3, 100 + i % 50 } }' \
+	    > "$T/day"
+}
+
+OPTS=(-e 'time($4 .. " " .. $5)' -b 1m -s)
+OPS=(map '($1, 0 + $10)' then reduceByKeyAndWindow sum 10m 5m)
+
+@test "20 cron runs over a growing, rotated log give one --final run's output" {
+	dstream "${OPTS[@]}" -i "$T/day" -o "$T/ref" "${OPS[@]}"
+	size=$(stat -c %s "$T/day")
+	: > "$T/app.log"
+	done=0
+	for i in $(seq 1 20); do
+		# The log grows to an arbitrary byte (mostly mid-line).
+		upto=$((size * i / 20 - 13 * (i < 20)))
+		if [ "$i" -eq 11 ]; then
+			# logrotate (create): the rest of the line and a few
+			# more go to the old file, which is then renamed.
+			cut=$(( $(head -c "$upto" "$T/day" | awk 'END { print NR }') ))
+			head -n "$cut" "$T/day" | tail -c +$((done + 1)) >> "$T/app.log"
+			done=$(head -n "$cut" "$T/day" | wc -c)
+			mv "$T/app.log" "$T/app.log.1"
+			: > "$T/app.log"
+		fi
+		head -c "$upto" "$T/day" | tail -c +$((done + 1)) >> "$T/app.log"
+		done=$upto
+		final=
+		[ "$i" -eq 20 ] && final=--final
+		run dstream "${OPTS[@]}" -i "$T/app.log" --checkpoint "$T/ck" \
+		    -o "$T/out" $final "${OPS[@]}"
+		assert_success
+		if [ "$i" -eq 11 ]; then
+			assert_output --partial "rotated while dstream was stopped: finishing $T/app.log.1"
+		fi
+	done
+	[ "$(wc -l < "$T/ref")" -gt 100 ]
+	cmp "$T/ref" "$T/out"
+}
+
+@test "each cron run emits only what the watermark closed, and exits 0" {
+	head -n 1000 "$T/day" > "$T/app.log"
+	run dstream "${OPTS[@]}" -i "$T/app.log" --checkpoint "$T/ck" "${OPS[@]}"
+	assert_success
+	first=$output
+	# The last window emitted ends before the last record's time
+	# (00:29:58): the windows holding it stay open.
+	last=$(printf '%s\n' "$first" | tail -n 1 | cut -f 1)
+	[ "$last" \< "2025-11-21T00:30:00Z" ]
+	run dstream "${OPTS[@]}" -i "$T/app.log" --checkpoint "$T/ck" "${OPS[@]}"
+	assert_success
+	assert_output ""
+	run dstream "${OPTS[@]}" -i "$T/app.log" --checkpoint "$T/ck" --final "${OPS[@]}"
+	assert_success
+	rest=$output
+	[ -n "$rest" ]
+	run dstream "${OPTS[@]}" -i "$T/app.log" "${OPS[@]}"
+	assert_output "$(printf '%s\n%s' "$first" "$rest")"
+}
+
+# Reads $T/app.log in cron mode counting lines per key; prints the output.
+cron_count() {
+	run dstream -i "$T/app.log" --checkpoint "$T/ck" map '$1' then countByValue "$@"
+}
+
+@test "rotation while stopped: the rotated file is finished from its new name, then the new file" {
+	printf '%s\n' a a b > "$T/app.log"
+	cron_count
+	assert_output "$(printf 'a\t2\nb\t1')"
+	printf '%s\n' c c >> "$T/app.log"
+	mv "$T/app.log" "$T/app.log.1"
+	printf '%s\n' d > "$T/app.log"
+	cron_count
+	assert_success
+	assert_line --index 0 "dstream: $T/app.log: rotated while dstream was stopped: finishing $T/app.log.1 from byte 6, then reading $T/app.log from its start"
+	assert_line --index 1 "$(printf 'c\t2')"
+	assert_line --index 2 "$(printf 'd\t1')"
+	# Rotated again: the rotated file of the rotated file is not looked for.
+	printf '%s\n' e >> "$T/app.log"
+	cron_count
+	assert_output "$(printf 'e\t1')"
+}
+
+@test "rotation while stopped, in the middle of a rotated file: it is found again under a newer name" {
+	printf '%s\n' a b c > "$T/app.log"
+	cron_count
+	printf '%s\n' d >> "$T/app.log"
+	mv "$T/app.log" "$T/app.log.1"
+	printf '%s\n' e > "$T/app.log"
+	# Stopped by a signal before the rotated file was finished: simulate
+	# by a run that fails at once on its output, then rotate once more.
+	mv "$T/app.log.1" "$T/app.log.2"
+	cron_count
+	assert_success
+	assert_output --partial "finishing $T/app.log.2 from byte 6"
+	assert_output --partial "$(printf 'd\t1\ne\t1')"
+}
+
+@test "copytruncate while stopped is detected, reported, and the file read from its start" {
+	printf '%s\n' aaaa bbbb cccc > "$T/app.log"
+	cron_count
+	: > "$T/app.log"		# truncate in place (the copy went elsewhere)
+	printf '%s\n' x > "$T/app.log"
+	cron_count
+	assert_success
+	assert_line --index 0 "dstream: $T/app.log: truncated while dstream was stopped (copytruncate?), or replaced by a new file reusing its inode: 2 bytes, less than the 15 already read; reading it from its start (lines written between the copy and the truncation are lost)"
+	assert_line --index 1 "$(printf 'x\t1')"
+}
+
+@test "a new file in the old one's place (inode reused, or rewritten) is told apart by its head" {
+	printf '%s\n' a b > "$T/app.log"
+	cron_count
+	# Same inode, other content at least as long as what was read.
+	printf '%s\n' q r s t > "$T/app.log"
+	cron_count
+	assert_success
+	assert_output --partial "not the file read before (the same inode, other first bytes"
+	assert_output --partial "$(printf 'q\t1\nr\t1\ns\t1\nt\t1')"
+	# A file gone for good, another in its place: said, and the new one
+	# read whole (the file system may give it the old inode: then its
+	# head tells it apart).
+	cron_count
+	rm "$T/app.log"
+	printf '%s\n' z > "$T/new"
+	mv "$T/new" "$T/app.log"
+	cron_count
+	assert_success
+	assert_output --regexp "is no longer in its folder|reusing its inode"
+	assert_line "$(printf 'z\t1')"
+}
+
+@test "followed file: stopped by SIGTERM, rotated while stopped, resumed: every line once" {
+	printf '%s\n' 1763683200 1763683201 > "$T/app.log"
+	"$DSTREAM" -F -e '$1' -i "$T/app.log" --checkpoint "$T/ck" -o "$T/out" \
+	    map '"x"' then count 2> "$T/err" &
+	pid=$!
+	for i in $(seq 1 100); do [ -e "$T/ck/checkpoint" ] && break; sleep 0.05; done
+	sleep 0.5
+	kill -TERM $pid
+	wait $pid
+	printf '%s\n' 1763683202 1763683203 >> "$T/app.log"
+	mv "$T/app.log" "$T/app.log.1"
+	printf '%s\n' 1763683204 > "$T/app.log"
+	"$DSTREAM" -F -e '$1' -i "$T/app.log" --checkpoint "$T/ck" -o "$T/out" \
+	    map '"x"' then count 2>> "$T/err" &
+	pid=$!
+	sleep 1
+	printf '%s\n' 1763683205 1763683210 >> "$T/app.log"
+	sleep 1.5
+	kill -TERM $pid
+	wait $pid
+	run cat "$T/err"
+	assert_output --partial "finishing $T/app.log.1 from byte 22"
+	# Batches 00:00:01 to 00:00:06, one record each, in order, once;
+	# 00:00:11 closed by --idle, or still open.
+	run head -n 10 "$T/out"
+	assert_output "$(printf '%s\n' 1 1 1 1 1 1 0 0 0 0)"
+	rest=$(tail -n +11 "$T/out")
+	[ -z "$rest" ] || [ "$rest" = 1 ]
+
+}
+
+@test "folder input: files done are not read again, files come while stopped are" {
+	mkdir "$T/in"
+	printf '%s\n' a a > "$T/in/f1"
+	"$DSTREAM" -i "dir://$T/in" --from-start --checkpoint "$T/ck" -o "$T/out" \
+	    map '$1' then countByValue 2> "$T/err" &
+	pid=$!
+	for i in $(seq 1 100); do [ -s "$T/out" ] && break; sleep 0.05; done
+	sleep 1.2
+	kill -TERM $pid
+	wait $pid
+	printf '%s\n' b > "$T/in/.f2"
+	mv "$T/in/.f2" "$T/in/f2"
+	"$DSTREAM" -i "dir://$T/in" --checkpoint "$T/ck" -o "$T/out" \
+	    map '$1' then countByValue 2>> "$T/err" &
+	pid=$!
+	for i in $(seq 1 100); do grep -q b "$T/out" && break; sleep 0.05; done
+	sleep 1.2
+	kill -TERM $pid
+	wait $pid
+	run cat "$T/out"
+	assert_output "$(printf 'a\t2\nb\t1')"
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bats
+# killnine.bats - kill -9 at random moments, then the same command again:
+# the -o file must end byte for byte as an uninterrupted run's (issue 11
+# item 4).  Bounded: a fixed number of kills, each run given at most a
+# few seconds.  tests/soak/kill9.sh does the same hundreds of times.
+
+load test_helper
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	# 300k event-time records over 83 hours, 13 keys.
+	awk 'BEGIN { for (i = 1; i <= 300000; i++)
+	    printf "%d k%d %d\n", 1763683200 + i, (i * 7919) % 13, i % 97 }' \
+	    > "$T/big"
+}
+
+# kill_loop N LOG PIPE...: N runs killed after 0 to 80 ms, then one left
+# to finish with --final; compares the output with $T/ref.
+kill_loop() {
+	local n=$1 log=$2 pid i
+	shift 2
+	for i in $(seq 1 "$n"); do
+		"$DSTREAM" -e '$1' -i "$log" --checkpoint "$T/ck" \
+		    --checkpoint-every 0 -o "$T/out" "$@" 2>> "$T/err" &
+		pid=$!
+		sleep "0.0$((RANDOM % 9))"
+		kill -9 "$pid" 2> /dev/null || true
+		wait "$pid" || true
+	done
+	run timeout 60 "$DSTREAM" -e '$1' -i "$log" --checkpoint "$T/ck" \
+	    -o "$T/out" --final "$@"
+	assert_success
+	cmp "$T/ref" "$T/out"
+}
+
+@test "kill -9 at random points: windows and counts end byte-identical" {
+	dstream -e '$1' -b 1m -i "$T/big" -s map '$2' then window 5m 1m \
+	    then countByValue > "$T/ref"
+	kill_loop 15 "$T/big" -b 1m -s map '$2' then window 5m 1m then countByValue
+	[ "$(wc -l < "$T/out")" -gt 60000 ]
+}
+
+@test "kill -9 at random points: updateStateByKey and an invertible window" {
+	dstream -e '$1' -b 1m -i "$T/big" -s map '($2, 0 + $3)' \
+	    then reduceByKeyAndWindow sum 10m 2m \
+	    then updateStateByKey '(state ?? 0) + sum(values)' > "$T/ref"
+	kill_loop 15 "$T/big" -b 1m -s map '($2, 0 + $3)' \
+	    then reduceByKeyAndWindow sum 10m 2m \
+	    then updateStateByKey '(state ?? 0) + sum(values)'
+}
+
+@test "kill -9 while the log grows, cut mid-line: no line lost or doubled" {
+	dstream -e '$1' -b 1m -i "$T/big" -s map '$2' then countByValue > "$T/ref"
+	size=$(stat -c %s "$T/big")
+	: > "$T/log"
+	for i in $(seq 1 12); do
+		# Append up to an arbitrary byte (mostly inside a line).
+		head -c $((size * i / 12 - 7 * (i < 12))) "$T/big" | \
+		    tail -c +$(($(stat -c %s "$T/log") + 1)) >> "$T/log"
+		"$DSTREAM" -e '$1' -i "$T/log" --checkpoint "$T/ck" \
+		    --checkpoint-every 0 -o "$T/out" -b 1m -s map '$2' \
+		    then countByValue 2>> "$T/err" &
+		pid=$!
+		sleep "0.0$((RANDOM % 9))"
+		kill -9 "$pid" 2> /dev/null || true
+		wait "$pid" || true
+	done
+	cmp "$T/big" "$T/log"
+	run timeout 60 "$DSTREAM" -e '$1' -i "$T/log" --checkpoint "$T/ck" \
+	    -o "$T/out" --final -b 1m -s map '$2' then countByValue
+	assert_success
+	cmp "$T/ref" "$T/out"
+}
