@@ -26,6 +26,10 @@
 #include "../state/snap.h"
 #include "checkpoint.h"
 
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION	"unknown"	/* built outside configure (fuzz) */
+#endif
+
 #define CKPT_KIND	SNAP_TAG('C', 'K', 'P', 'T')
 #define CKPT_META	SNAP_TAG('M', 'E', 'T', 'A')
 #define CKPT_PIPE	SNAP_TAG('P', 'I', 'P', 'E')
