@@ -68,7 +68,8 @@
  *     checkpoint, and calls commit_checkpoint(sink, end, bytes, len):
  *     it commits, in one transaction, the rows of every batch since
  *     the last call and BYTES[0..LEN), the checkpoint (END is the last
- *     batch end committed by commit; SQL: a row of a table
+ *     batch end committed by commit, -1 for the checkpoint a first run
+ *     writes before its first batch; SQL: a row of a table
  *     dstream_checkpoint in the same database; Kafka: the bytes with
  *     send_offsets_to_transaction, then the commit).  Then the module
  *     writes the same bytes to the checkpoint folder.  Returns 0, or

@@ -3,7 +3,7 @@
 # make check): a pipeline over a growing log is killed with SIGKILL at
 # random moments KILLS times (default 300), the log growing by an
 # arbitrary number of bytes (mostly cutting a line) every few kills;
-# then one last run with --final.  Its -o file must be byte for byte the
+# then the rest of the log and one last run with --final.  Its -o file must be byte for byte the
 # output of one uninterrupted run.  Prints the figures: kills, of which
 # after at least one checkpoint, runs that finished before their kill,
 # checkpoints found torn (checkpoint.tmp removed at resume), and the
@@ -30,16 +30,17 @@ size=$(stat -c %s "$W/big")
 : > "$W/log"
 k=0 finished=0 grown=0
 while [ $k -lt "$KILLS" ]; do
-	if [ $((k % 5)) -eq 0 ]; then
+	if [ $((k % 4)) -eq 0 ]; then
 		have=$(stat -c %s "$W/log")
-		want=$((have + 1 + $(od -An -N4 -tu4 /dev/urandom) % (size / 40)))
+		want=$((have + 1 + $(od -An -N4 -tu4 /dev/urandom) % (size / 30)))
 		[ "$want" -gt "$size" ] && want=$size
 		head -c "$want" "$W/big" | tail -c +$((have + 1)) >> "$W/log"
 		grown=$((grown + 1))
 	fi
 	run 2>> "$W/err" &
 	pid=$!
-	sleep "0.$(od -An -N2 -tu2 /dev/urandom | awk '{ printf "%03d", $1 % 300 }')"
+	# Mostly within the run's work (a few tens of ms on an idle machine).
+	sleep "0.$(od -An -N2 -tu2 /dev/urandom | awk '{ printf "%03d", $1 % 80 }')"
 	if kill -9 $pid 2>/dev/null; then :; else finished=$((finished + 1)); fi
 	wait $pid 2>/dev/null
 	k=$((k + 1))
@@ -49,7 +50,7 @@ run --final 2>> "$W/err"
 rc=$?
 torn=$(grep -c 'removed checkpoint.tmp' "$W/err")
 refused=$(grep -c 'remove .* to start afresh' "$W/err")
-echo "kills: $KILLS (runs that finished before their kill: $finished)"
+echo "runs: $KILLS, killed by SIGKILL while running: $((KILLS - finished)), finished before their kill: $finished"
 echo "log grown $grown times, $(wc -l < "$W/big") lines, $size bytes"
 echo "torn checkpoints recovered: $torn; checkpoints refused: $refused"
 echo "final run status: $rc; output lines: $(wc -l < "$W/out") (reference $(wc -l < "$W/ref"))"
