@@ -71,3 +71,33 @@ kill_loop() {
 	assert_success
 	cmp "$T/ref" "$T/out"
 }
+
+@test "kill -9 at random points of a followed file (-F): every batch once" {
+	dstream -e '$1' -b 1m -i "$T/big" -s map '$2' then countByValue > "$T/ref"
+	for i in $(seq 1 10); do
+		"$DSTREAM" -F -e '$1' -i "$T/big" --checkpoint "$T/ck" \
+		    --checkpoint-every 0 -o "$T/out" -b 1m -s map '$2' \
+		    then countByValue 2>> "$T/err" &
+		pid=$!
+		sleep "0.0$((RANDOM % 9))"
+		kill -9 "$pid" 2> /dev/null || true
+		wait "$pid" || true
+	done
+	# The last run reads to the end and is stopped by SIGTERM: every
+	# batch but the last (which the watermark has not passed: it stays
+	# in the checkpoint) is out, once.
+	last=$(tail -n 1 "$T/ref" | cut -f 1)
+	grep -v "^$last" "$T/ref" > "$T/ref2"
+	mv "$T/ref2" "$T/ref"
+	"$DSTREAM" -F -e '$1' -i "$T/big" --checkpoint "$T/ck" -o "$T/out" \
+	    -b 1m -s map '$2' then countByValue 2>> "$T/err" &
+	pid=$!
+	want=$(wc -l < "$T/ref")
+	for i in $(seq 1 300); do
+		[ "$(wc -l < "$T/out")" -ge "$want" ] && break
+		sleep 0.1
+	done
+	kill -TERM "$pid"
+	wait "$pid"
+	cmp "$T/ref" "$T/out"
+}
