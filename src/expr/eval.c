@@ -211,7 +211,7 @@ expr_ctx_init(struct expr_ctx *ctx, struct arena *a)
 void
 expr_ctx_free(struct expr_ctx *ctx)
 {
-	free(ctx->f.bnd);
+	free(ctx->f.own);
 	free(ctx->f.cooked);
 	memset(&ctx->f, 0, sizeof ctx->f);
 	buf_free(&scratch);
@@ -224,21 +224,15 @@ expr_ctx_record(struct expr_ctx *ctx, const struct value *x)
 	struct fields		*f = &ctx->f;
 
 	ctx->x = *x;
-	f->text = NULL;
-	f->nsplit = 0;
-	f->all = false;
-	f->mbase = UINT32_MAX;
 	f->ahead = f->need;
 	f->need = 0;
 	/* The same bytes already split by the hint's context: take its
-	 * fields rather than splitting the line again. */
-	if (h != NULL && h != ctx && !fs_csv && x->type == V_STR &&
-	    h->x.type == V_STR && h->x.u.s == x->u.s && h->x.n == x->n &&
-	    h->f.text == x->u.s && h->f.nsplit > 0) {
-		while (f->cap < (uint32_t)h->f.nsplit)
-			fields_grow(f);
-		memcpy(f->bnd, h->f.bnd, (size_t)h->f.nsplit * 2 *
-		    sizeof *f->bnd);
+	 * fields (its bounds, read where they are until this context splits
+	 * further) rather than splitting the line again. */
+	if (h != NULL && h != ctx && x->type == V_STR &&
+	    h->f.text == x->u.s && h->x.n == x->n && h->f.nsplit > 0 &&
+	    h->x.type == V_STR && h->x.u.s == x->u.s && !fs_csv) {
+		f->bnd = h->f.bnd;
 		f->nsplit = h->f.nsplit;
 		f->all = h->f.all;
 		f->text = h->f.text;
@@ -248,7 +242,13 @@ expr_ctx_record(struct expr_ctx *ctx, const struct value *x)
 		/* Next time the hint splits as far as this one goes. */
 		if (h->f.need < f->ahead)
 			h->f.need = f->ahead;
+		return;
 	}
+	f->bnd = f->own;
+	f->text = NULL;
+	f->nsplit = 0;
+	f->all = false;
+	f->mbase = UINT32_MAX;
 }
 
 void
@@ -488,13 +488,30 @@ fields_text(struct expr_ctx *ctx)
 	f->mbase = UINT32_MAX;
 }
 
+/* Doubles F's own bounds (F splits into them: see fields_own). */
 static void
 fields_grow(struct fields *f)
 {
 	f->cap = f->cap ? f->cap * 2 : 32;
-	f->bnd = xreallocarray(f->bnd, f->cap, 2 * sizeof *f->bnd);
+	f->own = f->bnd = xreallocarray(f->own, f->cap, 2 * sizeof *f->own);
 	if (fs_csv)
 		f->cooked = xreallocarray(f->cooked, f->cap, sizeof *f->cooked);
+}
+
+/*
+ * Makes F's bounds its own before it splits further: the fields taken
+ * from the hint's context are copied into OWN.  Out of line: a context
+ * that takes the hint's fields mostly needs no more.
+ */
+static void __attribute__((noinline))
+fields_own(struct fields *f)
+{
+	const uint32_t	*from = f->bnd;
+
+	while (f->cap < (uint32_t)f->nsplit)
+		fields_grow(f);
+	f->bnd = f->own;
+	memcpy(f->bnd, from, (size_t)f->nsplit * 2 * sizeof *f->bnd);
 }
 
 static inline void
@@ -576,8 +593,8 @@ fields_blank_at(const char *s, uint32_t pos, uint32_t len)
  * follow the count of fields, not the bytes.  The last block's mask is
  * kept for the next call, which mostly resumes inside it.
  */
-static void
-fields_split_blanks(struct fields *f, int32_t upto, uint32_t pos)
+static void __attribute__((noinline))
+fields_split_blanks(struct fields *f, int32_t upto)
 {
 	const char	*s = f->text;
 	uint32_t	 len = f->len, w, r, mbase = f->mbase;
@@ -587,6 +604,7 @@ fields_split_blanks(struct fields *f, int32_t upto, uint32_t pos)
 	uint32_t	 nb = 2 * (uint32_t)f->nsplit, lim = 2 * (uint32_t)upto;
 	uint32_t	*bnd = f->bnd, *o, *oend;
 	uint64_t	 b, after, edges, prev = 1, mask = f->mask;
+	uint32_t	 pos = nb == 0 ? 0 : f->bnd[nb - 1];
 	char		 tail[64];
 
 	if (lim == nb + 2) {
@@ -731,18 +749,14 @@ fields_csv1(struct expr_ctx *ctx, uint32_t pos)
 	f->cooked[f->nsplit - 1] = v;
 }
 
-/* Splits $0 until field UPTO exists or the text ends. */
-static void
-fields_split(struct expr_ctx *ctx, int32_t upto)
+/* fields_split with a separator string or CSV. */
+static void __attribute__((noinline))
+fields_split_sep(struct expr_ctx *ctx, int32_t upto)
 {
 	struct fields	*f = &ctx->f;
 	const char	*s, *d;
 	uint32_t	 pos;
 
-	if (f->text == NULL)
-		fields_text(ctx);
-	if (f->all)
-		return;
 	if (fs_csv && f->cooked == NULL && f->cap > 0)
 		/* --csv set after this context last split a record */
 		f->cooked = xreallocarray(NULL, f->cap, sizeof *f->cooked);
@@ -751,11 +765,6 @@ fields_split(struct expr_ctx *ctx, int32_t upto)
 		pos = 0;
 	else
 		pos = f->bnd[2 * f->nsplit - 1];
-
-	if (fs_delim == NULL && !fs_csv) {
-		fields_split_blanks(f, upto, pos);
-		return;
-	}
 	if (f->len == 0) {
 		f->all = true;
 		return;
@@ -792,6 +801,31 @@ fields_split(struct expr_ctx *ctx, int32_t upto)
 		if (f->nsplit < upto)
 			pos += fs_csv ? 1 : (uint32_t)fs_dlen;
 	}
+}
+
+/* Splits $0 until field UPTO exists or the text ends. */
+static inline void
+fields_split(struct expr_ctx *ctx, int32_t upto)
+{
+	struct fields	*f = &ctx->f;
+
+	if (f->text != NULL)
+		;
+	else if (ctx->x.type == V_STR && ctx->x.u.s != NULL) {
+		/* fields_text for a string, inline */
+		f->text = ctx->x.u.s;
+		f->len = ctx->x.n;
+		f->mbase = UINT32_MAX;
+	} else
+		fields_text(ctx);
+	if (f->all)
+		return;
+	if (f->bnd != f->own)
+		fields_own(f);
+	if (fs_delim == NULL && !fs_csv)
+		fields_split_blanks(f, upto);
+	else
+		fields_split_sep(ctx, upto);
 }
 
 /*

@@ -29,10 +29,15 @@ struct fields {
 	uint32_t	 len;
 	int32_t		 nsplit;	/* fields split so far */
 	bool		 all;		/* split to the end (NF known) */
-	uint32_t	 cap;
+	uint32_t	 cap;		/* fields OWN has room for */
 	uint32_t	*bnd;		/* field i (1-based) is text[bnd[2i-2] ..
 					 * bnd[2i-1]): its start and end, side
-					 * by side, as the splitter finds them */
+					 * by side, as the splitter finds them;
+					 * OWN, or the bounds of the context
+					 * whose fields this one took (see
+					 * expr_fields_hint), until it splits
+					 * further */
+	uint32_t	*own;		/* this context's bounds, CAP fields */
 	struct value	*cooked;	/* --csv: unquoted field values, or NULL */
 	uint32_t	 mbase;		/* blanks of text[mbase..mbase+64) are */
 	uint64_t	 mask;		/* the bits of mask; UINT32_MAX: none */

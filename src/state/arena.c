@@ -92,7 +92,7 @@ arena_strndup(struct arena *a, const char *s, size_t len)
 }
 
 void
-arena_reset(struct arena *a)
+arena_reset_used(struct arena *a)
 {
 	struct arena_chunk	*c, *next, *keep = NULL;
 

@@ -32,8 +32,18 @@ void	*arena_alloc(struct arena *, size_t size);
 void	*arena_alloc_bytes(struct arena *, size_t size);
 /* Returns a NUL-terminated copy of the LEN bytes at S. */
 char	*arena_strndup(struct arena *, const char *s, size_t len);
-/* Forgets every allocation; keeps the largest chunk for reuse. */
-void	 arena_reset(struct arena *);
+/* arena_reset when something was handed out since the last reset. */
+void	 arena_reset_used(struct arena *);
+/*
+ * Forgets every allocation; keeps the largest chunk for reuse.  Inline:
+ * the engine resets per record, mostly an arena nothing was taken from.
+ */
+static inline void
+arena_reset(struct arena *a)
+{
+	if (a->used != 0)
+		arena_reset_used(a);
+}
 void	 arena_free(struct arena *);
 /* Bytes the arena holds from malloc (for --stats). */
 size_t	 arena_footprint(const struct arena *);

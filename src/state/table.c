@@ -390,8 +390,8 @@ static inline bool
 table_is(const struct table_ent *e, const struct value *key)
 {
 	if (key->type == V_STR && e->key.type == V_STR)
-		return e->key.n == key->n && (key->n == 0 ||
-		    memcmp(e->key.u.s, key->u.s, key->n) == 0);
+		return e->key.n == key->n &&
+		    value_bytes_eq(e->key.u.s, key->u.s, key->n);
 	return value_eq(&e->key, key);
 }
 
@@ -444,8 +444,8 @@ table_put(struct table *t, const struct value *key, bool *isnew)
 	/* The same string key as last time: no hashing, no probing. */
 	if (t->repeats && t->last != 0 && key->type == V_STR) {
 		e = table_ent_at(t, t->last - 1);
-		if (e->key.n == key->n && (key->n == 0 ||
-		    memcmp(e->key.u.s, key->u.s, key->n) == 0)) {
+		if (e->key.n == key->n &&
+		    value_bytes_eq(e->key.u.s, key->u.s, key->n)) {
 			if (isnew != NULL)
 				*isnew = false;
 			return table_data(e);

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "arena.h"
 #include "buf.h"
@@ -46,6 +47,36 @@ static inline struct value value_dbl(double d) { struct value v = { V_DBL, 0, { 
 static inline struct value value_str(const char *s, size_t n) { struct value v = { V_STR, (uint32_t)n, { 0 } }; v.u.s = s; return v; }
 static inline bool value_is_num(const struct value *v) { return v->type == V_INT || v->type == V_DBL; }
 static inline bool value_is_pair(const struct value *v) { return v->type == V_TUPLE && v->n == 2; }
+
+/*
+ * Whether the N bytes at A and B are the same: short keys (a status, an
+ * IP, a word) compared with a few loads inline, not memcmp's call; the
+ * loads overlap and never reach past the N bytes.
+ */
+static inline bool
+value_bytes_eq(const char *a, const char *b, size_t n)
+{
+	uint64_t	 x, y, u, w;
+	uint32_t	 p, q, r, t;
+
+	if (n > 16 || n == 0)
+		return n == 0 || memcmp(a, b, n) == 0;
+	if (n >= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&u, a + n - 8, 8);
+		memcpy(&w, b + n - 8, 8);
+		return ((x ^ y) | (u ^ w)) == 0;
+	}
+	if (n >= 4) {
+		memcpy(&p, a, 4);
+		memcpy(&q, b, 4);
+		memcpy(&r, a + n - 4, 4);
+		memcpy(&t, b + n - 4, 4);
+		return ((p ^ q) | (r ^ t)) == 0;
+	}
+	return a[0] == b[0] && a[n >> 1] == b[n >> 1] && a[n - 1] == b[n - 1];
+}
 
 /* Builds a tuple of N elements in A (elements zeroed to null). */
 struct value	value_tuple(struct arena *a, uint32_t n);
