@@ -113,3 +113,42 @@ EOF
 	assert_success
 	assert_output $'1709190296\n\n\n1738540740\n\n\n\n\n\n1746601689\n1746601689'
 }
+
+@test "hot path: a context that takes the event-time fields and needs more gives awk's fields" {
+	# The event time reads $1; the map takes those bounds and splits on
+	# (to $9, $40, NF) from there, on lines of every shape; records held
+	# for their batch (times that go back) are split again when pushed.
+	fields_lines
+	awk '{ t = int(NR / 10) - (NR % 13 == 0 ? 3 : 0); print t, $0 }' \
+	    "$BATS_TEST_TMPDIR/f.txt" >"$BATS_TEST_TMPDIR/e.txt"
+	e=$BATS_TEST_TMPDIR/e.txt
+	run dstream -e '$1' -w 10s -b 1000d -i "$e" map '$2 .. "|" .. $9 .. "|" .. $40 .. "|" .. NF'
+	assert_success
+	[ "$(printf '%s\n' "$output" | sort)" = "$(awk '{ print $2 "|" $9 "|" $40 "|" NF }' "$e" | sort)" ]
+	run dstream -e '$1' -w 10s -b 1000d -i "$e" map '$1 .. "|" .. $2' then map '$0 .. "|" .. $1'
+	assert_success
+	[ "$(printf '%s\n' "$output" | sort)" = "$(awk '{ print $1 "|" $2 "|" $1 "|" $2 }' "$e" | sort)" ]
+}
+
+@test "hot path: countByValue's memo of short keys counts as the table does" {
+	# Keys of 1 to 16 bytes that differ in one byte anywhere, more than
+	# the memo keeps (64) in some batches, long keys among them in
+	# others (the memo goes off), over several batches: the counts of
+	# awk, batch by batch.
+	awk 'BEGIN {
+	    srand(11)
+	    split("a b ab ba aab aba baa abcd abXd abcde abXde abcdefgh abcXefgh abcdefgX Xbcdefgh abcdefghi abcdefgXi abcdefghijklmnop abcdefghijklmnoX Xbcdefghijklmnop abcdefgXijklmnop abcdefghXjklmnop", k, " ")
+	    for (i = 0; i < 4000; i++) {
+		t = int(i / 500)
+		if (t % 3 == 1) key = "k" int(rand() * 100)
+		else key = k[1 + int(rand() * 22)]
+		if (t == 5 && i % 7 == 0) key = "a-key-longer-than-16-bytes-" i % 3
+		print t, key
+	    } }' >"$BATS_TEST_TMPDIR/k.txt"
+	k=$BATS_TEST_TMPDIR/k.txt
+	run dstream -e '$1' -b 1s -s -i "$k" map '$2' then countByValue
+	assert_success
+	# The batch ending at second t + 1 holds the records of second t.
+	[ "$(printf '%s\n' "$output" | awk -F'\t' '{ print substr($1, 18, 2) - 1, $2, $3 }' | sort)" = \
+	    "$(awk '{ n[$1 " " $2]++ } END { for (x in n) print x, n[x] }' "$k" | sort)" ]
+}

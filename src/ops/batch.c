@@ -54,6 +54,25 @@ struct batch_qent {
 	char		 bytes[BATCH_QKEY];
 };
 
+/*
+ * countByValue's memo of short keys: a string of 1 to 16 bytes (a status,
+ * a method, an event name) and where its count lies in the table, found
+ * by a multiply of its bytes instead of the table's hash and probe.  A
+ * table's entries may move when it gains a key, so the memo is emptied
+ * then, and at the flush.  Past BATCH_MEMO_KEYS keys in a batch, or once
+ * a key of another kind comes (counted the usual way, which may add to
+ * the table unseen), it is off until the flush: it pays while the keys
+ * are few and short.
+ */
+#define BATCH_MEMO_BITS	5
+#define BATCH_MEMO_KEYS	64
+
+struct batch_memo {
+	uint64_t	 key[2];	/* batch_memo_key */
+	int64_t		*n;		/* the count in the table, or NULL */
+	uint32_t	 len;
+};
+
 /* Arena bytes under which reduce's aggregates are never compacted. */
 #define BATCH_COMPACT_MIN	(1024 * 1024)
 
@@ -68,6 +87,8 @@ struct batchop {
 	void			*agg;		/* reduce: r's state */
 	struct batch_qent	 q[BATCH_QUEUE];	/* countByValue, a ring */
 	size_t			 qhead, qlen;
+	struct batch_memo	 memo[1 << BATCH_MEMO_BITS];
+	bool			 memo_off;	/* too many keys this batch */
 };
 
 static int
@@ -132,12 +153,81 @@ batchop_qpop(struct batchop *b)
 	b->qlen--;
 }
 
+/*
+ * The bytes of S[0..n), 1 <= n <= 16, as two numbers that, with N, tell
+ * strings apart: from 8 bytes on, the first and the last eight
+ * (overlapping below 16); from 4, the first and last four; below, the
+ * first, middle and last byte.  Each covers every byte.
+ */
+static inline void
+batch_memo_key(const char *s, uint32_t n, uint64_t k[2])
+{
+	uint32_t	 lo, hi;
+
+	if (n >= 8) {
+		memcpy(&k[0], s, 8);
+		memcpy(&k[1], s + n - 8, 8);
+		return;
+	}
+	k[1] = 0;
+	if (n >= 4) {
+		memcpy(&lo, s, 4);
+		memcpy(&hi, s + n - 4, 4);
+		k[0] = lo | (uint64_t)hi << 32;
+		return;
+	}
+	k[0] = (uint8_t)s[0] | (uint64_t)(uint8_t)s[n >> 1] << 8 |
+	    (uint64_t)(uint8_t)s[n - 1] << 16;
+}
+
+/* countByValue of a string of 1 to 16 bytes, through the memo. */
+static void
+batchop_count_short(struct batchop *b, const struct value *v)
+{
+	struct batch_memo	*m;
+	uint64_t		 k[2];
+	int64_t			*n;
+	bool			 isnew;
+
+	batch_memo_key(v->u.s, v->n, k);
+	m = &b->memo[((k[0] ^ (k[1] >> 7) ^ v->n) *
+	    UINT64_C(0x9e3779b97f4a7c15)) >> (64 - BATCH_MEMO_BITS)];
+	if (m->key[0] == k[0] && m->key[1] == k[1] && m->len == v->n &&
+	    m->n != NULL) {
+		(*m->n)++;
+		return;
+	}
+	n = table_put(b->t, v, &isnew);
+	(*n)++;
+	if (isnew) {
+		memset(b->memo, 0, sizeof b->memo);
+		if (table_count(b->t) > BATCH_MEMO_KEYS) {
+			b->memo_off = true;
+			return;
+		}
+	}
+	m->key[0] = k[0];
+	m->key[1] = k[1];
+	m->len = v->n;
+	m->n = n;
+}
+
 /* countByValue: counts V, through the queue when it can wait. */
 static void
 batchop_count_value(struct batchop *b, const struct value *v)
 {
 	struct batch_qent	*q;
 
+	if (!b->memo_off) {
+		if (v->type == V_STR && v->n - 1 < 16) {
+			batchop_count_short(b, v);
+			return;
+		}
+		/* Another key may enter the table on the way below: the
+		 * memo is off for the rest of the batch. */
+		memset(b->memo, 0, sizeof b->memo);
+		b->memo_off = true;
+	}
 	if ((b->qlen == 0 && table_count(b->t) < BATCH_QMIN) ||
 	    (v->type == V_STR ? v->n > BATCH_QKEY :
 	    v->type != V_INT && v->type != V_DBL && v->type != V_BOOL &&
@@ -277,6 +367,8 @@ batchop_flush(struct op *op, int64_t end_ms)
 	default:
 		rc = batchop_emit_keyed(b, end_ms);
 		table_clear(b->t);
+		memset(b->memo, 0, sizeof b->memo);
+		b->memo_off = false;
 		break;
 	}
 	arena_reset(&b->mem);
