@@ -135,7 +135,7 @@ expr_set_fields(const char *delim, bool csv)
 static void	fields_split(struct expr_ctx *, int32_t upto);
 static void	fields_grow(struct fields *);
 /* A context whose split fields others may take (see expr_fields_hint). */
-static struct expr_ctx	*fields_hint;
+struct expr_ctx	*expr_hint;
 static struct value fields_get(struct expr_ctx *, int32_t i);
 
 /*
@@ -220,7 +220,7 @@ expr_ctx_free(struct expr_ctx *ctx)
 void
 expr_ctx_record(struct expr_ctx *ctx, const struct value *x)
 {
-	struct expr_ctx		*h = fields_hint;
+	struct expr_ctx		*h = expr_hint;
 	struct fields		*f = &ctx->f;
 
 	ctx->x = *x;
@@ -251,11 +251,6 @@ expr_ctx_record(struct expr_ctx *ctx, const struct value *x)
 	f->mbase = UINT32_MAX;
 }
 
-void
-expr_fields_hint(struct expr_ctx *ctx)
-{
-	fields_hint = ctx;
-}
 
 /* ---- errors and text ---- */
 

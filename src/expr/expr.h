@@ -71,8 +71,14 @@ void	 expr_ctx_record(struct expr_ctx *, const struct value *x);
  * bytes, same length) by expr_ctx_record starts from CTX's split fields
  * instead of splitting again.  The engine sets it around pushing a record
  * whose event time it has just evaluated, and clears it (NULL) after.
+ * Inline: set and cleared around every such record.
  */
-void	 expr_fields_hint(struct expr_ctx *ctx);
+extern struct expr_ctx	*expr_hint;
+static inline void
+expr_fields_hint(struct expr_ctx *ctx)
+{
+	expr_hint = ctx;
+}
 
 /*
  * Compiles SRC.  FLAGS says which names are allowed.  On a syntax error

@@ -150,7 +150,7 @@ framer_long(struct framer *fr, struct source *src, uint64_t line)
  * the newline does: it is not part of the record and does not count
  * against --max-line.
  */
-static void
+static inline void
 framer_emit(struct framer *fr, struct source *src, const char *p, size_t n)
 {
 	fr->line++;
