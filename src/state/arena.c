@@ -49,19 +49,12 @@ arena_newchunk(struct arena *a, size_t need)
 }
 
 void *
-arena_alloc(struct arena *a, size_t size)
+arena_alloc_chunk(struct arena *a, size_t size)
 {
 	char	*p;
 
-	size = (size + 15) & ~(size_t)15;
-	if (size == 0)
-		size = 16;
-	/* arena_alloc_bytes may have left the next byte unaligned. */
-	p = (char *)(((uintptr_t)a->p + 15) & ~(uintptr_t)15);
-	if (a->head == NULL || p > a->end || (size_t)(a->end - p) < size) {
-		arena_newchunk(a, size);
-		p = a->p;
-	}
+	arena_newchunk(a, size);
+	p = a->p;
 	a->p = p + size;
 	a->used += size;
 	return p;

@@ -9,6 +9,7 @@
 #define DSTREAM_ARENA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct arena_chunk;
 
@@ -23,8 +24,26 @@ struct arena {
 void	 arena_init(struct arena *);
 /* As arena_init, with FIRST bytes for the first chunk (small arenas, many of them). */
 void	 arena_init_sized(struct arena *, size_t first);
-/* Returns SIZE bytes aligned to 16, valid until arena_reset/arena_free. */
-void	*arena_alloc(struct arena *, size_t size);
+/* arena_alloc when the head chunk lacks room (a new chunk). */
+void	*arena_alloc_chunk(struct arena *, size_t size);
+/*
+ * Returns SIZE bytes aligned to 16, valid until arena_reset/arena_free.
+ * Inline: a pair or a copy per output row comes from here.
+ */
+static inline void *
+arena_alloc(struct arena *a, size_t size)
+{
+	char	*p;
+
+	size = size == 0 ? 16 : (size + 15) & ~(size_t)15;
+	/* arena_alloc_bytes may have left the next byte unaligned. */
+	p = (char *)(((uintptr_t)a->p + 15) & ~(uintptr_t)15);
+	if (a->head == NULL || p > a->end || (size_t)(a->end - p) < size)
+		return arena_alloc_chunk(a, size);
+	a->p = p + size;
+	a->used += size;
+	return p;
+}
 /*
  * Returns SIZE bytes with no alignment (string bytes packed one after
  * another, as a table's keys are), valid as arena_alloc's.

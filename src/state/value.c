@@ -452,6 +452,7 @@ value_fmt_int(struct buf *b, int64_t i)
 	    "93949596979899";
 	uint64_t u = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i, t;
 	size_t	 n = (i < 0) + 1, k;
+	uint32_t v;
 	char	*p;
 
 	for (t = u; t >= 10000; t /= 10000)
@@ -462,12 +463,19 @@ value_fmt_int(struct buf *b, int64_t i)
 		buf_grow(b, n);
 	p = b->p + b->len + n;
 	*p = '\0';
-	while (u >= 100) {
+	while (u > UINT32_MAX) {
 		k = (size_t)(u % 100) * 2;
 		u /= 100;
 		*--p = pairs[k + 1];
 		*--p = pairs[k];
 	}
+	/* The rest in 32 bits, whose division by 100 costs less. */
+	for (v = (uint32_t)u; v >= 100; v /= 100) {
+		k = (size_t)(v % 100) * 2;
+		*--p = pairs[k + 1];
+		*--p = pairs[k];
+	}
+	u = v;
 	if (u >= 10) {
 		*--p = pairs[u * 2 + 1];
 		*--p = pairs[u * 2];
