@@ -696,54 +696,71 @@ win_keeps(const struct win *w)
 /*
  * Saves the back aggregates of a window without inverse as the pane of
  * them they once were (a pane's encoding: what win_load_back reads), in
- * key order, so that what a load makes saves to the same bytes.
+ * key order, so that what a load makes saves to the same bytes: written
+ * key by key from W's own table (pane_save_keys), not through a copy.
  * Returns 0, or -1 with *CAUSE set.
  */
 static int
 win_save_back(struct win *w, struct buf *b, char **cause)
 {
 	struct table_ent	**ents;
-	struct pane		 back;
 	void			*st;
-	size_t			 i, n;
-	int			 rc;
+	size_t			 i, n, live = 0;
 
-	pane_init(&back, w->r);
 	n = table_sorted(w->keys, &ents);
+	for (i = 0; i < n; i++)
+		if (agg_n(win_back(table_data(ents[i]))) > 0)
+			live++;
+	pane_save_keys(b, live);
 	for (i = 0; i < n; i++) {
 		st = win_back(table_data(ents[i]));
-		if (agg_n(st) > 0)
-			memcpy(table_put(back.keys, &ents[i]->key, NULL), st,
-			    w->r->def->size);
+		if (agg_n(st) > 0 &&
+		    (snap_put_value(b, &ents[i]->key, cause) == -1 ||
+		    w->r->def->save(st, b, cause) == -1))
+			return -1;
 	}
-	rc = pane_save(&back, b, false, cause);
-	pane_free(&back);
-	return rc;
+	return 0;
 }
 
 /*
- * Reads the back aggregates win_save_back wrote into W's KEYS, their
- * values copied into W's memory.  Returns 0, or -1 with the cause in R.
+ * Reads the back aggregates win_save_back wrote into W's KEYS, each
+ * straight into its key's back state, its values in W's memory.
+ * Returns 0, or -1 with the cause in R.
  */
 static int
 win_load_back(struct win *w, struct snap_rd *r)
 {
-	struct table_ent	*e;
-	struct pane		 back;
+	struct arena		 scratch;
+	struct value		 key;
 	struct win_key		*k;
-	size_t			 cursor = 0;
-	bool			 isnew;
-	int			 rc;
+	size_t			 n, i;
+	int			 rc = -1;
 
-	pane_init(&back, w->r);
-	if ((rc = pane_load(&back, r, false)) == 0)
-		while ((e = table_next(back.keys, &cursor)) != NULL) {
-			k = table_put(w->keys, &e->key, &isnew);
-			memcpy(win_back(k), table_data(e), w->r->def->size);
-			if (w->r->def->move != NULL)
-				w->r->def->move(win_back(k), &w->backmem);
+	if (pane_load_keys(r, &n) == -1)
+		return -1;
+	arena_init_sized(&scratch, 4096);
+	for (i = 0; i < n; i++) {
+		arena_reset(&scratch);
+		if (snap_get_key(r, &scratch, &key) == -1)
+			goto out;
+		k = table_put(w->keys, &key, NULL);
+		if (agg_n(win_back(k)) != 0) {
+			snap_fail(r, "key saved twice");
+			goto out;
 		}
-	pane_free(&back);
+		if (w->r->def->load(win_back(k), r, &w->backmem) == -1) {
+			if (r->cause == NULL)
+				snap_fail(r, "bad window state");
+			goto out;
+		}
+		if (agg_n(win_back(k)) == 0) {
+			snap_fail(r, "an empty window state");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	arena_free(&scratch);
 	return rc;
 }
 

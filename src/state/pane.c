@@ -201,6 +201,32 @@ pane_save(struct pane *p, struct buf *b, bool recs, char **cause)
 	return 0;
 }
 
+void
+pane_save_keys(struct buf *b, size_t nkeys)
+{
+	snap_put_u8(b, PANE_SNAP_KEYED);
+	snap_put_i64(b, 0);
+	snap_put_u64(b, 0);
+	snap_put_u64(b, nkeys);		/* as table_save */
+}
+
+int
+pane_load_keys(struct snap_rd *r, size_t *nkeys)
+{
+	uint64_t	 nrec;
+	int64_t		 id;
+	uint8_t		 flags;
+
+	*nkeys = 0;
+	if (snap_get_u8(r, &flags) == -1 || snap_get_i64(r, &id) == -1 ||
+	    snap_get_u64(r, &nrec) == -1)
+		return -1;
+	if (flags != PANE_SNAP_KEYED || id != 0 || nrec != 0)
+		return snap_fail(r, "a pane of keys expected");
+	/* As table_load: entry numbers are 32 bits. */
+	return snap_get_count(r, 1, UINT32_MAX - 2, nkeys);
+}
+
 int
 pane_load(struct pane *p, struct snap_rd *r, bool recs)
 {

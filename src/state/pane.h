@@ -99,5 +99,17 @@ int	 pane_save(struct pane *p, struct buf *b, bool recs, char **cause);
  * Returns 0, or -1 with the cause in R; P then holds part of it.
  */
 int	 pane_load(struct pane *p, struct snap_rd *r, bool recs);
+/*
+ * The same encoding written and read key by key by a caller that keeps
+ * the states elsewhere (a window's back aggregates): pane_save_keys
+ * appends the head of a pane of aggregates with id 0, no records and
+ * NKEYS keys, after which the caller appends each key (snap_put_value)
+ * and its state (the reducer's save), which is what pane_save writes
+ * for such a pane.  pane_load_keys reads that head back and sets *NKEYS
+ * (checked against the bytes left); the caller reads each key and state.
+ * pane_load_keys returns 0, or -1 with the cause in R.
+ */
+void	 pane_save_keys(struct buf *b, size_t nkeys);
+int	 pane_load_keys(struct snap_rd *r, size_t *nkeys);
 
 #endif

@@ -418,6 +418,10 @@ snap_sec_done(struct snap_rd *r, struct snap_rd *sub)
 int
 snap_get_u8(struct snap_rd *r, uint8_t *out)
 {
+	if (r->cause == NULL && r->p < r->end) {
+		*out = (uint8_t)*r->p++;
+		return 0;
+	}
 	*out = 0;
 	if (snap_need(r, 1, "byte") == -1)
 		return -1;
@@ -451,6 +455,12 @@ snap_get_u64(struct snap_rd *r, uint64_t *out)
 	*out = 0;
 	if (r->cause != NULL)
 		return -1;
+	/* One byte, the commonest (counts, lengths, small numbers). */
+	if (left > 0 && u[0] < 0x80) {
+		r->p++;
+		*out = u[0];
+		return 0;
+	}
 	for (i = 0; i < 10; i++) {
 		if (i == left)
 			return snap_fail(r, "truncated varint");
@@ -641,5 +651,23 @@ fail:
 int
 snap_get_value(struct snap_rd *r, struct arena *a, struct value *out)
 {
+	return snap_get_value_at(r, a, out, 0);
+}
+
+int
+snap_get_key(struct snap_rd *r, struct arena *a, struct value *out)
+{
+	const char	*p;
+	size_t		 n;
+
+	if (r->cause == NULL && r->p < r->end && *r->p == SNAP_V_STR) {
+		r->p++;
+		if (snap_get_bytes(r, UINT32_MAX, &p, &n) == -1) {
+			*out = value_null();
+			return -1;
+		}
+		*out = value_str(n ? p : "", n);
+		return 0;
+	}
 	return snap_get_value_at(r, a, out, 0);
 }

@@ -148,5 +148,10 @@ int	 snap_get_str(struct snap_rd *r, struct arena *a, size_t max,
  * null and A may hold the parts read before the failure.
  */
 int	 snap_get_value(struct snap_rd *r, struct arena *a, struct value *out);
+/*
+ * As snap_get_value, but a string (the common key) is left in R's bytes,
+ * not copied: for a key that is copied at once into a table.
+ */
+int	 snap_get_key(struct snap_rd *r, struct arena *a, struct value *out);
 
 #endif

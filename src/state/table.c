@@ -913,7 +913,7 @@ table_load(struct table *t, struct snap_rd *r, table_load_fn load, void *arg)
 	arena_init_sized(&scratch, TABLE_KEYCHUNK);
 	for (i = 0; i < n; i++) {
 		arena_reset(&scratch);
-		if (snap_get_value(r, &scratch, &key) == -1)
+		if (snap_get_key(r, &scratch, &key) == -1)
 			goto out;
 		data = table_put(t, &key, &isnew);
 		if (!isnew) {
