@@ -245,6 +245,60 @@ hll_add(struct agg *r, void *state, const struct value *v, struct arena *a)
 	return 0;
 }
 
+/* Makes room in the sparse H, which S owns, for MORE entries (up to the
+ * largest sparse set: whether it turns dense is hll_put's to say). */
+static void
+hll_reserve(struct sk_state *s, uint32_t more, struct arena *a)
+{
+	struct hll	*h = s->blk, *old;
+	uint32_t	 cap, i;
+
+	for (cap = h->cap; (h->cnt + more) * 4 > cap * 3 && cap < HLL_MAXCAP;
+	    cap *= 2)
+		;
+	if (cap == h->cap)
+		return;
+	old = h;
+	h = hll_new_sparse(s, cap, a);
+	for (i = 0; i < old->cap; i++)
+		if (hll_slots(old)[i] != 0)
+			hll_sp_put(h, hll_slots(old)[i]);
+}
+
+/* Raises the dense registers D to the dense registers Q's, four at a time. */
+static void
+hll_max_regs(uint8_t *d, const uint8_t *q)
+{
+	uint32_t	 g, x, y, z, m;
+	unsigned	 k;
+
+	for (g = 0; g < HLL_REGBYTES; g += 3) {
+		x = d[g] | (uint32_t)d[g + 1] << 8 | (uint32_t)d[g + 2] << 16;
+		y = q[g] | (uint32_t)q[g + 1] << 8 | (uint32_t)q[g + 2] << 16;
+		if (x == y)
+			continue;
+		z = 0;
+		for (k = 0; k < 24; k += 6) {
+			m = (x >> k & 63) > (y >> k & 63) ? x >> k & 63 :
+			    y >> k & 63;
+			z |= m << k;
+		}
+		d[g] = (uint8_t)z;
+		d[g + 1] = (uint8_t)(z >> 8);
+		d[g + 2] = (uint8_t)(z >> 16);
+	}
+}
+
+/* Whether the block A holds more than the block B (copying it is then
+ * cheaper than folding it in entry by entry). */
+static bool
+hll_bigger(const struct hll *a, const struct hll *b)
+{
+	if (a->dense || b->dense)
+		return a->dense && !b->dense;
+	return a->cnt > b->cnt;
+}
+
 static int
 hll_merge(struct agg *r, void *state, const void *o, struct arena *a)
 {
@@ -252,29 +306,34 @@ hll_merge(struct agg *r, void *state, const void *o, struct arena *a)
 	const struct sk_state	*so = o;
 	struct hll		*ho = so->blk, *h;
 	uint32_t		 i;
-	uint8_t			*d;
-	const uint8_t		*q;
 
-	if (s->blk == NULL) {
+	if (s->blk == NULL || (!sk_owns(s) && hll_bigger(ho, s->blk))) {
+		/* The union is the same either way round: copy the bigger
+		 * block and fold the smaller one in. */
+		h = s->blk;
 		s->blk = so->blk;
 		s->owner = NULL;
 		sk_own(s, a);
-		s->n = so->n;
-		return 0;
+		s->n += so->n;
+		if (h == NULL)
+			return 0;
+		ho = h;
+	} else {
+		sk_own(s, a);
+		s->n += so->n;
 	}
-	h = sk_own(s, a);
+	h = s->blk;
 	if (ho->dense) {
 		if (!h->dense)
 			h = hll_densify(s, a);
-		d = hll_regs(h);
-		q = hll_regs(ho);
-		for (i = 0; i < HLL_M; i++)
-			hll_raise(d, i, hll_get(q, i));
-	} else
-		for (i = 0; i < ho->cap; i++)
-			if (hll_slots(ho)[i] != 0)
-				hll_put(s, hll_slots(ho)[i], a);
-	s->n += so->n;
+		hll_max_regs(hll_regs(h), hll_cregs(ho));
+		return 0;
+	}
+	if (!h->dense)
+		hll_reserve(s, ho->cnt, a);
+	for (i = 0; i < ho->cap; i++)
+		if (hll_slots(ho)[i] != 0)
+			hll_put(s, hll_slots(ho)[i], a);
 	return 0;
 }
 
