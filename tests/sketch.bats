@@ -210,6 +210,12 @@ windows() {
 }
 
 @test "memory per key is bounded: 200k keys of a few values, 2k keys of many" {
+	# Under a sanitizer (shadow memory, freed memory in quarantine) RSS
+	# means nothing: only the results are checked.
+	local limit=1
+	if ldd "$DSTREAM" 2>/dev/null | grep -q 'libasan\|libtsan\|libmsan'; then
+		limit=1000
+	fi
 	# 200k keys with 3 values each: the sparse sketches
 	seq 600000 | awk '{ print $1 % 200000, $1 }' >"$BATS_TEST_TMPDIR/in"
 	for func in distinct p99 'topk(3)'; do
@@ -219,7 +225,7 @@ windows() {
 		[ "$(wc -l <"$BATS_TEST_TMPDIR/out")" -eq 200000 ]
 		echo "$func, 200k keys: $(cat "$BATS_TEST_TMPDIR/rss") KiB"
 		# under 1 KiB a key, all counted (the run itself takes some MiB)
-		[ "$(cat "$BATS_TEST_TMPDIR/rss")" -lt 200000 ]
+		[ "$(cat "$BATS_TEST_TMPDIR/rss")" -lt $((200000 * limit)) ]
 	done
 	# 2k keys with 2000 distinct values each: dense, 12 KiB a key
 	seq 4000000 | awk '{ print $1 % 2000, $1 }' >"$BATS_TEST_TMPDIR/in"
@@ -227,7 +233,7 @@ windows() {
 	    -i "$BATS_TEST_TMPDIR/in" map '($1, $2)' then reduceByKey distinct \
 	    >"$BATS_TEST_TMPDIR/out"
 	echo "distinct, 2k dense keys: $(cat "$BATS_TEST_TMPDIR/rss") KiB"
-	[ "$(cat "$BATS_TEST_TMPDIR/rss")" -lt 120000 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/rss")" -lt $((120000 * limit)) ]
 	awk -F'\t' '{ e = ($2 - 2000) / 2000; if (e < 0) e = -e; if (e > 0.05) exit 1 }' "$BATS_TEST_TMPDIR/out"
 }
 
