@@ -6,7 +6,8 @@
 # exponential, heavy-tailed and signed data; topk exact on skewed data
 # whose top K are well apart; sliding windows equal to the windows
 # recomputed from scratch and to brute force.  Then the usage errors,
-# bad records, memory per key, and help.
+# bad records, memory per key, help, and sketch windows resumed from
+# checkpoints.
 
 load test_helper
 
@@ -250,4 +251,36 @@ windows() {
 	assert_output --partial "HyperLogLog"
 	run dstream help topk
 	assert_output --partial "Space-Saving"
+}
+
+# restart PIPE...: the pipeline over the whole log in one run, against
+# three runs with --checkpoint, the log growing between them (the last
+# with --final): the same bytes (as checkpoint.bats does for the others).
+restart() {
+	local T=$BATS_TEST_TMPDIR
+	rm -rf "$T/ck" "$T/out" "$T/ref"
+	dstream -e '$1' -i "$T/all" -o "$T/ref" "$@"
+	: >"$T/log"
+	head -n 700 "$T/all" >>"$T/log"
+	dstream -e '$1' -i "$T/log" --checkpoint "$T/ck" -o "$T/out" "$@"
+	sed -n '701,1500p' "$T/all" >>"$T/log"
+	dstream -e '$1' -i "$T/log" --checkpoint "$T/ck" -o "$T/out" "$@"
+	sed -n '1501,$p' "$T/all" >>"$T/log"
+	dstream -e '$1' -i "$T/log" --checkpoint "$T/ck" -o "$T/out" --final "$@"
+	[ -s "$T/ref" ]
+	cmp "$T/ref" "$T/out"
+}
+
+@test "checkpoints: sketch windows resume across runs, every window once, to the bit" {
+	brute gen-events 2000 21 >"$BATS_TEST_TMPDIR/all"
+	restart -s map '($2, num($3))' then reduceByKeyAndWindow distinct 10s 2s
+	restart -s map '($2, num($3))' then reduceByKeyAndWindow p99 6s 3s
+	restart -s map '($2, num($3))' then reduceByKeyAndWindow 'topk(3)' 8s 2s
+	restart -s map 'num($3)' then reduceByWindow 'quantile(0.25)' 5s 1s
+	# another argument is another pipeline: refused, saying what changed
+	run dstream -e '$1' -i "$BATS_TEST_TMPDIR/log" --checkpoint "$BATS_TEST_TMPDIR/ck" \
+	    -o "$BATS_TEST_TMPDIR/out" -s map 'num($3)' then reduceByWindow 'quantile(0.5)' 5s 1s
+	assert_failure
+	assert_output --partial "quantile(0.25)"
+	assert_output --partial "quantile(0.5)"
 }
