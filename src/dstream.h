@@ -156,6 +156,14 @@ struct origin {
 	const struct expr_header *hdr;	/* its input's --header names, or NULL */
 	const struct origin_meta *meta;	/* input and meta, or NULL: not
 					 * asked for, or no input's record */
+	/*
+	 * In event time, the record's own time (ms), for the operators
+	 * that place records finer than their batch (session windows);
+	 * timed is false in processing time and for what operators emit
+	 * at a batch end.
+	 */
+	int64_t		 time_ms;
+	bool		 timed;
 };
 extern struct origin	cur_origin;
 

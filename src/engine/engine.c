@@ -348,6 +348,7 @@ engine_flush(struct engine *e, int64_t end)
 	cur_origin.line = 0;
 	cur_origin.counters = NULL;
 	cur_origin.meta = NULL;
+	cur_origin.timed = false;
 	if (!e->failed && e->chain->flush(e->chain, end) != 0)
 		e->failed = true;
 	e->nflush++;
@@ -493,6 +494,8 @@ engine_event_record(struct engine *e, struct source *src, struct value *v,
 			e->failed = true;
 		return;
 	}
+	cur_origin.time_ms = ms;
+	cur_origin.timed = true;
 	r = clock_record(e->clock, src->tag, ms, v, &cur_origin, &end);
 	switch (CLOCK_PLACE(r)) {
 	case CLOCK_LATE:

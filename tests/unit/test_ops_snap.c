@@ -158,6 +158,19 @@ batch_input(uint64_t seed, int b, struct arena *a, struct value *out,
 #define NBATCH	45
 
 /*
+ * Gives the Ith record of batch B an event time inside the batch, out
+ * of order, as the engine does in event time (session windows place
+ * records by it; the other operators go by the batch).
+ */
+static void
+record_time(int b, size_t i)
+{
+	cur_origin.timed = true;
+	cur_origin.time_ms = (int64_t)b * BATCH +
+	    (int64_t)((i * 389 + (size_t)b * 131) % BATCH);
+}
+
+/*
  * Runs PIPE over NBATCH batches of input SEED and the drain after them
  * (empty batches for as long as the chain's span), appending the tap's
  * text to OUT.  With STOP >= 0, the chain is saved after the flush of
@@ -215,9 +228,11 @@ run(const char *pipe, uint64_t seed, int stop, struct buf *out,
 		n = b < NBATCH ? batch_input(seed, b, &a, recs, 16) : 0;
 		for (i = 0; i < n; i++) {
 			v = recs[i];
+			record_time(b, i);
 			if (c->push(c, &v, (int64_t)(b + 1) * BATCH) == -1)
 				rc = -1;
 		}
+		cur_origin.timed = false;
 		if (c->flush(c, (int64_t)(b + 1) * BATCH) == -1)
 			rc = -1;
 	}
@@ -269,7 +284,29 @@ static const char *const pipes[] = {
 	"map value then reduceByWindow topk(3) 4s 2s",
 	"reduceByKey p99 then map value",
 	"map key then reduce topk(2)",
+	"countByKeyAndSession 2s",
+	"reduceByKeyAndSession sum 1500ms",
+	"reduceByKeyAndSession last 3s then map value.count",
+	"reduceByKeyAndSession [a,b] 1s then countByWindow 4s 2s",
+	"reduceByKeyAndSession max 2500ms then reduceByKeyAndWindow count 3s 1s",
+	"reduceByKeyAndWindow sum 2s 1s then reduceByKeyAndSession avg 2s",
+	"reduceByKeyAndSession first 700ms",
+	"reduceByKeyAndSession distinct 2s",
+	"reduceByKeyAndSession p90 1500ms",
+	"reduceByKeyAndSession topk(2) 3s",
 };
+
+/* Whether B holds the text S. */
+static bool
+buf_has(const struct buf *b, const char *s)
+{
+	size_t	 n = strlen(s), i;
+
+	for (i = 0; i + n <= b->len; i++)
+		if (memcmp(b->p + i, s, n) == 0)
+			return true;
+	return false;
+}
 
 /*
  * For every pipeline and every stopping point: the same output as the
@@ -288,6 +325,10 @@ test_resume(void)
 			buf_reset(&ref);
 			CHECK(run(pipes[p], (uint64_t)seed, -1, &ref, &st) == 0);
 			CHECK(ref.len > 0);
+			/* Sessions closed, with more than one record some. */
+			if (strstr(pipes[p], "AndSession") != NULL &&
+			    strstr(pipes[p], "then") == NULL)
+				CHECK(buf_has(&ref, "\"count\":2"));
 			bad = 0;
 			for (stop = 0; stop <= NBATCH + 8; stop++) {
 				buf_reset(&got);
@@ -329,8 +370,10 @@ state_after(const char *pipe, int stop, struct buf *state)
 		n = batch_input(1, b, &a, recs, 16);
 		for (i = 0; i < n; i++) {
 			v = recs[i];
+			record_time(b, i);
 			c->push(c, &v, (int64_t)(b + 1) * BATCH);
 		}
+		cur_origin.timed = false;
 		c->flush(c, (int64_t)(b + 1) * BATCH);
 	}
 	buf_reset(state);
@@ -469,6 +512,40 @@ test_refusals(void)
 	CHECK(cause != NULL && strstr(cause, "the checkpoint's "
 	    "updateStateByKey function is '(state ?? 0) + sum(values)', this "
 	    "one '(state ?? 0) + len(values)'") != NULL);
+	free(cause);
+
+	/* Sessions: every truncation refused; FUNC and GAP checked. */
+	state_after("reduceByKeyAndSession sum 3s", 14, &st);
+	CHECK(st.len > 40);	/* open sessions saved */
+	CHECK((cause = load_cause("reduceByKeyAndSession sum 3s", st.p,
+	    st.len)) == NULL);
+	free(cause);
+	bad = 0;
+	for (i = 0; i < st.len; i++) {
+		copy = xmalloc(i + 1);
+		memcpy(copy, st.p, i);
+		if ((cause = load_cause("reduceByKeyAndSession sum 3s", copy,
+		    i)) == NULL)
+			bad++;
+		free(cause);
+		free(copy);
+	}
+	CHECK(bad == 0);
+	copy = xmalloc(st.len);
+	for (i = 0; i < st.len; i++) {
+		memcpy(copy, st.p, st.len);
+		copy[i] ^= 0x5a;
+		free(load_cause("reduceByKeyAndSession sum 3s", copy, st.len));
+	}
+	free(copy);
+	cause = load_cause("reduceByKeyAndSession sum 4s", st.p, st.len);
+	CHECK(cause != NULL && strstr(cause, "the checkpoint's session gap "
+	    "is 3000 ms, this one 4000 ms") != NULL);
+	free(cause);
+	cause = load_cause("reduceByKeyAndSession max 3s", st.p, st.len);
+	CHECK(cause != NULL && strstr(cause, "the checkpoint's "
+	    "reduceByKeyAndSession reduces with 'sum', this one with 'max'")
+	    != NULL);
 	free(cause);
 	buf_free(&st);
 }
