@@ -432,7 +432,8 @@ sessions_save(struct sessions *s, struct buf *b, char **cause)
 	saved = s->heap;
 	order = xreallocarray(NULL, n ? n : 1, sizeof *order);
 	s->heap = xreallocarray(NULL, n ? n : 1, sizeof *s->heap);
-	memcpy(s->heap, saved, n * sizeof *saved);
+	if (n > 0)
+		memcpy(s->heap, saved, n * sizeof *saved);
 	for (k = 0; k < n; k++) {
 		order[k] = s->heap[0];
 		i = s->heap[--s->nheap];
