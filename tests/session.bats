@@ -391,3 +391,18 @@ EOF
 		[ "$(wc -l < "$BATS_TEST_TMPDIR/got")" -gt 10 ]
 	done
 }
+
+@test "session: the sketch reducers are FUNCs too" {
+	in=$'1 a x\n2 a y\n3 a x\n4 a z\n5 a x\n6 a y\n30 a w'
+	run ev map '($2, $3)' then reduceByKeyAndSession distinct 10 then map '(key, value.count, value.value)' <<< "$in"
+	assert_success
+	assert_output "a	6	3
+a	1	1"
+	run ev map '($2, $3)' then reduceByKeyAndSession 'topk(2)' 10 then map 'tojson(value.value)' <<< "$in"
+	assert_output '[["x",3],["y",2]]
+[["w",1]]'
+	run ev map '($2, num($1))' then reduceByKeyAndSession p50 10 then map 'value.value' <<< "$in"
+	assert_line --regexp '^3\.[0-9]+$|^3$'
+	run ev map '($2, 1)' then reduceByKeyAndSession 'quantile(2)' 10 <<< "$in"
+	assert_failure 2
+}
