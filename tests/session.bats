@@ -406,3 +406,21 @@ a	1	1"
 	run ev map '($2, 1)' then reduceByKeyAndSession 'quantile(2)' 10 <<< "$in"
 	assert_failure 2
 }
+
+@test "session: cron runs with --checkpoint give what one run over the whole log gives" {
+	# The open sessions and the records waiting in the clock (with their
+	# event times) are kept in the checkpoint between runs.
+	log=$BATS_TEST_TMPDIR/log ck=$BATS_TEST_TMPDIR/ck
+	w=(-e 'num($1)' -w 30s -s "${WORDS[@]}" then countByKeyAndSession 10s)
+	printf '%s\n' '40 hello world spark streaming' \
+	    '41 world hello structured streaming' '25 spark streaming' > "$log"
+	timeout 30 "$DSTREAM" -i "$log" --checkpoint "$ck" "${w[@]}" > "$log.out"
+	printf '%s\n' '30 spark streaming' '60 hello apache spark' > "$log.more"
+	cat "$log.more" >> "$log"
+	timeout 30 "$DSTREAM" -i "$log" --checkpoint "$ck" "${w[@]}" >> "$log.out"
+	printf '%s\n' '90 structured streaming' >> "$log"
+	timeout 30 "$DSTREAM" -i "$log" --checkpoint "$ck" --final "${w[@]}" >> "$log.out"
+	timeout 30 "$DSTREAM" -i "$log" "${w[@]}" > "$log.whole"
+	diff "$log.whole" "$log.out"
+	[ "$(wc -l < "$log.out")" -eq 10 ]
+}

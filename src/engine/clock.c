@@ -729,6 +729,10 @@ clock_save(const struct clock *c, struct buf *b, struct counters *const *ctr,
 				    k++)
 					;
 				snap_put_u64(b, k < nctr ? k + 1 : 0);
+				/* Its event time (session windows place by it). */
+				snap_put_bool(b, o->timed);
+				if (o->timed)
+					snap_put_i64(b, o->time_ms);
 				snap_put_bool(b, o->meta != NULL);
 				if (o->meta == NULL)
 					continue;
@@ -769,6 +773,8 @@ clock_load_rec(struct snap_rd *r, struct pending *p,
 	if (snap_get_value(r, &p->arena, &p->recs[p->n]) == -1 ||
 	    clock_get_ostr(r, &p->arena, &o->name) == -1 ||
 	    snap_get_u64(r, &line) == -1 || snap_get_u64(r, &in) == -1 ||
+	    snap_get_bool(r, &o->timed) == -1 ||
+	    (o->timed && snap_get_i64(r, &o->time_ms) == -1) ||
 	    snap_get_bool(r, &have) == -1)
 		return -1;
 	if (in > nctr)

@@ -208,8 +208,9 @@ void		 clock_end_here(struct clock *);
  * Appends the clock's state to B at a batch boundary (with hold, in
  * event time: any time the clock is not flushing): the event-time
  * progress, each input's watermark, and the records waiting for their
- * batch with their origins.  CTR[0..nctr) are the inputs' counters, in
- * the order of clock_input_add, by which an origin names its input.
+ * batch with their origins (their event times included).  CTR[0..nctr)
+ * are the inputs' counters, in the order of clock_input_add, by which an
+ * origin names its input.
  * Returns 0, or -1 with *CAUSE set (a value nesting too deep).
  */
 int		 clock_save(const struct clock *, struct buf *b,
