@@ -25,7 +25,8 @@
 #define EXIT_RUNTIME	1
 #define EXIT_USAGE	2
 
-enum out_format { FMT_PLAIN, FMT_TSV, FMT_CSV, FMT_JSON, FMT_SPARK };
+/* FMT_TOP: -f top, plain where no terminal is drawn on (sinks/top.c). */
+enum out_format { FMT_PLAIN, FMT_TSV, FMT_CSV, FMT_JSON, FMT_SPARK, FMT_TOP };
 enum on_error { ONERR_SKIP, ONERR_FAIL };
 
 /* The run's settings, filled by main from the command line (main owns them). */

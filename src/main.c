@@ -33,7 +33,7 @@ enum {
 	OPT_TIME_FORMAT = 256, OPT_LATE_FILE, OPT_IDLE, OPT_CSV, OPT_HEADER,
 	OPT_MAX_LINE, OPT_ON_ERROR, OPT_STATS, OPT_FROM_START,
 	OPT_MAX_CLIENTS, OPT_MAX_BUFFERED, OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY,
-	OPT_FINAL
+	OPT_FINAL, OPT_SERVE
 };
 
 static const struct option longopts[] = {
@@ -61,6 +61,7 @@ static const struct option longopts[] = {
 	{ "checkpoint",	required_argument,	NULL, OPT_CHECKPOINT },
 	{ "checkpoint-every", required_argument, NULL, OPT_CHECKPOINT_EVERY },
 	{ "final",	no_argument,		NULL, OPT_FINAL },
+	{ "serve",	required_argument,	NULL, OPT_SERVE },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL,		0,			NULL, 0 }
@@ -91,7 +92,8 @@ static const char options_text[] =
 "  -d, --delimiter STR    field separator for $1..$N (default: blanks)\n"
 "      --csv              fields are RFC 4180 CSV\n"
 "      --header           the first line names the fields ($name)\n"
-"  -f, --format FMT       output: plain tsv csv json spark (default plain)\n"
+"  -f, --format FMT       output: plain tsv csv json spark (default plain),\n"
+"                         or top: the latest batch redrawn in a terminal\n"
 "  -s, --stamp            prefix each output record with its batch end\n"
 "  -o, --output FILE      append the output to FILE, fsynced at each batch\n"
 "                         (default -: stdout)\n"
@@ -105,6 +107,9 @@ static const char options_text[] =
 "      --max-line BYTES   longest accepted line (default 1M)\n"
 "      --on-error skip|fail  a failing record is skipped (default) or fatal\n"
 "      --stats            one line per batch on stderr\n"
+"      --serve [HOST:]PORT  live dashboard over HTTP: / (the page),\n"
+"                         /events, /api/latest, /metrics (Prometheus);\n"
+"                         HOST defaults to 127.0.0.1\n"
 "      --from-start       dir://: also read the files present at start\n"
 "      --max-clients N    tcp-listen/unix-listen: most clients at once\n"
 "                         (default 1024)\n"
@@ -316,14 +321,14 @@ static enum out_format
 opt_format(const char *arg)
 {
 	static const char *const names[] = { "plain", "tsv", "csv", "json",
-	    "spark" };
+	    "spark", "top" };
 	size_t	 i;
 
 	for (i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(arg, names[i]) == 0)
 			return (enum out_format)i;
 	usage_error("--format: unknown format '%s' (plain, tsv, csv, json, "
-	    "spark)", arg);
+	    "spark, top)", arg);
 }
 
 /*
@@ -355,6 +360,40 @@ misplaced_option(int argc, char **argv)
 				return a;
 	}
 	return NULL;
+}
+
+/*
+ * The command line ARGV[0..argc) as one string for the dashboard, each
+ * word that a shell would split or expand in single quotes.  The caller
+ * frees it.
+ */
+static char *
+cmdline_join(int argc, char **argv)
+{
+	struct buf	 b = BUF_INIT;
+	const char	*p;
+	int		 i;
+
+	for (i = 0; i < argc; i++) {
+		if (i > 0)
+			buf_addc(&b, ' ');
+		if (argv[i][0] != '\0' && strspn(argv[i], "abcdefghijklmnopqrstu"
+		    "vwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@,+%") ==
+		    strlen(argv[i])) {
+			buf_adds(&b, argv[i]);
+			continue;
+		}
+		buf_addc(&b, '\'');
+		for (p = argv[i]; *p != '\0'; p++)
+			if (*p == '\'')
+				buf_adds(&b, "'\\''");
+			else
+				buf_addc(&b, *p);
+		buf_addc(&b, '\'');
+	}
+	if (b.p == NULL)
+		buf_adds(&b, "");
+	return buf_detach(&b);
 }
 
 /*
@@ -444,7 +483,9 @@ main(int argc, char **argv)
 	struct op_env	  env = { &cfg, &counters };
 	struct engine	 *engine = NULL;
 	char		 *cause = NULL;
-	const char	 *output = "-";
+	const char	 *output = "-", *serve = NULL;
+	int		  argc0 = argc;
+	char		**argv0 = argv;
 	char		 *end;
 	long		  l;
 	int		  li = 0;
@@ -560,6 +601,9 @@ main(int argc, char **argv)
 		case OPT_FINAL:
 			cfg.final = true;
 			break;
+		case OPT_SERVE:
+			serve = optarg;
+			break;
 		case 'h':
 			help();
 			return stdout_status(EXIT_OK);
@@ -638,6 +682,16 @@ main(int argc, char **argv)
 	    cfg.checkpoint, argc, argv, output, &cause) != 0)
 		goto fail;
 	free(inputs);
+	if (serve != NULL) {
+		char	*cmd = cmdline_join(argc0, argv0);
+
+		i = engine_serve(engine, serve, cmd, &cause);
+		free(cmd);
+		if (i != 0) {
+			inputs = NULL;
+			goto fail;
+		}
+	}
 	signals_init(chain_reloads(chain));
 	status = engine_run(engine);
 	engine_free(engine);

@@ -30,6 +30,7 @@
 
 #include "../dstream.h"
 #include "../expr/expr.h"
+#include "../serve/serve.h"
 #include "../sinks/sink.h"
 #include "../state/grid.h"
 #include "checkpoint.h"
@@ -63,8 +64,10 @@ struct engine {
 	FILE		*late;
 	bool		 gap_warned;
 
-	/* --stats */
-	int64_t		 cpu_ms;	/* CPU time used at the previous line */
+	struct serve	*serve;		/* --serve, or NULL */
+
+	/* --stats and --serve */
+	int64_t		 cpu_ms;	/* CPU time used at the previous batch */
 	struct counters	 last;		/* the counters' sum at the previous batch */
 };
 
@@ -86,6 +89,7 @@ void
 engine_stop(int sig)
 {
 	if (stop_signal != 0) {
+		sink_top_restore();
 		signal(sig, SIG_DFL);
 		raise(sig);
 		return;
@@ -196,6 +200,7 @@ engine_free(struct engine *e)
 	if (e->late != NULL)
 		fclose(e->late);
 	sink_close(e->sink);
+	serve_close(e->serve);
 	arena_free(&e->rec);
 	free(e);
 }
@@ -290,6 +295,21 @@ engine_ckpt_point(struct engine *e, uint64_t nflush)
 		e->failed = true;
 }
 
+int
+engine_serve(struct engine *e, const char *addr, const char *cmdline,
+    char **cause)
+{
+	int	 i;
+
+	e->serve = serve_open(addr, cmdline, e->run, cause);
+	if (e->serve == NULL)
+		return -1;
+	for (i = 0; i < e->nsrc; i++)
+		serve_input(e->serve, e->src[i]->name, &e->src[i]->counters);
+	chain_tap(e->chain, serve_tap(e->serve));
+	return 0;
+}
+
 /* Sets *SUM to the run's counters plus every input's. */
 static void
 engine_counters(struct engine *e, struct counters *sum)
@@ -302,24 +322,34 @@ engine_counters(struct engine *e, struct counters *sum)
 }
 
 /*
- * Prints the --stats line for the batch ending at END.  Its ms= is the
- * processing time: the CPU time used since the line before, not the wall
- * time, which for a live stream is only the batch interval again.
+ * The CPU time used since the previous batch (the batch's processing
+ * time: for a live stream the wall time is only the batch interval
+ * again), in ms; *RU gets the usage now.
  */
+static int64_t
+engine_cpu(struct engine *e, struct rusage *ru)
+{
+	int64_t	 cpu, d;
+
+	getrusage(RUSAGE_SELF, ru);
+	cpu = ((int64_t)ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000 +
+	    (ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1000;
+	d = cpu - e->cpu_ms;
+	e->cpu_ms = cpu;
+	return d;
+}
+
+/* Prints the --stats line for the batch ending at END, which took CPU ms. */
 static void
-engine_stats(struct engine *e, int64_t end)
+engine_stats(struct engine *e, int64_t end, int64_t cpu,
+    const struct rusage *ru)
 {
 	struct buf	 b = BUF_INIT;
-	struct rusage	 ru;
 	struct counters	 counters;
-	int64_t		 cpu;
 
 	/* Output held back (sink_hold) goes first: the line follows it. */
 	if (sink_flush_ended(e->sink) != 0)
 		e->failed = true;
-	getrusage(RUSAGE_SELF, &ru);
-	cpu = ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
-	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
 	time_fmt_rfc3339(&b, end);
 	engine_counters(e, &counters);
 	fprintf(stderr, "%s: batch %s in=%llu out=%llu late=%llu skipped=%llu "
@@ -329,11 +359,9 @@ engine_stats(struct engine *e, int64_t end)
 	    (unsigned long long)(counters.late - e->last.late),
 	    (unsigned long long)(counters.skipped - e->last.skipped),
 	    (unsigned long long)(counters.long_lines - e->last.long_lines),
-	    (long long)(cpu - e->cpu_ms), chain_held(e->chain),
-	    ru.ru_maxrss);
+	    (long long)cpu, chain_held(e->chain), ru->ru_maxrss);
 	buf_free(&b);
 	e->last = counters;
-	e->cpu_ms = cpu;
 }
 
 /*
@@ -344,6 +372,9 @@ engine_stats(struct engine *e, int64_t end)
 static void
 engine_flush(struct engine *e, int64_t end)
 {
+	struct rusage	 ru;
+	int64_t		 cpu;
+
 	cur_origin.name = NULL;
 	cur_origin.line = 0;
 	cur_origin.counters = NULL;
@@ -354,8 +385,13 @@ engine_flush(struct engine *e, int64_t end)
 	e->nflush++;
 	if (e->ck != NULL)
 		checkpoint_batch(e->ck, end);
+	if (!e->cfg->stats && e->serve == NULL)
+		return;
+	cpu = engine_cpu(e, &ru);
 	if (e->cfg->stats)
-		engine_stats(e, end);
+		engine_stats(e, end, cpu, &ru);
+	if (e->serve != NULL)
+		serve_batch(e->serve, end, cpu, chain_held(e->chain));
 }
 
 /* Pushes V into the chain as part of the batch ending at END. */
@@ -735,7 +771,7 @@ engine_run(struct engine *e)
 	struct counters	 counters;
 	struct clock_input *turn;
 	int		*first, *count;
-	int		 i, n, np, timeout, nsrc = e->nsrc;
+	int		 i, n, np, ns, timeout, nsrc = e->nsrc;
 	int64_t		 now, t, cut;
 	int		 sig;
 	bool		 any, seq_taken, reading, partial = false, drain, *sel;
@@ -789,6 +825,10 @@ engine_run(struct engine *e)
 		}
 		if (!any)
 			break;
+		/* The dashboard's descriptor after the sources'. */
+		ns = e->serve != NULL ? serve_fds(e->serve, pfd + np,
+		    MAX_PFD - np, &timeout) : 0;
+		np += ns;
 		/* Nothing of an ended batch is held while dstream may wait. */
 		if (timeout != 0 && sink_flush_ended(e->sink) != 0) {
 			e->failed = true;
@@ -822,6 +862,8 @@ engine_run(struct engine *e)
 			if (s->state == SRC_DONE)
 				clock_input_end(e->clock, s->tag);
 		}
+		if (e->serve != NULL)
+			serve_ready(e->serve, pfd + np - ns, ns);
 		/* The wall clock of the latest record, for --idle: once per
 		 * turn of the loop, not per record. */
 		if (e->etime != NULL)

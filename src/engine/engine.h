@@ -40,6 +40,14 @@ int		 engine_late_file(struct engine *, const char *path, char **cause);
  */
 int		 engine_output(struct engine *, const char *dest, char **cause);
 /*
+ * Starts the dashboard (--serve ADDR, serve.h) on the loop, showing
+ * CMDLINE, after the output and the inputs are open: it charts what the
+ * chain outputs and counts every input.  Returns 0, or -1 with *CAUSE
+ * set.
+ */
+int		 engine_serve(struct engine *, const char *addr,
+		    const char *cmdline, char **cause);
+/*
  * Adds the input SPEC, called NAME (the `input` variable; NULL: SPEC).
  * Returns 0, or -1 with *CAUSE set.
  */

@@ -147,6 +147,11 @@ struct op	*chain_build(const struct op_env *env, int argc, char **argv,
  * with *CAUSE set (caller frees).
  */
 int		 chain_sink(struct op *, struct sink *, char **cause);
+/*
+ * Hands the chain's output rows also to TAP (--serve's copy), which the
+ * caller owns; the chain's destination still gets them all.
+ */
+void		 chain_tap(struct op *, struct sink *tap);
 void		 chain_free(struct op *);
 /* Whether an op of the chain has a reload hook (SIGHUP means something). */
 bool		 chain_reloads(const struct op *);
@@ -181,6 +186,8 @@ int		 chain_load(struct op *, struct snap_rd *);
  */
 struct op	*tail_create(const struct op_env *env);
 void		 tail_sink(struct op *, struct sink *);
+/* Also hands every row to TAP (the dashboard's), before the sink. */
+void		 tail_tap(struct op *, struct sink *tap);
 /*
  * print's word to the tail after it: the batch in hand had more records
  * than print forwarded, so the text layout shows "...".

@@ -212,6 +212,16 @@ chain_reload(struct op *op)
 			op->reload(op);
 }
 
+void
+chain_tap(struct op *head, struct sink *tap)
+{
+	struct op	*op;
+
+	for (op = head; op->next != NULL; op = op->next)
+		;
+	tail_tap(op, tap);
+}
+
 int64_t
 chain_span(const struct op *op)
 {

@@ -6,9 +6,10 @@
  * or window with output it calls begin(end) before the first row, row()
  * for every record, and commit(end) when the chain flushes that end; an
  * end flushed with no rows still gets begin and commit.  It counts the
- * records out (--stats out=).  print, the one operator that lays its
- * output out itself, comes just before it and says with tail_cut when
- * a batch had more rows than it shows.
+ * records out (--stats out=).  With --serve, every call is made on the
+ * dashboard's tap too (chain_tap), before the destination's.  print,
+ * the one operator that lays its output out itself, comes just before
+ * it and says with tail_cut when a batch had more rows than it shows.
  *
  * Checkpoints: at a batch boundary it holds nothing (the commit ends the
  * batch in hand), so it has no save or load hook; where the destination
@@ -23,6 +24,7 @@
 struct tail {
 	struct op	 op;
 	struct sink	*sink;
+	struct sink	*tap;		/* the dashboard's copy, or NULL */
 	struct counters	*counters;	/* the run's: records_out */
 	bool		 begun;		/* begin called for the batch in hand */
 };
@@ -42,8 +44,12 @@ tail_push(struct op *op, struct value *v, int64_t end_ms)
 	if (!t->begun) {
 		if (sink_begin(t->sink, end_ms) != 0)
 			return -1;
+		if (t->tap != NULL && sink_begin(t->tap, end_ms) != 0)
+			return -1;
 		t->begun = true;
 	}
+	if (t->tap != NULL && sink_row(t->tap, v, end_ms) != 0)
+		return -1;
 	return sink_row(t->sink, v, end_ms);
 }
 
@@ -52,9 +58,12 @@ tail_flush(struct op *op, int64_t end_ms)
 {
 	struct tail	*t = (struct tail *)op;
 
-	if (!t->begun && sink_begin(t->sink, end_ms) != 0)
+	if (!t->begun && (sink_begin(t->sink, end_ms) != 0 ||
+	    (t->tap != NULL && sink_begin(t->tap, end_ms) != 0)))
 		return -1;
 	t->begun = false;
+	if (t->tap != NULL && sink_commit(t->tap, end_ms) != 0)
+		return -1;
 	return sink_commit(t->sink, end_ms);
 }
 
@@ -83,6 +92,14 @@ tail_sink(struct op *op, struct sink *sink)
 	struct tail	*t = (struct tail *)op;
 
 	t->sink = sink;
+}
+
+void
+tail_tap(struct op *op, struct sink *tap)
+{
+	struct tail	*t = (struct tail *)op;
+
+	t->tap = tap;
 }
 
 void

@@ -40,6 +40,7 @@ format_row(struct buf *b, enum out_format format, const struct value *v,
 {
 	switch (format) {
 	case FMT_PLAIN:
+	case FMT_TOP:		/* plain when not drawn on a terminal */
 		if (stamp) {
 			format_stamp(b, stamp_ms);
 			buf_addc(b, '\t');

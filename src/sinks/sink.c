@@ -2,13 +2,14 @@
  * sink.c - the destinations' table and the calls main and the engine
  * make on a sink (sink.h says who calls what, and what commit and
  * save/load promise).  sink_open picks the kind from the name: "-" is
- * stdout, sqlite:, postgresql:// and kafka:// are refused as planned,
+ * stdout (-f top on a terminal: top.c), sqlite:, postgresql:// and kafka:// are refused as planned,
  * other names with a scheme ("name:") as unknown, anything else is a
  * file path (file.c).  The tail's per-row calls are inline in sink.h.
  */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../dstream.h"
 #include "sink.h"
@@ -37,6 +38,12 @@ sink_open(const char *dest, enum out_format format, bool stamp, char **cause)
 	    "postgres://", "kafka://" };
 	size_t	 i;
 
+	/* -f top draws on a terminal; elsewhere its output is plain. */
+	if (strcmp(dest, "-") == 0 && format == FMT_TOP &&
+	    isatty(STDOUT_FILENO))
+		return sink_top.open(&sink_top, dest, format, stamp, cause);
+	if (format == FMT_TOP)
+		format = FMT_PLAIN;
 	if (strcmp(dest, "-") == 0)
 		return sink_stdout.open(&sink_stdout, dest, format, stamp,
 		    cause);

@@ -162,8 +162,9 @@ struct sink {
 	bool			 cut;
 };
 
-/* The kinds of destination (stdout.c, file.c, textfiles.c). */
+/* The kinds of destination (stdout.c, file.c, textfiles.c, top.c). */
 extern const struct sink_kind	sink_stdout;
+extern const struct sink_kind	sink_top;
 extern const struct sink_kind	sink_file;
 extern const struct sink_kind	sink_textfiles;
 
@@ -182,6 +183,12 @@ struct sink	*sink_textfiles_open(const char *prefix, const char *suffix,
  */
 struct sink	*sink_open(const char *dest, enum out_format format, bool stamp,
 		    char **cause);
+/*
+ * Puts the terminal back as it was when -f top drew on it (its cursor,
+ * the normal screen).  Async-signal-safe: for a signal that ends the
+ * run at once.
+ */
+void		 sink_top_restore(void);
 /*
  * Lays the text out in FORMAT from now on: print asks for Spark's
  * layout whatever -f says (set by chain_sink).
