@@ -107,6 +107,9 @@ tail_cut(struct op *op)
 {
 	struct tail	*t = (struct tail *)op;
 
-	if (op->def == &tail_def)
+	if (op->def == &tail_def) {
 		t->sink->cut = true;
+		if (t->tap != NULL)
+			t->tap->cut = true;
+	}
 }

@@ -10,9 +10,9 @@
  *   /chart.js    Chart.js, read at start from Debian's libjs-chart.js
  *                (the one file served from disk; configure finds it)
  *   /events      server-sent events: one per batch, "id: <batch end ms>"
- *                and "data: <the batch as JSON>"; Last-Event-ID resumes
- *                after that batch, ?last=N starts N batches back; else
- *                the latest batch comes first
+ *                and "data: <the batch as JSON>"; Last-Event-ID (or
+ *                ?after=ID) resumes after that batch, ?last=N starts N
+ *                batches back; else the latest batch comes first
  *   /api/latest  the latest batch as JSON
  *   /metrics     Prometheus text format (metrics.c)
  *
@@ -21,7 +21,8 @@
  * RING_BYTES).  Each viewer has a cursor into the ring and a buffer with
  * the rest of the one event it is sending; when it has sent all it may,
  * its connection is suspended until the next batch.  A viewer more than
- * LAG_MAX events behind skips to the latest (the skipped ones are
+ * LAG_MAX events behind (besides the backlog it asked for when it came:
+ * Last-Event-ID, ?last=N) skips to the latest (the skipped ones are
  * counted in /metrics and named in an SSE comment); a viewer that
  * reconnects with Last-Event-ID gets what the ring still holds after it.
  * So a slow or stuck viewer costs at most one event's copy and never
@@ -80,6 +81,7 @@ struct client {
 	struct serve		*sv;
 	struct MHD_Connection	*conn;
 	uint64_t		 next;		/* the next event's sequence */
+	uint64_t		 allow;		/* events it may be behind */
 	struct buf		 out;		/* being sent */
 	size_t			 off;		/* out[0..off) sent */
 	bool			 suspended;
@@ -100,7 +102,7 @@ struct serve {
 	/* The batch in hand, from the tap. */
 	struct buf		 rows;		/* JSON rows, comma-separated */
 	size_t			 nrows;
-	bool			 cut;
+	bool			 cut;		/* print had more rows */
 	/* The ring: sequences [oldest, head) are held, at seq % RING_EVENTS. */
 	struct event		 ring[RING_EVENTS];
 	uint64_t		 oldest, head;
@@ -146,6 +148,7 @@ tap_row(struct sink *s, const struct value *v, int64_t end_ms)
 static int
 tap_commit(struct sink *s, int64_t end_ms)
 {
+	((struct tap *)s)->sv->cut = s->cut;
 	s->cut = false;
 	return 0;
 }
@@ -222,10 +225,15 @@ client_fill(struct client *c)
 		skip = sv->oldest - c->next;
 		c->next = sv->oldest;
 	}
-	if (sv->head - c->next > LAG_MAX) {
+	if (sv->head - c->next > c->allow) {
 		skip += sv->head - 1 - c->next;
 		c->next = sv->head - 1;
 	}
+	/* What it asked for when it came is its due; as it catches up,
+	 * the bound comes down to LAG_MAX. */
+	if (sv->head - c->next < c->allow)
+		c->allow = sv->head - c->next > LAG_MAX ?
+		    sv->head - c->next : LAG_MAX;
 	if (skip > 0) {
 		sv->m.dropped += skip;
 		buf_printf(&c->out, ": %llu events skipped: this viewer was "
@@ -372,6 +380,14 @@ serve_events(struct serve *sv, struct MHD_Connection *conn)
 			    "Last-Event-ID: not a batch end (epoch ms)\n");
 		have_id = true;
 	}
+	/* ?after=ID: as Last-Event-ID, for clients that cannot set it. */
+	q = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "after");
+	if (q != NULL && !have_id) {
+		if (!route_event_id(q, &id))
+			return serve_text(conn, MHD_HTTP_BAD_REQUEST,
+			    "after: not a batch end (epoch ms)\n");
+		have_id = true;
+	}
 	q = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "last");
 	if (q != NULL && !route_count(q, LAST_MAX, &last))
 		return serve_text(conn, MHD_HTTP_BAD_REQUEST,
@@ -380,6 +396,7 @@ serve_events(struct serve *sv, struct MHD_Connection *conn)
 	c->sv = sv;
 	c->conn = conn;
 	c->next = serve_start(sv, have_id, id, last);
+	c->allow = sv->head - c->next > LAG_MAX ? sv->head - c->next : LAG_MAX;
 	buf_adds(&c->out, "retry: 2000\n\n");
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
 	    client_read, c, client_free);
@@ -479,7 +496,7 @@ serve_batch(struct serve *sv, int64_t end_ms, int64_t cpu_ms, size_t keys)
 	buf_printf(&b, ",\"nrows\":%zu,\"cut\":%s,\"in\":%llu,\"out\":%llu,"
 	    "\"late\":%llu,\"skipped\":%llu,\"long\":%llu,\"ms\":%lld,"
 	    "\"keys\":%zu,\"lag_ms\":%lld,\"rss_kb\":%llu,\"rows\":[",
-	    sv->nrows, sv->nrows > ROWS_MAX ? "true" : "false",
+	    sv->nrows, sv->nrows > ROWS_MAX || sv->cut ? "true" : "false",
 	    (unsigned long long)(t.records_in - sv->last.records_in),
 	    (unsigned long long)(t.records_out - sv->last.records_out),
 	    (unsigned long long)(t.late - sv->last.late),
@@ -493,6 +510,7 @@ serve_batch(struct serve *sv, int64_t end_ms, int64_t cpu_ms, size_t keys)
 	sv->prev_end = end_ms;
 	buf_reset(&sv->rows);
 	sv->nrows = 0;
+	sv->cut = false;
 
 	if (sv->head - sv->oldest == RING_EVENTS)
 		serve_evict(sv);
@@ -778,6 +796,7 @@ serve_open(const char *addr, const char *cmdline, const struct counters *run,
 	    MHD_OPTION_CONNECTION_LIMIT, serve_fd_room(),
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_IDLE,
+	    MHD_OPTION_STRICT_FOR_CLIENT, 1,
 	    MHD_OPTION_END);
 	if (sv->d == NULL || (di = MHD_get_daemon_info(sv->d,
 	    MHD_DAEMON_INFO_EPOLL_FD)) == NULL) {
