@@ -2,15 +2,15 @@
  * top.c - -f top: the latest batch as a table redrawn in place on a
  * terminal, as top(1) does: sorted by value (numbers largest first, then
  * the rest by text), cut to the terminal's size (TIOCGWINSZ, again after
- * SIGWINCH), a sparkline of each key's recent values, the batch end in
- * local time.  Redrawn at each commit, at most TOP_HZ times a second: a
+ * SIGWINCH), a sparkline of each key's recent values, the batch (or
+ * window) end in local time and the batch's row count on the first line.  Redrawn at each commit, at most TOP_HZ times a second: a
  * batch that ends sooner after a drawing waits for the next commit, for
  * flush_ended (called before the engine waits for input) or for close.
  *
  * The screen: the terminal's alternate screen with the cursor hidden,
  * each frame one write.  close (the end of the run, also after SIGINT
  * or SIGTERM) leaves it and prints the last frame on the normal screen,
- * so the final table stays; sink_top_restore does the leaving from a
+ * so the final table stays (that of the latest batch with rows); sink_top_restore does the leaving from a
  * signal handler (a second SIGINT ends the run at once).  Keys and
  * values are shown with control characters replaced by '?', so input
  * cannot send escape sequences to the terminal.
@@ -61,7 +61,10 @@ struct top_sink {
 	struct buf	 pool;		/* the rows' text */
 	struct top_row	*rows;
 	size_t		 nrows, cap;
-	int64_t		 end;		/* the batch the rows are of */
+	int64_t		 end;		/* the latest batch */
+	int64_t		 rows_end;	/* the batch the rows are of */
+	bool		 got;		/* the batch in hand has rows */
+	bool		 empty;		/* the latest batch had none */
 	struct top_hist	**hist;		/* open addressing, power of 2 */
 	size_t		 hcap, hn;
 	uint64_t	 gen;		/* batches committed */
@@ -69,7 +72,7 @@ struct top_sink {
 	bool		 pending;	/* committed and not drawn */
 	bool		 entered;	/* on the alternate screen */
 	bool		 failed;
-	int64_t		 drawn_at;	/* ms, monotonic */
+	int64_t		 next_at;	/* ms, monotonic: the next frame's slot */
 	int		 cols, lines;
 };
 
@@ -146,7 +149,7 @@ top_open(const struct sink_kind *kind, const char *dest,
 	t->sink.kind = kind;
 	t->sink.format = format;
 	t->sink.stamp = stamp;
-	t->drawn_at = INT64_MIN / 2;
+	t->next_at = INT64_MIN / 2;
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = top_on_winch;	/* no SA_RESTART: poll() wakes */
@@ -242,8 +245,9 @@ top_begin(struct sink *s, int64_t end_ms)
 {
 	struct top_sink	*t = (struct top_sink *)s;
 
-	t->nrows = 0;
-	buf_reset(&t->pool);
+	/* The rows before stay until this batch brings some (for the
+	 * table left on the screen at the end). */
+	t->got = false;
 	t->end = end_ms;
 	return t->failed ? -1 : 0;
 }
@@ -255,6 +259,11 @@ top_row(struct sink *s, const struct value *v, int64_t end_ms)
 	struct top_row	*r;
 	const struct value *val = v;
 
+	if (!t->got) {
+		t->got = true;
+		t->nrows = 0;
+		buf_reset(&t->pool);
+	}
 	if (t->nrows == t->cap) {
 		t->cap = t->cap == 0 ? 64 : t->cap * 2;
 		t->rows = xreallocarray(t->rows, t->cap, sizeof *t->rows);
@@ -388,17 +397,20 @@ top_spark(struct buf *b, const struct top_hist *h, int width)
 	}
 }
 
-/* Lays the frame out for the terminal's size: PLAIN, without escapes. */
+/*
+ * Lays the frame out for the terminal's size: PLAIN, without escapes.
+ * EMPTY: the latest batch, which had no rows; else the latest with rows.
+ */
 static void
-top_layout(struct top_sink *t, bool plain)
+top_layout(struct top_sink *t, bool plain, bool empty)
 {
 	struct buf	*b = &t->frame;
 	struct buf	 when = BUF_INIT;
 	const char	*p = t->pool.p;
 	char		 local[64];
 	struct tm	 tm;
-	time_t		 secs = (time_t)(t->end / 1000);
-	size_t		 i, shown;
+	time_t		 secs = (time_t)((empty ? t->end : t->rows_end) / 1000);
+	size_t		 i, shown, nrows = empty ? 0 : t->nrows;
 	int		 kw = 0, vw = 5, sw, room, w;
 	bool		 keyed = false;
 
@@ -407,12 +419,11 @@ top_layout(struct top_sink *t, bool plain)
 		buf_adds(b, "\033[H");
 	localtime_r(&secs, &tm);
 	strftime(local, sizeof local, "%Y-%m-%d %H:%M:%S", &tm);
-	time_fmt_rfc3339(&when, t->end);
-	room = plain ? (int)t->nrows : t->lines - 3;
+	room = plain ? (int)nrows : t->lines - 2;
 	if (room < 1)
 		room = 1;
-	shown = t->nrows < (size_t)room ? t->nrows : (size_t)room;
-	if (shown < t->nrows && room > 1 && !plain)
+	shown = nrows < (size_t)room ? nrows : (size_t)room;
+	if (shown < nrows && room > 1 && !plain)
 		shown = (size_t)room - 1;	/* a line for "... more" */
 	for (i = 0; i < shown; i++) {
 		struct top_row	*r = &t->rows[i];
@@ -433,12 +444,11 @@ top_layout(struct top_sink *t, bool plain)
 	sw = t->cols - (keyed ? kw + 2 : 0) - vw - 2;
 	if (sw > TOP_HIST)
 		sw = TOP_HIST;
-	buf_printf(&when, "  %zu row%s", t->nrows, t->nrows == 1 ? "" : "s");
-	w = top_cell(b, "dstream top  batch ", 19, t->cols, false);
-	w += top_cell(b, local, strlen(local), t->cols - w, false);
-	w += top_cell(b, " (", 2, t->cols - w, false);
+	buf_printf(&when, "%s  %zu row%s", local, nrows,
+	    nrows == 1 ? "" : "s");
+	w = top_cell(b, "dstream top  ", 13, t->cols, false);
 	top_cell(b, when.p, when.len, t->cols - w, false);
-	buf_adds(b, plain ? ")\n" : ")\033[K\r\n");
+	buf_adds(b, plain ? "\n" : "\033[K\r\n");
 	buf_free(&when);
 	if (keyed)
 		buf_printf(b, "%-*s  ", kw, "KEY");
@@ -464,13 +474,33 @@ top_layout(struct top_sink *t, bool plain)
 		}
 		buf_adds(b, plain ? "\n" : "\033[K\r\n");
 	}
-	if (shown < t->nrows)
-		buf_printf(b, "... %zu more%s", t->nrows - shown,
+	if (shown < nrows)
+		buf_printf(b, "... %zu more%s", nrows - shown,
 		    plain ? "\n" : "\033[K");
-	else if (t->nrows == 0)
+	else if (nrows == 0)
 		buf_adds(b, plain ? "(no rows)\n" : "(no rows)\033[K");
 	if (!plain)
 		buf_adds(b, "\033[J");
+}
+
+/*
+ * Whether a frame may be drawn now, and if so takes its slot.  Slots are
+ * 1000 / TOP_HZ ms apart on average, so at most TOP_HZ frames a second
+ * (and one more); a frame may come up to 20 ms early, as batch ends
+ * 100 ms apart do with the loop's jitter.  A window resize is drawn at
+ * once.
+ */
+static bool
+top_due(struct top_sink *t)
+{
+	int64_t	 now = top_mono_ms();
+
+	if (now < t->next_at && !top_winch)
+		return false;
+	t->next_at += 1000 / TOP_HZ;
+	if (t->next_at < now + 1000 / TOP_HZ - 20)
+		t->next_at = now + 1000 / TOP_HZ - 20;
+	return true;
 }
 
 /* Draws the batch in hand.  Returns 0, or -1 after a write error. */
@@ -489,9 +519,8 @@ top_draw(struct top_sink *t)
 		if (top_write(t, TOP_ENTER, sizeof TOP_ENTER - 1) != 0)
 			return -1;
 	}
-	top_layout(t, false);
+	top_layout(t, false, t->empty);
 	t->pending = false;
-	t->drawn_at = top_mono_ms();
 	return top_write(t, t->frame.p, t->frame.len);
 }
 
@@ -503,6 +532,11 @@ top_commit(struct sink *s, int64_t end_ms)
 	size_t		 i;
 
 	s->cut = false;
+	t->empty = !t->got;
+	t->pending = true;
+	if (t->empty)
+		return top_due(t) ? top_draw(t) : (t->failed ? -1 : 0);
+	t->rows_end = end_ms;
 	t->gen++;
 	for (i = 0; i < t->nrows; i++) {
 		struct top_row	*r = &t->rows[i];
@@ -526,8 +560,7 @@ top_commit(struct sink *s, int64_t end_ms)
 			    t->rows[i].key, t->rows[i].klen);
 	top_sorting = t;
 	qsort(t->rows, t->nrows, sizeof *t->rows, top_cmp);
-	t->pending = true;
-	if (top_mono_ms() - t->drawn_at >= 1000 / TOP_HZ || top_winch)
+	if (top_due(t))
 		return top_draw(t);
 	return t->failed ? -1 : 0;
 }
@@ -537,7 +570,7 @@ top_flush_ended(struct sink *s)
 {
 	struct top_sink	*t = (struct top_sink *)s;
 
-	if (t->pending && top_mono_ms() - t->drawn_at >= 1000 / TOP_HZ)
+	if (t->pending && top_due(t))
 		return top_draw(t);
 	if (top_winch && t->entered)
 		return top_draw(t);
@@ -568,7 +601,8 @@ top_close(struct sink *s)
 		top_active = 0;
 		if (top_write(t, TOP_LEAVE, sizeof TOP_LEAVE - 1) == 0 &&
 		    t->gen > 0) {
-			top_layout(t, true);
+			/* The latest batch with rows stays on the screen. */
+			top_layout(t, true, false);
 			(void)top_write(t, t->frame.p, t->frame.len);
 		}
 	}
