@@ -363,8 +363,9 @@ misplaced_option(int argc, char **argv)
 }
 
 /*
- * The command line ARGV[0..argc) as one string for the dashboard, each
- * word that a shell would split or expand in single quotes.  The caller
+ * The command line ARGV[0..argc) as one string for the dashboard, the
+ * program's name first, each word that a shell would split or expand in
+ * single quotes.  The caller
  * frees it.
  */
 static char *
@@ -374,9 +375,9 @@ cmdline_join(int argc, char **argv)
 	const char	*p;
 	int		 i;
 
-	for (i = 0; i < argc; i++) {
-		if (i > 0)
-			buf_addc(&b, ' ');
+	buf_adds(&b, progname);		/* not the path it was run by */
+	for (i = 1; i < argc; i++) {
+		buf_addc(&b, ' ');
 		if (argv[i][0] != '\0' && strspn(argv[i], "abcdefghijklmnopqrstu"
 		    "vwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@,+%") ==
 		    strlen(argv[i])) {
@@ -391,8 +392,6 @@ cmdline_join(int argc, char **argv)
 				buf_addc(&b, *p);
 		buf_addc(&b, '\'');
 	}
-	if (b.p == NULL)
-		buf_adds(&b, "");
 	return buf_detach(&b);
 }
 

@@ -115,3 +115,27 @@ for i in range(1000):
 	grep -q '\.\.\. and 800 more' "$BATS_TEST_TMPDIR/dom.html"
 	grep -q 'Top 10 of 1000 keys' "$BATS_TEST_TMPDIR/dom.html"
 }
+
+@test "browser: the seeds' dashboard, purchased / shipped / delivered per 5 minutes" {
+	FIFO=$BATS_TEST_TMPDIR/in
+	mkfifo "$FIFO"
+	start_fifo "$FIFO" --serve 127.0.0.1:0 -j -e .time -b 1m map '.event' then countByValueAndWindow 5m 1m
+	wait_until grep -q 'dashboard at http://' "$ERR"
+	PORT=$(sed -n 's|.*dashboard at http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$ERR")
+	URL=http://127.0.0.1:$PORT
+	cat "$SRCDIR/samples/events.jsonl" >&7
+	# The ten minutes' windows but the last, still open.
+	wait_until seen '.time == "2025-11-21T10:10:00Z"'
+	n=$(curl -sN --max-time 1 "$URL/events?last=600" | grep -c '^id: ')
+	dom "$URL/#last=$n&stop=$n"
+	keys=$(attr data-keys | jq -c sort)
+	[ "$keys" = '["delivered","purchased","shipped"]' ]
+	# The table is the latest window's, as stdout has it.
+	run cells
+	assert_output "$(tail -3 "$OUT" | sort -t"$(printf '\t')" -k2,2nr -k1,1)"
+	browser --window-size=1280,760 --screenshot="$BATS_TEST_TMPDIR/dashboard.png" "$URL/#last=$n&stop=$n"
+	[ "$(wc -c <"$BATS_TEST_TMPDIR/dashboard.png")" -gt 20000 ]
+	if [ -n "${DSTREAM_SCREENSHOT:-}" ]; then
+		cp "$BATS_TEST_TMPDIR/dashboard.png" "$DSTREAM_SCREENSHOT"
+	fi
+}
