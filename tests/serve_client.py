@@ -132,23 +132,29 @@ def cmd_slow(port, go):
     end = time.time() + 60
     while not os.path.exists(go) and time.time() < end:
         time.sleep(0.05)
-    data = b""
+    n, tail, comments = 0, b"", []
     s.settimeout(0.5)
-    end = time.time() + 5
+    end = time.time() + 30
     while time.time() < end:
         try:
             chunk = s.recv(1 << 20)
         except socket.timeout:
-            if b"skipped" in data:
+            if comments:
                 break
             continue
         if not chunk:
             break
-        data += chunk
-    for line in data.split(b"\n"):
-        if line.startswith(b": ") and b"skipped" in line:
-            print(line.decode())
-    print("bytes %d" % len(data))
+        n += len(chunk)
+        # Lines are looked for in what came, with the unfinished line
+        # before it (never the whole stream again).
+        lines = (tail + chunk).split(b"\n")
+        tail = lines.pop()
+        comments += [l for l in lines if l.startswith(b": ") and b"skipped" in l]
+        if comments:
+            break
+    for line in comments:
+        print(line.decode())
+    print("bytes %d" % n)
 
 
 LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*"(,[a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*")*)?\})? (-?[0-9.eE+-]+|NaN|\+Inf|-Inf)$')
