@@ -111,6 +111,9 @@ struct serve {
 	struct counters		 last;		/* totals at the previous batch */
 	int64_t			 ping_at;	/* wall clock of the next ping */
 	int64_t			 run_at;	/* when libmicrohttpd must run */
+	bool			 woken;		/* viewers woken: run it soon */
+	uint64_t		 rss;		/* bytes, read at most once a second */
+	int64_t			 rss_at;
 	struct buf		 page;
 	char			*chartjs;
 	size_t			 chartjs_len;
@@ -251,26 +254,34 @@ client_fill(struct client *c)
 	return c->out.len > 0;
 }
 
-/* libmicrohttpd asks for more of C's event stream. */
+/*
+ * libmicrohttpd asks for more of C's event stream: as many events as fit
+ * in MAX bytes, so that a burst of batches (a file being read) goes out
+ * in few writes.
+ */
 static ssize_t
 client_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct client	*c = cls;
-	size_t		 n;
+	size_t		 n, done = 0;
 
-	if (c->off == c->out.len && !client_fill(c)) {
-		if (c->sv->closing)
-			return MHD_CONTENT_READER_END_OF_STREAM;
-		MHD_suspend_connection(c->conn);
-		c->suspended = true;
-		return 0;
+	while (done < max) {
+		if (c->off == c->out.len && !client_fill(c))
+			break;
+		n = c->out.len - c->off;
+		if (n > max - done)
+			n = max - done;
+		memcpy(buf + done, c->out.p + c->off, n);
+		c->off += n;
+		done += n;
 	}
-	n = c->out.len - c->off;
-	if (n > max)
-		n = max;
-	memcpy(buf, c->out.p + c->off, n);
-	c->off += n;
-	return (ssize_t)n;
+	if (done > 0)
+		return (ssize_t)done;
+	if (c->sv->closing)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	MHD_suspend_connection(c->conn);
+	c->suspended = true;
+	return 0;
 }
 
 /* The viewer's response is gone (it left, or the server stops). */
@@ -481,6 +492,12 @@ serve_batch(struct serve *sv, int64_t end_ms, int64_t cpu_ms, size_t keys)
 
 	metrics_totals(&sv->m, &t);
 	metrics_observe(&sv->m, (double)cpu_ms / 1000);
+	/* /proc is read once a second at most: batches of a file being
+	 * read end thousands of times a second. */
+	if (now - sv->rss_at >= 1000) {
+		sv->rss = metrics_rss();
+		sv->rss_at = now;
+	}
 	sv->m.keys = keys;
 	sv->m.last_end = end_ms;
 	sv->m.lag_ms = now - end_ms;
@@ -503,7 +520,7 @@ serve_batch(struct serve *sv, int64_t end_ms, int64_t cpu_ms, size_t keys)
 	    (unsigned long long)(t.skipped - sv->last.skipped),
 	    (unsigned long long)(t.long_lines - sv->last.long_lines),
 	    (long long)cpu_ms, keys, (long long)(now - end_ms),
-	    (unsigned long long)(metrics_rss() / 1024));
+	    (unsigned long long)(sv->rss / 1024));
 	buf_add(&b, sv->rows.p, sv->rows.len);
 	buf_adds(&b, "]}");
 	sv->last = t;
@@ -525,9 +542,11 @@ serve_batch(struct serve *sv, int64_t end_ms, int64_t cpu_ms, size_t keys)
 	ev->text = buf_detach(&b);
 	sv->ring_bytes += ev->len;
 	sv->head++;
+	/* The viewers are woken now and served by serve_ready, in this turn
+	 * of the engine's loop: batches ending together go out together. */
 	if (sv->clients != NULL) {
 		serve_wake(sv, false);
-		MHD_run(sv->d);
+		sv->woken = true;
 	}
 	sv->ping_at = now + PING_MS;
 }
@@ -545,7 +564,9 @@ serve_fds(struct serve *sv, struct pollfd *pfd, int max, int *timeout)
 	pfd[0].fd = sv->epfd;
 	pfd[0].events = POLLIN;
 	pfd[0].revents = 0;
-	sv->run_at = INT64_MAX;
+	sv->run_at = sv->woken ? 0 : INT64_MAX;
+	if (sv->woken)
+		*timeout = 0;
 	if (MHD_get_timeout(sv->d, &t) == MHD_YES && t < INT32_MAX) {
 		sv->run_at = clock_now_ms() + (int64_t)t;
 		if (*timeout < 0 || (int)t < *timeout)
@@ -566,7 +587,7 @@ serve_ready(struct serve *sv, const struct pollfd *pfd, int n)
 {
 	int64_t		 now = clock_now_ms();
 
-	bool		 due = now >= sv->run_at;
+	bool		 due = now >= sv->run_at || sv->woken;
 
 	if (sv->clients != NULL && now >= sv->ping_at) {
 		serve_wake(sv, true);
@@ -575,8 +596,10 @@ serve_ready(struct serve *sv, const struct pollfd *pfd, int n)
 	}
 	/* Reading a file, the loop turns for every chunk: the server runs
 	 * only when its descriptor or its timer says so. */
-	if (due || (n > 0 && pfd[0].revents != 0))
+	if (due || (n > 0 && pfd[0].revents != 0)) {
+		sv->woken = false;
 		MHD_run(sv->d);
+	}
 }
 
 /* ---- start and stop ---- */
