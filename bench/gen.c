@@ -18,6 +18,9 @@
  *                      N lines "EPOCH KEY VALUE" in time order over
  *                      SECONDS seconds from 2025-11-21, KEY one of
  *                      k0..k(KEYS-1) drawn uniformly, VALUE 0..99999
+ *   gen iptable N FILE N rows "ADDRESS<TAB>COUNTRY": the log's client
+ *                      addresses and others (10.x.y.z) up to N, a table
+ *                      for join
  *   gen maxrss CMD...  runs CMD with stdout to /dev/null and prints its
  *                      peak resident set (KiB, from wait4's rusage)
  *
@@ -175,6 +178,27 @@ fmt_clf_time(char *out, size_t n, long long s)
 }
 
 /*
+ * The log's client addresses, the first draws of the generator (so
+ * "gen iptable" finds the same ones): a spread of public-looking
+ * addresses; a few /24s are busy.
+ */
+static void
+log_ips(char ips[NIP][16])
+{
+	int k;
+
+	for (k = 0; k < NIP; k++) {
+		if (k < 40)
+			snprintf(ips[k], sizeof ips[k], "203.0.113.%u",
+			    1 + rng_below(254));
+		else
+			snprintf(ips[k], sizeof ips[k], "%u.%u.%u.%u",
+			    11 + rng_below(212), rng_below(256), rng_below(256),
+			    1 + rng_below(254));
+	}
+}
+
+/*
  * Writes N log lines to PATH: nginx "combined" when COMBINED, else the
  * "common" format (the same lines without referer and user agent).  The
  * random draws are the same either way, so the two files hold the same
@@ -188,18 +212,8 @@ gen_log(long n, const char *path, int combined)
 	FILE *f;
 	long i;
 	long long t_ms = 0, mean_gap = DAY_MS / n, s;
-	int k;
 
-	for (k = 0; k < NIP; k++) {
-		/* A spread of public-looking addresses; a few /24s are busy. */
-		if (k < 40)
-			snprintf(ips[k], sizeof ips[k], "203.0.113.%u",
-			    1 + rng_below(254));
-		else
-			snprintf(ips[k], sizeof ips[k], "%u.%u.%u.%u",
-			    11 + rng_below(212), rng_below(256), rng_below(256),
-			    1 + rng_below(254));
-	}
+	log_ips(ips);
 	f = open_out(path, &tmp);
 	for (i = 0; i < n; i++) {
 		int ip, p, status, st;
@@ -371,6 +385,51 @@ gen_keyed(long n, long keys, long seconds, const char *path)
 	close_out(f, tmp, path);
 }
 
+/* ---- a table for join ---- */
+
+static const char *table_countries[] = {
+	"US", "DE", "FR", "GB", "JP", "BR", "IN", "CA", "AU", "NL", "SE",
+	"ES", "IT", "PL", "KR", "MX", "ZA", "AR", "NG", "SG",
+};
+
+/*
+ * Writes N rows "ADDRESS<TAB>COUNTRY" to PATH: every distinct client
+ * address of the log (spread through the table), and as many others
+ * (10.x.y.z, which the log never holds) as make N, each with a country
+ * drawn at random: the attributes a log is enriched with by join.
+ */
+static void
+gen_iptable(long n, const char *path)
+{
+	static char ips[NIP][16];
+	char *tmp;
+	FILE *f;
+	long r, other = 0;
+	int k, j, nuniq = 0, next = 0;
+
+	log_ips(ips);
+	for (k = 0; k < NIP; k++) {
+		for (j = 0; j < nuniq; j++)
+			if (strcmp(ips[j], ips[k]) == 0)
+				break;
+		if (j == nuniq)
+			memmove(ips[nuniq++], ips[k], sizeof ips[k]);
+	}
+	f = open_out(path, &tmp);
+	for (r = 0; r < n; r++) {
+		const char *c = table_countries[rng_below(20)];
+
+		if (next < nuniq && (r % 16 == 0 || n - r <= nuniq - next))
+			fprintf(f, "%s\t%s\n", ips[next++], c);
+		else {
+			fprintf(f, "10.%ld.%ld.%ld\t%s\n", (other >> 16) & 255,
+			    (other >> 8) & 255, other & 255, c);
+			other++;
+		}
+	}
+	close_out(f, tmp, path);
+}
+
 /* ---- peak memory ---- */
 
 /*
@@ -405,6 +464,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: gen log N FILE | gen clf N FILE | gen json N FILE |\n"
 	    "       gen users N FILE | gen keyed N KEYS SECONDS FILE |\n"
+	    "       gen iptable N FILE |\n"
 	    "       gen maxrss CMD [ARG...]\n");
 	exit(2);
 }
@@ -424,6 +484,8 @@ main(int argc, char **argv)
 		gen_users(atol(argv[2]), argv[3]);
 	else if (strcmp(argv[1], "keyed") == 0 && argc == 6)
 		gen_keyed(atol(argv[2]), atol(argv[3]), atol(argv[4]), argv[5]);
+	else if (strcmp(argv[1], "iptable") == 0 && argc == 4)
+		gen_iptable(atol(argv[2]), argv[3]);
 	else if (strcmp(argv[1], "maxrss") == 0 && argc >= 3)
 		return maxrss(argv + 2);
 	else

@@ -13,8 +13,8 @@
  * that fails keeps the table in use and says why, naming the file and
  * the line; one that succeeds says how many rows it read.
  *
- * Memory: what push emits is built in the op's scratch arena, reset once
- * the record's outputs have gone downstream; the values of w point into
+ * Memory: what push emits is built on the stack, valid during the emit
+ * (nothing is allocated per record); the values of w point into
  * the table, which lives until the next reload (at a batch end or
  * between records, never during a push), so ops that keep them copy
  * them, by the memory rule.
@@ -43,15 +43,20 @@ struct joinop {
 	bool			 retry;		/* reload at the next check
 						 * (it changed while read) */
 	int64_t			 checked;	/* wall ms of the last check */
-	struct arena		 scratch;
 };
 
+/*
+ * Emits (key, (v, w)) for each row (key, w) of the table.  The pairs are
+ * built on the stack (valid during the op_emit call, which is all the
+ * memory rule gives an emitted record) and w is the table's own value:
+ * nothing is allocated or copied per record.
+ */
 static int
 joinop_push(struct op *op, struct value *v, int64_t end_ms)
 {
 	struct joinop		*j = (struct joinop *)op;
 	const struct jt_row	*r;
-	struct value		 out;
+	struct value		 out, outer[2], inner[2];
 	int			 rc = 0;
 
 	if (!value_is_pair(v))
@@ -60,17 +65,22 @@ joinop_push(struct op *op, struct value *v, int64_t end_ms)
 	r = jt_find(j->t, &v->u.a[0]);
 	if (r == NULL && !j->outer)
 		return 0;
+	outer[0] = v->u.a[0];
+	outer[1].type = V_TUPLE;
+	outer[1].n = 2;
+	outer[1].u.a = inner;
+	inner[0] = v->u.a[1];
+	out.type = V_TUPLE;
+	out.n = 2;
+	out.u.a = outer;
 	if (r == NULL) {
-		out = value_pair(&j->scratch, v->u.a[0],
-		    value_pair(&j->scratch, v->u.a[1], value_null()));
-		rc = op_emit(op, &out, end_ms);
+		inner[1] = value_null();
+		return op_emit(op, &out, end_ms);
 	}
 	for (; r != NULL && rc == 0; r = jt_next(j->t, r)) {
-		out = value_pair(&j->scratch, v->u.a[0],
-		    value_pair(&j->scratch, v->u.a[1], r->val));
+		inner[1] = r->val;
 		rc = op_emit(op, &out, end_ms);
 	}
-	arena_reset(&j->scratch);
 	return rc;
 }
 
@@ -181,7 +191,6 @@ joinop_free(struct op *op)
 
 	jt_free(j->t);
 	jt_spec_free(&j->spec);
-	arena_free(&j->scratch);
 	free(j);
 }
 
@@ -200,7 +209,6 @@ joinop_create(const struct op_def *def, const struct op_env *env, int argc,
 	j->op.open = joinop_open;
 	j->op.reload = joinop_reload;
 	j->outer = strcmp(def->name, "leftOuterJoin") == 0;
-	arena_init(&j->scratch);
 	if (jt_spec_parse(argv[0], &j->spec, &why) != 0) {
 		xasprintf(cause, "%s: %s", def->name, why);
 		free(why);

@@ -11,6 +11,7 @@
  * rows sharing a key.  A bad line fails the whole table, naming the file
  * and the line, so that the caller keeps the table it had.
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -28,6 +29,36 @@
 #define JT_MAX_ROWS	(UINT32_MAX - 1)
 
 /* ---- the table ---- */
+
+#define JT_HUGE		(2u << 20)	/* a huge page */
+
+/*
+ * Returns N bytes for a large part of a table (its file's bytes, rows,
+ * index), aligned to a cache line, freed with free().  From JT_HUGE / 2
+ * bytes on they are aligned to huge pages and the kernel is asked to
+ * back them so: lookups touch the index and the rows at random, and in
+ * 4 KiB pages each such touch would also miss the TLB.
+ */
+static void *
+jt_alloc_big(size_t n)
+{
+	void	*p;
+	size_t	 align = 64;
+
+	if (n >= JT_HUGE / 2) {
+		n = (n + JT_HUGE - 1) & ~(size_t)(JT_HUGE - 1);
+		align = JT_HUGE;
+	}
+	if (n == 0)
+		n = 64;
+	if (posix_memalign(&p, align, n) != 0)
+		return xmalloc(n);	/* dies when memory is out */
+#ifdef MADV_HUGEPAGE
+	if (align == JT_HUGE)
+		(void)madvise(p, n, MADV_HUGEPAGE);
+#endif
+	return p;
+}
 
 static struct jointable *
 jt_new(char *buf)
@@ -84,7 +115,8 @@ jt_index(struct jointable *t)
 
 	while (n < t->nrows * 2)
 		n *= 2;
-	t->slots = xcalloc(n, sizeof *t->slots);
+	t->slots = jt_alloc_big(n * sizeof *t->slots);
+	memset(t->slots, 0, n * sizeof *t->slots);
 	last = xcalloc(n, sizeof *last);
 	t->mask = n - 1;
 	for (i = 0; i < t->nrows; i++) {
@@ -107,11 +139,54 @@ jt_index(struct jointable *t)
 		}
 	}
 	free(last);
-	/* The rows no longer grow: give back the slack. */
-	if (t->nrows > 0 && t->nrows < t->caprows) {
-		t->rows = xreallocarray(t->rows, t->nrows, sizeof *t->rows);
-		t->caprows = t->nrows;
+}
+
+/*
+ * Places V's bytes in the row's room INL (*USED bytes of it taken) when V
+ * is a string that fits, else copies V (deep) into the arena A.
+ */
+static void
+jt_place(struct value *v, char *inl, size_t *used, struct arena *a)
+{
+	if (v->type == V_STR && v->n <= JT_INLINE - *used) {
+		if (v->n > 0)
+			memcpy(inl + *used, v->u.s, v->n);
+		v->u.s = inl + *used;
+		*used += v->n;
+	} else
+		*v = value_copy(a, v);
+}
+
+/*
+ * Moves T's rows into cache-line-aligned memory, each row's short key
+ * and value in the row itself, the others into a new arena; then frees
+ * the file's bytes and the parse's arena, which nothing points to any
+ * more.
+ */
+static void
+jt_compact(struct jointable *t)
+{
+	struct jt_row	*rows;
+	struct arena	 a;
+	size_t		 i, used;
+
+	arena_init(&a);
+	rows = jt_alloc_big(t->nrows * sizeof *rows);
+	for (i = 0; i < t->nrows; i++) {
+		rows[i].key = t->rows[i].key;
+		rows[i].val = t->rows[i].val;
+		rows[i].next = t->rows[i].next;
+		used = 0;
+		jt_place(&rows[i].key, rows[i].inl, &used, &a);
+		jt_place(&rows[i].val, rows[i].inl, &used, &a);
 	}
+	free(t->rows);
+	t->rows = rows;
+	t->caprows = t->nrows;
+	arena_free(&t->arena);
+	t->arena = a;
+	free(t->buf);
+	t->buf = NULL;
 }
 
 /* Whether the row key K equals KEY (value_eq, strings inline). */
@@ -575,11 +650,8 @@ jt_parse(enum jt_form form, const char *name, char *buf, size_t len,
 		jt_free(t);
 		return NULL;
 	}
-	if (form == JT_JSON) {
-		free(t->buf);	/* the rows are copies */
-		t->buf = NULL;
-	}
 	jt_index(t);
+	jt_compact(t);
 	return t;
 }
 
@@ -621,7 +693,7 @@ jt_read(const struct jt_spec *spec, int fd, const struct stat *sb,
 	ssize_t		 n;
 
 	cap = sb->st_size > 0 ? (size_t)sb->st_size + 1 : 65536;
-	buf = xmalloc(cap);
+	buf = jt_alloc_big(cap);
 	for (;;) {
 		if (len == cap) {
 			cap *= 2;
@@ -759,6 +831,7 @@ jt_load_sqlite(const struct jt_spec *spec, char **cause)
 	sqlite3_close(db);
 	free(names);
 	jt_index(t);
+	jt_compact(t);
 	return t;
 
 fail:

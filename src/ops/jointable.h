@@ -22,9 +22,12 @@
  * are strings, and the number 42 is not the text "42".
  *
  * Memory: a file is read whole into one buffer that the values point
- * into (bytes held once); what must be decoded (quoted CSV fields, JSON
- * escapes, SQLite rows) goes to the table's arena; the index holds row
- * numbers, not copies.  A table is immutable once built: a reload builds
+ * into while it is parsed; what must be decoded (quoted CSV fields, JSON
+ * escapes, SQLite rows) goes to the table's arena.  Once indexed, each
+ * row holds a short key's and value's bytes in its own cache line (the
+ * bytes of an IP address and a country code, say), the longer ones and
+ * the structured ones are copied to the arena, and the buffer is freed:
+ * bytes held once.  The index holds row numbers, not copies.  A table is immutable once built: a reload builds
  * another and the caller swaps them, so a table that fails to load
  * leaves the old one in place.  This file knows nothing of operators;
  * join.c holds a table and asks when to reload it.
@@ -42,11 +45,18 @@
 
 enum jt_form { JT_TSV, JT_CSV, JT_JSON, JT_SQLITE };
 
-/* One row: its key and value, and the next row with the same key. */
+/*
+ * One row: its key and value, the next row with the same key, and room
+ * for the bytes of a short key and value: a row is one 64-byte cache
+ * line, and a lookup reads its index slot and the row, nothing else.
+ */
+#define JT_INLINE	28
+
 struct jt_row {
 	struct value	 key;
 	struct value	 val;
 	uint32_t	 next;		/* row index + 1, 0: the last */
+	char		 inl[JT_INLINE]; /* key's and val's bytes, if short */
 };
 
 /*
