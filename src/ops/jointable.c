@@ -11,7 +11,6 @@
  * rows sharing a key.  A bad line fails the whole table, naming the file
  * and the line, so that the caller keeps the table it had.
  */
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -28,36 +27,27 @@
 
 #define JT_MAX_ROWS	(UINT32_MAX - 1)
 
+_Static_assert(sizeof(struct jt_row) == 64, "a row is one cache line");
+
 /* ---- the table ---- */
 
-#define JT_HUGE		(2u << 20)	/* a huge page */
-
 /*
- * Returns N bytes for a large part of a table (its file's bytes, rows,
- * index), aligned to a cache line, freed with free().  From JT_HUGE / 2
- * bytes on they are aligned to huge pages and the kernel is asked to
- * back them so: lookups touch the index and the rows at random, and in
- * 4 KiB pages each such touch would also miss the TLB.
+ * Makes room for CAP rows in T, in memory aligned to a cache line (so a
+ * row is one line): a new array, the rows copied.  Text tables know
+ * their line count and make room once; SQLite's grow by doubling.
  */
-static void *
-jt_alloc_big(size_t n)
+static void
+jt_reserve(struct jointable *t, size_t cap)
 {
 	void	*p;
-	size_t	 align = 64;
 
-	if (n >= JT_HUGE / 2) {
-		n = (n + JT_HUGE - 1) & ~(size_t)(JT_HUGE - 1);
-		align = JT_HUGE;
-	}
-	if (n == 0)
-		n = 64;
-	if (posix_memalign(&p, align, n) != 0)
-		return xmalloc(n);	/* dies when memory is out */
-#ifdef MADV_HUGEPAGE
-	if (align == JT_HUGE)
-		(void)madvise(p, n, MADV_HUGEPAGE);
-#endif
-	return p;
+	if (posix_memalign(&p, 64, cap * sizeof *t->rows) != 0)
+		p = xreallocarray(NULL, cap, sizeof *t->rows);	/* dies */
+	if (t->nrows > 0)
+		memcpy(p, t->rows, t->nrows * sizeof *t->rows);
+	free(t->rows);
+	t->rows = p;
+	t->caprows = cap;
 }
 
 static struct jointable *
@@ -90,10 +80,8 @@ jt_add(struct jointable *t, struct value k, struct value v)
 
 	if (t->nrows == JT_MAX_ROWS)
 		return -1;
-	if (t->nrows == t->caprows) {
-		t->caprows = t->caprows ? t->caprows * 2 : 1024;
-		t->rows = xreallocarray(t->rows, t->caprows, sizeof *t->rows);
-	}
+	if (t->nrows == t->caprows)
+		jt_reserve(t, t->caprows ? t->caprows * 2 : 1024);
 	r = &t->rows[t->nrows++];
 	r->key = k;
 	r->val = v;
@@ -115,8 +103,7 @@ jt_index(struct jointable *t)
 
 	while (n < t->nrows * 2)
 		n *= 2;
-	t->slots = jt_alloc_big(n * sizeof *t->slots);
-	memset(t->slots, 0, n * sizeof *t->slots);
+	t->slots = xcalloc(n, sizeof *t->slots);
 	last = xcalloc(n, sizeof *last);
 	t->mask = n - 1;
 	for (i = 0; i < t->nrows; i++) {
@@ -142,51 +129,53 @@ jt_index(struct jointable *t)
 }
 
 /*
- * Places V's bytes in the row's room INL (*USED bytes of it taken) when V
- * is a string that fits, else copies V (deep) into the arena A.
+ * Puts V's bytes in the row's room INL (*USED bytes of it taken) when V
+ * is a string that fits.  Returns whether V still points into the file's
+ * bytes BUF[0..len) (a string that did not fit).
  */
-static void
-jt_place(struct value *v, char *inl, size_t *used, struct arena *a)
+static bool
+jt_place(struct value *v, char *inl, size_t *used, const char *buf,
+    size_t len)
 {
-	if (v->type == V_STR && v->n <= JT_INLINE - *used) {
+	if (v->type != V_STR)
+		return false;	/* structured values live in the arena */
+	if (v->n <= JT_INLINE - *used) {
 		if (v->n > 0)
 			memcpy(inl + *used, v->u.s, v->n);
 		v->u.s = inl + *used;
 		*used += v->n;
-	} else
-		*v = value_copy(a, v);
+		return false;
+	}
+	return buf != NULL && v->u.s >= buf && v->u.s < buf + len;
 }
 
 /*
- * Moves T's rows into cache-line-aligned memory, each row's short key
- * and value in the row itself, the others into a new arena; then frees
- * the file's bytes and the parse's arena, which nothing points to any
- * more.
+ * The rows no longer move: gives back the slack, puts each row's short
+ * key and value in the row itself (so a lookup reads its slot and its
+ * row's cache line, nothing else), and frees the file's bytes when no
+ * row points into them any more (a table of short keys and values holds
+ * its bytes once, in its rows; one of long values keeps the file's
+ * bytes, and the short ones are in the rows too).
  */
 static void
-jt_compact(struct jointable *t)
+jt_inline(struct jointable *t)
 {
-	struct jt_row	*rows;
-	struct arena	 a;
+	struct jt_row	*r;
 	size_t		 i, used;
+	bool		 kept = false;
 
-	arena_init(&a);
-	rows = jt_alloc_big(t->nrows * sizeof *rows);
+	if (t->caprows > t->nrows + t->nrows / 8 + 16)
+		jt_reserve(t, t->nrows);
 	for (i = 0; i < t->nrows; i++) {
-		rows[i].key = t->rows[i].key;
-		rows[i].val = t->rows[i].val;
-		rows[i].next = t->rows[i].next;
+		r = &t->rows[i];
 		used = 0;
-		jt_place(&rows[i].key, rows[i].inl, &used, &a);
-		jt_place(&rows[i].val, rows[i].inl, &used, &a);
+		kept |= jt_place(&r->key, r->inl, &used, t->buf, t->buflen);
+		kept |= jt_place(&r->val, r->inl, &used, t->buf, t->buflen);
 	}
-	free(t->rows);
-	t->rows = rows;
-	t->caprows = t->nrows;
-	arena_free(&t->arena);
-	t->arena = a;
-	free(t->buf);
-	t->buf = NULL;
+	if (!kept) {
+		free(t->buf);
+		t->buf = NULL;
+	}
 }
 
 /* Whether the row key K equals KEY (value_eq, strings inline). */
@@ -629,7 +618,16 @@ jt_parse(enum jt_form form, const char *name, char *buf, size_t len,
     char **cause)
 {
 	struct jointable	*t = jt_new(buf);
+	const char		*p, *nl;
+	size_t			 lines = 1;
 	int			 rc;
+
+	/* A row a line at most: room made once. */
+	t->buflen = len;
+	for (p = buf; p < buf + len &&
+	    (nl = memchr(p, '\n', (size_t)(buf + len - p))) != NULL; p = nl + 1)
+		lines++;
+	jt_reserve(t, lines < JT_MAX_ROWS ? lines : JT_MAX_ROWS);
 
 	switch (form) {
 	case JT_CSV:
@@ -651,7 +649,7 @@ jt_parse(enum jt_form form, const char *name, char *buf, size_t len,
 		return NULL;
 	}
 	jt_index(t);
-	jt_compact(t);
+	jt_inline(t);
 	return t;
 }
 
@@ -693,7 +691,7 @@ jt_read(const struct jt_spec *spec, int fd, const struct stat *sb,
 	ssize_t		 n;
 
 	cap = sb->st_size > 0 ? (size_t)sb->st_size + 1 : 65536;
-	buf = jt_alloc_big(cap);
+	buf = xmalloc(cap);
 	for (;;) {
 		if (len == cap) {
 			cap *= 2;
@@ -831,7 +829,7 @@ jt_load_sqlite(const struct jt_spec *spec, char **cause)
 	sqlite3_close(db);
 	free(names);
 	jt_index(t);
-	jt_compact(t);
+	jt_inline(t);
 	return t;
 
 fail:

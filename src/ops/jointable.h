@@ -22,12 +22,12 @@
  * are strings, and the number 42 is not the text "42".
  *
  * Memory: a file is read whole into one buffer that the values point
- * into while it is parsed; what must be decoded (quoted CSV fields, JSON
- * escapes, SQLite rows) goes to the table's arena.  Once indexed, each
- * row holds a short key's and value's bytes in its own cache line (the
- * bytes of an IP address and a country code, say), the longer ones and
- * the structured ones are copied to the arena, and the buffer is freed:
- * bytes held once.  The index holds row numbers, not copies.  A table is immutable once built: a reload builds
+ * into; what must be decoded (quoted CSV fields, JSON escapes, SQLite
+ * rows) goes to the table's arena.  Once indexed, each row (one 64-byte
+ * cache line) holds the bytes of a short key and value itself (an IP
+ * address and a country code, say: JT_INLINE bytes for both), and the
+ * buffer is freed when no longer string points into it.  The index
+ * holds row numbers, not copies.  A table is immutable once built: a reload builds
  * another and the caller swaps them, so a table that fails to load
  * leaves the old one in place.  This file knows nothing of operators;
  * join.c holds a table and asks when to reload it.
@@ -76,6 +76,7 @@ struct jointable {
 	size_t		 mask;		/* slots - 1 (a power of two) */
 	size_t		 nkeys;
 	char		*buf;		/* the file's bytes, or NULL */
+	size_t		 buflen;
 	struct arena	 arena;		/* decoded strings, objects */
 };
 
