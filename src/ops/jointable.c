@@ -133,12 +133,35 @@ jt_index(struct jointable *t)
  * is a string that fits.  Returns whether V still points into the file's
  * bytes BUF[0..len) (a string that did not fit).
  */
+/* Whether V, or a string within it, points into BUF[0..len). */
+static bool
+jt_into(const struct value *v, const char *buf, size_t len)
+{
+	size_t	 i, n;
+
+	switch (v->type) {
+	case V_STR:
+		return buf != NULL && v->n > 0 && v->u.s >= buf &&
+		    v->u.s < buf + len;
+	case V_TUPLE:
+	case V_ARR:
+	case V_OBJ:
+		n = v->type == V_OBJ ? 2 * (size_t)v->n : v->n;
+		for (i = 0; i < n; i++)
+			if (jt_into(&v->u.a[i], buf, len))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
 static bool
 jt_place(struct value *v, char *inl, size_t *used, const char *buf,
     size_t len)
 {
-	if (v->type != V_STR)
-		return false;	/* structured values live in the arena */
+	if (v->type != V_STR)	/* an object of CSV columns, say */
+		return jt_into(v, buf, len);
 	if (v->n <= JT_INLINE - *used) {
 		if (v->n > 0)
 			memcpy(inl + *used, v->u.s, v->n);
@@ -146,7 +169,7 @@ jt_place(struct value *v, char *inl, size_t *used, const char *buf,
 		*used += v->n;
 		return false;
 	}
-	return buf != NULL && v->u.s >= buf && v->u.s < buf + len;
+	return jt_into(v, buf, len);
 }
 
 /*
