@@ -2,9 +2,11 @@
  * sink.c - the destinations' table and the calls main and the engine
  * make on a sink (sink.h says who calls what, and what commit and
  * save/load promise).  sink_open picks the kind from the name: "-" is
- * stdout (-f top on a terminal: top.c), sqlite:, postgresql:// and kafka:// are refused as planned,
- * other names with a scheme ("name:") as unknown, anything else is a
- * file path (file.c).  The tail's per-row calls are inline in sink.h.
+ * stdout (-f top on a terminal: top.c), sqlite: is sqlite.c,
+ * postgresql:// (or postgres://) is postgresql.c, kafka:// is refused as
+ * planned, other names with a scheme ("name:") as unknown, anything else
+ * is a file path (file.c).  The tail's per-row calls are inline in
+ * sink.h.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 
 #include "../dstream.h"
 #include "sink.h"
+#include "sql.h"
 
 /*
  * Whether DEST starts with a URL scheme and a colon ("sqlite:",
@@ -34,9 +37,9 @@ sink_has_scheme(const char *dest)
 struct sink *
 sink_open(const char *dest, enum out_format format, bool stamp, char **cause)
 {
-	static const char *const planned[] = { "sqlite:", "postgresql://",
-	    "postgres://", "kafka://" };
+	static const char *const planned[] = { "kafka://" };
 	size_t	 i;
+	bool	 pg;
 
 	/* -f top draws on a terminal; elsewhere its output is plain. */
 	if (strcmp(dest, "-") == 0 && format == FMT_TOP &&
@@ -47,6 +50,12 @@ sink_open(const char *dest, enum out_format format, bool stamp, char **cause)
 	if (strcmp(dest, "-") == 0)
 		return sink_stdout.open(&sink_stdout, dest, format, stamp,
 		    cause);
+	if (sql_dest_is(dest, &pg)) {
+		const struct sink_kind *k = pg ? &sink_postgresql :
+		    &sink_sqlite;
+
+		return k->open(k, dest, format, stamp, cause);
+	}
 	for (i = 0; i < sizeof planned / sizeof planned[0]; i++)
 		if (strncmp(dest, planned[i], strlen(planned[i])) == 0) {
 			xasprintf(cause, "output '%s': %s destinations are "

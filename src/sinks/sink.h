@@ -3,8 +3,9 @@
  *
  * Sinks see rows (struct value), not text.  Each kind of destination is
  * one struct sink_kind, a vtable in a file of its own (stdout.c, file.c
- * for -o FILE, textfiles.c for saveAsTextFiles; sqlite, postgresql and
- * kafka later);
+ * for -o FILE, textfiles.c for saveAsTextFiles, sqlite.c and
+ * postgresql.c for the SQL databases (sql.h: what they share); kafka
+ * later);
  * sink_open picks the kind from the destination's name.  Text
  * destinations turn rows into text with format.h, in the layout held by
  * struct sink (-f and -s, or Spark's print() layout after print).
@@ -162,11 +163,16 @@ struct sink {
 	bool			 cut;
 };
 
-/* The kinds of destination (stdout.c, file.c, textfiles.c, top.c). */
+/*
+ * The kinds of destination (stdout.c, file.c, textfiles.c, top.c,
+ * sqlite.c, postgresql.c).
+ */
 extern const struct sink_kind	sink_stdout;
 extern const struct sink_kind	sink_top;
 extern const struct sink_kind	sink_file;
 extern const struct sink_kind	sink_textfiles;
+extern const struct sink_kind	sink_sqlite;
+extern const struct sink_kind	sink_postgresql;
 
 /*
  * saveAsTextFiles' destination (textfiles.c): each batch to its own
