@@ -106,9 +106,9 @@ as_nobody() {
 }
 
 @test "-o: planned and unknown destination kinds are refused" {
-	run dstream -o sqlite:x.db count < /dev/null
+	run dstream -o sqlite: count < /dev/null
 	assert_failure 1
-	assert_output --partial "not available yet (planned: see dstream(1))"
+	assert_output --partial "no file name"
 	run dstream -o 'kafka://localhost:9092/t' count < /dev/null
 	assert_failure 1
 	assert_output --partial "not available yet"

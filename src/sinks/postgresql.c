@@ -33,7 +33,10 @@
  * denied, read-only, disk full, a value the column refuses) is fatal at
  * once: reported, status 1, the batch not committed.  A row the server
  * could not store (a string that is not UTF-8 or holds a NUL byte, a
- * null key) is a per-record error (--on-error).
+ * null key) is a per-record error (--on-error).  A row that does not
+ * fit the table (another shape, a value the column's type does not
+ * take) is reported and refused with its batch; batches ended before it
+ * are still sent by the flush_ended the engine makes as the run fails.
  *
  * Built without libpq (./configure --without-postgresql), opening a
  * postgresql:// destination says so.
@@ -78,26 +81,28 @@ struct pg_sink {
 	struct buf	 sql;		/* scratch: statements */
 	char		 when[40];	/* the batch in hand's end, as text */
 	int64_t		 last_end;
-	bool		 failed;
+	bool		 failed;	/* an error was reported: all refused */
+	bool		 refused;	/* a row did not fit: the batch in hand
+					   dropped, only flush_ended goes on */
 };
 
-/* Appends libpq's message for CONN on one line (tabs and newlines cut). */
+/*
+ * Appends the first line of libpq's message MSG, without the severity
+ * ("ERROR:  ") libpq puts first.
+ */
 static void
 pg_errmsg(struct buf *b, const char *msg)
 {
-	const char	*p;
-	bool		 space = false;
+	static const char *const sev[] = { "ERROR:  ", "FATAL:  ",
+	    "PANIC:  " };
+	size_t	 i;
 
-	for (p = msg; *p != '\0'; p++) {
-		if (*p == '\n' || *p == '\t' || *p == '\r') {
-			space = true;
-			continue;
+	for (i = 0; i < sizeof sev / sizeof sev[0]; i++)
+		if (strncmp(msg, sev[i], strlen(sev[i])) == 0) {
+			msg += strlen(sev[i]);
+			break;
 		}
-		if (space && b->len > 0)
-			buf_addc(b, ' ');
-		space = false;
-		buf_addc(b, *p);
-	}
+	buf_add(b, msg, strcspn(msg, "\r\n"));
 }
 
 /* Reports WHAT failing with MSG, once; marks the sink failed; -1. */
@@ -441,7 +446,7 @@ pg_txn_once(struct pg_sink *s, struct buf *msg, bool *transient)
 	bool		 fresh = !s->ready;
 
 	if (pg_run(s, "BEGIN", PGRES_COMMAND_OK, msg, transient) != 0)
-		return -1;
+		goto fail;
 	if (fresh && pg_setup(s, msg, transient) != 0)
 		goto fail;
 	buf_reset(b);
@@ -571,7 +576,7 @@ pg_begin(struct sink *sk, int64_t end_ms)
 	struct pg_sink	*s = (struct pg_sink *)sk;
 	struct buf	 t = BUF_INIT;
 
-	if (s->failed)
+	if (s->failed || s->refused)
 		return -1;
 	s->batch.len = 0;
 	s->batch_rows = 0;
@@ -599,7 +604,7 @@ pg_type_mismatch(struct pg_sink *s, uint32_t i, const struct value *v)
 	    value_type_name(sql_cell(&s->shape, v, i)));
 	buf_free(&b);
 	buf_free(&row);
-	s->failed = true;
+	s->refused = true;
 	return -1;
 }
 
@@ -613,14 +618,14 @@ pg_row(struct sink *sk, const struct value *v, int64_t end_ms)
 	uint32_t	 i, n;
 	int		 rc;
 
-	if (s->failed)
+	if (s->failed || s->refused)
 		return -1;
 	if (!s->shaped) {
 		if (sql_shape_of(v, &s->shape, &cause) != 0) {
 			fprintf(stderr, "%s: %s: %s\n", progname, s->d.shown,
 			    cause);
 			free(cause);
-			s->failed = true;
+			s->refused = true;
 			return -1;
 		}
 		s->types[0] = PG_TIME;
@@ -629,7 +634,7 @@ pg_row(struct sink *sk, const struct value *v, int64_t end_ms)
 		s->shaped = true;
 	} else if (s->shape.keyed ? v->type != V_TUPLE ||
 	    v->n != s->shape.nvals + 1 : v->type == V_TUPLE && v->n >= 2) {
-		s->failed = true;
+		s->refused = true;
 		return sql_shape_mismatch(s->d.shown, s->d.table, &s->shape,
 		    v);
 	}
@@ -663,7 +668,7 @@ pg_commit(struct sink *sk, int64_t end_ms)
 {
 	struct pg_sink	*s = (struct pg_sink *)sk;
 
-	if (s->failed)
+	if (s->failed || s->refused)
 		return -1;
 	sk->cut = false;
 	if (s->batch_rows > 0) {

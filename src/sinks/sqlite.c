@@ -22,7 +22,10 @@
  *
  * Every error (locked past the timeout, disk full, read-only, I/O) is
  * reported once, naming the file, the transaction is rolled back, and
- * every later call fails: the run ends with status 1.
+ * every later call fails: the run ends with status 1.  A row that does
+ * not fit the table (another shape) is reported and refused with its
+ * batch, but the batches ended before it are still committed by the
+ * flush_ended the engine makes as the run fails.
  *
  * save and load hold the last committed batch end (informative: an
  * upsert needs no cutting back).
@@ -57,7 +60,9 @@ struct sqlite_sink {
 	size_t		 nrows, cap;
 	struct buf	 scratch;	/* SQL text, JSON cells, times */
 	int64_t		 last_end;	/* the last batch committed */
-	bool		 failed;
+	bool		 failed;	/* an error was reported: all refused */
+	bool		 refused;	/* a row did not fit: the batch in hand
+					   dropped, only flush_ended goes on */
 };
 
 /*
@@ -211,7 +216,7 @@ sqlite_begin(struct sink *sk, int64_t end_ms)
 {
 	struct sqlite_sink	*s = (struct sqlite_sink *)sk;
 
-	if (s->failed)
+	if (s->failed || s->refused)
 		return -1;
 	s->nrows = 0;
 	arena_reset(&s->a);
@@ -224,20 +229,20 @@ sqlite_row(struct sink *sk, const struct value *v, int64_t end_ms)
 	struct sqlite_sink	*s = (struct sqlite_sink *)sk;
 	char			*cause = NULL;
 
-	if (s->failed)
+	if (s->failed || s->refused)
 		return -1;
 	if (!s->shaped) {
 		if (sql_shape_of(v, &s->shape, &cause) != 0) {
 			fprintf(stderr, "%s: %s: %s\n", progname, s->d.shown,
 			    cause);
 			free(cause);
-			s->failed = true;
+			s->refused = true;
 			return -1;
 		}
 		s->shaped = true;
 	} else if (s->shape.keyed ? v->type != V_TUPLE ||
 	    v->n != s->shape.nvals + 1 : v->type == V_TUPLE && v->n >= 2) {
-		s->failed = true;
+		s->refused = true;
 		return sql_shape_mismatch(s->d.shown, s->d.table, &s->shape,
 		    v);
 	}
@@ -274,7 +279,7 @@ sqlite_commit(struct sink *sk, int64_t end_ms)
 {
 	struct sqlite_sink	*s = (struct sqlite_sink *)sk;
 
-	if (s->failed)
+	if (s->failed || s->refused)
 		return -1;
 	sk->cut = false;
 	if (s->nrows > 0) {
