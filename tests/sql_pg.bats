@@ -223,3 +223,12 @@ pkey() {
 	assert_output --partial "cannot connect: invalid sslmode value"
 	refute_output --partial SECRET
 }
+
+@test "postgresql: with --checkpoint, rows and the checkpoint commit in one transaction (test_sqlsink against this server)" {
+	local unit
+	unit=$(dirname "$DSTREAM")/tests/unit/test_sqlsink
+	[ -x "$unit" ] || skip "tests/unit/test_sqlsink is not built (make check builds it)"
+	DSTREAM_TEST_PGURI=$PGURI run "$unit"
+	assert_success
+	assert_output --partial "test_sqlsink: 90 checks, 0 failed"
+}

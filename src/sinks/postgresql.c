@@ -38,6 +38,13 @@
  * take) is reported and refused with its batch; batches ended before it
  * are still sent by the flush_ended the engine makes as the run fails.
  *
+ * With --checkpoint (sink->checkpointed), rows are gathered across
+ * batches and commit_checkpoint sends them with the checkpoint's bytes,
+ * a row of the table dstream_checkpoint ("table" the results table's
+ * name, bytes bytea, time) in the same database, in one transaction
+ * (retried whole like any other); stored_checkpoint reads that row back
+ * at resume.
+ *
  * Built without libpq (./configure --without-postgresql), opening a
  * postgresql:// destination says so.
  */
@@ -69,6 +76,7 @@ struct pg_sink {
 	struct sql_dest	 d;
 	PGconn		*conn;
 	bool		 ready;		/* temp table and statement on conn */
+	bool		 ck_ready;	/* dstream_checkpoint there (this conn) */
 	struct sql_shape shape;
 	bool		 shaped;	/* shape known (table there or row seen) */
 	bool		 exists;	/* the table is in the database */
@@ -270,6 +278,12 @@ pg_cell(struct pg_sink *s, enum pg_type t, const struct value *v)
 	return 0;
 }
 
+/* The server's notices (a table already there) are not the user's. */
+static void
+pg_notice(void *arg, const char *msg)
+{
+}
+
 /*
  * Connects to the server.  Returns 0, or -1 with libpq's message in
  * *MSG (static until the next call).
@@ -289,6 +303,7 @@ pg_connect(struct pg_sink *s, const char **msg)
 		*msg = PQerrorMessage(s->conn);
 		return -1;
 	}
+	PQsetNoticeProcessor(s->conn, pg_notice, NULL);
 	if (PQsetClientEncoding(s->conn, "UTF8") != 0) {
 		*msg = PQerrorMessage(s->conn);
 		return -1;
@@ -435,67 +450,94 @@ pg_setup(struct pg_sink *s, struct buf *msg, bool *transient)
 }
 
 /*
- * One attempt at the transaction that writes the gathered rows.
- * Returns 0; -1 with *MSG and *TRANSIENT.
+ * One attempt at the transaction that writes the gathered rows, and the
+ * checkpoint CK[0..ckl) when CK is not NULL.  Returns 0; -1 with *MSG
+ * and *TRANSIENT.
  */
 static int
-pg_txn_once(struct pg_sink *s, struct buf *msg, bool *transient)
+pg_txn_once(struct pg_sink *s, const void *ck, size_t ckl, struct buf *msg,
+    bool *transient)
 {
 	struct buf	*b = &s->sql;
 	PGresult	*r;
-	bool		 fresh = !s->ready;
+	const char	*vals[3];
+	int		 lens[3], fmts[3] = { 0, 1, 0 };
+	struct buf	 t = BUF_INIT;
 
 	if (pg_run(s, "BEGIN", PGRES_COMMAND_OK, msg, transient) != 0)
 		goto fail;
-	if (fresh && pg_setup(s, msg, transient) != 0)
-		goto fail;
-	buf_reset(b);
-	buf_adds(b, "COPY dstream_rows (dstream_seq, ");
-	pg_columns(s, b, "");
-	buf_adds(b, ") FROM STDIN");
-	if (pg_run(s, b->p, PGRES_COPY_IN, msg, transient) != 0)
-		goto fail;
-	if (PQputCopyData(s->conn, s->txn.p, (int)s->txn.len) != 1 ||
-	    PQputCopyEnd(s->conn, NULL) != 1) {
-		buf_reset(msg);
-		pg_errmsg(msg, PQerrorMessage(s->conn));
-		*transient = pg_transient(s, NULL);
-		goto fail;
-	}
-	r = PQgetResult(s->conn);
-	if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK) {
-		buf_reset(msg);
-		pg_errmsg(msg, r != NULL ? PQresultErrorMessage(r) :
-		    PQerrorMessage(s->conn));
-		*transient = pg_transient(s, r);
+	if (s->txn_rows > 0) {
+		if (!s->ready && pg_setup(s, msg, transient) != 0)
+			goto fail;
+		buf_reset(b);
+		buf_adds(b, "COPY dstream_rows (dstream_seq, ");
+		pg_columns(s, b, "");
+		buf_adds(b, ") FROM STDIN");
+		if (pg_run(s, b->p, PGRES_COPY_IN, msg, transient) != 0)
+			goto fail;
+		if (PQputCopyData(s->conn, s->txn.p, (int)s->txn.len) != 1 ||
+		    PQputCopyEnd(s->conn, NULL) != 1) {
+			buf_reset(msg);
+			pg_errmsg(msg, PQerrorMessage(s->conn));
+			*transient = pg_transient(s, NULL);
+			goto fail;
+		}
+		r = PQgetResult(s->conn);
+		if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK)
+			goto fail_res;
 		PQclear(r);
 		while ((r = PQgetResult(s->conn)) != NULL)
 			PQclear(r);
-		goto fail;
+		r = PQexecPrepared(s->conn, "dstream_upsert", 0, NULL, NULL,
+		    NULL, 0);
+		if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK)
+			goto fail_res;
+		PQclear(r);
 	}
+	if (ck != NULL) {
+		if (!s->ck_ready && pg_run(s, "CREATE TABLE IF NOT EXISTS "
+		    SQL_CKPT_TABLE " (\"table\" text PRIMARY KEY, bytes bytea "
+		    "NOT NULL, \"time\" timestamptz NOT NULL)",
+		    PGRES_COMMAND_OK, msg, transient) != 0)
+			goto fail;
+		sql_time(&t, s->last_end);
+		vals[0] = s->d.table;
+		vals[1] = ckl > 0 ? ck : "";
+		vals[2] = t.p;
+		lens[0] = lens[2] = 0;
+		lens[1] = (int)ckl;
+		r = PQexecParams(s->conn, "INSERT INTO " SQL_CKPT_TABLE
+		    " (\"table\", bytes, \"time\") VALUES ($1, $2, $3) ON "
+		    "CONFLICT (\"table\") DO UPDATE SET bytes = EXCLUDED.bytes, "
+		    "\"time\" = EXCLUDED.\"time\"", 3, NULL, vals, lens, fmts,
+		    0);
+		buf_free(&t);
+		if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK)
+			goto fail_res;
+		PQclear(r);
+	}
+	if (pg_run(s, "COMMIT", PGRES_COMMAND_OK, msg, transient) != 0)
+		goto fail;
+	if (s->txn_rows > 0) {
+		s->ready = true;
+		s->exists = true;
+	}
+	if (ck != NULL)
+		s->ck_ready = true;
+	return 0;
+fail_res:
+	buf_reset(msg);
+	pg_errmsg(msg, r != NULL ? PQresultErrorMessage(r) :
+	    PQerrorMessage(s->conn));
+	*transient = pg_transient(s, r);
 	PQclear(r);
 	while ((r = PQgetResult(s->conn)) != NULL)
 		PQclear(r);
-	r = PQexecPrepared(s->conn, "dstream_upsert", 0, NULL, NULL, NULL, 0);
-	if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK) {
-		buf_reset(msg);
-		pg_errmsg(msg, r != NULL ? PQresultErrorMessage(r) :
-		    PQerrorMessage(s->conn));
-		*transient = pg_transient(s, r);
-		PQclear(r);
-		goto fail;
-	}
-	PQclear(r);
-	if (pg_run(s, "COMMIT", PGRES_COMMAND_OK, msg, transient) != 0)
-		goto fail;
-	s->ready = true;
-	s->exists = true;
-	return 0;
 fail:
 	/* The session is left behind: a new one starts clean. */
 	PQfinish(s->conn);
 	s->conn = NULL;
-	s->ready = false;
+	s->ready = s->ck_ready = false;
 	return -1;
 }
 
@@ -514,7 +556,7 @@ pg_pause(int ms)
  * 0, or -1 after reporting a permanent error or the end of patience.
  */
 static int
-pg_send(struct pg_sink *s)
+pg_send(struct pg_sink *s, const void *ck, size_t ckl)
 {
 	struct buf	 msg = BUF_INIT;
 	const char	*cmsg;
@@ -523,13 +565,14 @@ pg_send(struct pg_sink *s)
 	bool		 transient = false, outage = false;
 	int		 rc = -1;
 
-	if (s->txn_rows == 0)
+	if (s->txn_rows == 0 && ck == NULL)
 		return 0;
 	buf_adds(&msg, "");
 	for (;;) {
 		if (s->conn == NULL) {
 			if (pg_connect(s, &cmsg) == 0) {
-				if (pg_txn_once(s, &msg, &transient) == 0)
+				if (pg_txn_once(s, ck, ckl, &msg,
+				    &transient) == 0)
 					break;
 			} else {
 				buf_reset(&msg);
@@ -538,7 +581,7 @@ pg_send(struct pg_sink *s)
 				PQfinish(s->conn);
 				s->conn = NULL;
 			}
-		} else if (pg_txn_once(s, &msg, &transient) == 0)
+		} else if (pg_txn_once(s, ck, ckl, &msg, &transient) == 0)
 			break;
 		if (!transient) {
 			pg_fail(s, "cannot write", msg.p);
@@ -678,9 +721,11 @@ pg_commit(struct sink *sk, int64_t end_ms)
 		s->batch_rows = 0;
 	}
 	s->last_end = end_ms;
+	if (sk->checkpointed)
+		return 0;	/* commit_checkpoint sends */
 	if (sk->held && s->txn.len < PG_TXN_BYTES)
 		return 0;
-	return pg_send(s);
+	return pg_send(s, NULL, 0);
 }
 
 static int
@@ -690,7 +735,66 @@ pg_flush_ended(struct sink *sk)
 
 	if (s->failed)
 		return -1;
-	return pg_send(s);
+	if (sk->checkpointed)
+		return 0;
+	return pg_send(s, NULL, 0);
+}
+
+/*
+ * Sends the rows of every batch since the last call and the checkpoint
+ * BYTES[0..LEN), a row of dstream_checkpoint keyed by the table's name,
+ * in one transaction (retried whole while the server is away).
+ */
+static int
+pg_commit_checkpoint(struct sink *sk, int64_t end_ms, const void *bytes,
+    size_t len)
+{
+	struct pg_sink	*s = (struct pg_sink *)sk;
+
+	if (s->failed)
+		return -1;
+	return pg_send(s, bytes, len);
+}
+
+/*
+ * Appends to OUT the checkpoint the database holds for this table,
+ * nothing when it holds none (no dstream_checkpoint table, no row).
+ */
+static int
+pg_stored_checkpoint(struct sink *sk, struct buf *out, char **cause)
+{
+	struct pg_sink	*s = (struct pg_sink *)sk;
+	const char	*params[1] = { s->d.table };
+	struct buf	 msg = BUF_INIT;
+	PGresult	*r;
+	const char	*st;
+
+	if (s->conn == NULL) {
+		xasprintf(cause, "%s: no connection", s->d.shown);
+		return -1;
+	}
+	r = PQexecParams(s->conn, "SELECT bytes FROM " SQL_CKPT_TABLE
+	    " WHERE \"table\" = $1", 1, NULL, params, NULL, NULL, 1);
+	if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK) {
+		st = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) :
+		    NULL;
+		if (st != NULL && strcmp(st, "42P01") == 0) {
+			PQclear(r);
+			return 0;	/* undefined table */
+		}
+		buf_adds(&msg, "");
+		pg_errmsg(&msg, r != NULL ? PQresultErrorMessage(r) :
+		    PQerrorMessage(s->conn));
+		xasprintf(cause, "%s: cannot read %s: %s", s->d.shown,
+		    SQL_CKPT_TABLE, msg.p);
+		buf_free(&msg);
+		PQclear(r);
+		return -1;
+	}
+	if (PQntuples(r) > 0)
+		buf_add(out, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
+	PQclear(r);
+	return 0;
 }
 
 static int
@@ -877,6 +981,8 @@ static int pg_commit(struct sink *sk, int64_t e) { return -1; }
 static int pg_flush_ended(struct sink *sk) { return -1; }
 static int pg_save(struct sink *sk, struct buf *b) { return -1; }
 static int pg_load(struct sink *sk, struct snap_rd *r) { return -1; }
+static int pg_commit_checkpoint(struct sink *sk, int64_t e, const void *b, size_t n) { return -1; }
+static int pg_stored_checkpoint(struct sink *sk, struct buf *o, char **c) { return -1; }
 static void pg_close(struct sink *sk) { }
 
 #endif	/* HAVE_LIBPQ */
@@ -890,5 +996,7 @@ const struct sink_kind sink_postgresql = {
 	.flush_ended = pg_flush_ended,
 	.save = pg_save,
 	.load = pg_load,
+	.commit_checkpoint = pg_commit_checkpoint,
+	.stored_checkpoint = pg_stored_checkpoint,
 	.close = pg_close
 };

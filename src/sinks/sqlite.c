@@ -27,8 +27,15 @@
  * batch, but the batches ended before it are still committed by the
  * flush_ended the engine makes as the run fails.
  *
- * save and load hold the last committed batch end (informative: an
- * upsert needs no cutting back).
+ * With --checkpoint (sink->checkpointed), the transaction stays open
+ * across batches and commit_checkpoint commits it together with the
+ * checkpoint's bytes, a row of the table dstream_checkpoint ("table" the
+ * results table's name, bytes, time) in the same database file:
+ * rows and positions are durable together or not at all, so a kill -9
+ * and a resume leave the table as an uninterrupted run would.
+ * stored_checkpoint reads that row back at resume.  save and load hold
+ * the last committed batch end (informative: an upsert needs no cutting
+ * back).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -300,6 +307,8 @@ sqlite_commit(struct sink *sk, int64_t end_ms)
 		arena_reset(&s->a);
 	}
 	s->last_end = end_ms;
+	if (sk->checkpointed)
+		return 0;	/* commit_checkpoint commits */
 	if (sk->held && s->txn_rows < SQLITE_TXN_ROWS)
 		return 0;
 	return sqlite_txn_commit(s);
@@ -312,7 +321,88 @@ sqlite_flush_ended(struct sink *sk)
 
 	if (s->failed)
 		return -1;
+	if (sk->checkpointed)
+		return 0;
 	return sqlite_txn_commit(s);
+}
+
+/*
+ * Commits the rows of every batch since the last call together with the
+ * checkpoint BYTES[0..LEN), a row of dstream_checkpoint keyed by the
+ * table's name, in one transaction.
+ */
+static int
+sqlite_commit_checkpoint(struct sink *sk, int64_t end_ms, const void *bytes,
+    size_t len)
+{
+	struct sqlite_sink	*s = (struct sqlite_sink *)sk;
+	sqlite3_stmt		*st = NULL;
+	struct buf		 t = BUF_INIT;
+	int			 rc;
+
+	if (s->failed)
+		return -1;
+	if (!s->in_txn) {
+		if (sqlite_exec(s, "BEGIN IMMEDIATE",
+		    "cannot begin a transaction") != 0)
+			return -1;
+		s->in_txn = true;
+	}
+	if (sqlite_exec(s, "CREATE TABLE IF NOT EXISTS " SQL_CKPT_TABLE
+	    " (\"table\" TEXT PRIMARY KEY, bytes BLOB NOT NULL, "
+	    "\"time\" TEXT NOT NULL)", "cannot create " SQL_CKPT_TABLE) != 0)
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO " SQL_CKPT_TABLE
+	    " (\"table\", bytes, \"time\") VALUES (?1, ?2, ?3) ON CONFLICT "
+	    "(\"table\") DO UPDATE SET bytes = excluded.bytes, \"time\" = "
+	    "excluded.\"time\"", -1, &st, NULL) != SQLITE_OK)
+		return sqlite_fail(s, "cannot write the checkpoint");
+	sql_time(&t, end_ms);
+	sqlite3_bind_text(st, 1, s->d.table, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 2, len > 0 ? bytes : "", len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, t.p, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	buf_free(&t);
+	if (rc != SQLITE_DONE)
+		return sqlite_fail(s, "cannot write the checkpoint");
+	return sqlite_txn_commit(s);
+}
+
+/*
+ * Appends to OUT the checkpoint the database holds for this table (the
+ * last commit_checkpoint's bytes), nothing when it holds none.
+ */
+static int
+sqlite_stored_checkpoint(struct sink *sk, struct buf *out, char **cause)
+{
+	struct sqlite_sink	*s = (struct sqlite_sink *)sk;
+	sqlite3_stmt		*st = NULL;
+	int			 rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT bytes FROM " SQL_CKPT_TABLE
+	    " WHERE \"table\" = ?1", -1, &st, NULL) != SQLITE_OK) {
+		/* No such table: no checkpoint kept here. */
+		if (strstr(sqlite3_errmsg(s->db), "no such table") != NULL)
+			return 0;
+		xasprintf(cause, "%s: cannot read %s: %s", s->d.shown,
+		    SQL_CKPT_TABLE, sqlite3_errmsg(s->db));
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, s->d.table, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		buf_add(out, sqlite3_column_blob(st, 0) != NULL ?
+		    sqlite3_column_blob(st, 0) : "",
+		    (size_t)sqlite3_column_bytes(st, 0));
+	else if (rc != SQLITE_DONE) {
+		xasprintf(cause, "%s: cannot read %s: %s", s->d.shown,
+		    SQL_CKPT_TABLE, sqlite3_errmsg(s->db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
 }
 
 static int
@@ -459,5 +549,7 @@ const struct sink_kind sink_sqlite = {
 	.flush_ended = sqlite_flush_ended,
 	.save = sqlite_save,
 	.load = sqlite_load,
+	.commit_checkpoint = sqlite_commit_checkpoint,
+	.stored_checkpoint = sqlite_stored_checkpoint,
 	.close = sqlite_close
 };
