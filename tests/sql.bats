@@ -151,7 +151,6 @@ as_nobody() {
 }
 
 @test "sqlite: a read-only database or folder is refused at start, naming the file" {
-	[ "$(id -u)" -ne 0 ] || command -v setpriv >/dev/null || skip "needs setpriv to drop root"
 	# A folder nobody can reach whatever the test folder's parents allow.
 	local d
 	d=$(mktemp -d /tmp/dstream-sqlro.XXXXXX)
