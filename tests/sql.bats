@@ -245,3 +245,62 @@ time.sleep(30)
 	assert_success
 	[ "$(q 'SELECT count(*), sum(value) FROM big')" = "$(printf '%s\n' "$output" | awk -F'\t' '{ n++; s += $3 } END { print n "|" s }')" ]
 }
+
+# ---- --checkpoint: rows and checkpoint in one transaction ----
+
+# kill_loop N DEST ARGS...: N runs of dstream ARGS -o DEST with a
+# checkpoint at every batch, each killed with SIGKILL after 0 to 80 ms.
+kill_loop() {
+	local n=$1 dest=$2 pid i
+	shift 2
+	for i in $(seq 1 "$n"); do
+		"$DSTREAM" --checkpoint "$T/ck" --checkpoint-every 0 -o "$dest" "$@" 2>> "$T/err" &
+		pid=$!
+		sleep "0.0$((RANDOM % 9))"
+		kill -9 "$pid" 2> /dev/null || true
+		wait "$pid" || true
+	done
+}
+
+@test "sqlite: kill -9 at random moments with --checkpoint, then a rerun: the table is an uninterrupted run's" {
+	awk 'BEGIN { for (i = 1; i <= 100000; i++)
+	    printf "%d k%d %d\n", 1763683200 + i, (i * 7919) % 13, i % 97 }' > "$T/big"
+	local pipe=(-e '$1' -b 1m -i "$T/big" map '($2, 0 + $3)' then reduceByKeyAndWindow sum 10m 2m
+	    then updateStateByKey '(state ?? 0) + sum(values)')
+	run dstream -o "sqlite:$T/ref.db" "${pipe[@]}"
+	assert_success
+	kill_loop 10 "sqlite:$T/o.db" "${pipe[@]}"
+	run timeout 120 "$DSTREAM" --checkpoint "$T/ck" --final -o "sqlite:$T/o.db" "${pipe[@]}"
+	assert_success
+	[ "$(sqlite3 "$T/ref.db" 'SELECT count(*) FROM dstream')" -gt 5000 ]
+	[ "$(sqlite3 "$T/o.db" 'SELECT * FROM dstream ORDER BY time, key' | md5sum)" = \
+	    "$(sqlite3 "$T/ref.db" 'SELECT * FROM dstream ORDER BY time, key' | md5sum)" ]
+	run sqlite3 "$T/o.db" 'SELECT "table", length(bytes) > 0 FROM dstream_checkpoint'
+	assert_output 'dstream|1'
+}
+
+@test "sqlite: kill -9 in processing time with --checkpoint: every record counted once" {
+	seq 1 300000 > "$T/nums"
+	kill_loop 8 "sqlite:$T/o.db" -b 10ms -i "$T/nums" count
+	run timeout 120 "$DSTREAM" --checkpoint "$T/ck" -o "sqlite:$T/o.db" -b 10ms -i "$T/nums" count
+	assert_success
+	run sqlite3 "$T/o.db" 'SELECT sum(value) FROM dstream'
+	assert_output 300000
+}
+
+@test "sqlite: the database's checkpoint, newer than the folder's, is the one resumed from" {
+	seq 1 100000 > "$T/grow"
+	run dstream --checkpoint "$T/ck" -o "sqlite:$T/o.db" -b 10ms -i "$T/grow" count
+	assert_success
+	cp -a "$T/ck" "$T/ck.old"
+	seq 100001 200000 >> "$T/grow"
+	run dstream --checkpoint "$T/ck" -o "sqlite:$T/o.db" -b 10ms -i "$T/grow" count
+	assert_success
+	# A crash after the database's commit, before the folder's write.
+	rm -rf "$T/ck"
+	mv "$T/ck.old" "$T/ck"
+	run dstream --checkpoint "$T/ck" -o "sqlite:$T/o.db" -b 10ms -i "$T/grow" count
+	assert_success
+	run sqlite3 "$T/o.db" 'SELECT sum(value) FROM dstream'
+	assert_output 200000
+}

@@ -232,3 +232,73 @@ pkey() {
 	assert_success
 	assert_output --partial "test_sqlsink: 90 checks, 0 failed"
 }
+
+# kill_loop N DEST ARGS...: N runs of dstream ARGS -o DEST with a
+# checkpoint at every batch, each killed with SIGKILL after 0 to 80 ms.
+kill_loop() {
+	local n=$1 dest=$2 pid i
+	shift 2
+	for i in $(seq 1 "$n"); do
+		"$DSTREAM" --checkpoint "$T/ck" --checkpoint-every 0 -o "$dest" "$@" 2>> "$T/err" &
+		pid=$!
+		sleep "0.0$((RANDOM % 9))"
+		kill -9 "$pid" 2> /dev/null || true
+		wait "$pid" || true
+	done
+}
+
+@test "postgresql: kill -9 at random moments with --checkpoint, then a rerun: the table is an uninterrupted run's" {
+	awk 'BEGIN { for (i = 1; i <= 100000; i++)
+	    printf "%d k%d %d\n", 1763683200 + i, (i * 7919) % 13, i % 97 }' > "$T/big"
+	local pipe=(-e '$1' -b 1m -i "$T/big" map '($2, 0 + $3)' then reduceByKeyAndWindow sum 10m 2m
+	    then updateStateByKey '(state ?? 0) + sum(values)')
+	run dstream -o "$PGURI&table=${TB}ref" "${pipe[@]}"
+	assert_success
+	kill_loop 10 "$PGURI&table=$TB" "${pipe[@]}"
+	run timeout 120 "$DSTREAM" --checkpoint "$T/ck" --final -o "$PGURI&table=$TB" "${pipe[@]}"
+	assert_success
+	[ "$(psql_q "SELECT count(*) FROM ${TB}ref")" -gt 5000 ]
+	[ "$(psql_q "SELECT * FROM $TB ORDER BY time, key" | md5sum)" = \
+	    "$(psql_q "SELECT * FROM ${TB}ref ORDER BY time, key" | md5sum)" ]
+	run psql_q "SELECT length(bytes) > 0 FROM dstream_checkpoint WHERE \"table\" = '$TB'"
+	assert_output t
+}
+
+@test "postgresql: kill -9 in processing time with --checkpoint: every record counted once" {
+	seq 1 300000 > "$T/nums"
+	kill_loop 8 "$PGURI&table=$TB" -b 10ms -i "$T/nums" count
+	run timeout 120 "$DSTREAM" --checkpoint "$T/ck" -o "$PGURI&table=$TB" -b 10ms -i "$T/nums" count
+	assert_success
+	run psql_q "SELECT sum(value) FROM $TB"
+	assert_output 300000
+}
+
+@test "postgresql: the database's checkpoint, newer than the folder's, is the one resumed from" {
+	seq 1 100000 > "$T/grow"
+	run dstream --checkpoint "$T/ck" -o "$PGURI&table=$TB" -b 10ms -i "$T/grow" count
+	assert_success
+	cp -a "$T/ck" "$T/ck.old"
+	seq 100001 200000 >> "$T/grow"
+	run dstream --checkpoint "$T/ck" -o "$PGURI&table=$TB" -b 10ms -i "$T/grow" count
+	assert_success
+	# A crash after the database's commit, before the folder's write.
+	rm -rf "$T/ck"
+	mv "$T/ck.old" "$T/ck"
+	run dstream --checkpoint "$T/ck" -o "$PGURI&table=$TB" -b 10ms -i "$T/grow" count
+	assert_success
+	run psql_q "SELECT sum(value) FROM $TB"
+	assert_output 200000
+}
+
+@test "postgresql: a password in the URI reaches neither the checkpoint nor its messages" {
+	seq 1 10 > "$T/s"
+	run dstream --checkpoint "$T/ck" -o "$PGURI&password=SECRET&table=$TB" -i "$T/s" count
+	assert_success
+	run grep -c SECRET "$T/ck/checkpoint"
+	assert_output 0
+	run dstream --checkpoint "$T/ck" -o "$PGURI&password=SECRET&table=${TB}b" -i "$T/s" count
+	assert_failure 1
+	assert_output --partial "written by another pipeline: output:"
+	assert_output --partial "password=***"
+	refute_output --partial SECRET
+}

@@ -96,7 +96,7 @@ ckpt_fingerprint(struct checkpoint *ck, const struct config *cfg, int argc,
 {
 	const struct op	*op = chain;
 	struct buf	 w = BUF_INIT;
-	char		 label[64];
+	char		 label[64], *shown;
 	int		 i, start, n = 0;
 
 	ckpt_item(ck, "batch interval", "%lld ms", (long long)cfg->batch_ms);
@@ -109,7 +109,10 @@ ckpt_fingerprint(struct checkpoint *ck, const struct config *cfg, int argc,
 		ckpt_item(ck, "time format", "%s", cfg->time_format != NULL ?
 		    cfg->time_format : "auto");
 	}
-	ckpt_item(ck, "output", "%s", output);
+	/* Passwords never reach the file or a message. */
+	shown = sink_shown(output);
+	ckpt_item(ck, "output", "%s", shown);
+	free(shown);
 	for (start = 0; start < argc && op != NULL; start = i + 1) {
 		for (i = start; i < argc && strcmp(argv[i], "then") != 0; i++)
 			;

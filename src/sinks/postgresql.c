@@ -41,7 +41,8 @@
  * With --checkpoint (sink->checkpointed), rows are gathered across
  * batches and commit_checkpoint sends them with the checkpoint's bytes,
  * a row of the table dstream_checkpoint ("table" the results table's
- * name, bytes bytea, time) in the same database, in one transaction
+ * name, bytes bytea, time: when it was committed) in the same database,
+ * in one transaction
  * (retried whole like any other); stored_checkpoint reads that row back
  * at resume.
  *
@@ -500,7 +501,7 @@ pg_txn_once(struct pg_sink *s, const void *ck, size_t ckl, struct buf *msg,
 		    "NOT NULL, \"time\" timestamptz NOT NULL)",
 		    PGRES_COMMAND_OK, msg, transient) != 0)
 			goto fail;
-		sql_time(&t, s->last_end);
+		sql_time(&t, clock_now_ms());
 		vals[0] = s->d.table;
 		vals[1] = ckl > 0 ? ck : "";
 		vals[2] = t.p;

@@ -135,6 +135,16 @@ sink_stored_checkpoint(struct sink *s, struct buf *out, char **cause)
 	return s->kind->stored_checkpoint(s, out, cause);
 }
 
+char *
+sink_shown(const char *dest)
+{
+	bool	 pg;
+
+	if (sql_dest_is(dest, &pg))
+		return sql_mask(dest);
+	return xstrdup(dest);
+}
+
 void
 sink_close(struct sink *s)
 {

@@ -217,6 +217,11 @@ int		 sink_commit_checkpoint(struct sink *, int64_t end_ms,
 		    const void *bytes, size_t len);
 int		 sink_stored_checkpoint(struct sink *, struct buf *out,
 		    char **cause);
+/*
+ * DEST as messages and checkpoints may show it: a copy (caller frees)
+ * with the passwords of a database URI masked (sql.h's sql_mask).
+ */
+char		*sink_shown(const char *dest);
 /* Closes and frees S (NULL is allowed). */
 void		 sink_close(struct sink *);
 

@@ -30,7 +30,8 @@
  * With --checkpoint (sink->checkpointed), the transaction stays open
  * across batches and commit_checkpoint commits it together with the
  * checkpoint's bytes, a row of the table dstream_checkpoint ("table" the
- * results table's name, bytes, time) in the same database file:
+ * results table's name, bytes, time: when it was committed) in the
+ * same database file:
  * rows and positions are durable together or not at all, so a kill -9
  * and a resume leave the table as an uninterrupted run would.
  * stored_checkpoint reads that row back at resume.  save and load hold
@@ -357,7 +358,7 @@ sqlite_commit_checkpoint(struct sink *sk, int64_t end_ms, const void *bytes,
 	    "(\"table\") DO UPDATE SET bytes = excluded.bytes, \"time\" = "
 	    "excluded.\"time\"", -1, &st, NULL) != SQLITE_OK)
 		return sqlite_fail(s, "cannot write the checkpoint");
-	sql_time(&t, end_ms);
+	sql_time(&t, clock_now_ms());
 	sqlite3_bind_text(st, 1, s->d.table, -1, SQLITE_STATIC);
 	sqlite3_bind_blob64(st, 2, len > 0 ? bytes : "", len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, t.p, -1, SQLITE_STATIC);
