@@ -14,7 +14,9 @@ start_dstream() {
 	ERR=$BATS_TEST_TMPDIR/err
 	: >"$OUT"
 	: >"$ERR"
-	"$DSTREAM" "$@" >"$OUT" 2>"$ERR" &
+	# SIGHUP back to its default: a suite run under nohup would
+	# otherwise hand dstream an ignored hangup (env execs, same pid).
+	env --default-signal=HUP "$DSTREAM" "$@" >"$OUT" 2>"$ERR" &
 	DS_PID=$!
 }
 
@@ -142,6 +144,13 @@ wait_pid() {
 		kill -0 "$1" 2>/dev/null || break
 		sleep 0.05
 	done
+	# Still running after LIVE_TIMEOUT: killed, and the caller fails.
+	if kill -0 "$1" 2>/dev/null; then
+		kill -KILL "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		echo "wait_pid: $1 still running after ${LIVE_TIMEOUT}s: killed" >&2
+		return 1
+	fi
 	wait "$1" 2>/dev/null || true
 }
 
