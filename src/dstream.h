@@ -53,6 +53,8 @@ struct config {
 	bool		 from_start;	/* --from-start (dir://) */
 	int		 max_clients;	/* --max-clients */
 	size_t		 max_buffered;	/* --max-buffered */
+	const char	**kafka_props;	/* -X PROP=VAL, checked by main */
+	size_t		 nkafka_props;
 };
 
 extern const char	*progname;

@@ -25,6 +25,7 @@
 
 #include "dstream.h"
 #include "engine/engine.h"
+#include "kafka/kafka.h"
 #include "ops/op.h"
 #include "sources/source.h"
 #include "state/agg.h"
@@ -62,6 +63,7 @@ static const struct option longopts[] = {
 	{ "checkpoint-every", required_argument, NULL, OPT_CHECKPOINT_EVERY },
 	{ "final",	no_argument,		NULL, OPT_FINAL },
 	{ "serve",	required_argument,	NULL, OPT_SERVE },
+	{ "kafka",	required_argument,	NULL, 'X' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL,		0,			NULL, 0 }
@@ -76,10 +78,11 @@ static const char options_text[] =
 "Options:\n"
 "  -i, --input [NAME=]SRC  input: -, a file, tcp://HOST:PORT,\n"
 "                         tcp-listen://[HOST]:PORT, udp://[HOST]:PORT,\n"
-"                         unix://PATH, unix-listen://PATH, dir://PATH;\n"
-"                         repeatable (default: -); NAME (an identifier)\n"
-"                         is the input's name in expressions (input),\n"
-"                         SRC when not given\n"
+"                         unix://PATH, unix-listen://PATH, dir://PATH,\n"
+"                         kafka://BROKERS/TOPIC[?group=G&offset=beginning|\n"
+"                         end|stored&until=end]; repeatable (default: -);\n"
+"                         NAME (an identifier) is the input's name in\n"
+"                         expressions (input), SRC when not given\n"
 "  -b, --batch DUR        batch interval (default 1s): 250ms 1s 5m 1h 1d\n"
 "  -F, --follow           follow files as tail -F does\n"
 "  -e, --event-time EXPR  event time: EXPR gives each record's time\n"
@@ -119,6 +122,8 @@ static const char options_text[] =
 "      --max-buffered BYTES  socket clients: most bytes of unfinished\n"
 "                         lines held, past which the clients holding the\n"
 "                         most wait (default 64M)\n"
+"  -X, --kafka PROP=VAL   a librdkafka property (as kcat's -X); -X list\n"
+"                         shows them\n"
 "  -h, --help             this help\n"
 "  -V, --version          the version\n"
 "\n"
@@ -352,7 +357,7 @@ misplaced_option(int argc, char **argv)
 		if (a[0] != '-')
 			continue;
 		if (a[1] != '-' && a[1] != '\0' && a[2] == '\0' &&
-		    strchr("ibFewjdfshV", a[1]) != NULL)
+		    strchr("ibFewjdfsXhV", a[1]) != NULL)
 			return a;
 		if (a[1] != '-' || a[2] == '\0')
 			continue;
@@ -451,6 +456,7 @@ signals_init(bool reloads)
  * a leak to LeakSanitizer) when a usage error exits from inside a helper.
  */
 static const char	**inputs;
+static const char	**kafka_props;
 
 /*
  * Adds the input of -i ARG, "NAME=SRC" or "SRC" (source_named's rule:
@@ -501,7 +507,7 @@ main(int argc, char **argv)
 	cfg.max_clients = 1024;
 	cfg.max_buffered = 64 * 1024 * 1024;
 
-	while ((ch = getopt_long(argc, argv, "+i:b:Fe:w:jd:f:so:hV", longopts,
+	while ((ch = getopt_long(argc, argv, "+i:b:Fe:w:jd:f:so:X:hV", longopts,
 	    &li)) != -1) {
 		switch (ch) {
 		case 'i':
@@ -606,6 +612,21 @@ main(int argc, char **argv)
 		case OPT_SERVE:
 			serve = optarg;
 			break;
+		case 'X':
+			if (strcmp(optarg, "list") == 0) {
+				kafka_props_list();
+				return stdout_status(EXIT_OK);
+			}
+			if (kafka_prop_check(optarg, &cause) != 0) {
+				fprintf(stderr, "%s: %s\n", progname, cause);
+				free(cause);
+				usage();
+			}
+			kafka_props = xreallocarray(kafka_props,
+			    cfg.nkafka_props + 1, sizeof *kafka_props);
+			kafka_props[cfg.nkafka_props++] = optarg;
+			cfg.kafka_props = kafka_props;
+			break;
 		case 'h':
 			help();
 			return stdout_status(EXIT_OK);
@@ -698,6 +719,7 @@ main(int argc, char **argv)
 	status = engine_run(engine);
 	engine_free(engine);
 	chain_free(chain);
+	free(kafka_props);
 	return status;
 
 fail:
@@ -707,5 +729,6 @@ fail:
 		engine_free(engine);
 	chain_free(chain);
 	free(inputs);
+	free(kafka_props);
 	return status;
 }

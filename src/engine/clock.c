@@ -185,6 +185,16 @@ clock_input_add(struct clock *c, enum clock_input_kind kind)
 	return in;
 }
 
+struct clock_input *
+clock_input_add_at(struct clock *c, enum clock_input_kind kind, int64_t now)
+{
+	struct clock_input	*in = clock_input_add(c, kind);
+
+	if (now > in->last_wall)
+		in->last_wall = now;
+	return in;
+}
+
 void
 clock_input_end(struct clock *c, struct clock_input *in)
 {

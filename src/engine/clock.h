@@ -113,6 +113,14 @@ enum clock_input_kind {
 /* Registers an input of kind KIND; the clock owns it.  Returns it. */
 struct clock_input *clock_input_add(struct clock *, enum clock_input_kind);
 /*
+ * Registers an input that joins the running stream at wall time NOW (a
+ * Kafka partition assigned mid-run): as clock_input_add, but its --idle
+ * clock starts at NOW, so it holds the watermark for --idle before it is
+ * taken as silent.
+ */
+struct clock_input *clock_input_add_at(struct clock *,
+		    enum clock_input_kind, int64_t now);
+/*
  * The input has ended: it delivers nothing more.  In event time it stops
  * holding the watermark back, and the batches it held are flushed.
  */

@@ -52,6 +52,7 @@ struct engine {
 	struct intake	 in;		/* where sources hand records */
 	struct arena	 rec;		/* the record in flight */
 	bool		 failed;	/* a push or flush asked to stop */
+	bool		 committed;	/* a source wants to know of commits */
 
 	/* Event time. */
 	struct expr	*etime;
@@ -109,6 +110,8 @@ static void	engine_record(struct intake *, struct source *, struct value *,
 static int	engine_event_time1(struct engine *, struct value *, int64_t *);
 static void	engine_record_event(struct intake *, struct source *,
 		    struct value *, const char *, size_t);
+static void	*engine_input_add(struct intake *);
+static void	engine_input_end(struct intake *, void *);
 
 struct engine *
 engine_new(const struct config *cfg, struct op *chain, struct counters *run,
@@ -129,6 +132,9 @@ engine_new(const struct config *cfg, struct op *chain, struct counters *run,
 	e->in.dec.header = cfg->header;
 	e->in.dec.arena = &e->rec;
 	e->in.pool.max = cfg->max_buffered;
+	e->in.input_add = engine_input_add;
+	e->in.input_end = engine_input_end;
+	e->in.placed_end = -1;
 	if (cfg->event_time != NULL) {
 		e->etime = expr_compile(cfg->event_time, EXPR_X, cause);
 		if (e->etime == NULL) {
@@ -224,8 +230,11 @@ engine_add_source(struct engine *e, const char *name, const char *spec,
 	src = source_open(name, spec, &e->in, e->cfg, cause);
 	if (src == NULL)
 		return -1;
-	src->tag = clock_input_add(e->clock, engine_by_turns(src) ?
-	    CLOCK_FILE : CLOCK_STREAM);
+	if (!src->kind->inputs)
+		src->tag = clock_input_add(e->clock, engine_by_turns(src) ?
+		    CLOCK_FILE : CLOCK_STREAM);
+	if (src->kind->committed != NULL)
+		e->committed = true;
 	e->src = xreallocarray(e->src, (size_t)e->nsrc + 1, sizeof *e->src);
 	e->src[e->nsrc++] = src;
 	return 0;
@@ -365,6 +374,25 @@ engine_stats(struct engine *e, int64_t end, int64_t cpu,
 }
 
 /*
+ * The batch ending at END has been flushed: once what the sink holds of
+ * it is written (committed), the sources that asked are told, so that a
+ * Kafka input stores the offsets of the records it held.
+ */
+static void
+engine_committed(struct engine *e, int64_t end)
+{
+	int	 i;
+
+	if (sink_flush_ended(e->sink) != 0) {
+		e->failed = true;
+		return;
+	}
+	for (i = 0; i < e->nsrc; i++)
+		if (e->src[i]->kind->committed != NULL)
+			e->src[i]->kind->committed(e->src[i], end);
+}
+
+/*
  * Flushes the chain for the batch ending at END.  What the flush emits
  * has no input line of its own; the header stays that of the latest
  * record, for records a window emits again.
@@ -385,6 +413,8 @@ engine_flush(struct engine *e, int64_t end)
 	e->nflush++;
 	if (e->ck != NULL)
 		checkpoint_batch(e->ck, end);
+	if (e->committed && !e->failed)
+		engine_committed(e, end);
 	if (!e->cfg->stats && e->serve == NULL)
 		return;
 	cpu = engine_cpu(e, &ru);
@@ -535,14 +565,17 @@ engine_event_record(struct engine *e, struct source *src, struct value *v,
 	r = clock_record(e->clock, src->tag, ms, v, &cur_origin, &end);
 	switch (CLOCK_PLACE(r)) {
 	case CLOCK_LATE:
+		e->in.placed_end = -1;
 		engine_late(e, line, len);
 		return;
 	case CLOCK_PUSH:
+		e->in.placed_end = end;
 		expr_fields_hint(&e->ectx);
 		engine_push(e, v, end);
 		expr_fields_hint(NULL);
 		break;
 	default:
+		e->in.placed_end = end;
 		break;		/* the clock keeps it */
 	}
 	if (r & CLOCK_DUE)
@@ -564,7 +597,8 @@ engine_record(struct intake *ik, struct source *src, struct value *v,
 	struct engine	*e = (struct engine *)(void *)((char *)ik -
 			    offsetof(struct engine, in));
 
-	engine_push(e, v, clock_open_end(e->clock));
+	ik->placed_end = clock_open_end(e->clock);
+	engine_push(e, v, ik->placed_end);
 	arena_reset(&e->rec);
 }
 
@@ -577,6 +611,29 @@ engine_record_event(struct intake *ik, struct source *src, struct value *v,
 
 	engine_event_record(e, src, v, raw, len);
 	arena_reset(&e->rec);
+}
+
+/*
+ * The intake's input_add: a source registers one more input of its own
+ * (a Kafka partition assigned), joining the stream now.
+ */
+static void *
+engine_input_add(struct intake *ik)
+{
+	struct engine	*e = (struct engine *)(void *)((char *)ik -
+			    offsetof(struct engine, in));
+
+	return clock_input_add_at(e->clock, CLOCK_STREAM, clock_now_ms());
+}
+
+/* The intake's input_end: that input delivers nothing more. */
+static void
+engine_input_end(struct intake *ik, void *tag)
+{
+	struct engine	*e = (struct engine *)(void *)((char *)ik -
+			    offsetof(struct engine, in));
+
+	clock_input_end(e->clock, tag);
 }
 
 /* ---- the loop ---- */
@@ -859,7 +916,7 @@ engine_run(struct engine *e)
 				e->failed = true;
 			else
 				s->state = (enum source_state)r;
-			if (s->state == SRC_DONE)
+			if (s->state == SRC_DONE && s->tag != NULL)
 				clock_input_end(e->clock, s->tag);
 		}
 		if (e->serve != NULL)

@@ -15,6 +15,7 @@ static const struct source_kind *source_kinds[] = {
 	&source_unix_listen,
 	&source_unix,
 	&source_dir,
+	&source_kafka,
 };
 
 /* Whether SPEC starts with a URL scheme ("name://"). */
@@ -64,15 +65,10 @@ source_open(const char *name, const char *spec, struct intake *intake,
 		}
 	}
 	if (kind == &source_file && source_has_scheme(spec)) {
-		if (strncmp(spec, "kafka://", 8) == 0) {
-			xasprintf(cause, "%s: kafka:// inputs are not "
-			    "available yet (planned)", spec);
-			return NULL;
-		}
 		if (strncmp(spec, "file://", 7) != 0) {
 			xasprintf(cause, "%s: unknown input kind (expected a "
 			    "path, -, tcp://, tcp-listen://, udp://, unix://, "
-			    "unix-listen:// or dir://)", spec);
+			    "unix-listen://, dir:// or kafka://)", spec);
 			return NULL;
 		}
 		rest = spec + 7;

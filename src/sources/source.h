@@ -1,7 +1,7 @@
 /*
  * source.h - where lines come from.
  *
- * Each kind of input (file, stdin, tcp, udp, unix, dir) is one file in
+ * Each kind of input (file, stdin, tcp, udp, unix, dir, kafka) is one file in
  * src/sources/ exporting a struct source_kind.  The engine owns the event
  * loop: it asks each source for the descriptors to poll and how long it
  * may sleep, and calls ready() when poll reports activity.  A source cuts
@@ -61,6 +61,24 @@ struct intake {
 	bool		*failed;	/* the run's: once true, nothing more
 					 * is decoded; set it to stop the run */
 	struct framer_pool pool;	/* partial lines of socket clients */
+	/*
+	 * Set by record(): the end of the batch the record just handed in
+	 * joined (at once or once the watermark lets it), or -1 when it was
+	 * late.  A source that must know when its records are committed
+	 * downstream (Kafka's offsets) reads it after decode_record, having
+	 * set it to -1 before (a record skipped by the decoding step is
+	 * done with at once).
+	 */
+	int64_t		 placed_end;
+	/*
+	 * For sources with several inputs in the clock's sense (a Kafka
+	 * partition each, DESIGN section 4): input_add registers one with
+	 * the engine's clock and returns its tag, input_end says it will
+	 * deliver nothing more.  Such a source sets src->tag to the input's
+	 * tag before each decode_record and back to NULL after.
+	 */
+	void		*(*input_add)(struct intake *);
+	void		 (*input_end)(struct intake *, void *tag);
 };
 
 /*
@@ -164,6 +182,17 @@ struct source_kind {
 	 */
 	int	(*save)(struct source *, struct buf *b);
 	int	(*load)(struct source *, struct snap_rd *r);
+	/*
+	 * Every batch ending at or before END has been committed by the
+	 * destination (sink.h): the source may record as done what went
+	 * into them (Kafka stores their offsets).  May be NULL.
+	 */
+	void	(*committed)(struct source *, int64_t end);
+	/*
+	 * Whether the source registers its own clock inputs through the
+	 * intake (input_add), rather than being one input itself.
+	 */
+	bool	 inputs;
 };
 
 struct source {
@@ -179,7 +208,9 @@ struct source {
 	bool		 regular;	/* a regular file read whole at open (one batch) */
 	enum source_state state;
 	void		*priv;		/* the kind's own state */
-	void		*tag;		/* the engine's: its clock input */
+	void		*tag;		/* the engine's: its clock input (a
+					 * kind with inputs: the one of the
+					 * record in flight, else NULL) */
 };
 
 /*
@@ -260,6 +291,7 @@ extern const struct source_kind	source_udp;
 extern const struct source_kind	source_unix;
 extern const struct source_kind	source_unix_listen;
 extern const struct source_kind	source_dir;
+extern const struct source_kind	source_kafka;	/* kafka.c; refuses when built without */
 
 /*
  * --follow on a path (follow.c): makes SRC follow SPEC as tail -F does

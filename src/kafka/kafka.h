@@ -1,0 +1,89 @@
+/*
+ * kafka.h - what the Kafka source (sources/kafka.c) and destination
+ * (sinks/kafka.c) share: the kafka:// URL, and the librdkafka
+ * configuration built from it and from -X.
+ *
+ *	kafka://BROKERS/TOPIC[?group=G&offset=beginning|end|stored&until=end]
+ *
+ * BROKERS is librdkafka's bootstrap.servers (host:port, comma-separated;
+ * [v6]:port for IPv6); TOPIC a Kafka topic name (letters, digits, '.',
+ * '_', '-'; at most 249).  The query is for inputs only: group= names a
+ * consumer group (percent-escapes allowed), offset= where to start, and
+ * until=end ends the input at the end offsets found when a partition is
+ * assigned (kcat's -e).  A destination takes no query.
+ *
+ * url.c is plain C (the fuzz target and a build without librdkafka use
+ * it); conf.c needs librdkafka (HAVE_KAFKA).
+ */
+#ifndef DSTREAM_KAFKA_H
+#define DSTREAM_KAFKA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../dstream.h"
+
+enum kafka_offset {
+	KAFKA_OFFSET_STORED,	/* the group's stored offset, else the end */
+	KAFKA_OFFSET_BEGINNING,
+	KAFKA_OFFSET_END
+};
+
+/* A parsed kafka:// URL; its strings are its own. */
+struct kafka_url {
+	char		*brokers;	/* bootstrap.servers */
+	char		*topic;
+	char		*group;		/* group=, or NULL */
+	enum kafka_offset offset;	/* offset= */
+	bool		 offset_set;	/* offset= was given */
+	bool		 until_end;	/* until=end */
+};
+
+/* What kafka_url_parse accepts. */
+enum kafka_url_use {
+	KAFKA_URL_INPUT,	/* the query is allowed */
+	KAFKA_URL_OUTPUT	/* no query */
+};
+
+/*
+ * Parses SPEC, the URL without "kafka://", into U.  Returns 0, or -1 with
+ * *CAUSE set (naming what is wrong; U then holds nothing).  The caller
+ * frees U with kafka_url_free.
+ */
+int	kafka_url_parse(const char *spec, enum kafka_url_use use,
+	    struct kafka_url *u, char **cause);
+void	kafka_url_free(struct kafka_url *u);
+
+/*
+ * Checks one -X argument, "PROP=VAL" as kcat takes it ("topic.PROP=VAL"
+ * sets a topic property): returns 0, or -1 with *CAUSE naming the
+ * property and what librdkafka says of it (also when dstream was built
+ * without Kafka).  Properties dstream sets itself for its guarantees
+ * (enable.auto.offset.store, enable.partition.eof...) are refused here.
+ */
+int	kafka_prop_check(const char *kv, char **cause);
+/* Prints librdkafka's list of properties (-X list) to stdout. */
+void	kafka_props_list(void);
+
+#ifdef HAVE_KAFKA
+#include <librdkafka/rdkafka.h>
+
+/*
+ * Returns a new librdkafka configuration for BROKERS with the run's -X
+ * properties (CFG->kafka_props, already checked) set on top of BASE, a
+ * NULL-terminated list of property, value pairs dstream sets first.  A
+ * log callback reports librdkafka's errors as "dstream: NAME: ..." and
+ * keeps its chatter (reconnects) quiet.  Returns NULL with *CAUSE set
+ * when a property is refused.  The caller owns the configuration.
+ */
+rd_kafka_conf_t	*kafka_conf_new(const struct config *cfg, const char *name,
+		    const char *brokers, const char *const *base, char **cause);
+/*
+ * Whether ERR means the broker cannot be reached (yet): those are
+ * retried, and said once per outage.  Other errors on a topic
+ * (unknown, deleted, not authorized) are fatal.
+ */
+bool		 kafka_err_transient(rd_kafka_resp_err_t err);
+#endif
+
+#endif

@@ -1,0 +1,744 @@
+/*
+ * kafka.c - kafka://BROKERS/TOPIC[?group=G&offset=...&until=end]: a
+ * librdkafka consumer as an input (DESIGN sections 2 and 4; the URL is
+ * parsed by kafka/url.c).
+ *
+ * Messages are whole records: each goes through the decoding step
+ * (decode.c: text, --json, --csv) without the line framer.  Each
+ * partition is an input in the clock's sense (clock.h): it registers
+ * through the intake when it is assigned and ends when it is revoked or,
+ * with until=end, when it reaches its end, so the stream's watermark is
+ * the smallest among the partitions that hold it and an idle one lets
+ * go of it after --idle.
+ *
+ * Two ways to consume:
+ *
+ *  - with group=G, a member of consumer group G (subscribe; partitions
+ *    assigned by the group's assignor: librdkafka's default, or -X
+ *    partition.assignment.strategy; eager and cooperative both handled);
+ *    where to start in a partition is the group's committed offset, else
+ *    offset= (beginning, or end for end and stored);
+ *  - without it, a plain consumer of every partition the topic has at
+ *    start, from offset= (beginning, or end for end and stored, as kcat),
+ *    committing nothing.
+ *
+ * Offsets (groups only): enable.auto.offset.store is off.  The engine
+ * tells the source when batches are committed downstream (committed());
+ * only then are the offsets after their records stored and committed
+ * (synchronously), so a crash re-delivers and never loses.  A record
+ * waiting for its batch in event time keeps its partition's offset back
+ * until that batch is committed.  When the group takes a partition away
+ * (a rebalance), what this process has read of it is committed at once:
+ * those records are in its open batches and it emits them; the new owner
+ * starts after them.
+ *
+ * librdkafka does the I/O in its own threads.  Its consumer queue is
+ * forwarded to one queue whose "not empty" edge writes to a pipe the
+ * engine polls; ready() drains the queue (a bounded number of messages
+ * per call, asking to be called again at once when there is more), and
+ * the loop also wakes every second to serve the queue (rebalances, the
+ * group's max.poll.interval.ms).  A broker that cannot be reached is
+ * retried by librdkafka with its own backoff, for as long as the run
+ * lasts; each outage prints one message when it starts and one when
+ * messages flow again.  An unknown or deleted topic, or an authorization
+ * error, is fatal and names the topic.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../dstream.h"
+#include "../kafka/kafka.h"
+#include "source.h"
+
+#ifdef HAVE_KAFKA
+
+#define KAFKA_BUDGET		4096	/* messages per ready() */
+#define KAFKA_WAKE_MS		1000	/* the queue served at least this often */
+#define KAFKA_META_MS		2000	/* a metadata request's time limit */
+#define KAFKA_BACKOFF_MIN	100	/* ms, plain consumer's metadata */
+#define KAFKA_BACKOFF_MAX	5000
+
+/* A batch end and the first offset of a partition's records placed in it. */
+struct kafka_held {
+	int64_t		 end;
+	int64_t		 offset;
+};
+
+/* One partition of the topic. */
+struct kafka_part {
+	int32_t		 id;
+	char		*name;		/* "kafka://BROKERS/TOPIC[P]", for messages */
+	void		*tag;		/* its clock input while assigned, or NULL */
+	bool		 assigned;
+	bool		 done;		/* until=end: reached its end */
+	int64_t		 end;		/* until=end: the end offset found, or -1 */
+	int64_t		 next;		/* offset after the last read, or -1 */
+	int64_t		 stored;	/* last offset stored, or -1 */
+	uint64_t	 nread;		/* messages read: the record number */
+	struct decode_input din;
+	/* Batches not yet committed that hold its records. */
+	struct kafka_held *held;
+	size_t		 nheld, capheld;
+};
+
+struct kafka {
+	struct kafka_url url;
+	rd_kafka_t	*rk;
+	rd_kafka_queue_t *q;
+	int		 pipe[2];	/* the queue's wake-up */
+	struct kafka_part **parts;	/* by partition id */
+	size_t		 nparts;
+	bool		 group;		/* group= given */
+	bool		 assigned;	/* ever given partitions */
+	bool		 more;		/* the queue was left non-empty */
+	bool		 outage;	/* a broker-unreachable message is out */
+	bool		 closing;	/* source_close: revokes end nothing */
+	bool		 fatal;
+	int64_t		 retry_at;	/* plain: next metadata attempt */
+	int		 backoff;
+	int64_t		 committed_end;	/* latest batch end committed */
+	uint64_t	 nread;		/* messages read, all partitions */
+};
+
+static int	kafka_plain_assign(struct source *);
+
+/* The partition ID of K, created when first seen. */
+static struct kafka_part *
+kafka_part(struct source *src, int32_t id)
+{
+	struct kafka		*k = src->priv;
+	struct kafka_part	*p;
+
+	if ((size_t)id >= k->nparts) {
+		k->parts = xreallocarray(k->parts, (size_t)id + 1,
+		    sizeof *k->parts);
+		memset(k->parts + k->nparts, 0,
+		    ((size_t)id + 1 - k->nparts) * sizeof *k->parts);
+		k->nparts = (size_t)id + 1;
+	}
+	if ((p = k->parts[id]) == NULL) {
+		p = k->parts[id] = xcalloc(1, sizeof *p);
+		p->id = id;
+		xasprintf(&p->name, "kafka://%s/%s[%d]", k->url.brokers,
+		    k->url.topic, (int)id);
+		p->end = p->next = p->stored = -1;
+	}
+	return p;
+}
+
+/* Says once per outage that the brokers cannot be reached. */
+static void
+kafka_outage(struct source *src, const char *why)
+{
+	struct kafka	*k = src->priv;
+
+	if (k->outage)
+		return;
+	k->outage = true;
+	fprintf(stderr, "%s: %s: %s; retrying\n", progname, src->name, why);
+}
+
+/* Messages flow again after an outage: said once. */
+static void
+kafka_back(struct source *src)
+{
+	struct kafka	*k = src->priv;
+
+	if (!k->outage)
+		return;
+	k->outage = false;
+	fprintf(stderr, "%s: %s: reconnected\n", progname, src->name);
+}
+
+/* A fatal error on the topic: said, and the run stops (status 1). */
+static void
+kafka_fatal(struct source *src, const char *why)
+{
+	struct kafka	*k = src->priv;
+
+	if (k->fatal)
+		return;
+	k->fatal = true;
+	fprintf(stderr, "%s: %s: %s\n", progname, src->name, why);
+}
+
+/* Partition P has been read to its end (until=end): it ends as an input. */
+static void
+kafka_part_done(struct source *src, struct kafka_part *p)
+{
+	if (p->done)
+		return;
+	p->done = true;
+	if (p->tag != NULL) {
+		src->intake->input_end(src->intake, p->tag);
+		p->tag = NULL;
+	}
+}
+
+/*
+ * Whether every partition assigned is done (until=end): the input has
+ * ended.  Before the first assignment it has not.
+ */
+static bool
+kafka_all_done(struct source *src)
+{
+	struct kafka	*k = src->priv;
+	size_t		 i;
+
+	if (!k->url.until_end || !k->assigned)
+		return false;
+	for (i = 0; i < k->nparts; i++)
+		if (k->parts[i] != NULL && k->parts[i]->assigned &&
+		    !k->parts[i]->done)
+			return false;
+	return true;
+}
+
+/*
+ * Partitions LIST are ours now: each becomes an input of the clock and,
+ * with until=end, learns its end offset (a bounded request; when it
+ * fails the end is the first end-of-partition seen, as kcat's -e).
+ */
+static void
+kafka_take(struct source *src, rd_kafka_topic_partition_list_t *list)
+{
+	struct kafka		*k = src->priv;
+	struct kafka_part	*p;
+	int64_t			 lo, hi;
+	int			 i;
+
+	k->assigned = true;
+	for (i = 0; i < list->cnt; i++) {
+		if (strcmp(list->elems[i].topic, k->url.topic) != 0)
+			continue;
+		p = kafka_part(src, list->elems[i].partition);
+		p->assigned = true;
+		p->done = false;
+		p->end = -1;
+		p->nheld = 0;
+		p->next = p->stored = -1;
+		if (p->tag == NULL && !k->closing)
+			p->tag = src->intake->input_add(src->intake);
+		if (k->url.until_end && rd_kafka_query_watermark_offsets(k->rk,
+		    k->url.topic, p->id, &lo, &hi, KAFKA_META_MS) ==
+		    RD_KAFKA_RESP_ERR_NO_ERROR) {
+			p->end = hi;
+			if (hi <= lo || list->elems[i].offset ==
+			    RD_KAFKA_OFFSET_END)
+				kafka_part_done(src, p);
+		}
+	}
+}
+
+/*
+ * Stores and commits OFFSETS (partition, offset after the last record
+ * done with) for the group; an error is said, not fatal: the offsets
+ * are committed again with the next batch, and at worst a crash
+ * re-delivers.
+ */
+static void
+kafka_commit(struct source *src, rd_kafka_topic_partition_list_t *offs)
+{
+	struct kafka		*k = src->priv;
+	rd_kafka_resp_err_t	 err;
+
+	if (offs->cnt == 0 || !k->group)
+		return;
+	err = rd_kafka_offsets_store(k->rk, offs);
+	if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+		err = rd_kafka_commit(k->rk, offs, 0);
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR &&
+	    err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+		kafka_outage(src, rd_kafka_err2str(err));
+}
+
+/*
+ * Partitions LIST are taken away by the group: what this process has
+ * read of them is committed (it emits those records), and each stops
+ * being an input.  While closing, nothing more is stored: only what
+ * committed() stored counts.
+ */
+static void
+kafka_give(struct source *src, rd_kafka_topic_partition_list_t *list)
+{
+	struct kafka			*k = src->priv;
+	struct kafka_part		*p;
+	rd_kafka_topic_partition_list_t	*offs;
+	int				 i;
+
+	offs = rd_kafka_topic_partition_list_new(list->cnt);
+	for (i = 0; i < list->cnt; i++) {
+		if (strcmp(list->elems[i].topic, k->url.topic) != 0 ||
+		    (size_t)list->elems[i].partition >= k->nparts ||
+		    (p = k->parts[list->elems[i].partition]) == NULL)
+			continue;
+		if (!k->closing && p->next >= 0 && p->next > p->stored) {
+			rd_kafka_topic_partition_list_add(offs, k->url.topic,
+			    p->id)->offset = p->next;
+			p->stored = p->next;
+		}
+		p->assigned = false;
+		p->nheld = 0;
+		if (p->tag != NULL && !k->closing)
+			src->intake->input_end(src->intake, p->tag);
+		p->tag = NULL;
+	}
+	if (!k->closing)
+		kafka_commit(src, offs);
+	rd_kafka_topic_partition_list_destroy(offs);
+}
+
+/* The group's rebalance callback: partitions assigned or revoked. */
+static void
+kafka_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+    rd_kafka_topic_partition_list_t *list, void *opaque)
+{
+	struct source	*src = opaque;
+	bool		 coop;
+
+	coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		kafka_take(src, list);
+		if (coop)
+			rd_kafka_error_destroy(rd_kafka_incremental_assign(rk,
+			    list));
+		else
+			rd_kafka_assign(rk, list);
+		return;
+	}
+	kafka_give(src, list);
+	if (coop)
+		rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, list));
+	else
+		rd_kafka_assign(rk, NULL);
+}
+
+static int
+kafka_open(struct source *src, const char *spec, char **cause)
+{
+	struct kafka		*k = xcalloc(1, sizeof *k);
+	rd_kafka_conf_t		*conf = NULL;
+	const char		*base[32];
+	char			 errstr[512];
+	size_t			 nb = 0;
+	int			 fl, i;
+
+	k->pipe[0] = k->pipe[1] = -1;
+	src->priv = k;
+	if (kafka_url_parse(spec, KAFKA_URL_INPUT, &k->url, cause) != 0)
+		goto fail;
+	k->group = k->url.group != NULL;
+	k->committed_end = INT64_MIN;
+	base[nb++] = "group.id";
+	base[nb++] = k->group ? k->url.group : "dstream";
+	base[nb++] = "enable.auto.offset.store";
+	base[nb++] = "false";
+	base[nb++] = "enable.partition.eof";
+	base[nb++] = "true";
+	base[nb++] = "auto.offset.reset";
+	base[nb++] = k->url.offset == KAFKA_OFFSET_BEGINNING ? "earliest" :
+	    "latest";
+	base[nb++] = "enable.auto.commit";
+	base[nb++] = k->group ? "true" : "false";
+	base[nb++] = "log.connection.close";
+	base[nb++] = "false";
+	base[nb] = NULL;
+	if ((conf = kafka_conf_new(src->cfg, src->name, k->url.brokers, base,
+	    cause)) == NULL)
+		goto fail;
+	rd_kafka_conf_set_opaque(conf, src);
+	if (k->group)
+		rd_kafka_conf_set_rebalance_cb(conf, kafka_rebalance);
+	if ((k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr,
+	    sizeof errstr)) == NULL) {
+		xasprintf(cause, "%s: %s", src->name, errstr);
+		goto fail;
+	}
+	conf = NULL;		/* the handle's now */
+	rd_kafka_poll_set_consumer(k->rk);
+	if (pipe(k->pipe) != 0) {
+		xasprintf(cause, "%s: pipe: %s", src->name, strerror(errno));
+		goto fail;
+	}
+	for (i = 0; i < 2; i++) {
+		fl = fcntl(k->pipe[i], F_GETFL);
+		fcntl(k->pipe[i], F_SETFL, fl | O_NONBLOCK);
+		fcntl(k->pipe[i], F_SETFD, FD_CLOEXEC);
+	}
+	k->q = rd_kafka_queue_get_consumer(k->rk);
+	rd_kafka_queue_io_event_enable(k->q, k->pipe[1], "1", 1);
+	if (k->group) {
+		rd_kafka_topic_partition_list_t	*topics;
+		rd_kafka_resp_err_t		 err;
+
+		topics = rd_kafka_topic_partition_list_new(1);
+		rd_kafka_topic_partition_list_add(topics, k->url.topic,
+		    RD_KAFKA_PARTITION_UA);
+		err = rd_kafka_subscribe(k->rk, topics);
+		rd_kafka_topic_partition_list_destroy(topics);
+		if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+			xasprintf(cause, "%s: %s", src->name,
+			    rd_kafka_err2str(err));
+			goto fail;
+		}
+	}
+	src->finite = k->url.until_end;
+	k->backoff = KAFKA_BACKOFF_MIN;
+	return 0;
+fail:
+	if (conf != NULL)
+		rd_kafka_conf_destroy(conf);
+	src->kind->close(src);
+	src->priv = NULL;
+	return -1;
+}
+
+/*
+ * The plain consumer (no group): finds the topic's partitions and
+ * assigns them all from offset=.  Returns 0 when done, 1 when the
+ * brokers cannot be reached yet (try again later), or -1 after a fatal
+ * error (no such topic, not authorized).
+ */
+static int
+kafka_plain_assign(struct source *src)
+{
+	struct kafka			*k = src->priv;
+	const struct rd_kafka_metadata	*md;
+	rd_kafka_topic_t		*rkt;
+	rd_kafka_topic_partition_list_t	*list;
+	rd_kafka_resp_err_t		 err;
+	int64_t				 start;
+	char				*why;
+	int				 i;
+
+	rkt = rd_kafka_topic_new(k->rk, k->url.topic, NULL);
+	err = rd_kafka_metadata(k->rk, 0, rkt, &md, KAFKA_META_MS);
+	rd_kafka_topic_destroy(rkt);
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		if (!kafka_err_transient(err)) {
+			kafka_fatal(src, rd_kafka_err2str(err));
+			return -1;
+		}
+		kafka_outage(src, rd_kafka_err2str(err));
+		return 1;
+	}
+	if (md->topic_cnt < 1 || md->topics[0].err !=
+	    RD_KAFKA_RESP_ERR_NO_ERROR) {
+		err = md->topic_cnt < 1 ? RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC :
+		    md->topics[0].err;
+		rd_kafka_metadata_destroy(md);
+		if (kafka_err_transient(err) &&
+		    err != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE) {
+			kafka_outage(src, rd_kafka_err2str(err));
+			return 1;
+		}
+		if (err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE) {
+			kafka_outage(src, rd_kafka_err2str(err));
+			return 1;
+		}
+		xasprintf(&why, "topic %s: %s", k->url.topic,
+		    rd_kafka_err2str(err));
+		kafka_fatal(src, why);
+		free(why);
+		return -1;
+	}
+	start = k->url.offset == KAFKA_OFFSET_BEGINNING ?
+	    RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
+	list = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
+	for (i = 0; i < md->topics[0].partition_cnt; i++)
+		rd_kafka_topic_partition_list_add(list, k->url.topic,
+		    md->topics[0].partitions[i].id)->offset = start;
+	rd_kafka_metadata_destroy(md);
+	kafka_take(src, list);
+	err = rd_kafka_assign(k->rk, list);
+	rd_kafka_topic_partition_list_destroy(list);
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		kafka_fatal(src, rd_kafka_err2str(err));
+		return -1;
+	}
+	kafka_back(src);
+	return 0;
+}
+
+static int
+kafka_fds(struct source *src, struct pollfd *pfd, int max, int *timeout_ms)
+{
+	struct kafka	*k = src->priv;
+	int64_t		 wait = KAFKA_WAKE_MS;
+
+	if (k->more)
+		wait = 0;
+	else if (!k->group && !k->assigned) {
+		wait = k->retry_at - clock_now_ms();
+		if (wait < 0)
+			wait = 0;
+	}
+	if (*timeout_ms < 0 || wait < *timeout_ms)
+		*timeout_ms = (int)wait;
+	if (max < 1)
+		return 0;
+	pfd[0].fd = k->pipe[0];
+	pfd[0].events = POLLIN;
+	pfd[0].revents = 0;
+	return 1;
+}
+
+/*
+ * Keeps in P's list that the record at OFFSET went into the batch ending
+ * at END: its offset is not stored before that batch is committed.
+ * Records of one partition mostly go into the batch of the one before.
+ */
+static inline void
+kafka_hold(struct kafka_part *p, int64_t end, int64_t offset)
+{
+	size_t	 i;
+
+	if (p->nheld > 0 && p->held[p->nheld - 1].end == end)
+		return;
+	for (i = 0; i < p->nheld; i++)
+		if (p->held[i].end == end)
+			return;		/* its first offset is smaller */
+	if (p->nheld == p->capheld) {
+		p->capheld = p->capheld ? p->capheld * 2 : 8;
+		p->held = xreallocarray(p->held, p->capheld, sizeof *p->held);
+	}
+	p->held[p->nheld].end = end;
+	p->held[p->nheld].offset = offset;
+	p->nheld++;
+}
+
+/* One message: decoded and handed in as a record of its partition. */
+static void
+kafka_message(struct source *src, rd_kafka_message_t *m)
+{
+	struct kafka		*k = src->priv;
+	struct kafka_part	*p;
+	struct intake		*ik = src->intake;
+	char			*name;
+
+	if (m->partition < 0 || (size_t)m->partition >= k->nparts ||
+	    (p = k->parts[m->partition]) == NULL || !p->assigned || p->done)
+		return;
+	if (p->end >= 0 && m->offset >= p->end) {
+		kafka_part_done(src, p);
+		return;
+	}
+	p->nread++;
+	k->nread++;
+	name = src->name;
+	src->name = p->name;
+	src->tag = p->tag;
+	ik->placed_end = -1;
+	decode_record(src, &p->din, m->payload != NULL ? m->payload : "",
+	    m->len, p->nread);
+	src->tag = NULL;
+	src->name = name;
+	if (ik->placed_end > k->committed_end)
+		kafka_hold(p, ik->placed_end, m->offset);
+	p->next = m->offset + 1;
+	if (p->end >= 0 && p->next >= p->end)
+		kafka_part_done(src, p);
+}
+
+/*
+ * An error event from the consumer: the end of a partition (until=end),
+ * a broker that cannot be reached (an outage), or a fatal error.
+ */
+static void
+kafka_event_error(struct source *src, rd_kafka_message_t *m)
+{
+	struct kafka	*k = src->priv;
+	char		*why;
+
+	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+		kafka_back(src);
+		if (k->url.until_end && m->partition >= 0 &&
+		    (size_t)m->partition < k->nparts &&
+		    k->parts[m->partition] != NULL &&
+		    k->parts[m->partition]->assigned)
+			kafka_part_done(src, k->parts[m->partition]);
+		return;
+	}
+	if (kafka_err_transient(m->err) && !rd_kafka_fatal_error(k->rk,
+	    NULL, 0)) {
+		kafka_outage(src, rd_kafka_message_errstr(m));
+		return;
+	}
+	if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+	    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC)
+		xasprintf(&why, "topic %s does not exist (or was deleted): %s",
+		    k->url.topic, rd_kafka_message_errstr(m));
+	else if (m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+	    m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED ||
+	    m->err == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED)
+		xasprintf(&why, "not authorized: %s",
+		    rd_kafka_message_errstr(m));
+	else
+		why = xstrdup(rd_kafka_message_errstr(m));
+	kafka_fatal(src, why);
+	free(why);
+}
+
+static int
+kafka_ready(struct source *src, struct pollfd *pfd, int n)
+{
+	struct kafka		*k = src->priv;
+	rd_kafka_message_t	*m;
+	char			 drain[256];
+	int			 got = 0;
+
+	if (n > 0 && (pfd[0].revents & POLLIN))
+		while (read(k->pipe[0], drain, sizeof drain) > 0)
+			;
+	if (!k->group && !k->assigned) {
+		if (clock_now_ms() < k->retry_at)
+			return SRC_LIVE;
+		switch (kafka_plain_assign(src)) {
+		case -1:
+			return -1;
+		case 1:
+			k->retry_at = clock_now_ms() + k->backoff;
+			k->backoff = k->backoff * 2 > KAFKA_BACKOFF_MAX ?
+			    KAFKA_BACKOFF_MAX : k->backoff * 2;
+			return SRC_LIVE;
+		}
+	}
+	k->more = false;
+	while (got < KAFKA_BUDGET && !k->fatal && !*src->intake->failed) {
+		if ((m = rd_kafka_consumer_poll(k->rk, 0)) == NULL)
+			break;
+		if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+			kafka_event_error(src, m);
+		else {
+			if (k->outage)
+				kafka_back(src);
+			kafka_message(src, m);
+			got++;
+		}
+		rd_kafka_message_destroy(m);
+	}
+	if (got == KAFKA_BUDGET)
+		k->more = true;
+	if (k->fatal)
+		return -1;
+	return kafka_all_done(src) ? SRC_DONE : SRC_LIVE;
+}
+
+/*
+ * Every batch up to END is committed downstream: each partition's
+ * offset moves to its first record still in a batch after END (or past
+ * its last record read), and is stored and committed for the group.
+ */
+static void
+kafka_committed(struct source *src, int64_t end)
+{
+	struct kafka			*k = src->priv;
+	struct kafka_part		*p;
+	rd_kafka_topic_partition_list_t	*offs;
+	int64_t				 to;
+	size_t				 i, j, w;
+
+	k->committed_end = end;
+	if (!k->group)
+		return;
+	offs = NULL;
+	for (i = 0; i < k->nparts; i++) {
+		if ((p = k->parts[i]) == NULL || !p->assigned || p->next < 0)
+			continue;
+		to = p->next;
+		for (j = w = 0; j < p->nheld; j++) {
+			if (p->held[j].end <= end)
+				continue;
+			if (p->held[j].offset < to)
+				to = p->held[j].offset;
+			p->held[w++] = p->held[j];
+		}
+		p->nheld = w;
+		if (to <= p->stored)
+			continue;
+		if (offs == NULL)
+			offs = rd_kafka_topic_partition_list_new(8);
+		rd_kafka_topic_partition_list_add(offs, k->url.topic,
+		    p->id)->offset = to;
+		p->stored = to;
+	}
+	if (offs != NULL) {
+		kafka_commit(src, offs);
+		rd_kafka_topic_partition_list_destroy(offs);
+	}
+}
+
+static uint64_t
+kafka_lines(const struct source *src)
+{
+	const struct kafka	*k = src->priv;
+
+	return k->nread;
+}
+
+static void
+kafka_close(struct source *src)
+{
+	struct kafka	*k = src->priv;
+	size_t		 i;
+
+	if (k == NULL)
+		return;
+	k->closing = true;
+	if (k->q != NULL) {
+		rd_kafka_queue_io_event_enable(k->q, -1, NULL, 0);
+		rd_kafka_queue_destroy(k->q);
+	}
+	if (k->rk != NULL) {
+		rd_kafka_consumer_close(k->rk);
+		rd_kafka_destroy(k->rk);
+	}
+	for (i = 0; i < k->nparts; i++)
+		if (k->parts[i] != NULL) {
+			free(k->parts[i]->name);
+			free(k->parts[i]->held);
+			free(k->parts[i]);
+		}
+	free(k->parts);
+	if (k->pipe[0] != -1)
+		close(k->pipe[0]);
+	if (k->pipe[1] != -1)
+		close(k->pipe[1]);
+	kafka_url_free(&k->url);
+	free(k);
+	src->priv = NULL;
+}
+
+const struct source_kind source_kafka = {
+	.scheme = "kafka://",
+	.open = kafka_open,
+	.fds = kafka_fds,
+	.ready = kafka_ready,
+	.close = kafka_close,
+	.lines = kafka_lines,
+	.committed = kafka_committed,
+	.inputs = true,
+};
+
+#else /* !HAVE_KAFKA */
+
+static int
+kafka_open(struct source *src, const char *spec, char **cause)
+{
+	xasprintf(cause, "%s: this dstream was built without Kafka "
+	    "(configure --without-kafka); rebuild it with librdkafka",
+	    src->name);
+	return -1;
+}
+
+const struct source_kind source_kafka = {
+	.scheme = "kafka://",
+	.open = kafka_open,
+	.inputs = true,
+};
+
+#endif

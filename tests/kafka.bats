@@ -1,0 +1,246 @@
+#!/usr/bin/env bats
+# kafka.bats - kafka:// inputs against librdkafka's mock cluster
+# (tests/kafka-mock): the URL and -X, records through the decoding step,
+# until=end, groups and their offsets, per-partition watermarks, broker
+# outages and fatal topic errors.  Topics and groups are named per test.
+
+load test_helper
+load live_helper
+load kafka_helper
+
+setup_file() { kafka_setup_file; }
+teardown_file() { kafka_teardown_file; }
+setup() { cd "$BATS_TEST_TMPDIR"; }
+
+# ---- the URL and -X (no cluster needed) ----
+
+@test "kafka URL: each fault is named" {
+	run dstream -i 'kafka://localhost:9092' count
+	assert_failure 1
+	assert_output --partial "expected BROKERS/TOPIC"
+	run dstream -i 'kafka:///t' count
+	assert_failure 1
+	assert_output --partial "no broker before the topic"
+	run dstream -i 'kafka://h:1/' count
+	assert_failure 1
+	assert_output --partial "no topic after the brokers"
+	run dstream -i 'kafka://h:1/a/b' count
+	assert_failure 1
+	assert_output --partial "bad topic name 'a/b'"
+	run dstream -i 'kafka://h:1/t?offset=middle' count
+	assert_failure 1
+	assert_output --partial "offset=: expected beginning, end or stored, not 'middle'"
+	run dstream -i 'kafka://h:1/t?group=a&group=b' count
+	assert_failure 1
+	assert_output --partial "group= given twice"
+	run dstream -i 'kafka://h:1/t?partition=1' count
+	assert_failure 1
+	assert_output --partial "unknown query key 'partition' (group, offset, until)"
+	run dstream -i 'kafka://h:1/t?until=now' count
+	assert_failure 1
+	assert_output --partial "until=: expected end, not 'now'"
+	run dstream -i 'kafka://h:1/t?group=%zz' count
+	assert_failure 1
+	assert_output --partial "group=: bad percent-escape"
+	run dstream -i 'kafka://h:1,,h:2/t' count
+	assert_failure 1
+	assert_output --partial "bad broker list"
+}
+
+@test "-X: a bad property is a usage error naming it; -X list lists them" {
+	kafka_need
+	run dstream -X no.such.property=1 count
+	assert_failure 2
+	assert_output --partial "-X no.such.property=1: No such configuration property: \"no.such.property\""
+	run dstream -X fetch.wait.max.ms=abc count
+	assert_failure 2
+	assert_output --partial "-X fetch.wait.max.ms=abc:"
+	run dstream -X session.timeout.ms count
+	assert_failure 2
+	assert_output --partial "-X session.timeout.ms: expected PROP=VALUE"
+	run dstream -X group.id=g count
+	assert_failure 2
+	assert_output --partial "property group.id is dstream's (the group goes in the URL: ?group=G)"
+	run dstream -X enable.auto.offset.store=true count
+	assert_failure 2
+	assert_output --partial "enable.auto.offset.store is dstream's"
+	run dstream -X list
+	assert_success
+	assert_output --partial "session.timeout.ms"
+	# kcat's topic. prefix, and a good property, are taken.
+	run dstream -X topic.auto.offset.reset=earliest -X fetch.wait.max.ms=10 count </dev/null
+	assert_success
+	assert_output 0
+}
+
+# ---- records ----
+
+@test "kafka: NetworkWordCount over a topic, until=end" {
+	kafka_setup
+	kafka_cmd create wc 3
+	kafka_produce wc -1 "to be or" "not to be" "that is" "the question to"
+	run timeout 60 "$DSTREAM" -i "kafka://$BROKERS/wc?offset=beginning&until=end" \
+	    flatMap 'split($0, " ")' then map '(x, 1)' then reduceByKey sum
+	assert_success
+	assert_output "$(printf 'be\t2\nis\t1\nnot\t1\nor\t1\nquestion\t1\nthat\t1\nthe\t1\nto\t3')"
+}
+
+@test "kafka: until=end ends at once on an empty topic; offset=end reads nothing old" {
+	kafka_setup
+	kafka_cmd create empty 4
+	run timeout 60 "$DSTREAM" -i "kafka://$BROKERS/empty?offset=beginning&until=end" count
+	assert_success
+	assert_output 0
+	kafka_cmd create old 2
+	kafka_produce old 0 a b c
+	run timeout 60 "$DSTREAM" -i "kafka://$BROKERS/old?offset=end&until=end" count
+	assert_success
+	assert_output 0
+}
+
+@test "kafka: --json messages are decoded like lines; a bad one is reported with its partition" {
+	kafka_setup
+	kafka_cmd create js 1
+	kafka_produce js 0 '{"u":"a","n":2}' '{"u":"b","n":3}' '{oops' '{"u":"a","n":5}'
+	run timeout 60 "$DSTREAM" --json -i "kafka://$BROKERS/js?offset=beginning&until=end" \
+	    map '(.u, .n)' then reduceByKey sum
+	assert_success
+	assert_line --index 0 --regexp "^dstream: json: .*\(kafka://$BROKERS/js\[0\]:3\)$"
+	assert_line "$(printf 'a\t7')"
+	assert_line "$(printf 'b\t3')"
+}
+
+@test "kafka: --csv fields and the text of messages with no trailing newline" {
+	kafka_setup
+	kafka_cmd create csv 1
+	kafka_produce csv 0 'x,"1,5",y' 'z,2,w'
+	run timeout 60 "$DSTREAM" --csv -i "kafka://$BROKERS/csv?offset=beginning&until=end" map '$2'
+	assert_success
+	assert_output "$(printf '1,5\n2')"
+}
+
+# ---- event time: a partition is an input ----
+
+@test "kafka event time: each partition has its own watermark; a lagging one's records are not late" {
+	kafka_setup
+	kafka_cmd create ev 2
+	a=() b=()
+	for ((t = 10; t <= 100; t += 10)); do a+=("$t a"); b+=("$((t - 5)) b"); done
+	kafka_produce ev 0 "${a[@]}"
+	kafka_produce ev 1 "${b[@]}"
+	run timeout 60 "$DSTREAM" -e '$1' -b 10s -s -i "kafka://$BROKERS/ev?offset=beginning&until=end" \
+	    map '$2' then countByValue
+	assert_success
+	refute_output --partial late
+	[ "$(echo "$output" | grep -c "	a	1$")" -eq 10 ]
+	[ "$(echo "$output" | grep -c "	b	1$")" -eq 10 ]
+	assert_line --index 0 "$(printf '1970-01-01T00:00:10Z\tb\t1')"
+	assert_line --index 19 "$(printf '1970-01-01T00:01:50Z\ta\t1')"
+}
+
+@test "kafka event time: a silent partition lets go of the watermark after --idle" {
+	kafka_setup
+	kafka_cmd create idle 2
+	kafka_produce idle 0 "10 a" "20 a" "30 a"
+	start_dstream -e '$1' -b 10s --idle 1s -s -i "kafka://$BROKERS/idle?offset=beginning" \
+	    map '$2' then countByValue
+	# Partition 1 says nothing: after --idle the batches partition 0
+	# completed come out while the input is still live.
+	wait_until grep -q "00:00:20Z	a	1" "$OUT"
+	stop_dstream
+	assert_equal "$(head -1 "$OUT")" "$(printf '1970-01-01T00:00:20Z\ta\t1')"
+}
+
+# ---- groups and offsets ----
+
+@test "kafka group: offsets are stored after each batch; the next run reads only what is new" {
+	kafka_setup
+	kafka_cmd create grp 3
+	kafka_produce grp -1 "$(printf 'k1\ta')" "$(printf 'k2\tb')" "$(printf 'k3\tc')"
+	url="kafka://$BROKERS/grp?group=g-offsets&offset=beginning&until=end"
+	run timeout 60 "$DSTREAM" -X session.timeout.ms=6000 -i "$url" count
+	assert_success
+	[ "$(echo "$output" | awk '{ s += $1 } END { print s }')" -eq 3 ]
+	run timeout 60 "$DSTREAM" -X session.timeout.ms=6000 -i "$url" count
+	assert_success
+	[ "$(echo "$output" | awk '{ s += $1 } END { print s }')" -eq 0 ]
+	kafka_produce grp -1 "$(printf 'k4\td')" "$(printf 'k5\te')"
+	timeout 60 "$DSTREAM" -X session.timeout.ms=6000 -i "$url" map x >got
+	run sort got
+	assert_output "$(printf 'd\ne')"
+	# Another group starts from the beginning.
+	run timeout 60 "$DSTREAM" -X session.timeout.ms=6000 \
+	    -i "kafka://$BROKERS/grp?group=g-other&offset=beginning&until=end" count
+	[ "$(echo "$output" | awk '{ s += $1 } END { print s }')" -eq 5 ]
+}
+
+@test "kafka group: a failing run stores nothing; the next run reads the same records again" {
+	kafka_setup
+	kafka_cmd create fail1 1
+	kafka_produce fail1 0 1 2 x 4
+	url="kafka://$BROKERS/fail1?group=g-fail&offset=beginning&until=end"
+	run timeout 60 "$DSTREAM" -X session.timeout.ms=6000 --on-error fail \
+	    -i "$url" map '$1 + 0'
+	assert_failure 1
+	assert_output --partial 'not a number: "x"'
+	run timeout 60 "$DSTREAM" -X session.timeout.ms=6000 -i "$url" map x
+	assert_success
+	assert_output "$(printf '1\n2\nx\n4')"
+}
+
+# ---- errors ----
+
+@test "kafka: an unknown (deleted) topic is a fatal error naming it" {
+	kafka_setup
+	kafka_cmd create gone 1
+	kafka_cmd topicerr gone 3
+	run timeout 60 "$DSTREAM" -i "kafka://$BROKERS/gone?offset=beginning&until=end" count
+	kafka_cmd topicerr gone 0
+	assert_failure 1
+	assert_output --partial "topic gone: Broker: Unknown topic or partition"
+}
+
+@test "kafka: an authorization error is fatal and says so" {
+	kafka_setup
+	kafka_cmd create secret 1
+	kafka_cmd topicerr secret 29
+	run timeout 60 "$DSTREAM" -i "kafka://$BROKERS/secret?offset=beginning&until=end" count
+	kafka_cmd topicerr secret 0
+	assert_failure 1
+	assert_output --partial "Topic authorization failed"
+}
+
+@test "kafka group: a topic deleted under a group is fatal" {
+	kafka_setup
+	kafka_cmd create gone2 1
+	kafka_cmd topicerr gone2 3
+	run timeout 60 "$DSTREAM" -X topic.metadata.refresh.interval.ms=500 \
+	    -X session.timeout.ms=6000 \
+	    -i "kafka://$BROKERS/gone2?group=g-gone&until=end" count
+	kafka_cmd topicerr gone2 0
+	assert_failure 1
+	assert_output --partial "topic gone2 does not exist (or was deleted)"
+}
+
+@test "kafka: brokers down at start: one message, retried until they are back, nothing lost" {
+	kafka_setup
+	kafka_cmd create down 2
+	kafka_produce down 0 a b
+	kafka_produce down 1 c
+	kafka_cmd down 1
+	kafka_cmd down 2
+	kafka_cmd down 3
+	start_dstream -i "kafka://$BROKERS/down?offset=beginning&until=end" count
+	wait_until grep -q "retrying" "$ERR"
+	sleep 2
+	kafka_cmd up 1
+	kafka_cmd up 2
+	kafka_cmd up 3
+	for ((i = 0; i < 600; i++)); do kill -0 "$DS_PID" 2>/dev/null || break; sleep 0.1; done
+	DS_STATUS=0
+	wait "$DS_PID" || DS_STATUS=$?
+	[ "$DS_STATUS" -eq 0 ]
+	[ "$(grep -c retrying "$ERR")" -eq 1 ]
+	grep -q "reconnected" "$ERR"
+	[ "$(out_sum)" -eq 3 ]
+}
