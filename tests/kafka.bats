@@ -119,6 +119,33 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	assert_output "$(printf '1,5\n2')"
 }
 
+# ---- meta ----
+
+@test "kafka meta: topic, partition, offset, key, timestamp (seconds), headers" {
+	kafka_setup
+	kafka_cmd create meta 2
+	printf 'k1:hello\n' | timeout 30 kcat -P -b "$BROKERS" -t meta -p 1 -K : -H trace=abc -H empty
+	kafka_produce meta 1 "$(printf '1700000000250\tk2\tworld')"
+	run timeout 60 "$DSTREAM" -i "kafka://$BROKERS/meta?offset=beginning&until=end" map 'tojson(meta)'
+	assert_success
+	assert_line --index 0 --regexp '^\{"topic":"meta","partition":1,"offset":0,"key":"k1","timestamp":[0-9.]+,"headers":\{"trace":"abc","empty":null\}\}$'
+	assert_line --index 1 '{"topic":"meta","partition":1,"offset":1,"key":"k2","timestamp":1700000000.25,"headers":{}}'
+	run timeout 60 "$DSTREAM" -i "kafka://$BROKERS/meta?offset=beginning&until=end" \
+	    map 'meta.key .. " " .. x .. " " .. (meta.headers.trace ?? "-") .. " " .. (meta.line ?? "no line")'
+	assert_line --index 0 "k1 hello abc no line"
+	assert_line --index 1 "k2 world - no line"
+}
+
+@test "kafka meta: -e meta.timestamp gives event time from the message timestamp" {
+	kafka_setup
+	kafka_cmd create mts 1
+	kafka_produce mts 0 "$(printf '60000\ta\tx')" "$(printf '61500\tb\ty')" "$(printf '125000\tc\tz')"
+	run timeout 60 "$DSTREAM" -e meta.timestamp -b 1m -s \
+	    -i "kafka://$BROKERS/mts?offset=beginning&until=end" count
+	assert_success
+	assert_output "$(printf '1970-01-01T00:02:00Z\t2\n1970-01-01T00:03:00Z\t1')"
+}
+
 # ---- event time: a partition is an input ----
 
 @test "kafka event time: each partition has its own watermark; a lagging one's records are not late" {

@@ -387,6 +387,7 @@ kafka_open(struct source *src, const char *spec, char **cause)
 		}
 	}
 	src->finite = k->url.until_end;
+	src->meta.lines = false;	/* meta.offset says where a message is */
 	k->backoff = KAFKA_BACKOFF_MIN;
 	return 0;
 fail:
@@ -511,6 +512,65 @@ kafka_hold(struct kafka_part *p, int64_t end, int64_t offset)
 	p->nheld++;
 }
 
+/*
+ * meta for message M of partition P, built in the decoder's arena (reset
+ * after the record): topic, partition, offset, key (null without one),
+ * timestamp (epoch seconds; null when the message has none) and headers
+ * (an object, name to value; null values for headers without one).  The
+ * strings point into M, valid while it is decoded; the clock copies what
+ * waits for its batch.
+ */
+static void
+kafka_meta(struct source *src, struct kafka_part *p, rd_kafka_message_t *m,
+    struct value *obj)
+{
+	struct kafka		*k = src->priv;
+	struct arena		*a = src->intake->dec.arena;
+	struct value		*kv, *hv;
+	rd_kafka_headers_t	*hdrs = NULL;
+	rd_kafka_timestamp_type_t tt;
+	const char		*hname;
+	const void		*hval;
+	size_t			 hlen, nh = 0, i;
+	int64_t			 ts;
+
+	kv = arena_alloc(a, 12 * sizeof *kv);
+	kv[0] = value_str("topic", 5);
+	kv[1] = value_str(k->url.topic, strlen(k->url.topic));
+	kv[2] = value_str("partition", 9);
+	kv[3] = value_int(p->id);
+	kv[4] = value_str("offset", 6);
+	kv[5] = value_int(m->offset);
+	kv[6] = value_str("key", 3);
+	kv[7] = m->key != NULL ? value_str(m->key, m->key_len) : value_null();
+	kv[8] = value_str("timestamp", 9);
+	ts = rd_kafka_message_timestamp(m, &tt);
+	if (tt == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE || ts < 0)
+		kv[9] = value_null();
+	else if (ts % 1000 == 0)
+		kv[9] = value_int(ts / 1000);
+	else
+		kv[9] = value_dbl((double)ts / 1000);
+	kv[10] = value_str("headers", 7);
+	if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR)
+		nh = rd_kafka_header_cnt(hdrs);
+	hv = arena_alloc(a, (nh > 0 ? nh : 1) * 2 * sizeof *hv);
+	for (i = 0; i < nh; i++) {
+		if (rd_kafka_header_get_all(hdrs, i, &hname, &hval, &hlen) !=
+		    RD_KAFKA_RESP_ERR_NO_ERROR)
+			break;
+		hv[2 * i] = value_str(hname, strlen(hname));
+		hv[2 * i + 1] = hval != NULL ? value_str(hval, hlen) :
+		    value_null();
+	}
+	kv[11].type = V_OBJ;
+	kv[11].n = (uint32_t)i;
+	kv[11].u.kv = hv;
+	obj->type = V_OBJ;
+	obj->n = 6;
+	obj->u.kv = kv;
+}
+
 /* One message: decoded and handed in as a record of its partition. */
 static void
 kafka_message(struct source *src, rd_kafka_message_t *m)
@@ -518,6 +578,7 @@ kafka_message(struct source *src, rd_kafka_message_t *m)
 	struct kafka		*k = src->priv;
 	struct kafka_part	*p;
 	struct intake		*ik = src->intake;
+	struct value		 meta;
 	char			*name;
 
 	if (m->partition < 0 || (size_t)m->partition >= k->nparts ||
@@ -533,10 +594,15 @@ kafka_message(struct source *src, rd_kafka_message_t *m)
 	src->name = p->name;
 	src->tag = p->tag;
 	ik->placed_end = -1;
+	if (ik->dec.origin) {
+		kafka_meta(src, p, m, &meta);
+		src->meta.ext = &meta;
+	}
 	decode_record(src, &p->din, m->payload != NULL ? m->payload : "",
 	    m->len, p->nread);
 	src->tag = NULL;
 	src->name = name;
+	src->meta.ext = NULL;
 	if (ik->placed_end > k->committed_end)
 		kafka_hold(p, ik->placed_end, m->offset);
 	p->next = m->offset + 1;
