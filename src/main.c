@@ -102,6 +102,8 @@ static const char options_text[] =
 "                         each batch (default -: stdout); or upsert rows\n"
 "                         into a table: sqlite:PATH[?table=T], or a\n"
 "                         PostgreSQL URI with ?table=T (see DATABASES)\n"
+"                         kafka://BROKERS/TOPIC: a message per row\n"
+"                         (key, JSON value)\n"
 "      --checkpoint DIR   keep state, input positions and the output's\n"
 "                         position in DIR; resume from it (exactly once\n"
 "                         for files, folders, -o FILE and\n"

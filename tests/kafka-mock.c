@@ -22,6 +22,7 @@
  *					authorized; 0 clears it)
  *	reqerr APIKEY CNT ERR		the next CNT requests of APIKEY fail
  *					with ERR
+ *	clearerr APIKEY			forgets the errors pushed for APIKEY
  */
 #include <sys/stat.h>
 
@@ -172,6 +173,10 @@ command(char *line, const char **why)
 	if (argc == 3 && strcmp(argv[0], "topicerr") == 0) {
 		rd_kafka_mock_topic_set_error(mc, argv[1],
 		    (rd_kafka_resp_err_t)atoi(argv[2]));
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[0], "clearerr") == 0) {
+		rd_kafka_mock_clear_request_errors(mc, (int16_t)atoi(argv[1]));
 		return 0;
 	}
 	if (argc == 4 && strcmp(argv[0], "reqerr") == 0) {

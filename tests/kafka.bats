@@ -271,3 +271,4 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	grep -q "reconnected" "$ERR"
 	[ "$(out_sum)" -eq 3 ]
 }
+

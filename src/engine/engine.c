@@ -181,8 +181,13 @@ engine_late_file(struct engine *e, const char *path, char **cause)
 int
 engine_output(struct engine *e, const char *dest, char **cause)
 {
-	if ((e->sink = sink_open(dest, e->cfg->format, e->cfg->stamp,
-	    cause)) == NULL)
+	/* Kafka takes the run's -X properties. */
+	if (strncmp(dest, "kafka://", 8) == 0)
+		e->sink = sink_kafka_open(dest, e->cfg, cause);
+	else
+		e->sink = sink_open(dest, e->cfg->format, e->cfg->stamp,
+		    cause);
+	if (e->sink == NULL)
 		return -1;
 	return chain_sink(e->chain, e->sink, cause);
 }

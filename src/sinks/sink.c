@@ -3,10 +3,10 @@
  * make on a sink (sink.h says who calls what, and what commit and
  * save/load promise).  sink_open picks the kind from the name: "-" is
  * stdout (-f top on a terminal: top.c), sqlite: is sqlite.c,
- * postgresql:// (or postgres://) is postgresql.c, kafka:// is refused as
- * planned, other names with a scheme ("name:") as unknown, anything else
- * is a file path (file.c).  The tail's per-row calls are inline in
- * sink.h.
+ * postgresql:// (or postgres://) is postgresql.c, kafka:// is kafka.c
+ * (the engine opens it with sink_kafka_open, to pass -X), other names
+ * with a scheme ("name:") as unknown, anything else is a file path
+ * (file.c).  The tail's per-row calls are inline in sink.h.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -37,8 +37,6 @@ sink_has_scheme(const char *dest)
 struct sink *
 sink_open(const char *dest, enum out_format format, bool stamp, char **cause)
 {
-	static const char *const planned[] = { "kafka://" };
-	size_t	 i;
 	bool	 pg;
 
 	/* -f top draws on a terminal; elsewhere its output is plain. */
@@ -56,13 +54,8 @@ sink_open(const char *dest, enum out_format format, bool stamp, char **cause)
 
 		return k->open(k, dest, format, stamp, cause);
 	}
-	for (i = 0; i < sizeof planned / sizeof planned[0]; i++)
-		if (strncmp(dest, planned[i], strlen(planned[i])) == 0) {
-			xasprintf(cause, "output '%s': %s destinations are "
-			    "not available yet (planned: see dstream(1))",
-			    dest, planned[i]);
-			return NULL;
-		}
+	if (strncmp(dest, "kafka://", 8) == 0)
+		return sink_kafka_open(dest, NULL, cause);
 	if (sink_has_scheme(dest)) {
 		xasprintf(cause, "output '%s': unknown destination (a file "
 		    "path, or - for stdout; ./%s for a file of that name)",

@@ -173,6 +173,16 @@ extern const struct sink_kind	sink_file;
 extern const struct sink_kind	sink_textfiles;
 extern const struct sink_kind	sink_sqlite;
 extern const struct sink_kind	sink_postgresql;
+extern const struct sink_kind	sink_kafka;	/* kafka.c */
+
+/*
+ * The Kafka destination DEST ("kafka://BROKERS/TOPIC", kafka.c) with the
+ * run's -X properties from CFG (NULL: none).  Returns NULL with *CAUSE
+ * set when the URL or a property is refused, or when dstream was built
+ * without Kafka.
+ */
+struct sink	*sink_kafka_open(const char *dest, const struct config *cfg,
+		    char **cause);
 
 /*
  * saveAsTextFiles' destination (textfiles.c): each batch to its own
