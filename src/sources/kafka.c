@@ -106,6 +106,28 @@ struct kafka {
 
 static int	kafka_plain_assign(struct source *);
 
+/* A consumer handle left to the process's exit (kafka_close). */
+static rd_kafka_t	*kafka_abandoned;
+
+/*
+ * Whether closing RK before its first assignment would hit librdkafka's
+ * issue 4312 (fixed in 2.3.0): the cooperative-sticky assignor's state
+ * destroyed before it exists.
+ */
+static bool
+kafka_sticky_bug(rd_kafka_t *rk)
+{
+	char	 buf[256];
+	size_t	 n = sizeof buf;
+
+	if (rd_kafka_version() >= 0x020300ff)
+		return false;
+	if (rd_kafka_conf_get(rd_kafka_conf(rk),
+	    "partition.assignment.strategy", buf, &n) != RD_KAFKA_CONF_OK)
+		return true;
+	return strstr(buf, "cooperative-sticky") != NULL;
+}
+
 /* The partition ID of K, created when first seen. */
 static struct kafka_part *
 kafka_part(struct source *src, int32_t id)
@@ -236,23 +258,33 @@ kafka_take(struct source *src, rd_kafka_topic_partition_list_t *list)
 
 /*
  * Stores and commits OFFSETS (partition, offset after the last record
- * done with) for the group; an error is said, not fatal: the offsets
- * are committed again with the next batch, and at worst a crash
- * re-delivers.
+ * done with) for the group, synchronously.  An error is not fatal: the
+ * partitions' offsets are committed again with the next batch (a group
+ * rebalancing refuses commits for a moment; that is not said), and at
+ * worst a crash re-delivers.
  */
 static void
 kafka_commit(struct source *src, rd_kafka_topic_partition_list_t *offs)
 {
 	struct kafka		*k = src->priv;
 	rd_kafka_resp_err_t	 err;
+	int			 i;
 
 	if (offs->cnt == 0 || !k->group)
 		return;
-	err = rd_kafka_offsets_store(k->rk, offs);
-	if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
-		err = rd_kafka_commit(k->rk, offs, 0);
-	if (err != RD_KAFKA_RESP_ERR_NO_ERROR &&
-	    err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+	(void)rd_kafka_offsets_store(k->rk, offs);
+	err = rd_kafka_commit(k->rk, offs, 0);
+	if (err == RD_KAFKA_RESP_ERR_NO_ERROR ||
+	    err == RD_KAFKA_RESP_ERR__NO_OFFSET)
+		return;
+	for (i = 0; i < offs->cnt; i++)
+		if ((size_t)offs->elems[i].partition < k->nparts &&
+		    k->parts[offs->elems[i].partition] != NULL)
+			k->parts[offs->elems[i].partition]->stored = -1;
+	if (err != RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS &&
+	    err != RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION &&
+	    err != RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID &&
+	    err != RD_KAFKA_RESP_ERR__STATE)
 		kafka_outage(src, rd_kafka_err2str(err));
 }
 
@@ -276,7 +308,7 @@ kafka_give(struct source *src, rd_kafka_topic_partition_list_t *list)
 		    (size_t)list->elems[i].partition >= k->nparts ||
 		    (p = k->parts[list->elems[i].partition]) == NULL)
 			continue;
-		if (!k->closing && p->next >= 0 && p->next > p->stored) {
+		if (!k->closing && p->next >= 0) {
 			rd_kafka_topic_partition_list_add(offs, k->url.topic,
 			    p->id)->offset = p->next;
 			p->stored = p->next;
@@ -346,6 +378,12 @@ kafka_open(struct source *src, const char *spec, char **cause)
 	base[nb++] = k->group ? "true" : "false";
 	base[nb++] = "log.connection.close";
 	base[nb++] = "false";
+	if (k->group) {
+		/* A rebalance moves only the partitions that change owner;
+		 * the others are read on, their offsets committed as usual. */
+		base[nb++] = "partition.assignment.strategy";
+		base[nb++] = "cooperative-sticky";
+	}
 	base[nb] = NULL;
 	if ((conf = kafka_conf_new(src->cfg, src->name, k->url.brokers, base,
 	    cause)) == NULL)
@@ -758,6 +796,18 @@ kafka_close(struct source *src)
 	if (k->q != NULL) {
 		rd_kafka_queue_io_event_enable(k->q, -1, NULL, 0);
 		rd_kafka_queue_destroy(k->q);
+	}
+	if (k->rk != NULL && k->group && !k->assigned &&
+	    kafka_sticky_bug(k->rk)) {
+		/*
+		 * librdkafka before 2.3 aborts when a cooperative-sticky
+		 * member is destroyed before its first assignment (its
+		 * issue 4312): the handle is left to the process's exit,
+		 * which follows.  The group forgets the member after
+		 * session.timeout.ms.
+		 */
+		kafka_abandoned = k->rk;
+		k->rk = NULL;
 	}
 	if (k->rk != NULL) {
 		rd_kafka_consumer_close(k->rk);
