@@ -378,12 +378,6 @@ kafka_open(struct source *src, const char *spec, char **cause)
 	base[nb++] = k->group ? "true" : "false";
 	base[nb++] = "log.connection.close";
 	base[nb++] = "false";
-	if (k->group) {
-		/* A rebalance moves only the partitions that change owner;
-		 * the others are read on, their offsets committed as usual. */
-		base[nb++] = "partition.assignment.strategy";
-		base[nb++] = "cooperative-sticky";
-	}
 	base[nb] = NULL;
 	if ((conf = kafka_conf_new(src->cfg, src->name, k->url.brokers, base,
 	    cause)) == NULL)
