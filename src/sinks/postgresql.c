@@ -58,7 +58,6 @@
 #include <time.h>
 
 #include "../dstream.h"
-#include "../state/snap.h"
 #include "sink.h"
 #include "sql.h"
 
@@ -73,14 +72,10 @@
 enum pg_type { PG_TEXT, PG_NUMERIC, PG_BOOL, PG_JSONB, PG_TIME };
 
 struct pg_sink {
-	struct sink	 sink;
-	struct sql_dest	 d;
+	struct sql_sink	 t;		/* first: the sink, name, shape */
 	PGconn		*conn;
 	bool		 ready;		/* temp table and statement on conn */
 	bool		 ck_ready;	/* dstream_checkpoint there (this conn) */
-	struct sql_shape shape;
-	bool		 shaped;	/* shape known (table there or row seen) */
-	bool		 exists;	/* the table is in the database */
 	enum pg_type	 types[2 + SQL_MAX_VALUES];
 	struct buf	 batch;		/* the batch in hand, as COPY text */
 	size_t		 batch_rows;
@@ -89,10 +84,6 @@ struct pg_sink {
 	struct buf	 cell;		/* scratch: one cell's text */
 	struct buf	 sql;		/* scratch: statements */
 	char		 when[40];	/* the batch in hand's end, as text */
-	int64_t		 last_end;
-	bool		 failed;	/* an error was reported: all refused */
-	bool		 refused;	/* a row did not fit: the batch in hand
-					   dropped, only flush_ended goes on */
 };
 
 /*
@@ -120,14 +111,14 @@ pg_fail(struct pg_sink *s, const char *what, const char *msg)
 {
 	struct buf	 b = BUF_INIT;
 
-	if (!s->failed) {
+	if (!s->t.failed) {
 		buf_adds(&b, "");
 		pg_errmsg(&b, msg != NULL ? msg : "");
-		fprintf(stderr, "%s: %s: %s%s%s\n", progname, s->d.shown, what,
-		    b.len > 0 ? ": " : "", b.p);
+		fprintf(stderr, "%s: %s: %s%s%s\n", progname, s->t.d.shown,
+		    what, b.len > 0 ? ": " : "", b.p);
 	}
 	buf_free(&b);
-	s->failed = true;
+	s->t.failed = true;
 	return -1;
 }
 
@@ -295,7 +286,7 @@ pg_connect(struct pg_sink *s, const char **msg)
 	if (s->conn != NULL)
 		PQfinish(s->conn);
 	s->ready = false;
-	s->conn = PQconnectdb(s->d.target);
+	s->conn = PQconnectdb(s->t.d.target);
 	if (s->conn == NULL) {
 		*msg = "out of memory";
 		return -1;
@@ -363,13 +354,13 @@ pg_run(struct pg_sink *s, const char *sql, ExecStatusType want,
 static void
 pg_columns(struct pg_sink *s, struct buf *b, const char *prefix)
 {
-	uint32_t	 i, n = sql_ncolumns(&s->shape);
+	uint32_t	 i, n = sql_ncolumns(&s->t.shape);
 
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			buf_adds(b, ", ");
 		buf_adds(b, prefix);
-		sql_ident(b, sql_column(&s->shape, i));
+		sql_ident(b, sql_column(&s->t.shape, i));
 	}
 }
 
@@ -382,23 +373,23 @@ static int
 pg_setup(struct pg_sink *s, struct buf *msg, bool *transient)
 {
 	struct buf	*b = &s->sql;
-	uint32_t	 i, n = sql_ncolumns(&s->shape), first;
+	uint32_t	 i, n = sql_ncolumns(&s->t.shape), first;
 	PGresult	*r;
 
-	if (!s->exists) {
+	if (!s->t.exists) {
 		buf_reset(b);
 		buf_adds(b, "CREATE TABLE IF NOT EXISTS ");
-		sql_ident(b, s->d.table);
+		sql_ident(b, s->t.d.table);
 		buf_adds(b, " (\"time\" timestamptz NOT NULL");
 		for (i = 1; i < n; i++) {
 			buf_adds(b, ", ");
-			sql_ident(b, sql_column(&s->shape, i));
+			sql_ident(b, sql_column(&s->t.shape, i));
 			buf_addc(b, ' ');
 			pg_type_name(b, s->types[i]);
-			if (s->shape.keyed && i == 1)
+			if (s->t.shape.keyed && i == 1)
 				buf_adds(b, " NOT NULL");
 		}
-		buf_adds(b, s->shape.keyed ?
+		buf_adds(b, s->t.shape.keyed ?
 		    ", PRIMARY KEY (\"time\", \"key\"))" :
 		    ", PRIMARY KEY (\"time\"))");
 		if (pg_run(s, b->p, PGRES_COMMAND_OK, msg, transient) != 0)
@@ -409,27 +400,27 @@ pg_setup(struct pg_sink *s, struct buf *msg, bool *transient)
 	    "ON COMMIT DELETE ROWS AS SELECT 0::bigint AS dstream_seq, ");
 	pg_columns(s, b, "");
 	buf_adds(b, " FROM ");
-	sql_ident(b, s->d.table);
+	sql_ident(b, s->t.d.table);
 	buf_adds(b, " WITH NO DATA");
 	if (pg_run(s, b->p, PGRES_COMMAND_OK, msg, transient) != 0)
 		return -1;
 	buf_reset(b);
 	buf_adds(b, "INSERT INTO ");
-	sql_ident(b, s->d.table);
+	sql_ident(b, s->t.d.table);
 	buf_adds(b, " (");
 	pg_columns(s, b, "");
 	buf_adds(b, ") SELECT DISTINCT ON (");
-	buf_adds(b, s->shape.keyed ? "\"time\", \"key\"" : "\"time\"");
+	buf_adds(b, s->t.shape.keyed ? "\"time\", \"key\"" : "\"time\"");
 	buf_adds(b, ") ");
 	pg_columns(s, b, "");
 	buf_adds(b, " FROM dstream_rows ORDER BY ");
-	buf_adds(b, s->shape.keyed ? "\"time\", \"key\"" : "\"time\"");
+	buf_adds(b, s->t.shape.keyed ? "\"time\", \"key\"" : "\"time\"");
 	buf_adds(b, ", dstream_seq DESC ON CONFLICT (");
-	buf_adds(b, s->shape.keyed ? "\"time\", \"key\"" : "\"time\"");
+	buf_adds(b, s->t.shape.keyed ? "\"time\", \"key\"" : "\"time\"");
 	buf_adds(b, ") DO UPDATE SET ");
-	first = s->shape.keyed ? 2 : 1;
+	first = s->t.shape.keyed ? 2 : 1;
 	for (i = first; i < n; i++) {
-		const char *c = sql_column(&s->shape, i);
+		const char *c = sql_column(&s->t.shape, i);
 
 		if (i > first)
 			buf_adds(b, ", ");
@@ -502,7 +493,7 @@ pg_txn_once(struct pg_sink *s, const void *ck, size_t ckl, struct buf *msg,
 		    PGRES_COMMAND_OK, msg, transient) != 0)
 			goto fail;
 		sql_time(&t, clock_now_ms());
-		vals[0] = s->d.table;
+		vals[0] = s->t.d.table;
 		vals[1] = ckl > 0 ? ck : "";
 		vals[2] = t.p;
 		lens[0] = lens[2] = 0;
@@ -521,7 +512,7 @@ pg_txn_once(struct pg_sink *s, const void *ck, size_t ckl, struct buf *msg,
 		goto fail;
 	if (s->txn_rows > 0) {
 		s->ready = true;
-		s->exists = true;
+		s->t.exists = true;
 	}
 	if (ck != NULL)
 		s->ck_ready = true;
@@ -591,10 +582,10 @@ pg_send(struct pg_sink *s, const void *ck, size_t ckl)
 		if (!outage) {
 			fprintf(stderr, "%s: %s: the server is away (%s); "
 			    "reconnecting, the batch kept\n", progname,
-			    s->d.shown, msg.p);
+			    s->t.d.shown, msg.p);
 			outage = true;
 			start = clock_now_ms();
-		} else if (clock_now_ms() - start >= (int64_t)s->d.retry_s *
+		} else if (clock_now_ms() - start >= (int64_t)s->t.d.retry_s *
 		    1000) {
 			pg_fail(s, "gave up reconnecting", msg.p);
 			goto out;
@@ -605,7 +596,7 @@ pg_send(struct pg_sink *s, const void *ck, size_t ckl)
 	}
 	if (outage)
 		fprintf(stderr, "%s: %s: reconnected after %.1f s\n", progname,
-		    s->d.shown, (double)(clock_now_ms() - start) / 1000);
+		    s->t.d.shown, (double)(clock_now_ms() - start) / 1000);
 	s->txn.len = 0;
 	s->txn_rows = 0;
 	rc = 0;
@@ -620,7 +611,7 @@ pg_begin(struct sink *sk, int64_t end_ms)
 	struct pg_sink	*s = (struct pg_sink *)sk;
 	struct buf	 t = BUF_INIT;
 
-	if (s->failed || s->refused)
+	if (s->t.failed || s->t.refused)
 		return -1;
 	s->batch.len = 0;
 	s->batch_rows = 0;
@@ -643,12 +634,12 @@ pg_type_mismatch(struct pg_sink *s, uint32_t i, const struct value *v)
 		buf_adds(&row, "...");
 	}
 	fprintf(stderr, "%s: %s: column %s of table %s is %s, and the row "
-	    "%s holds a %s there\n", progname, s->d.shown,
-	    sql_column(&s->shape, i), s->d.table, b.p, row.p,
-	    value_type_name(sql_cell(&s->shape, v, i)));
+	    "%s holds a %s there\n", progname, s->t.d.shown,
+	    sql_column(&s->t.shape, i), s->t.d.table, b.p, row.p,
+	    value_type_name(sql_cell(&s->t.shape, v, i)));
 	buf_free(&b);
 	buf_free(&row);
-	s->refused = true;
+	s->t.refused = true;
 	return -1;
 }
 
@@ -657,49 +648,34 @@ static int
 pg_row(struct sink *sk, const struct value *v, int64_t end_ms)
 {
 	struct pg_sink	*s = (struct pg_sink *)sk;
-	char		*cause = NULL;
+	bool		 first;
 	size_t		 mark;
 	uint32_t	 i, n;
 	int		 rc;
 
-	if (s->failed || s->refused)
+	if (s->t.failed || s->t.refused)
 		return -1;
-	if (!s->shaped) {
-		if (sql_shape_of(v, &s->shape, &cause) != 0) {
-			fprintf(stderr, "%s: %s: %s\n", progname, s->d.shown,
-			    cause);
-			free(cause);
-			s->refused = true;
-			return -1;
-		}
+	if ((rc = sql_sink_accept(&s->t, v, &first)) != 1)
+		return rc;
+	if (first) {
 		s->types[0] = PG_TIME;
-		for (i = 1; i < sql_ncolumns(&s->shape); i++)
-			s->types[i] = pg_type_of(sql_cell(&s->shape, v, i));
-		s->shaped = true;
-	} else if (s->shape.keyed ? v->type != V_TUPLE ||
-	    v->n != s->shape.nvals + 1 : v->type == V_TUPLE && v->n >= 2) {
-		s->refused = true;
-		return sql_shape_mismatch(s->d.shown, s->d.table, &s->shape,
-		    v);
+		for (i = 1; i < sql_ncolumns(&s->t.shape); i++)
+			s->types[i] = pg_type_of(sql_cell(&s->t.shape, v, i));
 	}
-	if (s->shape.keyed && v->u.a[0].type == V_NULL)
-		return record_error("output", v, "%s: a row with a null key "
-		    "has no place in table %s (its primary key)", s->d.shown,
-		    s->d.table);
 	mark = s->batch.len;
 	buf_printf(&s->batch, "%zu\t%s", s->txn_rows + s->batch_rows,
 	    s->when);
-	n = sql_ncolumns(&s->shape);
+	n = sql_ncolumns(&s->t.shape);
 	for (i = 1; i < n; i++) {
 		buf_addc(&s->batch, '\t');
-		rc = pg_cell(s, s->types[i], sql_cell(&s->shape, v, i));
+		rc = pg_cell(s, s->types[i], sql_cell(&s->t.shape, v, i));
 		if (rc == 2)
 			return pg_type_mismatch(s, i, v);
 		if (rc == 1) {
 			s->batch.len = mark;
 			return record_error("output", v, "%s: a string that "
 			    "is not UTF-8 or holds a NUL byte cannot be "
-			    "stored in PostgreSQL", s->d.shown);
+			    "stored in PostgreSQL", s->t.d.shown);
 		}
 	}
 	buf_addc(&s->batch, '\n');
@@ -712,7 +688,7 @@ pg_commit(struct sink *sk, int64_t end_ms)
 {
 	struct pg_sink	*s = (struct pg_sink *)sk;
 
-	if (s->failed || s->refused)
+	if (s->t.failed || s->t.refused)
 		return -1;
 	sk->cut = false;
 	if (s->batch_rows > 0) {
@@ -721,7 +697,7 @@ pg_commit(struct sink *sk, int64_t end_ms)
 		s->batch.len = 0;
 		s->batch_rows = 0;
 	}
-	s->last_end = end_ms;
+	s->t.last_end = end_ms;
 	if (sk->checkpointed)
 		return 0;	/* commit_checkpoint sends */
 	if (sk->held && s->txn.len < PG_TXN_BYTES)
@@ -734,7 +710,7 @@ pg_flush_ended(struct sink *sk)
 {
 	struct pg_sink	*s = (struct pg_sink *)sk;
 
-	if (s->failed)
+	if (s->t.failed)
 		return -1;
 	if (sk->checkpointed)
 		return 0;
@@ -752,7 +728,7 @@ pg_commit_checkpoint(struct sink *sk, int64_t end_ms, const void *bytes,
 {
 	struct pg_sink	*s = (struct pg_sink *)sk;
 
-	if (s->failed)
+	if (s->t.failed)
 		return -1;
 	return pg_send(s, bytes, len);
 }
@@ -765,13 +741,13 @@ static int
 pg_stored_checkpoint(struct sink *sk, struct buf *out, char **cause)
 {
 	struct pg_sink	*s = (struct pg_sink *)sk;
-	const char	*params[1] = { s->d.table };
+	const char	*params[1] = { s->t.d.table };
 	struct buf	 msg = BUF_INIT;
 	PGresult	*r;
 	const char	*st;
 
 	if (s->conn == NULL) {
-		xasprintf(cause, "%s: no connection", s->d.shown);
+		xasprintf(cause, "%s: no connection", s->t.d.shown);
 		return -1;
 	}
 	r = PQexecParams(s->conn, "SELECT bytes FROM " SQL_CKPT_TABLE
@@ -786,7 +762,7 @@ pg_stored_checkpoint(struct sink *sk, struct buf *out, char **cause)
 		buf_adds(&msg, "");
 		pg_errmsg(&msg, r != NULL ? PQresultErrorMessage(r) :
 		    PQerrorMessage(s->conn));
-		xasprintf(cause, "%s: cannot read %s: %s", s->d.shown,
+		xasprintf(cause, "%s: cannot read %s: %s", s->t.d.shown,
 		    SQL_CKPT_TABLE, msg.p);
 		buf_free(&msg);
 		PQclear(r);
@@ -798,23 +774,6 @@ pg_stored_checkpoint(struct sink *sk, struct buf *out, char **cause)
 	return 0;
 }
 
-static int
-pg_save(struct sink *sk, struct buf *b)
-{
-	struct pg_sink	*s = (struct pg_sink *)sk;
-
-	snap_put_i64(b, s->last_end);
-	return 0;
-}
-
-static int
-pg_load(struct sink *sk, struct snap_rd *r)
-{
-	struct pg_sink	*s = (struct pg_sink *)sk;
-
-	return snap_get_i64(r, &s->last_end);
-}
-
 static void
 pg_close(struct sink *sk)
 {
@@ -822,7 +781,7 @@ pg_close(struct sink *sk)
 
 	if (s->conn != NULL)
 		PQfinish(s->conn);
-	sql_dest_free(&s->d);
+	sql_dest_free(&s->t.d);
 	buf_free(&s->batch);
 	buf_free(&s->txn);
 	buf_free(&s->cell);
@@ -863,7 +822,7 @@ pg_type_from_name(const char *t, enum pg_type *out)
 static int
 pg_read_table(struct pg_sink *s, char **cause)
 {
-	const char	*params[1] = { s->d.table };
+	const char	*params[1] = { s->t.d.table };
 	PGresult	*r;
 	char		**names;
 	int		 n, i, ret = 0;
@@ -880,7 +839,7 @@ pg_read_table(struct pg_sink *s, char **cause)
 		pg_errmsg(&msg, r != NULL ? PQresultErrorMessage(r) :
 		    PQerrorMessage(s->conn));
 		xasprintf(cause, "output %s: cannot read the table's columns: "
-		    "%s", s->d.shown, msg.p);
+		    "%s", s->t.d.shown, msg.p);
 		buf_free(&msg);
 		PQclear(r);
 		return -1;
@@ -893,29 +852,29 @@ pg_read_table(struct pg_sink *s, char **cause)
 	names = xcalloc((size_t)n, sizeof *names);
 	for (i = 0; i < n; i++)
 		names[i] = PQgetvalue(r, i, 0);
-	if (sql_shape_from_columns(names, (size_t)n, s->d.shown, s->d.table,
-	    &s->shape, cause) != 0) {
+	if (sql_shape_from_columns(names, (size_t)n, s->t.d.shown, s->t.d.table,
+	    &s->t.shape, cause) != 0) {
 		ret = -1;
 		goto out;
 	}
-	nc = sql_ncolumns(&s->shape);
+	nc = sql_ncolumns(&s->t.shape);
 	for (c = 0; c < nc; c++)
 		for (i = 0; i < n; i++) {
-			if (strcmp(names[i], sql_column(&s->shape, c)) != 0)
+			if (strcmp(names[i], sql_column(&s->t.shape, c)) != 0)
 				continue;
 			if (pg_type_from_name(PQgetvalue(r, i, 1), &t) != 0 ||
 			    (c == 0) != (t == PG_TIME)) {
 				xasprintf(cause, "%s: column %s of table %s is "
 				    "%s, which dstream does not write (time: "
 				    "timestamptz; others: text, numeric, "
-				    "boolean or jsonb)", s->d.shown, names[i],
-				    s->d.table, PQgetvalue(r, i, 1));
+				    "boolean or jsonb)", s->t.d.shown, names[i],
+				    s->t.d.table, PQgetvalue(r, i, 1));
 				ret = -1;
 				goto out;
 			}
 			s->types[c] = t;
 		}
-	s->shaped = s->exists = true;
+	s->t.shaped = s->t.exists = true;
 out:
 	free(names);
 	PQclear(r);
@@ -930,24 +889,24 @@ pg_open(const struct sink_kind *kind, const char *dest,
 	struct buf	 msg = BUF_INIT;
 	const char	*cmsg;
 
-	s->sink.kind = kind;
-	s->sink.format = format;
-	s->sink.stamp = stamp;
-	if (sql_dest_parse(dest, &s->d, cause) != 0) {
+	s->t.sink.kind = kind;
+	s->t.sink.format = format;
+	s->t.sink.stamp = stamp;
+	if (sql_dest_parse(dest, &s->t.d, cause) != 0) {
 		free(s);
 		return NULL;
 	}
 	if (pg_connect(s, &cmsg) != 0) {
 		buf_adds(&msg, "");
 		pg_errmsg(&msg, cmsg);
-		xasprintf(cause, "output %s: cannot connect: %s", s->d.shown,
+		xasprintf(cause, "output %s: cannot connect: %s", s->t.d.shown,
 		    msg.p);
 		buf_free(&msg);
 		goto fail;
 	}
 	if (PQserverVersion(s->conn) < 90500) {
 		xasprintf(cause, "output %s: the server is older than "
-		    "PostgreSQL 9.5 (no INSERT ... ON CONFLICT)", s->d.shown);
+		    "PostgreSQL 9.5 (no INSERT ... ON CONFLICT)", s->t.d.shown);
 		goto fail;
 	}
 	if (pg_read_table(s, cause) != 0)
@@ -955,9 +914,9 @@ pg_open(const struct sink_kind *kind, const char *dest,
 	buf_adds(&s->batch, "");
 	buf_adds(&s->txn, "");
 	buf_adds(&s->cell, "");
-	return &s->sink;
+	return &s->t.sink;
 fail:
-	pg_close(&s->sink);
+	pg_close(&s->t.sink);
 	return NULL;
 }
 
@@ -980,8 +939,6 @@ static int pg_begin(struct sink *sk, int64_t e) { return -1; }
 static int pg_row(struct sink *sk, const struct value *v, int64_t e) { return -1; }
 static int pg_commit(struct sink *sk, int64_t e) { return -1; }
 static int pg_flush_ended(struct sink *sk) { return -1; }
-static int pg_save(struct sink *sk, struct buf *b) { return -1; }
-static int pg_load(struct sink *sk, struct snap_rd *r) { return -1; }
 static int pg_commit_checkpoint(struct sink *sk, int64_t e, const void *b, size_t n) { return -1; }
 static int pg_stored_checkpoint(struct sink *sk, struct buf *o, char **c) { return -1; }
 static void pg_close(struct sink *sk) { }
@@ -995,8 +952,8 @@ const struct sink_kind sink_postgresql = {
 	.row = pg_row,
 	.commit = pg_commit,
 	.flush_ended = pg_flush_ended,
-	.save = pg_save,
-	.load = pg_load,
+	.save = sql_sink_save,
+	.load = sql_sink_load,
 	.commit_checkpoint = pg_commit_checkpoint,
 	.stored_checkpoint = pg_stored_checkpoint,
 	.close = pg_close

@@ -1,8 +1,9 @@
 /*
  * sql.c - the SQL destinations' common part (sql.h): destination names
  * taken apart and masked, the table's shape, times and identifiers in
- * SQL.  Pure functions, no database: fuzzed (tests/fuzz/fuzz_sqldest.c)
- * and unit-tested without a server.
+ * SQL, and the state and checks both sinks share (struct sql_sink).  No
+ * database: fuzzed (tests/fuzz/fuzz_sqldest.c) and unit-tested without a
+ * server.
  */
 #include <ctype.h>
 #include <limits.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 
 #include "../dstream.h"
+#include "../state/snap.h"
 #include "sql.h"
 
 bool
@@ -360,6 +362,57 @@ sql_shape_mismatch(const char *where, const char *table,
 	buf_free(&want);
 	buf_free(&row);
 	return -1;
+}
+
+int
+sql_sink_init(struct sql_sink *s, const struct sink_kind *kind,
+    const char *dest, enum out_format format, bool stamp, char **cause)
+{
+	s->sink.kind = kind;
+	s->sink.format = format;
+	s->sink.stamp = stamp;
+	return sql_dest_parse(dest, &s->d, cause);
+}
+
+int
+sql_sink_accept(struct sql_sink *s, const struct value *v, bool *first)
+{
+	char	*cause = NULL;
+
+	*first = false;
+	if (!s->shaped) {
+		if (sql_shape_of(v, &s->shape, &cause) != 0) {
+			fprintf(stderr, "%s: %s: %s\n", progname, s->d.shown,
+			    cause);
+			free(cause);
+			s->refused = true;
+			return -1;
+		}
+		s->shaped = *first = true;
+	} else if (s->shape.keyed ? v->type != V_TUPLE ||
+	    v->n != s->shape.nvals + 1 : v->type == V_TUPLE && v->n >= 2) {
+		s->refused = true;
+		return sql_shape_mismatch(s->d.shown, s->d.table, &s->shape,
+		    v);
+	}
+	if (s->shape.keyed && v->u.a[0].type == V_NULL)
+		return record_error("output", v, "%s: a row with a null key "
+		    "has no place in table %s (its primary key)", s->d.shown,
+		    s->d.table);
+	return 1;
+}
+
+int
+sql_sink_save(struct sink *sk, struct buf *b)
+{
+	snap_put_i64(b, ((struct sql_sink *)sk)->last_end);
+	return 0;
+}
+
+int
+sql_sink_load(struct sink *sk, struct snap_rd *r)
+{
+	return snap_get_i64(r, &((struct sql_sink *)sk)->last_end);
 }
 
 void

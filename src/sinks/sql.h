@@ -17,6 +17,11 @@
  * array) is unkeyed: one value column.  The first row the run writes
  * fixes the shape when the table is missing; an existing table's columns
  * fix it otherwise.  The primary key is (time, key), or time alone.
+ *
+ * struct sql_sink is what both kinds hold beyond their connection: the
+ * sink (first, so the engine's struct sink * is one), the name, the
+ * shape, and the run's state; sql_sink_accept checks a row against the
+ * shape, and sql_sink_save / sql_sink_load are both kinds' save and load.
  */
 #ifndef DSTREAM_SQL_H
 #define DSTREAM_SQL_H
@@ -25,6 +30,7 @@
 #include <stdint.h>
 
 #include "../dstream.h"
+#include "sink.h"
 
 #define SQL_DEFAULT_TABLE	"dstream"
 #define SQL_CKPT_TABLE		"dstream_checkpoint"
@@ -102,6 +108,44 @@ const struct value *sql_cell(const struct sql_shape *s, const struct value *v,
  */
 int	 sql_shape_mismatch(const char *where, const char *table,
 	    const struct sql_shape *s, const struct value *v);
+
+/*
+ * The part of a SQL sink both kinds share; the kind's own struct starts
+ * with it.
+ */
+struct sql_sink {
+	struct sink	 sink;
+	struct sql_dest	 d;
+	struct sql_shape shape;
+	bool		 shaped;	/* shape known (table there or row seen) */
+	bool		 exists;	/* the table is in the database */
+	int64_t		 last_end;	/* the last batch committed */
+	bool		 failed;	/* an error was reported: all refused */
+	bool		 refused;	/* a row did not fit: the batch in hand
+					   dropped, only flush_ended goes on */
+};
+
+/*
+ * Sets up S's common part for destination DEST (the sink's kind, format
+ * and stamp; the name taken apart).  Returns 0, or -1 with *CAUSE set
+ * and nothing to free.
+ */
+int	 sql_sink_init(struct sql_sink *s, const struct sink_kind *kind,
+	    const char *dest, enum out_format format, bool stamp,
+	    char **cause);
+/*
+ * Whether row V may go into the table: the first row seen fixes the
+ * shape when the table is not there (*FIRST set), later rows must have
+ * it, and a keyed row's key may not be null.  Returns 1 when V fits;
+ * otherwise, reported, what the sink's row hook returns: -1 for a row of
+ * another shape (the batch in hand refused: s->refused), and for a null
+ * key record_error's answer (0: the row skipped; -1: --on-error fail).
+ */
+int	 sql_sink_accept(struct sql_sink *s, const struct value *v,
+	    bool *first);
+/* Both kinds' save and load: the last batch end committed. */
+int	 sql_sink_save(struct sink *sk, struct buf *b);
+int	 sql_sink_load(struct sink *sk, struct snap_rd *r);
 
 /* Appends END_MS as ISO 8601 UTC with milliseconds, fixed width. */
 void	 sql_time(struct buf *b, int64_t end_ms);

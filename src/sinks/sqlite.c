@@ -46,7 +46,6 @@
 #include <string.h>
 
 #include "../dstream.h"
-#include "../state/snap.h"
 #include "sink.h"
 #include "sql.h"
 
@@ -54,23 +53,15 @@
 #define SQLITE_TXN_ROWS	(1 << 20)	/* held batches gathered at most */
 
 struct sqlite_sink {
-	struct sink	 sink;
-	struct sql_dest	 d;
+	struct sql_sink	 t;		/* first: the sink, name, shape */
 	sqlite3		*db;
 	sqlite3_stmt	*ins;		/* the upsert, once the shape is known */
-	struct sql_shape shape;
-	bool		 shaped;	/* shape known (table there or row seen) */
-	bool		 exists;	/* the table is in the database */
 	bool		 in_txn;	/* a transaction holds committed batches */
 	size_t		 txn_rows;
 	struct arena	 a;		/* the batch in hand's rows */
 	struct value	*rows;
 	size_t		 nrows, cap;
 	struct buf	 scratch;	/* SQL text, JSON cells, times */
-	int64_t		 last_end;	/* the last batch committed */
-	bool		 failed;	/* an error was reported: all refused */
-	bool		 refused;	/* a row did not fit: the batch in hand
-					   dropped, only flush_ended goes on */
 };
 
 /*
@@ -80,10 +71,10 @@ struct sqlite_sink {
 static int
 sqlite_fail(struct sqlite_sink *s, const char *what)
 {
-	if (!s->failed)
-		fprintf(stderr, "%s: %s: %s: %s\n", progname, s->d.shown,
+	if (!s->t.failed)
+		fprintf(stderr, "%s: %s: %s: %s\n", progname, s->t.d.shown,
 		    what, sqlite3_errmsg(s->db));
-	s->failed = true;
+	s->t.failed = true;
 	if (s->in_txn && !sqlite3_get_autocommit(s->db))
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_txn = false;
@@ -103,24 +94,24 @@ static int
 sqlite_create(struct sqlite_sink *s)
 {
 	struct buf	*b = &s->scratch;
-	uint32_t	 i, n = sql_ncolumns(&s->shape);
+	uint32_t	 i, n = sql_ncolumns(&s->t.shape);
 
 	buf_reset(b);
 	buf_adds(b, "CREATE TABLE IF NOT EXISTS ");
-	sql_ident(b, s->d.table);
+	sql_ident(b, s->t.d.table);
 	buf_adds(b, " (\"time\" TEXT NOT NULL");
 	for (i = 1; i < n; i++) {
 		buf_adds(b, ", ");
-		sql_ident(b, sql_column(&s->shape, i));
-		if (s->shape.keyed && i == 1)
+		sql_ident(b, sql_column(&s->t.shape, i));
+		if (s->t.shape.keyed && i == 1)
 			buf_adds(b, " NOT NULL");
 	}
-	buf_adds(b, s->shape.keyed ? ", PRIMARY KEY (\"time\", \"key\")" :
+	buf_adds(b, s->t.shape.keyed ? ", PRIMARY KEY (\"time\", \"key\")" :
 	    ", PRIMARY KEY (\"time\")");
 	buf_adds(b, ") WITHOUT ROWID");
 	if (sqlite_exec(s, b->p, "cannot create the table") != 0)
 		return -1;
-	s->exists = true;
+	s->t.exists = true;
 	return 0;
 }
 
@@ -129,27 +120,27 @@ static int
 sqlite_prepare(struct sqlite_sink *s)
 {
 	struct buf	*b = &s->scratch;
-	uint32_t	 i, n = sql_ncolumns(&s->shape);
+	uint32_t	 i, n = sql_ncolumns(&s->t.shape);
 
 	buf_reset(b);
 	buf_adds(b, "INSERT INTO ");
-	sql_ident(b, s->d.table);
+	sql_ident(b, s->t.d.table);
 	buf_adds(b, " (");
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			buf_adds(b, ", ");
-		sql_ident(b, sql_column(&s->shape, i));
+		sql_ident(b, sql_column(&s->t.shape, i));
 	}
 	buf_adds(b, ") VALUES (");
 	for (i = 0; i < n; i++)
 		buf_printf(b, "%s?%u", i > 0 ? ", " : "", i + 1);
-	buf_adds(b, s->shape.keyed ? ") ON CONFLICT (\"time\", \"key\")" :
+	buf_adds(b, s->t.shape.keyed ? ") ON CONFLICT (\"time\", \"key\")" :
 	    ") ON CONFLICT (\"time\")");
 	buf_adds(b, " DO UPDATE SET ");
-	for (i = s->shape.keyed ? 2 : 1; i < n; i++) {
-		const char *c = sql_column(&s->shape, i);
+	for (i = s->t.shape.keyed ? 2 : 1; i < n; i++) {
+		const char *c = sql_column(&s->t.shape, i);
 
-		if (i > (s->shape.keyed ? 2u : 1u))
+		if (i > (s->t.shape.keyed ? 2u : 1u))
 			buf_adds(b, ", ");
 		sql_ident(b, c);
 		buf_adds(b, " = excluded.");
@@ -195,7 +186,7 @@ sqlite_write_rows(struct sqlite_sink *s, int64_t end_ms)
 {
 	char		 when[40];
 	size_t		 r;
-	uint32_t	 i, n = sql_ncolumns(&s->shape);
+	uint32_t	 i, n = sql_ncolumns(&s->t.shape);
 	struct buf	 t = BUF_INIT;
 
 	sql_time(&t, end_ms);
@@ -207,7 +198,7 @@ sqlite_write_rows(struct sqlite_sink *s, int64_t end_ms)
 			return sqlite_fail(s, "cannot bind");
 		for (i = 1; i < n; i++)
 			if (sqlite_bind(s, (int)i + 1,
-			    sql_cell(&s->shape, &s->rows[r], i)) != SQLITE_OK)
+			    sql_cell(&s->t.shape, &s->rows[r], i)) != SQLITE_OK)
 				return sqlite_fail(s, "cannot bind");
 		if (sqlite3_step(s->ins) != SQLITE_DONE) {
 			(void)sqlite3_reset(s->ins);
@@ -224,7 +215,7 @@ sqlite_begin(struct sink *sk, int64_t end_ms)
 {
 	struct sqlite_sink	*s = (struct sqlite_sink *)sk;
 
-	if (s->failed || s->refused)
+	if (s->t.failed || s->t.refused)
 		return -1;
 	s->nrows = 0;
 	arena_reset(&s->a);
@@ -235,29 +226,13 @@ static int
 sqlite_row(struct sink *sk, const struct value *v, int64_t end_ms)
 {
 	struct sqlite_sink	*s = (struct sqlite_sink *)sk;
-	char			*cause = NULL;
+	bool			 first;
+	int			 rc;
 
-	if (s->failed || s->refused)
+	if (s->t.failed || s->t.refused)
 		return -1;
-	if (!s->shaped) {
-		if (sql_shape_of(v, &s->shape, &cause) != 0) {
-			fprintf(stderr, "%s: %s: %s\n", progname, s->d.shown,
-			    cause);
-			free(cause);
-			s->refused = true;
-			return -1;
-		}
-		s->shaped = true;
-	} else if (s->shape.keyed ? v->type != V_TUPLE ||
-	    v->n != s->shape.nvals + 1 : v->type == V_TUPLE && v->n >= 2) {
-		s->refused = true;
-		return sql_shape_mismatch(s->d.shown, s->d.table, &s->shape,
-		    v);
-	}
-	if (s->shape.keyed && v->u.a[0].type == V_NULL)
-		return record_error("output", v, "%s: a row with a null key "
-		    "has no place in table %s (its primary key)", s->d.shown,
-		    s->d.table);
+	if ((rc = sql_sink_accept(&s->t, v, &first)) != 1)
+		return rc;
 	if (s->nrows == s->cap) {
 		s->cap = s->cap == 0 ? 256 : s->cap * 2;
 		s->rows = xreallocarray(s->rows, s->cap, sizeof *s->rows);
@@ -287,7 +262,7 @@ sqlite_commit(struct sink *sk, int64_t end_ms)
 {
 	struct sqlite_sink	*s = (struct sqlite_sink *)sk;
 
-	if (s->failed || s->refused)
+	if (s->t.failed || s->t.refused)
 		return -1;
 	sk->cut = false;
 	if (s->nrows > 0) {
@@ -297,7 +272,7 @@ sqlite_commit(struct sink *sk, int64_t end_ms)
 				return -1;
 			s->in_txn = true;
 		}
-		if (!s->exists && sqlite_create(s) != 0)
+		if (!s->t.exists && sqlite_create(s) != 0)
 			return -1;
 		if (s->ins == NULL && sqlite_prepare(s) != 0)
 			return -1;
@@ -307,7 +282,7 @@ sqlite_commit(struct sink *sk, int64_t end_ms)
 		s->nrows = 0;
 		arena_reset(&s->a);
 	}
-	s->last_end = end_ms;
+	s->t.last_end = end_ms;
 	if (sk->checkpointed)
 		return 0;	/* commit_checkpoint commits */
 	if (sk->held && s->txn_rows < SQLITE_TXN_ROWS)
@@ -320,7 +295,7 @@ sqlite_flush_ended(struct sink *sk)
 {
 	struct sqlite_sink	*s = (struct sqlite_sink *)sk;
 
-	if (s->failed)
+	if (s->t.failed)
 		return -1;
 	if (sk->checkpointed)
 		return 0;
@@ -341,7 +316,7 @@ sqlite_commit_checkpoint(struct sink *sk, int64_t end_ms, const void *bytes,
 	struct buf		 t = BUF_INIT;
 	int			 rc;
 
-	if (s->failed)
+	if (s->t.failed)
 		return -1;
 	if (!s->in_txn) {
 		if (sqlite_exec(s, "BEGIN IMMEDIATE",
@@ -359,7 +334,7 @@ sqlite_commit_checkpoint(struct sink *sk, int64_t end_ms, const void *bytes,
 	    "excluded.\"time\"", -1, &st, NULL) != SQLITE_OK)
 		return sqlite_fail(s, "cannot write the checkpoint");
 	sql_time(&t, clock_now_ms());
-	sqlite3_bind_text(st, 1, s->d.table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, s->t.d.table, -1, SQLITE_STATIC);
 	sqlite3_bind_blob64(st, 2, len > 0 ? bytes : "", len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, t.p, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -386,41 +361,24 @@ sqlite_stored_checkpoint(struct sink *sk, struct buf *out, char **cause)
 		/* No such table: no checkpoint kept here. */
 		if (strstr(sqlite3_errmsg(s->db), "no such table") != NULL)
 			return 0;
-		xasprintf(cause, "%s: cannot read %s: %s", s->d.shown,
+		xasprintf(cause, "%s: cannot read %s: %s", s->t.d.shown,
 		    SQL_CKPT_TABLE, sqlite3_errmsg(s->db));
 		return -1;
 	}
-	sqlite3_bind_text(st, 1, s->d.table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, s->t.d.table, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		buf_add(out, sqlite3_column_blob(st, 0) != NULL ?
 		    sqlite3_column_blob(st, 0) : "",
 		    (size_t)sqlite3_column_bytes(st, 0));
 	else if (rc != SQLITE_DONE) {
-		xasprintf(cause, "%s: cannot read %s: %s", s->d.shown,
+		xasprintf(cause, "%s: cannot read %s: %s", s->t.d.shown,
 		    SQL_CKPT_TABLE, sqlite3_errmsg(s->db));
 		sqlite3_finalize(st);
 		return -1;
 	}
 	sqlite3_finalize(st);
 	return 0;
-}
-
-static int
-sqlite_save(struct sink *sk, struct buf *b)
-{
-	struct sqlite_sink	*s = (struct sqlite_sink *)sk;
-
-	snap_put_i64(b, s->last_end);
-	return 0;
-}
-
-static int
-sqlite_load(struct sink *sk, struct snap_rd *r)
-{
-	struct sqlite_sink	*s = (struct sqlite_sink *)sk;
-
-	return snap_get_i64(r, &s->last_end);
 }
 
 static void
@@ -432,7 +390,7 @@ sqlite_close(struct sink *sk)
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_finalize(s->ins);
 	sqlite3_close(s->db);
-	sql_dest_free(&s->d);
+	sql_dest_free(&s->t.d);
 	arena_free(&s->a);
 	free(s->rows);
 	buf_free(&s->scratch);
@@ -455,21 +413,21 @@ sqlite_read_table(struct sqlite_sink *s, char **cause)
 	buf_adds(&s->scratch, "SELECT name FROM pragma_table_info(?1)");
 	if (sqlite3_prepare_v2(s->db, s->scratch.p, -1, &st, NULL) !=
 	    SQLITE_OK) {
-		xasprintf(cause, "%s: %s", s->d.shown, sqlite3_errmsg(s->db));
+		xasprintf(cause, "%s: %s", s->t.d.shown, sqlite3_errmsg(s->db));
 		return -1;
 	}
-	sqlite3_bind_text(st, 1, s->d.table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, s->t.d.table, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		names = xreallocarray(names, n + 1, sizeof *names);
 		names[n++] = xstrdup((const char *)sqlite3_column_text(st, 0));
 	}
 	if (rc != SQLITE_DONE) {
-		xasprintf(cause, "%s: %s", s->d.shown, sqlite3_errmsg(s->db));
+		xasprintf(cause, "%s: %s", s->t.d.shown, sqlite3_errmsg(s->db));
 		ret = -1;
 	} else if (n > 0) {
-		ret = sql_shape_from_columns(names, n, s->d.shown, s->d.table,
-		    &s->shape, cause);
-		s->shaped = s->exists = ret == 0;
+		ret = sql_shape_from_columns(names, n, s->t.d.shown,
+		    s->t.d.table, &s->t.shape, cause);
+		s->t.shaped = s->t.exists = ret == 0;
 	}
 	sqlite3_finalize(st);
 	for (i = 0; i < n; i++)
@@ -486,30 +444,30 @@ sqlite_open(const struct sink_kind *kind, const char *dest,
 	sqlite3_stmt		*st;
 	const char		*mode;
 
-	s->sink.kind = kind;
-	s->sink.format = format;
-	s->sink.stamp = stamp;
+	s->t.sink.kind = kind;
+	s->t.sink.format = format;
+	s->t.sink.stamp = stamp;
 	arena_init(&s->a);
-	if (sql_dest_parse(dest, &s->d, cause) != 0) {
+	if (sql_dest_parse(dest, &s->t.d, cause) != 0) {
 		free(s);
 		return NULL;
 	}
-	if (sqlite3_open_v2(s->d.target, &s->db, SQLITE_OPEN_READWRITE |
+	if (sqlite3_open_v2(s->t.d.target, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		xasprintf(cause, "output %s: cannot open: %s", s->d.shown,
+		xasprintf(cause, "output %s: cannot open: %s", s->t.d.shown,
 		    s->db != NULL ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;
 	}
 	if (sqlite3_db_readonly(s->db, "main") == 1) {
 		xasprintf(cause, "output %s: the database is read-only",
-		    s->d.shown);
+		    s->t.d.shown);
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, SQLITE_BUSY_MS);
 	/* WAL, durable at each commit. */
 	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st,
 	    NULL) != SQLITE_OK) {
-		xasprintf(cause, "output %s: %s", s->d.shown,
+		xasprintf(cause, "output %s: %s", s->t.d.shown,
 		    sqlite3_errmsg(s->db));
 		goto fail;
 	}
@@ -518,7 +476,7 @@ sqlite_open(const struct sink_kind *kind, const char *dest,
 		mode = (const char *)sqlite3_column_text(st, 0);
 	if (mode == NULL || strcmp(mode, "wal") != 0) {
 		xasprintf(cause, "output %s: cannot use write-ahead logging: "
-		    "%s", s->d.shown, mode != NULL ? mode :
+		    "%s", s->t.d.shown, mode != NULL ? mode :
 		    sqlite3_errmsg(s->db));
 		sqlite3_finalize(st);
 		goto fail;
@@ -526,16 +484,16 @@ sqlite_open(const struct sink_kind *kind, const char *dest,
 	sqlite3_finalize(st);
 	if (sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL,
 	    NULL) != SQLITE_OK) {
-		xasprintf(cause, "output %s: %s", s->d.shown,
+		xasprintf(cause, "output %s: %s", s->t.d.shown,
 		    sqlite3_errmsg(s->db));
 		goto fail;
 	}
 	if (sqlite_read_table(s, cause) != 0)
 		goto fail;
-	return &s->sink;
+	return &s->t.sink;
 fail:
 	sqlite3_close(s->db);
-	sql_dest_free(&s->d);
+	sql_dest_free(&s->t.d);
 	buf_free(&s->scratch);
 	free(s);
 	return NULL;
@@ -548,8 +506,8 @@ const struct sink_kind sink_sqlite = {
 	.row = sqlite_row,
 	.commit = sqlite_commit,
 	.flush_ended = sqlite_flush_ended,
-	.save = sqlite_save,
-	.load = sqlite_load,
+	.save = sql_sink_save,
+	.load = sql_sink_load,
 	.commit_checkpoint = sqlite_commit_checkpoint,
 	.stored_checkpoint = sqlite_stored_checkpoint,
 	.close = sqlite_close
