@@ -13,22 +13,6 @@ setup() {
 	    '2025-11-21T00:00:03Z a' '2025-11-21T00:00:25Z c' > "$T/in"
 }
 
-# Runs dstream as nobody when the suite runs as root (root writes
-# everywhere), from a copy when nobody cannot reach the build folder.
-as_nobody() {
-	if [ "$(id -u)" -ne 0 ]; then
-		run dstream "$@"
-		return
-	fi
-	local bin=$DSTREAM nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
-	chmod o+x "$T"
-	if ! $nobody test -x "$bin"; then
-		cp "$DSTREAM" "$T/dstream"; chmod 755 "$T/dstream"
-		bin=$T/dstream
-	fi
-	run $nobody "$bin" "$@"
-}
-
 @test "-o FILE appends across runs" {
 	run dstream -i "$T/in" -e '$1' -b 10s -o "$T/out" map '$2' then countByValue
 	assert_success

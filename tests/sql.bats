@@ -6,6 +6,7 @@
 # Results are read back with the sqlite3 shell.
 
 load test_helper
+load sql_helper
 
 setup() {
 	T=$BATS_TEST_TMPDIR
@@ -16,22 +17,6 @@ setup() {
 }
 
 q() { sqlite3 -separator '|' "$T/o.db" "$@"; }
-
-# Runs dstream as nobody when the suite runs as root (root writes
-# everywhere), from a copy when nobody cannot reach the build folder.
-as_nobody() {
-	if [ "$(id -u)" -ne 0 ]; then
-		run dstream "$@"
-		return
-	fi
-	local bin=$DSTREAM nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
-	chmod o+x "$T"
-	if ! $nobody test -x "$bin"; then
-		cp "$DSTREAM" "$T/dstream"; chmod 755 "$T/dstream"
-		bin=$T/dstream
-	fi
-	run $nobody "$bin" "$@"
-}
 
 @test "sqlite: a keyed table is created with the first row: time, key, value, primary key (time, key)" {
 	run dstream -i "$T/in" -e '$1' -b 10s -o "sqlite:$T/o.db" map '$2' then countByValue
@@ -170,20 +155,31 @@ as_nobody() {
 	[[ $out == *"output sqlite:$d/new.db: cannot open: unable to open database file"* ]]
 }
 
-@test "sqlite: a database locked by another writer: waited for, then written" {
-	sqlite3 "$T/o.db" 'PRAGMA journal_mode=WAL; CREATE TABLE other (a)' >/dev/null
-	# A writer holding the lock for 1 s, under the busy timeout.
+# hold_lock SECS: a writer holding $T/o.db's write lock for SECS seconds
+# (then committing); it creates $T/locked once it holds it.
+hold_lock() {
 	python3 -c '
 import sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("BEGIN IMMEDIATE")
 c.execute("INSERT INTO other VALUES (1)")
 open(sys.argv[2], "w").close()
-time.sleep(1)
+time.sleep(float(sys.argv[3]))
 c.execute("COMMIT")
-' "$T/o.db" "$T/locked" &
+' "$T/o.db" "$T/locked" "$1"
+}
+
+# wait_locked: waits (at most 10 s) for hold_lock to hold the lock.
+wait_locked() {
 	local i
 	for ((i = 0; i < 200; i++)); do [ -e "$T/locked" ] && break; sleep 0.05; done
+}
+
+@test "sqlite: a database locked by another writer: waited for, then written" {
+	sqlite3 "$T/o.db" 'PRAGMA journal_mode=WAL; CREATE TABLE other (a)' >/dev/null
+	# A writer holding the lock for 1 s, under the busy timeout.
+	hold_lock 1 &
+	wait_locked
 	run dstream -i "$T/in" -e '$1' -b 10s -o "sqlite:$T/o.db" map '$2' then countByValue
 	wait
 	assert_success
@@ -193,16 +189,9 @@ c.execute("COMMIT")
 
 @test "sqlite: a database locked past the busy timeout: status 1, nothing written" {
 	sqlite3 "$T/o.db" 'PRAGMA journal_mode=WAL; CREATE TABLE other (a)' >/dev/null
-	python3 -c '
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.execute("BEGIN IMMEDIATE")
-c.execute("INSERT INTO other VALUES (1)")
-open(sys.argv[2], "w").close()
-time.sleep(30)
-' "$T/o.db" "$T/locked" &
-	local holder=$! i
-	for ((i = 0; i < 200; i++)); do [ -e "$T/locked" ] && break; sleep 0.05; done
+	hold_lock 30 &
+	local holder=$!
+	wait_locked
 	run dstream -i "$T/in" -e '$1' -b 10s -o "sqlite:$T/o.db" map '$2' then countByValue
 	kill "$holder"; wait "$holder" || true
 	assert_failure 1
@@ -248,29 +237,12 @@ time.sleep(30)
 
 # ---- --checkpoint: rows and checkpoint in one transaction ----
 
-# kill_loop N DEST ARGS...: N runs of dstream ARGS -o DEST with a
-# checkpoint at every batch, each killed with SIGKILL after 0 to 80 ms.
-kill_loop() {
-	local n=$1 dest=$2 pid i
-	shift 2
-	for i in $(seq 1 "$n"); do
-		"$DSTREAM" --checkpoint "$T/ck" --checkpoint-every 0 -o "$dest" "$@" 2>> "$T/err" &
-		pid=$!
-		sleep "0.0$((RANDOM % 9))"
-		kill -9 "$pid" 2> /dev/null || true
-		wait "$pid" || true
-	done
-}
-
 @test "sqlite: kill -9 at random moments with --checkpoint, then a rerun: the table is an uninterrupted run's" {
-	awk 'BEGIN { for (i = 1; i <= 100000; i++)
-	    printf "%d k%d %d\n", 1763683200 + i, (i * 7919) % 13, i % 97 }' > "$T/big"
-	local pipe=(-e '$1' -b 1m -i "$T/big" map '($2, 0 + $3)' then reduceByKeyAndWindow sum 10m 2m
-	    then updateStateByKey '(state ?? 0) + sum(values)')
-	run dstream -o "sqlite:$T/ref.db" "${pipe[@]}"
+	sql_kill_data
+	run dstream -o "sqlite:$T/ref.db" "${PIPE[@]}"
 	assert_success
-	kill_loop 10 "sqlite:$T/o.db" "${pipe[@]}"
-	run timeout 120 "$DSTREAM" --checkpoint "$T/ck" --final -o "sqlite:$T/o.db" "${pipe[@]}"
+	kill_loop 10 "sqlite:$T/o.db" "${PIPE[@]}"
+	run timeout 120 "$DSTREAM" --checkpoint "$T/ck" --final -o "sqlite:$T/o.db" "${PIPE[@]}"
 	assert_success
 	[ "$(sqlite3 "$T/ref.db" 'SELECT count(*) FROM dstream')" -gt 5000 ]
 	[ "$(sqlite3 "$T/o.db" 'SELECT * FROM dstream ORDER BY time, key' | md5sum)" = \

@@ -8,6 +8,7 @@
 # never shown.
 
 load test_helper
+load sql_helper
 load live_helper
 load pg_helper
 
@@ -233,29 +234,12 @@ pkey() {
 	assert_output --partial "test_sqlsink: 90 checks, 0 failed"
 }
 
-# kill_loop N DEST ARGS...: N runs of dstream ARGS -o DEST with a
-# checkpoint at every batch, each killed with SIGKILL after 0 to 80 ms.
-kill_loop() {
-	local n=$1 dest=$2 pid i
-	shift 2
-	for i in $(seq 1 "$n"); do
-		"$DSTREAM" --checkpoint "$T/ck" --checkpoint-every 0 -o "$dest" "$@" 2>> "$T/err" &
-		pid=$!
-		sleep "0.0$((RANDOM % 9))"
-		kill -9 "$pid" 2> /dev/null || true
-		wait "$pid" || true
-	done
-}
-
 @test "postgresql: kill -9 at random moments with --checkpoint, then a rerun: the table is an uninterrupted run's" {
-	awk 'BEGIN { for (i = 1; i <= 100000; i++)
-	    printf "%d k%d %d\n", 1763683200 + i, (i * 7919) % 13, i % 97 }' > "$T/big"
-	local pipe=(-e '$1' -b 1m -i "$T/big" map '($2, 0 + $3)' then reduceByKeyAndWindow sum 10m 2m
-	    then updateStateByKey '(state ?? 0) + sum(values)')
-	run dstream -o "$PGURI&table=${TB}ref" "${pipe[@]}"
+	sql_kill_data
+	run dstream -o "$PGURI&table=${TB}ref" "${PIPE[@]}"
 	assert_success
-	kill_loop 10 "$PGURI&table=$TB" "${pipe[@]}"
-	run timeout 120 "$DSTREAM" --checkpoint "$T/ck" --final -o "$PGURI&table=$TB" "${pipe[@]}"
+	kill_loop 10 "$PGURI&table=$TB" "${PIPE[@]}"
+	run timeout 120 "$DSTREAM" --checkpoint "$T/ck" --final -o "$PGURI&table=$TB" "${PIPE[@]}"
 	assert_success
 	[ "$(psql_q "SELECT count(*) FROM ${TB}ref")" -gt 5000 ]
 	[ "$(psql_q "SELECT * FROM $TB ORDER BY time, key" | md5sum)" = \
