@@ -492,17 +492,20 @@ checkpoint_resume(struct checkpoint *ck, const struct ckpt_parts *p,
 {
 	struct buf	 stored = BUF_INIT;
 	const char	*from;
-	char		*why = NULL;
+	char		*why = NULL, *abs;
 	int		 have;
 
 	have = ckpt_read_file(ck, &ck->b, cause);
 	if (have == -1)
 		return -1;
+	/* Named by the folder's absolute path: the same on every resume. */
+	abs = realpath(ck->dir, NULL);
+	sink_checkpointed(p->sink, abs != NULL ? abs : ck->dir);
+	free(abs);
 	if (sink_stored_checkpoint(p->sink, &stored, cause) == -1) {
 		buf_free(&stored);
 		return -1;
 	}
-	sink_checkpointed(p->sink);
 	/* The newer of the folder's and the destination's. */
 	from = CKPT_FILE;
 	if (stored.len > 0 && (have == 0 ||

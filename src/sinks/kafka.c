@@ -19,10 +19,33 @@
  * outage.  A batch begun and not committed is purged by close, but
  * what librdkafka already sent of it cannot be called back: without
  * transactions the destination is at-least-once.
+ *
+ * With --checkpoint the producer is transactional (sink.h's
+ * commit_checkpoint and stored_checkpoint): the rows of every batch
+ * since the last checkpoint and the checkpoint's bytes go in one Kafka
+ * transaction, committed by commit_checkpoint, so that consumers reading
+ * with isolation.level=read_committed see each checkpoint interval's
+ * rows once, together with the input positions that produced them, or
+ * not at all.  The bytes go to the topic TOPIC.dstream-checkpoint,
+ * partition 0, keyed by the transactional.id, cut into messages of at
+ * most KAFKA_CKPT_PIECE bytes (header "dstream-part": "I/N").  The
+ * transactional.id is "dstream-" and a hash of the checkpoint folder's
+ * absolute path and the topic: the same folder gives the same id, so a
+ * resumed run's init_transactions fences its killed predecessor (a
+ * zombie's open transaction is aborted, its later writes refused).
+ * The producer is made when first needed (the id is known only once the
+ * checkpoint module calls sink_checkpointed); stored_checkpoint makes it
+ * first, so the fencing happens before the checkpoint topic is read
+ * back with a read_committed consumer.  commit(end) only serves
+ * delivery reports: commit_checkpoint is the durability point.  A
+ * transaction that cannot commit is aborted and fails the run (status
+ * 1); close aborts the transaction in hand.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../dstream.h"
 #include "../kafka/kafka.h"
@@ -31,13 +54,23 @@
 #ifdef HAVE_KAFKA
 
 #define KAFKA_FLUSH_MS	100	/* a commit's wait, a step */
+#define KAFKA_CKPT_SUFFIX ".dstream-checkpoint"
+#define KAFKA_CKPT_PIECE 500000	/* checkpoint bytes a message at most */
+#define KAFKA_TXN_MS	60000	/* a transaction call's time limit */
+#define KAFKA_READ_MS	60000	/* reading the checkpoint topic back, at most */
 
 struct kafka_sink {
 	struct sink	 sink;
 	char		*name;		/* the -o argument, for messages */
 	struct kafka_url url;
+	rd_kafka_conf_t	*conf;		/* the producer's, until it is made */
+	rd_kafka_conf_t	*cconf;		/* the checkpoint reader's */
 	rd_kafka_t	*rk;
 	rd_kafka_topic_t *rkt;
+	rd_kafka_topic_t *ckpt_rkt;	/* the checkpoint topic's */
+	char		*ckpt_topic;	/* TOPIC.dstream-checkpoint */
+	char		*txn_id;	/* transactional.id, with --checkpoint */
+	bool		 in_txn;	/* a transaction is open */
 	struct buf	 key, val;	/* the row in hand */
 	rd_kafka_resp_err_t fail;	/* the first delivery failure, or 0 */
 	bool		 failed;	/* reported: every call fails */
@@ -113,6 +146,14 @@ sink_kafka_open(const char *dest, const struct config *cfg, char **cause)
 		"log.connection.close", "false",
 		NULL
 	};
+	/* The checkpoint topic's reader: committed transactions only. */
+	static const char *const reader[] = {
+		"isolation.level", "read_committed",
+		"enable.partition.eof", "true",
+		"enable.auto.commit", "false",
+		"log.connection.close", "false",
+		NULL
+	};
 	struct kafka_sink	*s = xcalloc(1, sizeof *s);
 	struct config		 none;
 	rd_kafka_conf_t		*conf;
@@ -133,17 +174,127 @@ sink_kafka_open(const char *dest, const struct config *cfg, char **cause)
 	rd_kafka_conf_set_opaque(conf, s);
 	rd_kafka_conf_set_dr_msg_cb(conf, ksink_delivered);
 	rd_kafka_conf_set_error_cb(conf, ksink_error);
-	if ((s->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr,
-	    sizeof errstr)) == NULL) {
-		rd_kafka_conf_destroy(conf);
-		xasprintf(cause, "%s: %s", dest, errstr);
+	s->conf = conf;
+	if ((s->cconf = kafka_conf_new(cfg, dest, s->url.brokers,
+	    (const char *const *)reader, cause)) == NULL)
 		goto fail;
-	}
-	s->rkt = rd_kafka_topic_new(s->rk, s->url.topic, NULL);
+	xasprintf(&s->ckpt_topic, "%s" KAFKA_CKPT_SUFFIX, s->url.topic);
+	(void)errstr;
 	return &s->sink;
 fail:
 	ksink_close_free(s);
 	return NULL;
+}
+
+/* FNV-1a, 64 bits, of P[0..N) from H. */
+static uint64_t
+ksink_hash(uint64_t h, const char *p, size_t n)
+{
+	while (n-- > 0) {
+		h ^= (unsigned char)*p++;
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
+}
+
+/*
+ * Reports the transaction call WHAT's error ERR (taking it), once; the
+ * open transaction is aborted when the error asks for it.  Returns -1.
+ */
+static int
+ksink_txn_fail(struct kafka_sink *s, const char *what, rd_kafka_error_t *err)
+{
+	rd_kafka_error_t	*e2;
+	bool			 fenced;
+
+	if (!s->failed) {
+		fenced = rd_kafka_error_code(err) ==
+		    RD_KAFKA_RESP_ERR__FENCED ||
+		    rd_kafka_error_code(err) ==
+		    RD_KAFKA_RESP_ERR_PRODUCER_FENCED;
+		fprintf(stderr, "%s: %s: %s: %s%s\n", progname, s->name, what,
+		    rd_kafka_error_string(err), fenced ? " (another dstream "
+		    "with the same checkpoint folder took over)" : "");
+	}
+	if (rd_kafka_error_txn_requires_abort(err) && s->in_txn) {
+		if ((e2 = rd_kafka_abort_transaction(s->rk, KAFKA_TXN_MS)) !=
+		    NULL)
+			rd_kafka_error_destroy(e2);
+		s->in_txn = false;
+	}
+	rd_kafka_error_destroy(err);
+	s->failed = true;
+	return -1;
+}
+
+/*
+ * Makes the producer, once: with --checkpoint a transactional one whose
+ * transactional.id comes from the checkpoint's name and the topic, its
+ * init_transactions fencing a predecessor (retried while the brokers
+ * cannot be reached, said once).  Returns 0, or -1 after reporting.
+ */
+static int
+ksink_start(struct kafka_sink *s)
+{
+	rd_kafka_error_t	*err;
+	char			 errstr[512];
+	uint64_t		 h;
+	bool			 said = false;
+
+	if (s->rk != NULL)
+		return 0;
+	if (s->failed)
+		return -1;
+	if (s->sink.checkpointed && s->sink.ckpt_name != NULL) {
+		h = ksink_hash(UINT64_C(0xcbf29ce484222325),
+		    s->sink.ckpt_name, strlen(s->sink.ckpt_name) + 1);
+		h = ksink_hash(h, s->url.topic, strlen(s->url.topic));
+		xasprintf(&s->txn_id, "dstream-%016" PRIx64, h);
+		if (rd_kafka_conf_set(s->conf, "transactional.id", s->txn_id,
+		    errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+			fprintf(stderr, "%s: %s: %s\n", progname, s->name,
+			    errstr);
+			s->failed = true;
+			return -1;
+		}
+	}
+	if ((s->rk = rd_kafka_new(RD_KAFKA_PRODUCER, s->conf, errstr,
+	    sizeof errstr)) == NULL) {
+		fprintf(stderr, "%s: %s: %s\n", progname, s->name, errstr);
+		s->failed = true;
+		return -1;
+	}
+	s->conf = NULL;		/* the producer's now */
+	s->rkt = rd_kafka_topic_new(s->rk, s->url.topic, NULL);
+	if (s->txn_id == NULL)
+		return 0;
+	s->ckpt_rkt = rd_kafka_topic_new(s->rk, s->ckpt_topic, NULL);
+	while ((err = rd_kafka_init_transactions(s->rk, KAFKA_TXN_MS)) !=
+	    NULL) {
+		if (!rd_kafka_error_is_retriable(err))
+			return ksink_txn_fail(s, "cannot start its transactions",
+			    err);
+		if (!said)
+			fprintf(stderr, "%s: %s: %s; retrying\n", progname,
+			    s->name, rd_kafka_error_string(err));
+		said = true;
+		rd_kafka_error_destroy(err);
+	}
+	return 0;
+}
+
+/* Opens a transaction when none is: 0, or -1 after reporting. */
+static int
+ksink_txn_begin(struct kafka_sink *s)
+{
+	rd_kafka_error_t	*err;
+
+	if (s->in_txn || s->txn_id == NULL)
+		return 0;
+	if ((err = rd_kafka_begin_transaction(s->rk)) != NULL)
+		return ksink_txn_fail(s, "cannot begin a transaction", err);
+	s->in_txn = true;
+	return 0;
 }
 
 static int
@@ -151,7 +302,9 @@ ksink_begin(struct sink *sk, int64_t end_ms)
 {
 	struct kafka_sink	*s = (struct kafka_sink *)sk;
 
-	return s->failed ? -1 : 0;
+	if (s->failed || ksink_start(s) != 0)
+		return -1;
+	return ksink_txn_begin(s);
 }
 
 /*
@@ -213,6 +366,12 @@ ksink_commit(struct sink *sk, int64_t end_ms)
 	if (s->failed)
 		return -1;
 	rd_kafka_poll(s->rk, 0);
+	if (s->txn_id != NULL) {
+		/* commit_checkpoint commits the transaction. */
+		if (s->fail != RD_KAFKA_RESP_ERR_NO_ERROR)
+			return ksink_fail(s);
+		return 0;
+	}
 	while (rd_kafka_outq_len(s->rk) > 0 &&
 	    s->fail == RD_KAFKA_RESP_ERR_NO_ERROR)
 		rd_kafka_flush(s->rk, KAFKA_FLUSH_MS);
@@ -227,6 +386,213 @@ ksink_flush_ended(struct sink *sk)
 	struct kafka_sink	*s = (struct kafka_sink *)sk;
 
 	return s->failed ? -1 : 0;
+}
+
+/*
+ * Commits the transaction in hand (or a new one) with the checkpoint
+ * BYTES[0..LEN) as messages of the checkpoint topic: the rows of every
+ * batch since the last call and the checkpoint, visible together to
+ * read_committed consumers.  Returns 0, or -1 after reporting (the
+ * transaction aborted: none of it is visible, the checkpoint stays).
+ */
+static int
+ksink_commit_checkpoint(struct sink *sk, int64_t end_ms, const void *bytes,
+    size_t len)
+{
+	struct kafka_sink	*s = (struct kafka_sink *)sk;
+	rd_kafka_error_t	*err;
+	rd_kafka_resp_err_t	 e;
+	rd_kafka_headers_t	*hdrs;
+	const char		*p = bytes;
+	size_t			 n, i, pieces;
+	char			 part[48];
+
+	if (s->failed || ksink_start(s) != 0 || ksink_txn_begin(s) != 0)
+		return -1;
+	if (s->txn_id == NULL)
+		return 0;
+	pieces = len == 0 ? 1 : (len + KAFKA_CKPT_PIECE - 1) / KAFKA_CKPT_PIECE;
+	for (i = 0; i < pieces; i++) {
+		n = len - i * KAFKA_CKPT_PIECE;
+		if (n > KAFKA_CKPT_PIECE)
+			n = KAFKA_CKPT_PIECE;
+		snprintf(part, sizeof part, "%zu/%zu", i, pieces);
+		hdrs = rd_kafka_headers_new(1);
+		rd_kafka_header_add(hdrs, "dstream-part", -1, part, -1);
+		for (;;) {
+			e = rd_kafka_producev(s->rk,
+			    RD_KAFKA_V_RKT(s->ckpt_rkt),
+			    RD_KAFKA_V_PARTITION(0),
+			    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+			    RD_KAFKA_V_KEY(s->txn_id, strlen(s->txn_id)),
+			    RD_KAFKA_V_VALUE((void *)(p + i * KAFKA_CKPT_PIECE),
+			    n), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+			if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+				break;
+			rd_kafka_poll(s->rk, KAFKA_FLUSH_MS);
+		}
+		if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+			rd_kafka_headers_destroy(hdrs);
+			s->fail = e;
+			ksink_fail(s);
+			if ((err = rd_kafka_abort_transaction(s->rk,
+			    KAFKA_TXN_MS)) != NULL)
+				rd_kafka_error_destroy(err);
+			s->in_txn = false;
+			return -1;
+		}
+	}
+	while ((err = rd_kafka_commit_transaction(s->rk, KAFKA_TXN_MS)) !=
+	    NULL) {
+		if (rd_kafka_error_is_retriable(err)) {
+			rd_kafka_error_destroy(err);
+			continue;
+		}
+		if (s->fail != RD_KAFKA_RESP_ERR_NO_ERROR) {
+			/* A message of the transaction failed: say which. */
+			ksink_fail(s);
+			s->failed = false;
+		}
+		return ksink_txn_fail(s, "cannot commit the transaction", err);
+	}
+	s->in_txn = false;
+	rd_kafka_poll(s->rk, 0);
+	if (s->fail != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return ksink_fail(s);
+	return 0;
+}
+
+/*
+ * Appends to OUT the last checkpoint committed to the checkpoint topic
+ * under this run's transactional.id, read with isolation.level=
+ * read_committed (after init_transactions fenced any predecessor, so
+ * no transaction of ours is left open).  Nothing when the topic holds
+ * none (or does not exist).  Returns 0, or -1 with *CAUSE set.
+ */
+static int
+ksink_stored_checkpoint(struct sink *sk, struct buf *out, char **cause)
+{
+	struct kafka_sink	*s = (struct kafka_sink *)sk;
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_t		*rc = NULL;
+	rd_kafka_topic_t	*rt = NULL;
+	rd_kafka_message_t	*m;
+	rd_kafka_headers_t	*hdrs;
+	rd_kafka_resp_err_t	 e;
+	struct buf		 cur = BUF_INIT, best = BUF_INIT;
+	const void		*hv;
+	size_t			 hn, klen;
+	char			 errstr[512], hbuf[48];
+	unsigned long		 pi, pn, next = 0;
+	time_t			 deadline;
+	int			 rcode = -1;
+	bool			 started = false, have = false;
+
+	if (ksink_start(s) != 0) {
+		xasprintf(cause, "%s: cannot read its checkpoint back",
+		    s->name);
+		return -1;
+	}
+	if (s->txn_id == NULL)
+		return 0;
+	klen = strlen(s->txn_id);
+	/* Is there a checkpoint topic at all? */
+	e = rd_kafka_metadata(s->rk, 0, s->ckpt_rkt, &md, KAFKA_READ_MS);
+	if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		xasprintf(cause, "%s: cannot read %s: %s", s->name,
+		    s->ckpt_topic, rd_kafka_err2str(e));
+		goto out;
+	}
+	if (md->topic_cnt < 1 || md->topics[0].err ==
+	    RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+	    md->topics[0].partition_cnt < 1) {
+		rcode = 0;
+		goto out;
+	}
+	if (md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		xasprintf(cause, "%s: cannot read %s: %s", s->name,
+		    s->ckpt_topic, rd_kafka_err2str(md->topics[0].err));
+		goto out;
+	}
+	if ((rc = rd_kafka_new(RD_KAFKA_CONSUMER, s->cconf, errstr,
+	    sizeof errstr)) == NULL) {
+		xasprintf(cause, "%s: cannot read %s: %s", s->name,
+		    s->ckpt_topic, errstr);
+		goto out;
+	}
+	s->cconf = NULL;	/* the reader's now */
+	rt = rd_kafka_topic_new(rc, s->ckpt_topic, NULL);
+	if (rd_kafka_consume_start(rt, 0, RD_KAFKA_OFFSET_BEGINNING) != 0) {
+		xasprintf(cause, "%s: cannot read %s: %s", s->name,
+		    s->ckpt_topic, rd_kafka_err2str(rd_kafka_last_error()));
+		goto out;
+	}
+	started = true;
+	deadline = time(NULL) + KAFKA_READ_MS / 1000;
+	for (;;) {
+		if (time(NULL) > deadline) {
+			xasprintf(cause, "%s: cannot read %s to its end within "
+			    "%d s", s->name, s->ckpt_topic, KAFKA_READ_MS / 1000);
+			goto out;
+		}
+		if ((m = rd_kafka_consume(rt, 0, 1000)) == NULL)
+			continue;
+		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+			rd_kafka_message_destroy(m);
+			break;
+		}
+		if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+			if (kafka_err_transient(m->err) &&
+			    m->err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+				rd_kafka_message_destroy(m);
+				continue;
+			}
+			xasprintf(cause, "%s: cannot read %s: %s", s->name,
+			    s->ckpt_topic, rd_kafka_message_errstr(m));
+			rd_kafka_message_destroy(m);
+			goto out;
+		}
+		/* One of ours, "I/N": the pieces of one checkpoint in turn. */
+		if (m->key_len == klen && memcmp(m->key, s->txn_id, klen) == 0 &&
+		    rd_kafka_message_headers(m, &hdrs) == 0 &&
+		    rd_kafka_header_get_last(hdrs, "dstream-part", &hv, &hn) ==
+		    0 && hn < sizeof hbuf) {
+			memcpy(hbuf, hv, hn);
+			hbuf[hn] = '\0';
+			if (sscanf(hbuf, "%lu/%lu", &pi, &pn) == 2 && pi < pn) {
+				if (pi == 0) {
+					buf_reset(&cur);
+					next = 0;
+				}
+				if (pi == next) {
+					buf_add(&cur, m->payload, m->len);
+					next++;
+					if (next == pn) {
+						buf_reset(&best);
+						buf_add(&best, cur.p, cur.len);
+						have = true;
+					}
+				} else
+					next = (unsigned long)-1;
+			}
+		}
+		rd_kafka_message_destroy(m);
+	}
+	if (have)
+		buf_add(out, best.p, best.len);
+	rcode = 0;
+out:
+	if (started)
+		rd_kafka_consume_stop(rt, 0);
+	if (rt != NULL)
+		rd_kafka_topic_destroy(rt);
+	if (rc != NULL)
+		rd_kafka_destroy(rc);
+	if (md != NULL)
+		rd_kafka_metadata_destroy(md);
+	buf_free(&cur);
+	buf_free(&best);
+	return rcode;
 }
 
 /* No position: a replayed batch is sent again (at-least-once). */
@@ -245,15 +611,29 @@ ksink_load(struct sink *sk, struct snap_rd *r)
 static void
 ksink_close_free(struct kafka_sink *s)
 {
+	rd_kafka_error_t	*err;
+
 	if (s->rkt != NULL)
 		rd_kafka_topic_destroy(s->rkt);
+	if (s->ckpt_rkt != NULL)
+		rd_kafka_topic_destroy(s->ckpt_rkt);
 	if (s->rk != NULL) {
 		/* What was not committed is dropped, not waited for. */
-		rd_kafka_purge(s->rk, RD_KAFKA_PURGE_F_QUEUE |
-		    RD_KAFKA_PURGE_F_INFLIGHT);
+		if (s->in_txn && (err = rd_kafka_abort_transaction(s->rk,
+		    KAFKA_TXN_MS)) != NULL)
+			rd_kafka_error_destroy(err);
+		if (s->txn_id == NULL)
+			rd_kafka_purge(s->rk, RD_KAFKA_PURGE_F_QUEUE |
+			    RD_KAFKA_PURGE_F_INFLIGHT);
 		rd_kafka_poll(s->rk, 0);
 		rd_kafka_destroy(s->rk);
 	}
+	if (s->conf != NULL)
+		rd_kafka_conf_destroy(s->conf);
+	if (s->cconf != NULL)
+		rd_kafka_conf_destroy(s->cconf);
+	free(s->ckpt_topic);
+	free(s->txn_id);
 	kafka_url_free(&s->url);
 	buf_free(&s->key);
 	buf_free(&s->val);
@@ -276,6 +656,8 @@ const struct sink_kind sink_kafka = {
 	.flush_ended = ksink_flush_ended,
 	.save = ksink_save,
 	.load = ksink_load,
+	.commit_checkpoint = ksink_commit_checkpoint,
+	.stored_checkpoint = ksink_stored_checkpoint,
 	.close = ksink_close,
 };
 

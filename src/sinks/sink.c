@@ -100,9 +100,11 @@ sink_load(struct sink *s, struct snap_rd *r)
 }
 
 void
-sink_checkpointed(struct sink *s)
+sink_checkpointed(struct sink *s, const char *name)
 {
 	s->checkpointed = true;
+	free(s->ckpt_name);
+	s->ckpt_name = xstrdup(name);
 }
 
 bool
@@ -141,6 +143,9 @@ sink_shown(const char *dest)
 void
 sink_close(struct sink *s)
 {
-	if (s != NULL)
+	if (s != NULL) {
+		free(s->ckpt_name);
+		s->ckpt_name = NULL;
 		s->kind->close(s);
+	}
 }

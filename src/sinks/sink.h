@@ -58,8 +58,9 @@
  * files and saveAsTextFiles leave them NULL).  engine/checkpoint.c
  * drives them:
  *
- *   - With --checkpoint, once before the first batch, the engine sets
- *     sink->checkpointed (sink_checkpointed).  From then on the kind's
+ *   - With --checkpoint, once before the first batch and before
+ *     stored_checkpoint, the engine sets sink->checkpointed and the
+ *     checkpoint's name (sink_checkpointed).  From then on the kind's
  *     commit(end) ends the batch inside a transaction it keeps open
  *     (its rows written, not committed), and the transaction spans
  *     the batches until the next commit_checkpoint.
@@ -71,8 +72,9 @@
  *     the last call and BYTES[0..LEN), the checkpoint (END is the last
  *     batch end committed by commit, -1 for the checkpoint a first run
  *     writes before its first batch; SQL: a row of a table
- *     dstream_checkpoint in the same database; Kafka: the bytes with
- *     send_offsets_to_transaction, then the commit).  Then the module
+ *     dstream_checkpoint in the same database; Kafka: the bytes as
+ *     messages of the topic TOPIC.dstream-checkpoint in the
+ *     transaction, then the commit).  Then the module
  *     writes the same bytes to the checkpoint folder.  Returns 0, or
  *     -1 after reporting (the run stops with status 1; close rolls the
  *     open transaction back, and the checkpoint stays where it was).
@@ -156,6 +158,12 @@ struct sink {
 	 */
 	bool			 checkpointed;
 	/*
+	 * The checkpoint's stable name (its folder's absolute path), set
+	 * with checkpointed: a Kafka destination derives its
+	 * transactional.id from it.  Owned by the sink.
+	 */
+	char			*ckpt_name;
+	/*
 	 * The batch in hand was cut short (print N had more rows): text
 	 * layouts end it with "...".  Set by the tail before commit;
 	 * cleared by the kind's commit.
@@ -215,8 +223,13 @@ void		 sink_hold(struct sink *, bool on);
 int		 sink_flush_ended(struct sink *);
 int		 sink_save(struct sink *, struct buf *);
 int		 sink_load(struct sink *, struct snap_rd *);
-/* The run checkpoints (see above); before the first batch. */
-void		 sink_checkpointed(struct sink *);
+/*
+ * The run checkpoints (see above), into the checkpoint named NAME (its
+ * folder's absolute path: the same on every resume); before the first
+ * batch and before stored_checkpoint (a Kafka destination fences its
+ * killed predecessor with it before reading its checkpoint back).
+ */
+void		 sink_checkpointed(struct sink *, const char *name);
 /* Whether S keeps the checkpoint in its own transaction. */
 bool		 sink_transactional(const struct sink *);
 /*

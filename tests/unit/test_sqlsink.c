@@ -101,7 +101,7 @@ test_dest(bool pg, const char *dest, const char *table)
 	CHECK(sink_transactional(s));
 	CHECK(sink_stored_checkpoint(s, &out, &cause) == 0);
 	CHECK(out.len == 0);
-	sink_checkpointed(s);
+	sink_checkpointed(s, "test");
 	batch(s, 1000, 3, 0);
 	batch(s, 2000, 2, 3);
 	CHECK(sink_flush_ended(s) == 0);
@@ -126,7 +126,7 @@ test_dest(bool pg, const char *dest, const char *table)
 	buf_reset(&out);
 	CHECK(sink_stored_checkpoint(s, &out, &cause) == 0);
 	CHECK(out.len == sizeof ck2 && memcmp(out.p, ck2, sizeof ck2) == 0);
-	sink_checkpointed(s);
+	sink_checkpointed(s, "test");
 	batch(s, 3000, 4, 5);
 	CHECK(sink_commit_checkpoint(s, 3000, ck1, sizeof ck1) == 0);
 	CHECK(rows_seen(pg, table) == 9);
