@@ -79,12 +79,18 @@ struct kafka_sink {
 
 static void	ksink_close_free(struct kafka_sink *);
 
-/* A message's delivery report: keeps the first failure. */
+/*
+ * A message's delivery report: keeps the first failure (not a purge,
+ * which only follows one: an aborted transaction's messages).
+ */
 static void
 ksink_delivered(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
 	struct kafka_sink	*s = opaque;
 
+	if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+	    m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
+		return;
 	if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR &&
 	    s->fail == RD_KAFKA_RESP_ERR_NO_ERROR)
 		s->fail = m->err;
@@ -140,10 +146,19 @@ ksink_open(const struct sink_kind *kind, const char *dest,
 struct sink *
 sink_kafka_open(const char *dest, const struct config *cfg, char **cause)
 {
-	static const char *const base[] = {
+	/*
+	 * A transaction spans a checkpoint interval: the brokers must not
+	 * abort it before (twice the interval and 10 s, at least
+	 * librdkafka's 60 s, at most the brokers' default ceiling
+	 * transaction.max.timeout.ms, 15 minutes; -X
+	 * transaction.timeout.ms overrides).
+	 */
+	char			 txn_ms[32];
+	const char		*base[] = {
 		"enable.idempotence", "true",
 		"linger.ms", "5",
 		"log.connection.close", "false",
+		"transaction.timeout.ms", txn_ms,
 		NULL
 	};
 	/* The checkpoint topic's reader: committed transactions only. */
@@ -157,7 +172,6 @@ sink_kafka_open(const char *dest, const struct config *cfg, char **cause)
 	struct kafka_sink	*s = xcalloc(1, sizeof *s);
 	struct config		 none;
 	rd_kafka_conf_t		*conf;
-	char			 errstr[512];
 
 	s->sink.kind = &sink_kafka;
 	s->sink.format = FMT_JSON;
@@ -168,6 +182,10 @@ sink_kafka_open(const char *dest, const struct config *cfg, char **cause)
 		memset(&none, 0, sizeof none);
 		cfg = &none;
 	}
+	snprintf(txn_ms, sizeof txn_ms, "%" PRId64,
+	    cfg->checkpoint_every_ms <= 25000 ? INT64_C(60000) :
+	    cfg->checkpoint_every_ms >= 445000 ? INT64_C(900000) :
+	    2 * cfg->checkpoint_every_ms + 10000);
 	if ((conf = kafka_conf_new(cfg, dest, s->url.brokers,
 	    (const char *const *)base, cause)) == NULL)
 		goto fail;
@@ -179,7 +197,6 @@ sink_kafka_open(const char *dest, const struct config *cfg, char **cause)
 	    (const char *const *)reader, cause)) == NULL)
 		goto fail;
 	xasprintf(&s->ckpt_topic, "%s" KAFKA_CKPT_SUFFIX, s->url.topic);
-	(void)errstr;
 	return &s->sink;
 fail:
 	ksink_close_free(s);

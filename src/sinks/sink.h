@@ -4,8 +4,8 @@
  * Sinks see rows (struct value), not text.  Each kind of destination is
  * one struct sink_kind, a vtable in a file of its own (stdout.c, file.c
  * for -o FILE, textfiles.c for saveAsTextFiles, sqlite.c and
- * postgresql.c for the SQL databases (sql.h: what they share); kafka
- * later);
+ * postgresql.c for the SQL databases (sql.h: what they share), kafka.c
+ * for Kafka);
  * sink_open picks the kind from the destination's name.  Text
  * destinations turn rows into text with format.h, in the layout held by
  * struct sink (-f and -s, or Spark's print() layout after print).
