@@ -707,6 +707,7 @@ int
 checkpoint_write(struct checkpoint *ck, const struct ckpt_parts *p)
 {
 	char	*cause = NULL;
+	int	 i;
 
 	/* What the destination has committed is durable before anything
 	 * records a position past it. */
@@ -724,6 +725,9 @@ checkpoint_write(struct checkpoint *ck, const struct ckpt_parts *p)
 		return -1;
 	if (ckpt_write_file(ck) != 0)
 		return -1;
+	for (i = 0; i < p->nsrc; i++)
+		if (p->src[i]->kind->checkpointed != NULL)
+			p->src[i]->kind->checkpointed(p->src[i]);
 	ck->seq++;
 	ck->waiting = false;
 	ck->last_write = clock_now_ms();

@@ -58,6 +58,8 @@ struct clock_input {
 	bool		 file;		/* CLOCK_FILE: read by turns, never silent */
 	bool		 silent;	/* a stream silent for --idle: holds nothing */
 	bool		 got;		/* it placed a record in this turn */
+	bool		 own;		/* joined mid-run (clock_input_add_at):
+					 * its source saves it, not clock_save */
 };
 
 /* The watermark of an input that holds none yet: the beginning of time. */
@@ -190,9 +192,27 @@ clock_input_add_at(struct clock *c, enum clock_input_kind kind, int64_t now)
 {
 	struct clock_input	*in = clock_input_add(c, kind);
 
+	in->own = true;
 	if (now > in->last_wall)
 		in->last_wall = now;
 	return in;
+}
+
+void
+clock_input_save(const struct clock_input *in, struct buf *b)
+{
+	snap_put_bool(b, in->seen);
+	snap_put_i64(b, in->max_time);
+}
+
+int
+clock_input_load(struct clock *c, struct clock_input *in, struct snap_rd *r)
+{
+	if (snap_get_bool(r, &in->seen) == -1 ||
+	    snap_get_i64(r, &in->max_time) == -1)
+		return -1;
+	clock_hold_scan(c);
+	return 0;
 }
 
 void
@@ -718,8 +738,14 @@ clock_save(const struct clock *c, struct buf *b, struct counters *const *ctr,
 		snap_put_i64(b, c->max_time);
 		snap_put_i64(b, c->last_data_end);
 		snap_put_i64(b, c->held_end);
-		snap_put_u64(b, c->nin);
+		/* The inputs of the command line; the others' sources
+		 * save theirs (clock_input_save). */
+		for (i = k = 0; i < c->nin; i++)
+			k += !c->in[i]->own;
+		snap_put_u64(b, k);
 		for (i = 0; i < c->nin; i++) {
+			if (c->in[i]->own)
+				continue;
 			snap_put_bool(b, c->in[i]->seen);
 			snap_put_i64(b, c->in[i]->max_time);
 		}
@@ -844,14 +870,17 @@ clock_load(struct clock *c, struct snap_rd *r, struct counters *const *ctr,
 	    snap_get_i64(&sub, &c->held_end) == -1 ||
 	    snap_get_u64(&sub, &nin) == -1)
 		goto done;
-	if (nin != c->nin) {
+	for (i = j = 0; i < c->nin; i++)
+		j += !c->in[i]->own;
+	if (nin != j) {
 		snap_fail(&sub, "the checkpoint's clock has %llu inputs, this "
-		    "run %zu", (unsigned long long)nin, c->nin);
+		    "run %zu", (unsigned long long)nin, j);
 		goto done;
 	}
 	for (i = 0; i < c->nin; i++)
-		if (snap_get_bool(&sub, &c->in[i]->seen) == -1 ||
-		    snap_get_i64(&sub, &c->in[i]->max_time) == -1)
+		if (!c->in[i]->own &&
+		    (snap_get_bool(&sub, &c->in[i]->seen) == -1 ||
+		    snap_get_i64(&sub, &c->in[i]->max_time) == -1))
 			goto done;
 	if (snap_get_count(&sub, 2, CLOCK_MAX, &npend) == -1)
 		goto done;

@@ -116,10 +116,20 @@ struct clock_input *clock_input_add(struct clock *, enum clock_input_kind);
  * Registers an input that joins the running stream at wall time NOW (a
  * Kafka partition assigned mid-run): as clock_input_add, but its --idle
  * clock starts at NOW, so it holds the watermark for --idle before it is
- * taken as silent.
+ * taken as silent.  Its state is not in clock_save: its source keeps it
+ * in its own position (clock_input_save, clock_input_load), since it
+ * comes and goes with the source's assignments.
  */
 struct clock_input *clock_input_add_at(struct clock *,
 		    enum clock_input_kind, int64_t now);
+/* Appends IN's event-time progress to B (what clock_save keeps of an input). */
+void		 clock_input_save(const struct clock_input *, struct buf *b);
+/*
+ * Takes back what clock_input_save wrote into IN, an input of C.
+ * Returns 0, or -1 with the cause in R.
+ */
+int		 clock_input_load(struct clock *, struct clock_input *,
+		    struct snap_rd *r);
 /*
  * The input has ended: it delivers nothing more.  In event time it stops
  * holding the watermark back, and the batches it held are flushed.

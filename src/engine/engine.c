@@ -112,6 +112,8 @@ static void	engine_record_event(struct intake *, struct source *,
 		    struct value *, const char *, size_t);
 static void	*engine_input_add(struct intake *);
 static void	engine_input_end(struct intake *, void *);
+static void	engine_input_save(struct intake *, void *, struct buf *);
+static void	*engine_input_load(struct intake *, struct snap_rd *);
 
 struct engine *
 engine_new(const struct config *cfg, struct op *chain, struct counters *run,
@@ -134,6 +136,8 @@ engine_new(const struct config *cfg, struct op *chain, struct counters *run,
 	e->in.pool.max = cfg->max_buffered;
 	e->in.input_add = engine_input_add;
 	e->in.input_end = engine_input_end;
+	e->in.input_save = engine_input_save;
+	e->in.input_load = engine_input_load;
 	e->in.placed_end = -1;
 	if (cfg->event_time != NULL) {
 		e->etime = expr_compile(cfg->event_time, EXPR_X, cause);
@@ -639,6 +643,30 @@ engine_input_end(struct intake *ik, void *tag)
 			    offsetof(struct engine, in));
 
 	clock_input_end(e->clock, tag);
+}
+
+/* The intake's input_save: the clock's state of a source's own input. */
+static void
+engine_input_save(struct intake *ik, void *tag, struct buf *b)
+{
+	(void)ik;
+	clock_input_save(tag, b);
+}
+
+/*
+ * The intake's input_load: a source's own input registered again at a
+ * resume, with its state from the checkpoint.
+ */
+static void *
+engine_input_load(struct intake *ik, struct snap_rd *r)
+{
+	struct engine		*e = (struct engine *)(void *)((char *)ik -
+				    offsetof(struct engine, in));
+	struct clock_input	*in;
+
+	in = clock_input_add_at(e->clock, CLOCK_STREAM, clock_now_ms());
+	/* On failure the run is refused: the input is left as it is. */
+	return clock_input_load(e->clock, in, r) == -1 ? NULL : in;
 }
 
 /* ---- the loop ---- */

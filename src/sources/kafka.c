@@ -32,6 +32,16 @@
  * those records are in its open batches and it emits them; the new owner
  * starts after them.
  *
+ * With --checkpoint, the positions are the checkpoint's (kafka_save,
+ * kafka_load): each partition read, the offset after its last record
+ * handed in (the records before it are in the checkpoint's clock, state
+ * or output) and the clock's state of its input.  A resumed run is
+ * assigned from them (kafka_resume_apply: at the first assignment, over
+ * the group's offsets), so with a destination that keeps its position
+ * in the checkpoint the run is exactly-once across crashes.  A group's
+ * offsets are then committed when a checkpoint is durable
+ * (kafka_checkpointed), not when a batch is.
+ *
  * librdkafka does the I/O in its own threads.  Its consumer queue is
  * forwarded to one queue whose "not empty" edge writes to a pipe the
  * engine polls; ready() drains the queue (a bounded number of messages
@@ -52,6 +62,7 @@
 
 #include "../dstream.h"
 #include "../kafka/kafka.h"
+#include "../state/snap.h"
 #include "source.h"
 
 #ifdef HAVE_KAFKA
@@ -78,11 +89,20 @@ struct kafka_part {
 	int64_t		 end;		/* until=end: the end offset found, or -1 */
 	int64_t		 next;		/* offset after the last read, or -1 */
 	int64_t		 stored;	/* last offset stored, or -1 */
+	int64_t		 saved;		/* --checkpoint: next in the last
+					 * checkpoint taken, or -1 */
 	uint64_t	 nread;		/* messages read: the record number */
 	struct decode_input din;
 	/* Batches not yet committed that hold its records. */
 	struct kafka_held *held;
 	size_t		 nheld, capheld;
+};
+
+/* A partition's position in a checkpoint: the offset to read next. */
+struct kafka_pos {
+	int32_t		 id;
+	int64_t		 offset;
+	void		*tag;		/* its clock input, or NULL */
 };
 
 struct kafka {
@@ -102,6 +122,14 @@ struct kafka {
 	int		 backoff;
 	int64_t		 committed_end;	/* latest batch end committed */
 	uint64_t	 nread;		/* messages read, all partitions */
+	/*
+	 * --checkpoint: the positions a resumed run loaded, not yet
+	 * applied to an assignment (offset -1: applied, or dropped).
+	 */
+	struct kafka_pos *ck;
+	size_t		 nck;
+	bool		 resumed;	/* a checkpoint with positions loaded */
+	bool		 ckpt;		/* --checkpoint given */
 };
 
 static int	kafka_plain_assign(struct source *);
@@ -147,7 +175,7 @@ kafka_part(struct source *src, int32_t id)
 		p->id = id;
 		xasprintf(&p->name, "kafka://%s/%s[%d]", k->url.brokers,
 		    k->url.topic, (int)id);
-		p->end = p->next = p->stored = -1;
+		p->end = p->next = p->stored = p->saved = -1;
 	}
 	return p;
 }
@@ -221,6 +249,93 @@ kafka_all_done(struct source *src)
 }
 
 /*
+ * --checkpoint, resuming: the partitions of LIST that the checkpoint
+ * holds start at its offsets (LIST's offsets set), so the run goes on
+ * exactly where the checkpoint's state stands.  The positions are used
+ * once, at the first assignment after the resume: with a group, the
+ * partitions it does not hold now are another member's, which starts at
+ * the group's offset (committed with this process's checkpoints); a
+ * plain consumer is assigned every partition, and a partition the
+ * checkpoint holds that the topic no longer has means the topic was
+ * recreated (fatal).  An offset past a partition's end is fatal too (another
+ * cluster, or the topic recreated); one before its start lost the
+ * messages between to retention (said; librdkafka's auto.offset.reset
+ * applies).  Returns 0, or -1 after a fatal error.
+ */
+static int
+kafka_resume_apply(struct source *src, rd_kafka_topic_partition_list_t *list)
+{
+	struct kafka		*k = src->priv;
+	struct kafka_part	*p;
+	int64_t			 lo, hi, off;
+	size_t			 j;
+	char			*why;
+	int			 i, rc = 0;
+
+	if (!k->resumed || k->nck == 0)
+		return 0;
+	for (i = 0; i < list->cnt && rc == 0; i++) {
+		if (strcmp(list->elems[i].topic, k->url.topic) != 0)
+			continue;
+		for (j = 0; j < k->nck; j++)
+			if (k->ck[j].id == list->elems[i].partition &&
+			    k->ck[j].offset >= 0)
+				break;
+		if (j == k->nck)
+			continue;
+		off = k->ck[j].offset;
+		k->ck[j].offset = -1;
+		list->elems[i].offset = off;
+		p = kafka_part(src, k->ck[j].id);
+		if (p->tag == NULL)
+			p->tag = k->ck[j].tag;
+		else if (k->ck[j].tag != NULL)
+			src->intake->input_end(src->intake, k->ck[j].tag);
+		k->ck[j].tag = NULL;
+		if (rd_kafka_query_watermark_offsets(k->rk, k->url.topic,
+		    list->elems[i].partition, &lo, &hi, KAFKA_META_MS) !=
+		    RD_KAFKA_RESP_ERR_NO_ERROR)
+			continue;
+		if (off > hi) {
+			xasprintf(&why, "partition %d ends at offset %lld, "
+			    "the checkpoint had read it up to %lld: another "
+			    "cluster, or the topic was deleted and made "
+			    "again; remove the checkpoint to start afresh",
+			    (int)list->elems[i].partition, (long long)hi,
+			    (long long)off);
+			kafka_fatal(src, why);
+			free(why);
+			rc = -1;
+		} else if (off < lo)
+			fprintf(stderr, "%s: %s: partition %d now starts at "
+			    "offset %lld, the checkpoint had read it up to "
+			    "%lld: the messages between were deleted "
+			    "(retention) and are lost\n", progname,
+			    src->name, (int)list->elems[i].partition,
+			    (long long)lo, (long long)off);
+	}
+	for (j = 0; j < k->nck && rc == 0; j++) {
+		if (k->ck[j].offset < 0)
+			continue;
+		if (!k->group) {
+			xasprintf(&why, "the checkpoint holds partition %d, "
+			    "the topic has no such partition now: it was "
+			    "deleted and made again; remove the checkpoint "
+			    "to start afresh", (int)k->ck[j].id);
+			kafka_fatal(src, why);
+			free(why);
+			rc = -1;
+		}
+		k->ck[j].offset = -1;
+		if (k->ck[j].tag != NULL)
+			src->intake->input_end(src->intake, k->ck[j].tag);
+		k->ck[j].tag = NULL;
+	}
+	k->nck = 0;
+	return rc;
+}
+
+/*
  * Partitions LIST are ours now: each becomes an input of the clock and,
  * with until=end, learns its end offset (a bounded request; when it
  * fails the end is the first end-of-partition seen, as kcat's -e).
@@ -242,7 +357,9 @@ kafka_take(struct source *src, rd_kafka_topic_partition_list_t *list)
 		p->done = false;
 		p->end = -1;
 		p->nheld = 0;
-		p->next = p->stored = -1;
+		p->next = list->elems[i].offset >= 0 ?
+		    list->elems[i].offset : -1;
+		p->stored = p->saved = -1;
 		if (p->tag == NULL && !k->closing)
 			p->tag = src->intake->input_add(src->intake);
 		if (k->url.until_end && rd_kafka_query_watermark_offsets(k->rk,
@@ -250,7 +367,7 @@ kafka_take(struct source *src, rd_kafka_topic_partition_list_t *list)
 		    RD_KAFKA_RESP_ERR_NO_ERROR) {
 			p->end = hi;
 			if (hi <= lo || list->elems[i].offset ==
-			    RD_KAFKA_OFFSET_END)
+			    RD_KAFKA_OFFSET_END || p->next >= hi)
 				kafka_part_done(src, p);
 		}
 	}
@@ -334,6 +451,7 @@ kafka_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 	coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		(void)kafka_resume_apply(src, list);
 		kafka_take(src, list);
 		if (coop)
 			rd_kafka_error_destroy(rd_kafka_incremental_assign(rk,
@@ -365,6 +483,7 @@ kafka_open(struct source *src, const char *spec, char **cause)
 		goto fail;
 	k->group = k->url.group != NULL;
 	k->committed_end = INT64_MIN;
+	k->ckpt = src->cfg->checkpoint != NULL;
 	base[nb++] = "group.id";
 	base[nb++] = k->group ? k->url.group : "dstream";
 	base[nb++] = "enable.auto.offset.store";
@@ -479,13 +598,32 @@ kafka_plain_assign(struct source *src)
 		free(why);
 		return -1;
 	}
-	start = k->url.offset == KAFKA_OFFSET_BEGINNING ?
+	/*
+	 * Resuming, a partition the checkpoint does not hold was made
+	 * since: all of it is new.  With --checkpoint, offset=end is
+	 * found here, so that the next checkpoint pins it.
+	 */
+	start = k->url.offset == KAFKA_OFFSET_BEGINNING || k->resumed ?
 	    RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
 	list = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
-	for (i = 0; i < md->topics[0].partition_cnt; i++)
-		rd_kafka_topic_partition_list_add(list, k->url.topic,
-		    md->topics[0].partitions[i].id)->offset = start;
+	for (i = 0; i < md->topics[0].partition_cnt; i++) {
+		rd_kafka_topic_partition_t	*e;
+		int64_t				 lo, hi;
+
+		e = rd_kafka_topic_partition_list_add(list, k->url.topic,
+		    md->topics[0].partitions[i].id);
+		e->offset = start;
+		if (k->ckpt && start == RD_KAFKA_OFFSET_END &&
+		    rd_kafka_query_watermark_offsets(k->rk, k->url.topic,
+		    e->partition, &lo, &hi, KAFKA_META_MS) ==
+		    RD_KAFKA_RESP_ERR_NO_ERROR)
+			e->offset = hi;
+	}
 	rd_kafka_metadata_destroy(md);
+	if (kafka_resume_apply(src, list) != 0) {
+		rd_kafka_topic_partition_list_destroy(list);
+		return -1;
+	}
 	kafka_take(src, list);
 	err = rd_kafka_assign(k->rk, list);
 	rd_kafka_topic_partition_list_destroy(list);
@@ -635,7 +773,7 @@ kafka_message(struct source *src, rd_kafka_message_t *m)
 	src->tag = NULL;
 	src->name = name;
 	src->meta.ext = NULL;
-	if (ik->placed_end > k->committed_end)
+	if (ik->placed_end > k->committed_end && k->group && !k->ckpt)
 		kafka_hold(p, ik->placed_end, m->offset);
 	p->next = m->offset + 1;
 	if (p->end >= 0 && p->next >= p->end)
@@ -741,8 +879,8 @@ kafka_committed(struct source *src, int64_t end)
 	size_t				 i, j, w;
 
 	k->committed_end = end;
-	if (!k->group)
-		return;
+	if (!k->group || k->ckpt)
+		return;		/* with --checkpoint: kafka_checkpointed */
 	offs = NULL;
 	for (i = 0; i < k->nparts; i++) {
 		if ((p = k->parts[i]) == NULL || !p->assigned || p->next < 0)
@@ -768,6 +906,154 @@ kafka_committed(struct source *src, int64_t end)
 		kafka_commit(src, offs);
 		rd_kafka_topic_partition_list_destroy(offs);
 	}
+}
+
+/*
+ * One partition's position: its id, the offset to read next, and the
+ * clock's state of its input (its watermark) when it has one.
+ */
+static void
+kafka_put_pos(struct source *src, struct buf *b, int32_t id, int64_t next,
+    void *tag)
+{
+	snap_put_u64(b, (uint64_t)id);
+	snap_put_i64(b, next);
+	snap_put_bool(b, tag != NULL);
+	if (tag != NULL)
+		src->intake->input_save(src->intake, tag, b);
+}
+
+/*
+ * --checkpoint: the position of every partition read (the offset after
+ * its last record handed in: the records before it are in the
+ * checkpoint's clock, state or output), and the positions loaded at a
+ * resume not yet applied to an assignment, after the input's brokers,
+ * topic and group.  A partition assigned with nothing read yet has no
+ * position (offset= or the group's offset applies, as for a new run).
+ */
+static int
+kafka_save(struct source *src, struct buf *b)
+{
+	struct kafka		*k = src->priv;
+	struct kafka_part	*p;
+	size_t			 i, n = 0;
+
+	snap_put_str(b, k->url.brokers);
+	snap_put_str(b, k->url.topic);
+	snap_put_str(b, k->group ? k->url.group : "");
+	for (i = 0; i < k->nparts; i++)
+		if ((p = k->parts[i]) != NULL && p->assigned && p->next >= 0)
+			n++;
+	for (i = 0; i < k->nck; i++)
+		if (k->ck[i].offset >= 0)
+			n++;
+	snap_put_u64(b, n);
+	for (i = 0; i < k->nparts; i++) {
+		if ((p = k->parts[i]) == NULL || !p->assigned || p->next < 0)
+			continue;
+		kafka_put_pos(src, b, p->id, p->next, p->tag);
+		p->saved = p->next;
+	}
+	for (i = 0; i < k->nck; i++)
+		if (k->ck[i].offset >= 0)
+			kafka_put_pos(src, b, k->ck[i].id, k->ck[i].offset,
+			    k->ck[i].tag);
+	return 0;
+}
+
+/*
+ * Takes back the positions of a checkpoint (kafka_save) before anything
+ * is read; they are applied when partitions are assigned
+ * (kafka_resume_apply).  A checkpoint of another topic, cluster or group
+ * is refused.
+ */
+static int
+kafka_load(struct source *src, struct snap_rd *r)
+{
+	struct kafka	*k = src->priv;
+	const char	*br, *tp, *gr;
+	size_t		 nbr, ntp, ngr, n, i, j;
+	uint64_t	 id;
+	int64_t		 off;
+	const char	*mine;
+	bool		 in;
+
+	if (snap_get_bytes(r, 65536, &br, &nbr) == -1 ||
+	    snap_get_bytes(r, 65536, &tp, &ntp) == -1 ||
+	    snap_get_bytes(r, 65536, &gr, &ngr) == -1)
+		return -1;
+	if (ntp != strlen(k->url.topic) || memcmp(tp, k->url.topic, ntp) != 0)
+		return snap_fail(r, "input %s: the checkpoint was taken "
+		    "reading topic '%.*s', this run reads topic '%s'",
+		    src->name, (int)ntp, tp, k->url.topic);
+	if (nbr != strlen(k->url.brokers) ||
+	    memcmp(br, k->url.brokers, nbr) != 0)
+		return snap_fail(r, "input %s: the checkpoint was taken "
+		    "reading brokers '%.*s', this run reads brokers '%s' "
+		    "(its offsets are another cluster's)", src->name,
+		    (int)nbr, br, k->url.brokers);
+	mine = k->group ? k->url.group : "";
+	if (ngr != strlen(mine) || memcmp(gr, mine, ngr) != 0)
+		return snap_fail(r, "input %s: the checkpoint was taken "
+		    "%s%.*s%s, this run %s%s%s", src->name,
+		    ngr > 0 ? "in group '" : "without a group", (int)ngr, gr,
+		    ngr > 0 ? "'" : "", k->group ? "is in group '" :
+		    "has no group", k->group ? mine : "", k->group ? "'" : "");
+	if (snap_get_count(r, 2, 1 << 20, &n) == -1)
+		return -1;
+	free(k->ck);
+	k->ck = xcalloc(n > 0 ? n : 1, sizeof *k->ck);
+	k->nck = 0;
+	for (i = 0; i < n; i++) {
+		if (snap_get_u64(r, &id) == -1 || snap_get_i64(r, &off) == -1 ||
+		    snap_get_bool(r, &in) == -1)
+			return -1;
+		if (id > INT32_MAX || off < 0)
+			return snap_fail(r, "input %s: partition %llu at "
+			    "offset %lld", src->name, (unsigned long long)id,
+			    (long long)off);
+		for (j = 0; j < k->nck; j++)
+			if (k->ck[j].id == (int32_t)id)
+				return snap_fail(r, "input %s: partition %llu "
+				    "twice", src->name, (unsigned long long)id);
+		k->ck[k->nck].id = (int32_t)id;
+		k->ck[k->nck].offset = off;
+		k->ck[k->nck].tag = NULL;
+		if (in && (k->ck[k->nck].tag =
+		    src->intake->input_load(src->intake, r)) == NULL)
+			return -1;
+		k->nck++;
+	}
+	k->resumed = k->nck > 0;
+	return 0;
+}
+
+/*
+ * --checkpoint: the checkpoint last saved is durable.  With a group, its
+ * positions are committed to the group: a member given the partitions
+ * next starts where this process's checkpoint stands.
+ */
+static void
+kafka_checkpointed(struct source *src)
+{
+	struct kafka			*k = src->priv;
+	struct kafka_part		*p;
+	rd_kafka_topic_partition_list_t	*offs;
+	size_t				 i;
+
+	if (!k->group)
+		return;
+	offs = rd_kafka_topic_partition_list_new(8);
+	for (i = 0; i < k->nparts; i++) {
+		if ((p = k->parts[i]) == NULL || !p->assigned ||
+		    p->saved < 0 || p->saved <= p->stored)
+			continue;
+		rd_kafka_topic_partition_list_add(offs, k->url.topic,
+		    p->id)->offset = p->saved;
+		p->stored = p->saved;
+	}
+	kafka_commit(src, offs);
+	rd_kafka_topic_partition_list_destroy(offs);
 }
 
 static uint64_t
@@ -814,6 +1100,7 @@ kafka_close(struct source *src)
 			free(k->parts[i]);
 		}
 	free(k->parts);
+	free(k->ck);
 	if (k->pipe[0] != -1)
 		close(k->pipe[0]);
 	if (k->pipe[1] != -1)
@@ -831,6 +1118,9 @@ const struct source_kind source_kafka = {
 	.close = kafka_close,
 	.lines = kafka_lines,
 	.committed = kafka_committed,
+	.save = kafka_save,
+	.load = kafka_load,
+	.checkpointed = kafka_checkpointed,
 	.inputs = true,
 };
 

@@ -79,6 +79,16 @@ struct intake {
 	 */
 	void		*(*input_add)(struct intake *);
 	void		 (*input_end)(struct intake *, void *tag);
+	/*
+	 * Checkpoints of such inputs, which the clock does not save (they
+	 * come and go with the source): input_save appends the clock's
+	 * state of input TAG to B in the source's save(); input_load, in
+	 * its load(), registers an input as input_add does and takes that
+	 * state back, returning its tag, or NULL with the cause in R.
+	 */
+	void		 (*input_save)(struct intake *, void *tag,
+			    struct buf *b);
+	void		*(*input_load)(struct intake *, struct snap_rd *r);
 };
 
 /*
@@ -188,6 +198,13 @@ struct source_kind {
 	 * into them (Kafka stores their offsets).  May be NULL.
 	 */
 	void	(*committed)(struct source *, int64_t end);
+	/*
+	 * The checkpoint whose position save() wrote last is durable (its
+	 * file renamed into place): the source may record that position
+	 * as done outside dstream (Kafka commits it to the group).  May
+	 * be NULL.
+	 */
+	void	(*checkpointed)(struct source *);
 	/*
 	 * Whether the source registers its own clock inputs through the
 	 * intake (input_add), rather than being one input itself.
