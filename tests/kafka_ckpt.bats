@@ -163,3 +163,56 @@ out_begun() {
 	assert_failure 1
 	assert_output --partial "partition 0 ends at offset 1, the checkpoint had read it up to 3: another cluster, or the topic was deleted and made again"
 }
+
+@test "kafka --checkpoint: a member resumed after another read its partition goes on from the group's offset, not its older checkpoint" {
+	kafka_setup
+	kafka_cmd create handover 1
+	url="kafka://$BROKERS/handover?group=g-handover&offset=beginning&until=end"
+	x=(-X session.timeout.ms=6000 -X heartbeat.interval.ms=500)
+	kafka_produce handover 0 a b c
+	# A, with a checkpoint, reads a b c and stops.
+	run timeout 90 "$DSTREAM" "${x[@]}" --checkpoint "$T/ck" -i "$url" \
+	    -o outA map x
+	assert_success
+	kafka_produce handover 0 d e
+	# B, another member, reads d e (from A's commit) and stops.
+	run timeout 90 "$DSTREAM" "${x[@]}" -i "$url" map x
+	assert_success
+	assert_output "$(printf 'd\ne')"
+	kafka_produce handover 0 f
+	# A again: its checkpoint says after c, the group says after e.
+	run timeout 90 "$DSTREAM" "${x[@]}" --checkpoint "$T/ck" -i "$url" \
+	    -o outA map x
+	assert_success
+	assert_output --partial "partition 0: another member of group g-handover read it up to offset 5 while this run was stopped (the checkpoint is at 3): going on from there"
+	run cat outA
+	assert_output "$(printf 'a\nb\nc\nf')"
+}
+
+@test "kafka --checkpoint: in event time a rebalance taking partitions away writes a checkpoint at once" {
+	kafka_setup
+	kafka_cmd create handev 2
+	url="kafka://$BROKERS/handev?group=g-handev&offset=beginning"
+	x=(-X session.timeout.ms=6000 -X heartbeat.interval.ms=500)
+	kafka_produce handev 0 "10 a" "100 a"
+	kafka_produce handev 1 "10 b" "100 b"
+	# Checkpoints at most hourly: after the first, only the rebalance
+	# writes one.
+	"$DSTREAM" "${x[@]}" -e '$1' -b 10s --checkpoint "$T/ckA" \
+	    --checkpoint-every 1h -i "$url" -o outA map '$2' then countByValue \
+	    2>errA &
+	a=$!
+	PEERS=$a
+	# A has its partitions: the batch of time 10 is out.
+	LIVE_TIMEOUT=60 OUT=outA ERR=errA wait_until grep -q b outA
+	sleep 1
+	ino=$(stat -c %i "$T/ckA/checkpoint")
+	"$DSTREAM" "${x[@]}" -e '$1' -b 10s -i "$url" -o outB \
+	    map '$2' then countByValue 2>errB &
+	PEERS="$a $!"
+	# B joins: A gives partitions back and writes a checkpoint first.
+	new_ckpt() { [ "$(stat -c %i "$T/ckA/checkpoint")" != "$ino" ]; }
+	LIVE_TIMEOUT=60 OUT=outA ERR=errA wait_until new_ckpt
+	kill -TERM $PEERS
+	wait $PEERS || true
+}

@@ -48,6 +48,7 @@
 
 struct clock;
 struct clock_input;
+struct snap_rd;
 
 /*
  * What the clock calls back; CTX is the engine's.  While *STOP is true

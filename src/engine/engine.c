@@ -114,6 +114,7 @@ static void	*engine_input_add(struct intake *);
 static void	engine_input_end(struct intake *, void *);
 static void	engine_input_save(struct intake *, void *, struct buf *);
 static void	*engine_input_load(struct intake *, struct snap_rd *);
+static int	engine_checkpoint_now(struct intake *);
 
 struct engine *
 engine_new(const struct config *cfg, struct op *chain, struct counters *run,
@@ -138,6 +139,7 @@ engine_new(const struct config *cfg, struct op *chain, struct counters *run,
 	e->in.input_end = engine_input_end;
 	e->in.input_save = engine_input_save;
 	e->in.input_load = engine_input_load;
+	e->in.checkpoint_now = engine_checkpoint_now;
 	e->in.placed_end = -1;
 	if (cfg->event_time != NULL) {
 		e->etime = expr_compile(cfg->event_time, EXPR_X, cause);
@@ -667,6 +669,28 @@ engine_input_load(struct intake *ik, struct snap_rd *r)
 	in = clock_input_add_at(e->clock, CLOCK_STREAM, clock_now_ms());
 	/* On failure the run is refused: the input is left as it is. */
 	return clock_input_load(e->clock, in, r) == -1 ? NULL : in;
+}
+
+/*
+ * The intake's checkpoint_now: in event time with --checkpoint every
+ * record waits in the clock (hold), so between records the chain is at
+ * a batch boundary and a checkpoint may be written there.
+ */
+static int
+engine_checkpoint_now(struct intake *ik)
+{
+	struct engine		*e = (struct engine *)(void *)((char *)ik -
+				    offsetof(struct engine, in));
+	struct ckpt_parts	 p;
+
+	if (e->ck == NULL || e->etime == NULL || e->failed)
+		return -1;
+	p = engine_parts(e);
+	if (checkpoint_write(e->ck, &p) != 0) {
+		e->failed = true;
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- the loop ---- */

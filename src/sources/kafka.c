@@ -91,6 +91,8 @@ struct kafka_part {
 	int64_t		 stored;	/* last offset stored, or -1 */
 	int64_t		 saved;		/* --checkpoint: next in the last
 					 * checkpoint taken, or -1 */
+	int64_t		 handed;	/* next when the last eager revoke
+					 * took it, or -1 */
 	uint64_t	 nread;		/* messages read: the record number */
 	struct decode_input din;
 	/* Batches not yet committed that hold its records. */
@@ -130,6 +132,13 @@ struct kafka {
 	size_t		 nck;
 	bool		 resumed;	/* a checkpoint with positions loaded */
 	bool		 ckpt;		/* --checkpoint given */
+	/*
+	 * --checkpoint: this checkpoint's token, a random number kept in
+	 * it and sent as the metadata of its group commits, by which a
+	 * resumed run tells its own commits from another member's.
+	 */
+	uint64_t	 token;
+	char		 tokstr[32];	/* "dstream:HEX" */
 };
 
 static int	kafka_plain_assign(struct source *);
@@ -156,6 +165,15 @@ kafka_sticky_bug(rd_kafka_t *rk)
 	return strstr(buf, "cooperative-sticky") != NULL;
 }
 
+/* Sets K's checkpoint token (the metadata of its group commits). */
+static void
+kafka_token(struct kafka *k, uint64_t token)
+{
+	k->token = token;
+	snprintf(k->tokstr, sizeof k->tokstr, "dstream:%016llx",
+	    (unsigned long long)token);
+}
+
 /* The partition ID of K, created when first seen. */
 static struct kafka_part *
 kafka_part(struct source *src, int32_t id)
@@ -175,7 +193,7 @@ kafka_part(struct source *src, int32_t id)
 		p->id = id;
 		xasprintf(&p->name, "kafka://%s/%s[%d]", k->url.brokers,
 		    k->url.topic, (int)id);
-		p->end = p->next = p->stored = p->saved = -1;
+		p->end = p->next = p->stored = p->saved = p->handed = -1;
 	}
 	return p;
 }
@@ -265,15 +283,22 @@ kafka_all_done(struct source *src)
 static int
 kafka_resume_apply(struct source *src, rd_kafka_topic_partition_list_t *list)
 {
-	struct kafka		*k = src->priv;
-	struct kafka_part	*p;
-	int64_t			 lo, hi, off;
-	size_t			 j;
-	char			*why;
-	int			 i, rc = 0;
+	struct kafka			*k = src->priv;
+	struct kafka_part		*p;
+	rd_kafka_topic_partition_list_t	*got = NULL;
+	int64_t				 lo, hi, off;
+	size_t				 j;
+	char				*why;
+	int				 i, rc = 0;
 
 	if (!k->resumed || k->nck == 0)
 		return 0;
+	if (k->group && (got = rd_kafka_topic_partition_list_copy(list)) !=
+	    NULL && rd_kafka_committed(k->rk, got, KAFKA_META_MS) !=
+	    RD_KAFKA_RESP_ERR_NO_ERROR) {
+		rd_kafka_topic_partition_list_destroy(got);
+		got = NULL;
+	}
 	for (i = 0; i < list->cnt && rc == 0; i++) {
 		if (strcmp(list->elems[i].topic, k->url.topic) != 0)
 			continue;
@@ -285,6 +310,26 @@ kafka_resume_apply(struct source *src, rd_kafka_topic_partition_list_t *list)
 			continue;
 		off = k->ck[j].offset;
 		k->ck[j].offset = -1;
+		/*
+		 * The group's offset is past the checkpoint's, committed by
+		 * another member (its metadata is not this checkpoint's
+		 * token): that member read the partition while this process
+		 * was away and emitted what it read; going on from the
+		 * checkpoint would count that again.
+		 */
+		if (got != NULL && got->elems[i].err ==
+		    RD_KAFKA_RESP_ERR_NO_ERROR && got->elems[i].offset > off &&
+		    (got->elems[i].metadata_size != strlen(k->tokstr) ||
+		    memcmp(got->elems[i].metadata, k->tokstr,
+		    strlen(k->tokstr)) != 0)) {
+			fprintf(stderr, "%s: %s: partition %d: another member "
+			    "of group %s read it up to offset %lld while this "
+			    "run was stopped (the checkpoint is at %lld): going "
+			    "on from there\n", progname, src->name,
+			    (int)list->elems[i].partition, k->url.group,
+			    (long long)got->elems[i].offset, (long long)off);
+			off = got->elems[i].offset;
+		}
 		list->elems[i].offset = off;
 		p = kafka_part(src, k->ck[j].id);
 		if (p->tag == NULL)
@@ -332,6 +377,8 @@ kafka_resume_apply(struct source *src, rd_kafka_topic_partition_list_t *list)
 		k->ck[j].tag = NULL;
 	}
 	k->nck = 0;
+	if (got != NULL)
+		rd_kafka_topic_partition_list_destroy(got);
 	return rc;
 }
 
@@ -356,7 +403,10 @@ kafka_take(struct source *src, rd_kafka_topic_partition_list_t *list)
 		p->assigned = true;
 		p->done = false;
 		p->end = -1;
-		p->nheld = 0;
+		/* Handed back at once: its records held are still held. */
+		if (p->handed < 0 || list->elems[i].offset != p->handed)
+			p->nheld = 0;
+		p->handed = -1;
 		p->next = list->elems[i].offset >= 0 ?
 		    list->elems[i].offset : -1;
 		p->stored = p->saved = -1;
@@ -389,6 +439,12 @@ kafka_commit(struct source *src, rd_kafka_topic_partition_list_t *offs)
 
 	if (offs->cnt == 0 || !k->group)
 		return;
+	if (k->ckpt)
+		for (i = 0; i < offs->cnt; i++) {
+			free(offs->elems[i].metadata);
+			offs->elems[i].metadata = xstrdup(k->tokstr);
+			offs->elems[i].metadata_size = strlen(k->tokstr);
+		}
 	(void)rd_kafka_offsets_store(k->rk, offs);
 	err = rd_kafka_commit(k->rk, offs, 0);
 	if (err == RD_KAFKA_RESP_ERR_NO_ERROR ||
@@ -409,29 +465,45 @@ kafka_commit(struct source *src, rd_kafka_topic_partition_list_t *offs)
  * Partitions LIST are taken away by the group: what this process has
  * read of them is committed (it emits those records), and each stops
  * being an input.  While closing, nothing more is stored: only what
- * committed() stored counts.
+ * committed() stored counts.  EAGER: every partition is taken back and
+ * dealt again; one dealt back to this process goes on from where it
+ * was (kafka_rebalance), not from the group's offset, which a group
+ * rebalancing may have refused to move.
  */
 static void
-kafka_give(struct source *src, rd_kafka_topic_partition_list_t *list)
+kafka_give(struct source *src, rd_kafka_topic_partition_list_t *list,
+    bool eager)
 {
 	struct kafka			*k = src->priv;
 	struct kafka_part		*p;
 	rd_kafka_topic_partition_list_t	*offs;
+	bool				 ckpt = false;
 	int				 i;
 
+	/*
+	 * With --checkpoint, a checkpoint now holds every record read of
+	 * them (possible in event time, where the chain is at a batch
+	 * boundary between records): the offsets handed over are then in
+	 * it, and committed by kafka_checkpointed.
+	 */
+	if (k->ckpt && !k->closing &&
+	    src->intake->checkpoint_now(src->intake) == 0)
+		ckpt = true;
 	offs = rd_kafka_topic_partition_list_new(list->cnt);
 	for (i = 0; i < list->cnt; i++) {
 		if (strcmp(list->elems[i].topic, k->url.topic) != 0 ||
 		    (size_t)list->elems[i].partition >= k->nparts ||
 		    (p = k->parts[list->elems[i].partition]) == NULL)
 			continue;
-		if (!k->closing && p->next >= 0) {
+		if (!k->closing && p->next >= 0 && !ckpt) {
 			rd_kafka_topic_partition_list_add(offs, k->url.topic,
 			    p->id)->offset = p->next;
 			p->stored = p->next;
 		}
 		p->assigned = false;
-		p->nheld = 0;
+		p->handed = eager && !k->closing ? p->next : -1;
+		if (p->handed < 0)
+			p->nheld = 0;
 		if (p->tag != NULL && !k->closing)
 			src->intake->input_end(src->intake, p->tag);
 		p->tag = NULL;
@@ -439,6 +511,43 @@ kafka_give(struct source *src, rd_kafka_topic_partition_list_t *list)
 	if (!k->closing)
 		kafka_commit(src, offs);
 	rd_kafka_topic_partition_list_destroy(offs);
+}
+
+/*
+ * An eager rebalance deals back partitions this process had: each goes
+ * on after the last record read (nobody read it meanwhile: in an eager
+ * rebalance no member holds a partition between the revoke and the
+ * assignment), whatever the group's offset, which a rebalancing group
+ * may have refused to move (librdkafka's mock cluster refuses every
+ * commit then).  The others lose that mark.
+ */
+static void
+kafka_handed_back(struct source *src, rd_kafka_topic_partition_list_t *list)
+{
+	struct kafka		*k = src->priv;
+	struct kafka_part	*p;
+	size_t			 j;
+	int			 i;
+
+	for (i = 0; i < list->cnt; i++) {
+		if (strcmp(list->elems[i].topic, k->url.topic) != 0 ||
+		    list->elems[i].offset >= 0 ||
+		    (size_t)list->elems[i].partition >= k->nparts ||
+		    (p = k->parts[list->elems[i].partition]) == NULL ||
+		    p->handed < 0)
+			continue;
+		list->elems[i].offset = p->handed;
+	}
+	for (j = 0; j < k->nparts; j++)
+		if ((p = k->parts[j]) != NULL && !p->assigned) {
+			for (i = 0; i < list->cnt; i++)
+				if (list->elems[i].partition == p->id &&
+				    strcmp(list->elems[i].topic,
+				    k->url.topic) == 0)
+					break;
+			if (i == list->cnt)
+				p->handed = -1;
+		}
 }
 
 /* The group's rebalance callback: partitions assigned or revoked. */
@@ -452,6 +561,7 @@ kafka_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		(void)kafka_resume_apply(src, list);
+		kafka_handed_back(src, list);
 		kafka_take(src, list);
 		if (coop)
 			rd_kafka_error_destroy(rd_kafka_incremental_assign(rk,
@@ -460,7 +570,8 @@ kafka_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			rd_kafka_assign(rk, list);
 		return;
 	}
-	kafka_give(src, list);
+	/* A lost assignment (this member was dropped) may be others' now. */
+	kafka_give(src, list, !coop && !rd_kafka_assignment_lost(rk));
 	if (coop)
 		rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, list));
 	else
@@ -484,6 +595,9 @@ kafka_open(struct source *src, const char *spec, char **cause)
 	k->group = k->url.group != NULL;
 	k->committed_end = INT64_MIN;
 	k->ckpt = src->cfg->checkpoint != NULL;
+	if (k->ckpt)
+		kafka_token(k, ((uint64_t)clock_now_ms() << 20) ^
+		    ((uint64_t)getpid() << 1) ^ (uint64_t)(uintptr_t)k);
 	base[nb++] = "group.id";
 	base[nb++] = k->group ? k->url.group : "dstream";
 	base[nb++] = "enable.auto.offset.store";
@@ -941,6 +1055,7 @@ kafka_save(struct source *src, struct buf *b)
 	snap_put_str(b, k->url.brokers);
 	snap_put_str(b, k->url.topic);
 	snap_put_str(b, k->group ? k->url.group : "");
+	snap_put_u64(b, k->token);
 	for (i = 0; i < k->nparts; i++)
 		if ((p = k->parts[i]) != NULL && p->assigned && p->next >= 0)
 			n++;
@@ -973,7 +1088,7 @@ kafka_load(struct source *src, struct snap_rd *r)
 	struct kafka	*k = src->priv;
 	const char	*br, *tp, *gr;
 	size_t		 nbr, ntp, ngr, n, i, j;
-	uint64_t	 id;
+	uint64_t	 id, token;
 	int64_t		 off;
 	const char	*mine;
 	bool		 in;
@@ -999,8 +1114,10 @@ kafka_load(struct source *src, struct snap_rd *r)
 		    ngr > 0 ? "in group '" : "without a group", (int)ngr, gr,
 		    ngr > 0 ? "'" : "", k->group ? "is in group '" :
 		    "has no group", k->group ? mine : "", k->group ? "'" : "");
-	if (snap_get_count(r, 2, 1 << 20, &n) == -1)
+	if (snap_get_u64(r, &token) == -1 ||
+	    snap_get_count(r, 3, 1 << 20, &n) == -1)
 		return -1;
+	kafka_token(k, token);
 	free(k->ck);
 	k->ck = xcalloc(n > 0 ? n : 1, sizeof *k->ck);
 	k->nck = 0;

@@ -89,6 +89,15 @@ struct intake {
 	void		 (*input_save)(struct intake *, void *tag,
 			    struct buf *b);
 	void		*(*input_load)(struct intake *, struct snap_rd *r);
+	/*
+	 * --checkpoint: writes a checkpoint now, when the chain is at a
+	 * batch boundary between records (event time: records wait in the
+	 * clock), so that what the source has read so far is in it (a
+	 * Kafka partition handed to another member).  Returns 0 when
+	 * written, -1 when it cannot be now (processing time, no
+	 * --checkpoint, or the write failed: the run then fails).
+	 */
+	int		 (*checkpoint_now)(struct intake *);
 };
 
 /*
