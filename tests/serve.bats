@@ -177,6 +177,29 @@ events() {
 	assert_output 400
 }
 
+@test "serve: a burst of batches (a backlog read at once) reaches a viewer whole, in order" {
+	# 300 one-minute batches of event time end within milliseconds: they
+	# go out together, yet a viewer that keeps up gets every one, and
+	# the last ones too when the input ends.
+	start_serve -e '$1' -b 1m count
+	# (curl must not hold the FIFO open: the input would not end.)
+	curl -sN --max-time 30 "$URL/events" >"$BATS_TEST_TMPDIR/ev" 7>&- &
+	PEERS=$!
+	wait_until grep -q '^retry:' "$BATS_TEST_TMPDIR/ev"
+	awk 'BEGIN { for (i = 0; i < 300; i++) print 1700000040 + i * 60, "x" }' >&7
+	end_input
+	wait "$PEERS" || true
+	PEERS=
+	DS_STATUS=0
+	wait "$DS_PID" || DS_STATUS=$?
+	[ "$DS_STATUS" -eq 0 ]
+	[ "$(wc -l <"$OUT")" -eq 300 ]
+	refute grep -q 'events skipped' "$BATS_TEST_TMPDIR/ev"
+	events "$BATS_TEST_TMPDIR/ev" >"$BATS_TEST_TMPDIR/ids"
+	run awk '$1 != $2 { print "id " $1 " end " $2 } NR > 1 && $1 != prev + 60000 { print "gap " prev " " $1 } { prev = $1 } END { print NR }' "$BATS_TEST_TMPDIR/ids"
+	assert_output 300
+}
+
 @test "serve: a Last-Event-ID older than the events held resumes at the oldest" {
 	start_serve -b 100ms count
 	wait_until latest_has '.end != null'
@@ -344,7 +367,7 @@ print("done")' >&7
 
 @test "serve: the input ending ends the run and the server, status 0" {
 	start_serve -b 100ms count
-	curl -sN --max-time 20 "$URL/events" >"$BATS_TEST_TMPDIR/ev" &
+	curl -sN --max-time 20 "$URL/events" >"$BATS_TEST_TMPDIR/ev" 7>&- &
 	PEERS=$!
 	wait_until grep -q '^id:' "$BATS_TEST_TMPDIR/ev"
 	end_input

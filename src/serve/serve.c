@@ -28,6 +28,12 @@
  * So a slow or stuck viewer costs at most one event's copy and never
  * holds the pipeline: writes are non-blocking and nothing waits for them.
  *
+ * Wake-ups: a batch wakes the viewers at once when the last wake-up was
+ * WAKE_MS or more ago (a live stream: each batch goes out as it ends);
+ * batches ending faster than that (a file or a backlog being read) go
+ * out together at the next WAKE_MS mark, so a burst of thousands of
+ * batches costs each viewer about 100 writes a second, not one a batch.
+ *
  * Limits: requests are read within CONN_MEMORY bytes (longer headers get
  * 431 or 413 from libmicrohttpd and the connection is closed); at most
  * CONN_MAX connections (more wait in the kernel's backlog or are
@@ -63,6 +69,8 @@
 #define CONN_MEMORY	(32 * 1024)
 #define CONN_IDLE	60		/* seconds */
 #define PING_MS		15000
+#define WAKE_MS		10		/* viewers woken at most this often */
+#define CLOSE_MS	1000		/* at the end, to send what is left */
 #define LAST_MAX	RING_EVENTS	/* ?last=N */
 
 /* page.c, generated from page.html and configure's CHARTJS. */
@@ -85,6 +93,7 @@ struct client {
 	struct buf		 out;		/* being sent */
 	size_t			 off;		/* out[0..off) sent */
 	bool			 suspended;
+	bool			 kept_up;	/* suspended with all sent */
 	bool			 ping;		/* send a keep-alive comment */
 	struct client		*prev, *nextc;
 };
@@ -112,6 +121,8 @@ struct serve {
 	int64_t			 ping_at;	/* wall clock of the next ping */
 	int64_t			 run_at;	/* when libmicrohttpd must run */
 	bool			 woken;		/* viewers woken: run it soon */
+	bool			 pending;	/* events wait for wake_at */
+	int64_t			 wake_at;	/* the next wake-up, at the soonest */
 	uint64_t		 rss;		/* bytes, read at most once a second */
 	int64_t			 rss_at;
 	struct buf		 page;
@@ -228,6 +239,14 @@ client_fill(struct client *c)
 		skip = sv->oldest - c->next;
 		c->next = sv->oldest;
 	}
+	/* A viewer that had sent all it had keeps up: it may have all the
+	 * events that came since, however many batches a burst ended (the
+	 * ring bounds them); LAG_MAX counts for a viewer still sending. */
+	if (c->kept_up) {
+		c->kept_up = false;
+		if (sv->head - c->next > c->allow)
+			c->allow = sv->head - c->next;
+	}
 	if (sv->head - c->next > c->allow) {
 		skip += sv->head - 1 - c->next;
 		c->next = sv->head - 1;
@@ -281,6 +300,7 @@ client_read(void *cls, uint64_t pos, char *buf, size_t max)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	MHD_suspend_connection(c->conn);
 	c->suspended = true;
+	c->kept_up = true;
 	return 0;
 }
 
@@ -481,6 +501,46 @@ serve_request(void *cls, struct MHD_Connection *conn, const char *url,
 
 /* ---- the batch ---- */
 
+/*
+ * Wakes the viewers for the events pending if the last wake-up was
+ * WAKE_MS or more before NOW.
+ */
+static void
+serve_due(struct serve *sv, int64_t now)
+{
+	if (!sv->pending || now < sv->wake_at)
+		return;
+	sv->pending = false;
+	sv->wake_at = now + WAKE_MS;
+	serve_wake(sv, false);
+	sv->woken = true;
+}
+
+/* Appends the decimal I to B. */
+static void
+serve_int(struct buf *b, int64_t i)
+{
+	char		 d[24], *p = d + sizeof d;
+	uint64_t	 u = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (i < 0)
+		*--p = '-';
+	buf_add(b, p, (size_t)(d + sizeof d - p));
+}
+
+/* Appends ",\"NAME\":" and the decimal I to B. */
+static void
+serve_field(struct buf *b, const char *name, int64_t i)
+{
+	buf_adds(b, ",\"");
+	buf_adds(b, name);
+	buf_adds(b, "\":");
+	serve_int(b, i);
+}
+
 void
 serve_batch(struct serve *sv, int64_t end_ms, int64_t cpu_ms, size_t keys)
 {
@@ -501,26 +561,33 @@ serve_batch(struct serve *sv, int64_t end_ms, int64_t cpu_ms, size_t keys)
 	sv->m.keys = keys;
 	sv->m.last_end = end_ms;
 	sv->m.lag_ms = now - end_ms;
-	buf_printf(&b, "id: %lld\ndata: ", (long long)end_ms);
+	/* Laid out by hand: printf's cost shows when a file is read. */
+	buf_adds(&b, "id: ");
+	serve_int(&b, end_ms);
+	buf_adds(&b, "\ndata: ");
 	doff = b.len;
-	buf_printf(&b, "{\"end\":%lld,\"time\":\"", (long long)end_ms);
+	buf_adds(&b, "{\"end\":");
+	serve_int(&b, end_ms);
+	buf_adds(&b, ",\"time\":\"");
 	time_fmt_rfc3339(&b, end_ms);
 	buf_adds(&b, "\",\"prev\":");
 	if (sv->prev_end == INT64_MIN)
 		buf_adds(&b, "null");
 	else
-		buf_printf(&b, "%lld", (long long)sv->prev_end);
-	buf_printf(&b, ",\"nrows\":%zu,\"cut\":%s,\"in\":%llu,\"out\":%llu,"
-	    "\"late\":%llu,\"skipped\":%llu,\"long\":%llu,\"ms\":%lld,"
-	    "\"keys\":%zu,\"lag_ms\":%lld,\"rss_kb\":%llu,\"rows\":[",
-	    sv->nrows, sv->nrows > ROWS_MAX || sv->cut ? "true" : "false",
-	    (unsigned long long)(t.records_in - sv->last.records_in),
-	    (unsigned long long)(t.records_out - sv->last.records_out),
-	    (unsigned long long)(t.late - sv->last.late),
-	    (unsigned long long)(t.skipped - sv->last.skipped),
-	    (unsigned long long)(t.long_lines - sv->last.long_lines),
-	    (long long)cpu_ms, keys, (long long)(now - end_ms),
-	    (unsigned long long)(sv->rss / 1024));
+		serve_int(&b, sv->prev_end);
+	serve_field(&b, "nrows", (int64_t)sv->nrows);
+	buf_adds(&b, sv->nrows > ROWS_MAX || sv->cut ? ",\"cut\":true" :
+	    ",\"cut\":false");
+	serve_field(&b, "in", (int64_t)(t.records_in - sv->last.records_in));
+	serve_field(&b, "out", (int64_t)(t.records_out - sv->last.records_out));
+	serve_field(&b, "late", (int64_t)(t.late - sv->last.late));
+	serve_field(&b, "skipped", (int64_t)(t.skipped - sv->last.skipped));
+	serve_field(&b, "long", (int64_t)(t.long_lines - sv->last.long_lines));
+	serve_field(&b, "ms", cpu_ms);
+	serve_field(&b, "keys", (int64_t)keys);
+	serve_field(&b, "lag_ms", now - end_ms);
+	serve_field(&b, "rss_kb", (int64_t)(sv->rss / 1024));
+	buf_adds(&b, ",\"rows\":[");
 	buf_add(&b, sv->rows.p, sv->rows.len);
 	buf_adds(&b, "]}");
 	sv->last = t;
@@ -542,11 +609,12 @@ serve_batch(struct serve *sv, int64_t end_ms, int64_t cpu_ms, size_t keys)
 	ev->text = buf_detach(&b);
 	sv->ring_bytes += ev->len;
 	sv->head++;
-	/* The viewers are woken now and served by serve_ready, in this turn
-	 * of the engine's loop: batches ending together go out together. */
+	/* The viewers are woken now (or at wake_at, see the top) and served
+	 * by serve_ready, in this turn of the engine's loop: batches ending
+	 * together go out together. */
 	if (sv->clients != NULL) {
-		serve_wake(sv, false);
-		sv->woken = true;
+		sv->pending = true;
+		serve_due(sv, now);
 	}
 	sv->ping_at = now + PING_MS;
 }
@@ -567,6 +635,12 @@ serve_fds(struct serve *sv, struct pollfd *pfd, int max, int *timeout)
 	sv->run_at = sv->woken ? 0 : INT64_MAX;
 	if (sv->woken)
 		*timeout = 0;
+	else if (sv->pending) {
+		t = sv->wake_at > clock_now_ms() ? (MHD_UNSIGNED_LONG_LONG)
+		    (sv->wake_at - clock_now_ms()) : 0;
+		if (*timeout < 0 || (int)t < *timeout)
+			*timeout = (int)t;
+	}
 	if (MHD_get_timeout(sv->d, &t) == MHD_YES && t < INT32_MAX) {
 		sv->run_at = clock_now_ms() + (int64_t)t;
 		if (*timeout < 0 || (int)t < *timeout)
@@ -587,8 +661,10 @@ serve_ready(struct serve *sv, const struct pollfd *pfd, int n)
 {
 	int64_t		 now = clock_now_ms();
 
-	bool		 due = now >= sv->run_at || sv->woken;
+	bool		 due;
 
+	serve_due(sv, now);
+	due = now >= sv->run_at || sv->woken;
 	if (sv->clients != NULL && now >= sv->ping_at) {
 		serve_wake(sv, true);
 		sv->ping_at = now + PING_MS;
@@ -850,14 +926,39 @@ serve_input(struct serve *sv, const char *name, const struct counters *c)
 	m->ninputs++;
 }
 
+/* Whether libmicrohttpd has work to do at once (writes pending). */
+static bool
+serve_busy(struct serve *sv)
+{
+	MHD_UNSIGNED_LONG_LONG	 t;
+
+	return MHD_get_timeout(sv->d, &t) == MHD_YES && t == 0;
+}
+
 void
 serve_close(struct serve *sv)
 {
+	struct pollfd	 pfd;
+	int64_t		 until;
+
 	if (sv == NULL)
 		return;
+	/* The viewers get the events they have not had yet and the end of
+	 * their streams, for at most CLOSE_MS (one that does not read is
+	 * not waited for longer). */
 	sv->closing = true;
 	serve_wake(sv, false);
 	MHD_run(sv->d);
+	until = clock_now_ms() + CLOSE_MS;
+	while ((sv->clients != NULL || serve_busy(sv)) &&
+	    clock_now_ms() < until) {
+		pfd.fd = sv->epfd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)(until - clock_now_ms())) < 0 &&
+		    errno != EINTR)
+			break;
+		MHD_run(sv->d);
+	}
 	MHD_stop_daemon(sv->d);
 	while (sv->head > sv->oldest)
 		serve_evict(sv);
