@@ -126,6 +126,84 @@ load serve_helper
 	exec 8>&-
 }
 
+# prom NAME LABELS: the value of the sample NAME{LABELS} (LABELS as
+# written, e.g. input="a") of /metrics, read by the Prometheus parser.
+prom() {
+	curl -sf --max-time 5 "$URL/metrics" |
+	    python3 "$SRCDIR/tests/serve_client.py" prom 0 |
+	    awk -v s="sample $1{$2}" 'index($0, s " ") == 1 { print $NF }'
+}
+
+@test "serve: /metrics per input in event time: lag, idle time, late and skipped records" {
+	FIFO=$BATS_TEST_TMPDIR/in
+	mkfifo "$FIFO" "$BATS_TEST_TMPDIR/b"
+	start_fifo "$FIFO" --serve 127.0.0.1:0 -e '$1' -w 0s -b 1s \
+	    -i - -i "$BATS_TEST_TMPDIR/b" count
+	exec 8>"$BATS_TEST_TMPDIR/b"
+	wait_until grep -q 'dashboard at http://' "$ERR"
+	PORT=$(sed -n 's|.*dashboard at http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$ERR")
+	URL=http://127.0.0.1:$PORT
+	now=$(date +%s)
+	# stdin is 5 s behind the wall clock, b an hour.
+	feed '%s x\n' "$((now - 5))"
+	printf '%s x\n%s x\n' "$((now - 3610))" "$((now - 3600))" >&8
+	wait_until sh -c "curl -sf --max-time 5 '$URL/metrics' | grep -q '^dstream_records_in_total 3'"
+	# Once the hour-old batches are out, a record two hours old is late
+	# (stdin's); a record without a time is skipped (b's).
+	wait_until sh -c "curl -sf --max-time 5 '$URL/api/latest' | jq -e '.end != null' >/dev/null"
+	feed '%s late\n' "$((now - 7200))"
+	printf 'notatime x\n' >&8
+	wait_until sh -c "curl -sf --max-time 5 '$URL/metrics' | grep -q '^dstream_skipped_records_total 1'"
+	wait_until sh -c "curl -sf --max-time 5 '$URL/metrics' | grep -q '^dstream_late_records_total 1'"
+	run sh -c "curl -sf --max-time 5 '$URL/metrics' | python3 '$SRCDIR/tests/serve_client.py' prom 0"
+	assert_success
+	assert_line ok
+	assert_line 'dstream_input_lag_seconds gauge'
+	assert_line 'dstream_input_idle_seconds gauge'
+	[ "$(prom dstream_input_records_total 'input="stdin"')" = 2 ]
+	[ "$(prom dstream_input_records_total "input=\"$BATS_TEST_TMPDIR/b\"")" = 3 ]
+	[ "$(prom dstream_input_late_records_total 'input="stdin"')" = 1 ]
+	[ "$(prom dstream_input_late_records_total "input=\"$BATS_TEST_TMPDIR/b\"")" = 0 ]
+	[ "$(prom dstream_input_skipped_records_total 'input="stdin"')" = 0 ]
+	[ "$(prom dstream_input_skipped_records_total "input=\"$BATS_TEST_TMPDIR/b\"")" = 1 ]
+	# Lag: the wall clock minus the newest time of the input (the late
+	# record does not lower it): about 5 s and an hour, plus the test's
+	# own time.
+	run awk -v v="$(prom dstream_input_lag_seconds 'input="stdin"')" 'BEGIN { print (v >= 5 && v < 5 + 600) ? "ok" : v }'
+	assert_output ok
+	run awk -v v="$(prom dstream_input_lag_seconds "input=\"$BATS_TEST_TMPDIR/b\"")" 'BEGIN { print (v >= 3600 && v < 3600 + 600) ? "ok" : v }'
+	assert_output ok
+	run awk -v v="$(prom dstream_input_idle_seconds "input=\"$BATS_TEST_TMPDIR/b\"")" 'BEGIN { print (v >= 0 && v < 600) ? "ok" : v }'
+	assert_output ok
+	exec 8>&-
+}
+
+@test "serve: /metrics per input in processing time: idle time, no lag" {
+	FIFO=$BATS_TEST_TMPDIR/in
+	mkfifo "$FIFO" "$BATS_TEST_TMPDIR/quiet"
+	start_fifo "$FIFO" --serve 127.0.0.1:0 -b 100ms \
+	    -i - -i "$BATS_TEST_TMPDIR/quiet" count
+	exec 8>"$BATS_TEST_TMPDIR/quiet"
+	wait_until grep -q 'dashboard at http://' "$ERR"
+	PORT=$(sed -n 's|.*dashboard at http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$ERR")
+	URL=http://127.0.0.1:$PORT
+	feed 'x\ny\n'
+	wait_until sh -c "curl -sf --max-time 5 '$URL/metrics' | grep -q '^dstream_records_in_total 2'"
+	run sh -c "curl -sf --max-time 5 '$URL/metrics' | python3 '$SRCDIR/tests/serve_client.py' prom 0"
+	assert_success
+	assert_line ok
+	# Records have no time of their own: no lag sample.
+	refute_line --partial 'sample dstream_input_lag_seconds'
+	# The quiet input has been idle since the start, the busy one only
+	# since its last record, which came after.
+	busy=$(prom dstream_input_idle_seconds 'input="stdin"')
+	quiet=$(prom dstream_input_idle_seconds "input=\"$BATS_TEST_TMPDIR/quiet\"")
+	[ -n "$busy" ] && [ -n "$quiet" ]
+	run awk -v b="$busy" -v q="$quiet" 'BEGIN { print (b >= 0 && q >= b) ? "ok" : b " " q }'
+	assert_output ok
+	exec 8>&-
+}
+
 # events FILE: the ids and ends of the events in FILE, "ID END" a line.
 events() {
 	awk '/^id: /{id=$2} /^data: /{sub(/^data: /,""); print id " " $0}' "$1" |

@@ -164,8 +164,10 @@ def cmd_prom(_port):
     """Checks Prometheus text format 0.0.4 on stdin: every sample line
     well formed, a TYPE before its samples, one TYPE per family,
     histogram buckets cumulative and ending in +Inf equal to _count.
-    Prints 'ok' and the families."""
+    Prints 'ok', the families ('NAME TYPE'), then every sample as parsed:
+    'sample NAME{LABELS} VALUE' (labels as written)."""
     types = {}
+    samples = []
     buckets = {}
     count = {}
     bad = []
@@ -190,6 +192,7 @@ def cmd_prom(_port):
             bad.append("%d: malformed: %s" % (n, line))
             continue
         name = m.group(1)
+        samples.append("sample %s%s %s" % (name, m.group(2) or "", m.group(7)))
         fam = re.sub(r"_(bucket|sum|count)$", "", name)
         if name not in types and fam not in types:
             bad.append("%d: no TYPE before %s" % (n, name))
@@ -212,6 +215,8 @@ def cmd_prom(_port):
     print("ok")
     for k in sorted(types):
         print(k, types[k])
+    for s in samples:
+        print(s)
 
 
 def main():

@@ -241,6 +241,7 @@ engine_add_source(struct engine *e, const char *name, const char *spec,
 	src = source_open(name, spec, &e->in, e->cfg, cause);
 	if (src == NULL)
 		return -1;
+	src->newest_ms = INT64_MIN;
 	if (!src->kind->inputs)
 		src->tag = clock_input_add(e->clock, engine_by_turns(src) ?
 		    CLOCK_FILE : CLOCK_STREAM);
@@ -325,7 +326,8 @@ engine_serve(struct engine *e, const char *addr, const char *cmdline,
 	if (e->serve == NULL)
 		return -1;
 	for (i = 0; i < e->nsrc; i++)
-		serve_input(e->serve, e->src[i]->name, &e->src[i]->counters);
+		serve_input(e->serve, e->src[i]->name, &e->src[i]->counters,
+		    &e->src[i]->newest_ms);
 	chain_tap(e->chain, serve_tap(e->serve));
 	return 0;
 }
@@ -573,6 +575,9 @@ engine_event_record(struct engine *e, struct source *src, struct value *v,
 	}
 	cur_origin.time_ms = ms;
 	cur_origin.timed = true;
+	/* For --serve's per-input lag: one comparison a record. */
+	if (ms > src->newest_ms)
+		src->newest_ms = ms;
 	r = clock_record(e->clock, src->tag, ms, v, &cur_origin, &end);
 	switch (CLOCK_PLACE(r)) {
 	case CLOCK_LATE:

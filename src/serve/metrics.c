@@ -2,9 +2,10 @@
  * metrics.c - dstream's own counters in Prometheus' text format (version
  * 0.0.4), for /metrics: records in and out, late, skipped, long lines,
  * batches and their processing time as a histogram, keys held, the lag of
- * the latest batch, RSS, the dashboard's viewers, and the record counters
- * of every input, labelled by its name.  A pure function of struct
- * metrics (serve_int.h) but for the RSS, read from /proc.
+ * the latest batch, RSS, the dashboard's viewers, and for every input,
+ * labelled by its name, its record counters, how long it has been idle
+ * and (event time) its lag.  A pure function of struct metrics
+ * (serve_int.h) but for the RSS, read from /proc.
  */
 #include <stdio.h>
 #include <unistd.h>
@@ -27,6 +28,21 @@ metrics_observe(struct metrics *m, double seconds)
 	m->bucket[i]++;
 	m->proc_sum += seconds;
 	m->batches++;
+}
+
+void
+metrics_seen(struct metrics *m, int64_t now)
+{
+	struct metrics_input	*in;
+	int			 i;
+
+	for (i = 0; i < m->ninputs; i++) {
+		in = &m->inputs[i];
+		if (in->c->records_in != in->seen_in) {
+			in->seen_in = in->c->records_in;
+			in->seen_at = now;
+		}
+	}
 }
 
 void
@@ -171,4 +187,25 @@ metrics_text(const struct metrics *m, struct buf *b)
 	metrics_per_input(m, b, "dstream_input_late_records_total",
 	    "Late records of each input (event time).",
 	    offsetof(struct counters, late));
+	metrics_head(b, "dstream_input_idle_seconds", "gauge",
+	    "Seconds since each input last delivered a record (since the "
+	    "start before its first).");
+	for (i = 0; i < m->ninputs; i++) {
+		buf_adds(b, "dstream_input_idle_seconds{input=\"");
+		metrics_label(b, m->inputs[i].name);
+		buf_printf(b, "\"} %.3f\n", (double)(m->now -
+		    m->inputs[i].seen_at) / 1000);
+	}
+	/* Only inputs with a time: none in processing time. */
+	metrics_head(b, "dstream_input_lag_seconds", "gauge",
+	    "Event time: wall clock minus the largest time of each input's "
+	    "records.");
+	for (i = 0; i < m->ninputs; i++) {
+		if (*m->inputs[i].newest == INT64_MIN)
+			continue;
+		buf_adds(b, "dstream_input_lag_seconds{input=\"");
+		metrics_label(b, m->inputs[i].name);
+		buf_printf(b, "\"} %.3f\n", (double)(m->now -
+		    *m->inputs[i].newest) / 1000);
+	}
 }

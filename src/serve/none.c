@@ -24,7 +24,8 @@ serve_close(struct serve *sv)
 }
 
 void
-serve_input(struct serve *sv, const char *name, const struct counters *c)
+serve_input(struct serve *sv, const char *name, const struct counters *c,
+    const int64_t *newest_ms)
 {
 }
 

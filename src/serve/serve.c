@@ -484,6 +484,8 @@ serve_request(void *cls, struct MHD_Connection *conn, const char *url,
 		buf_addc(&b, '\n');
 		break;
 	case ROUTE_METRICS:
+		sv->m.now = clock_now_ms();
+		metrics_seen(&sv->m, sv->m.now);
 		metrics_text(&sv->m, &b);
 		ret = serve_reply(conn, MHD_HTTP_OK,
 		    "text/plain; version=0.0.4; charset=utf-8", b.p, b.len,
@@ -663,6 +665,8 @@ serve_ready(struct serve *sv, const struct pollfd *pfd, int n)
 
 	bool		 due;
 
+	/* Which inputs delivered in this turn: a test per input. */
+	metrics_seen(&sv->m, now);
 	serve_due(sv, now);
 	due = now >= sv->run_at || sv->woken;
 	if (sv->clients != NULL && now >= sv->ping_at) {
@@ -915,15 +919,21 @@ serve_open(const char *addr, const char *cmdline, const struct counters *run,
 }
 
 void
-serve_input(struct serve *sv, const char *name, const struct counters *c)
+serve_input(struct serve *sv, const char *name, const struct counters *c,
+    const int64_t *newest_ms)
 {
-	struct metrics	*m = &sv->m;
+	struct metrics		*m = &sv->m;
+	struct metrics_input	*in;
 
 	m->inputs = xreallocarray(m->inputs, (size_t)m->ninputs + 1,
 	    sizeof *m->inputs);
-	m->inputs[m->ninputs].name = name;
-	m->inputs[m->ninputs].c = c;
-	m->ninputs++;
+	in = &m->inputs[m->ninputs++];
+	memset(in, 0, sizeof *in);
+	in->name = name;
+	in->c = c;
+	in->newest = newest_ms;
+	in->seen_in = c->records_in;
+	in->seen_at = clock_now_ms();
 }
 
 /* Whether libmicrohttpd has work to do at once (writes pending). */

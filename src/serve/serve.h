@@ -42,9 +42,13 @@ struct serve	*serve_open(const char *addr, const char *cmdline,
 		    const struct counters *run, char **cause);
 /* Stops the server, closing every connection, and frees it (NULL allowed). */
 void		 serve_close(struct serve *);
-/* An input NAME and its counters, for /metrics (both must outlive SV). */
+/*
+ * An input NAME, its counters and, in event time, the largest time of its
+ * records (ms; INT64_MIN before the first, and in processing time), for
+ * /metrics; all three must outlive SV.
+ */
 void		 serve_input(struct serve *, const char *name,
-		    const struct counters *c);
+		    const struct counters *c, const int64_t *newest_ms);
 /* The sink the chain's tail copies its rows to (owned by the server). */
 struct sink	*serve_tap(struct serve *);
 /*

@@ -237,6 +237,9 @@ struct source {
 	void		*tag;		/* the engine's: its clock input (a
 					 * kind with inputs: the one of the
 					 * record in flight, else NULL) */
+	int64_t		 newest_ms;	/* the engine's: in event time, the
+					 * largest time of its records, or
+					 * INT64_MIN before the first */
 };
 
 /*
