@@ -433,6 +433,23 @@ ckpt_counters(const struct ckpt_parts *p)
 }
 
 /*
+ * The end of reading checkpoint bytes: R read the container, PL its
+ * payload.  When RC is -1 and *CAUSE is not set yet, *CAUSE gets what
+ * the readers recorded (the container's cause, else the payload's;
+ * caller frees).  Frees both readers' causes.  Returns RC.
+ */
+static int
+ckpt_rd_done(struct snap_rd *r, struct snap_rd *pl, int rc, char **cause)
+{
+	if (rc == -1 && *cause == NULL)
+		*cause = r->cause != NULL ? snap_rd_cause(r) :
+		    snap_rd_cause(pl);
+	snap_rd_free(pl);
+	snap_rd_free(r);
+	return rc;
+}
+
+/*
  * Checks the checkpoint B[0..n) against the pipeline and loads it into
  * P.  Everything that can be refused is checked before anything changes
  * outside dstream (the output file is cut back last).
@@ -447,43 +464,35 @@ ckpt_load(struct checkpoint *ck, const struct ckpt_parts *p, const char *b,
 	int		 rc = -1;
 
 	snap_rd_init(&r, b, n);
-	if (snap_open(&r, CKPT_KIND, &pl) == -1) {
-		*cause = snap_rd_cause(&r);
+	if (snap_open(&r, CKPT_KIND, &pl) == -1)
 		goto out;
-	}
 	if (ckpt_get_meta(&pl, &ck->seq, &ck->last_end) == -1 ||
 	    ckpt_get_pipe(&pl, ck, cause) == -1)
-		goto bad;
+		goto out;
 	/* The inputs' names first, then their positions. */
 	inputs = pl.p;
 	if (ckpt_get_inputs(&pl, p, false, cause) == -1)
-		goto bad;
+		goto out;
 	pl.p = inputs;
 	if (ckpt_get_inputs(&pl, p, true, cause) == -1)
-		goto bad;
+		goto out;
 	ctr = ckpt_counters(p);
 	if (clock_load(p->clock, &pl, ctr, (size_t)p->nsrc) == -1)
-		goto bad;
+		goto out;
 	if (snap_sec(&pl, CKPT_CHAN, &sub) == -1)
-		goto bad;
+		goto out;
 	chain_load(p->chain, &sub);
 	if (snap_sec_done(&pl, &sub) == -1)
-		goto bad;
+		goto out;
 	if (snap_sec(&pl, CKPT_SINK, &sub) == -1)
-		goto bad;
+		goto out;
 	sink_load(p->sink, &sub);
 	if (snap_sec_done(&pl, &sub) == -1 || snap_rd_end(&pl) == -1)
-		goto bad;
+		goto out;
 	rc = 0;
-	goto out;
-bad:
-	if (*cause == NULL)
-		*cause = snap_rd_cause(&pl);
 out:
 	free(ctr);
-	snap_rd_free(&pl);
-	snap_rd_free(&r);
-	return rc;
+	return ckpt_rd_done(&r, &pl, rc, cause);
 }
 
 int
@@ -540,16 +549,14 @@ checkpoint_check(const void *b, size_t n, char **cause)
 
 	*cause = NULL;
 	snap_rd_init(&r, b, n);
-	if (snap_open(&r, CKPT_KIND, &pl) == -1) {
-		*cause = snap_rd_cause(&r);
+	if (snap_open(&r, CKPT_KIND, &pl) == -1)
 		goto out;
-	}
 	if (ckpt_get_meta(&pl, &seq, &end) == -1 ||
 	    ckpt_get_pipe(&pl, NULL, cause) == -1 ||
 	    ckpt_get_inputs(&pl, NULL, false, cause) == -1 ||
 	    ckpt_skip(&pl, SNAP_TAG('C', 'L', 'C', 'K')) == -1 ||
 	    snap_sec(&pl, CKPT_CHAN, &sub) == -1)
-		goto bad;
+		goto out;
 	if (snap_get_u64(&sub, &nops) == 0)
 		for (i = 0; i < nops; i++) {
 			if (snap_sec(&sub, SNAP_TAG('O', 'P', 'S', 'T'),
@@ -562,16 +569,10 @@ checkpoint_check(const void *b, size_t n, char **cause)
 		}
 	if (snap_sec_done(&pl, &sub) == -1 ||
 	    ckpt_skip(&pl, CKPT_SINK) == -1 || snap_rd_end(&pl) == -1)
-		goto bad;
+		goto out;
 	rc = 0;
-	goto out;
-bad:
-	if (*cause == NULL)
-		*cause = snap_rd_cause(&pl);
 out:
-	snap_rd_free(&pl);
-	snap_rd_free(&r);
-	return rc;
+	return ckpt_rd_done(&r, &pl, rc, cause);
 }
 
 /* ---- writing ---- */
