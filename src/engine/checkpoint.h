@@ -39,9 +39,13 @@
  * A checkpoint is taken only where the chain is at a batch boundary:
  * every record read is either in a flushed batch (its effect in the
  * operators' state and the destination) or waiting in the clock (saved
- * with it).  In event time the clock keeps every record until its
- * batch is flushed (clock_config's hold); in processing time the engine
- * takes it right after a batch end, before reading more.
+ * with it).  In event time the engine asks the clock (clock_boundary);
+ * when one is due and the chain holds part of the batch in hand, records
+ * wait in the clock from then on (clock_keep) and the checkpoint is
+ * written once that batch is flushed; a stop reads on until then, and a
+ * run over files only lets into the chain records of batches it is sure
+ * to flush (clock_sure), so it ends at a boundary.  In processing time
+ * the engine takes it right after a batch end, before reading more.
  *
  * What is refused, each with a message saying what differs and that
  * removing DIR starts afresh: a file that is not a checkpoint (foreign),

@@ -73,7 +73,16 @@ struct clock {
 	int64_t			 watermark;	/* --watermark, ms */
 	int64_t			 idle;		/* --idle, ms */
 	int64_t			 settle;	/* a stop's drain, ms */
-	bool			 keep_all;	/* keep every record until its flush */
+	/*
+	 * Records of the earliest open batch go into the chain at once
+	 * only while it ends at or before push_upto: INT64_MAX without a
+	 * checkpoint; with one (hold), sure, the last batch end this run
+	 * is known to flush (clock_sure), or INT64_MIN while keep is set
+	 * (clock_keep).  Other records wait in pend until their flush.
+	 */
+	int64_t			 push_upto;
+	int64_t			 sure;
+	bool			 keep;
 	struct clock_input	**in;
 	size_t			 nin;
 	size_t			 nstreams;	/* stream inputs not ended */
@@ -115,7 +124,8 @@ clock_new(const struct clock_config *cf, const struct clock_hooks *h)
 	c->watermark = cf->watermark_ms;
 	c->idle = cf->idle_ms;
 	c->settle = cf->settle_ms < cf->span_ms ? cf->settle_ms : cf->span_ms;
-	c->keep_all = cf->hold && cf->event;
+	c->sure = cf->hold && cf->event ? INT64_MIN : INT64_MAX;
+	c->push_upto = c->sure;
 	return c;
 }
 
@@ -467,8 +477,8 @@ clock_advance_to(struct clock *c, int64_t upto)
 		c->next_end += c->B;
 		/* The next batch is now the earliest: its waiting records go
 		 * in before any that arrive directly, keeping arrival order.
-		 * (With keep_all they wait for their flush.) */
-		if (!c->keep_all)
+		 * (Past push_upto they wait for their flush.) */
+		if (c->next_end <= c->push_upto)
 			clock_release(c, c->next_end);
 	}
 }
@@ -552,7 +562,7 @@ clock_record(struct clock *c, struct clock_input *in, int64_t ms,
 		c->max_time = ms;
 	if (end > c->last_data_end)
 		c->last_data_end = end;
-	if (c->flushed && end == c->next_end && !c->keep_all) {
+	if (c->flushed && end == c->next_end && end <= c->push_upto) {
 		c->open_data = true;
 		r = CLOCK_PUSH;
 	} else
@@ -560,6 +570,29 @@ clock_record(struct clock *c, struct clock_input *in, int64_t ms,
 	if (c->next_end <= clock_watermark(c))
 		r |= CLOCK_DUE;
 	return r;
+}
+
+void
+clock_sure(struct clock *c, int64_t end)
+{
+	c->sure = end;
+	clock_keep(c, c->keep);
+}
+
+void
+clock_keep(struct clock *c, bool on)
+{
+	c->keep = on;
+	c->push_upto = on ? INT64_MIN : c->sure;
+	/* The records of the batch in hand that waited go in first. */
+	if (c->event && c->flushed && c->next_end <= c->push_upto)
+		clock_release(c, c->next_end);
+}
+
+bool
+clock_boundary(const struct clock *c)
+{
+	return !c->event || !c->open_data;
 }
 
 /* ---- both ---- */

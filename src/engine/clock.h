@@ -84,10 +84,12 @@ struct clock_config {
 	int64_t	 idle_ms;	/* --idle: a silent stream's clock runs on after it */
 	int64_t	 settle_ms;	/* a stop's drain: chain_settle (ops/op.h) */
 	/*
-	 * Event time with --checkpoint: every record waits in the clock
-	 * until its batch is flushed (none is pushed at once), so between
-	 * two records the chain is always at a batch boundary and a
-	 * checkpoint may be taken there (clock_save holds the records).
+	 * Event time with --checkpoint: a checkpoint is taken only where
+	 * the chain is at a batch boundary (clock_boundary), so records
+	 * go into the chain at once only where one is sure to come: in
+	 * batches this run will flush (clock_sure) and while no checkpoint
+	 * waits for one (clock_keep).  The others wait in the clock until
+	 * their batch is flushed, and clock_save holds them.
 	 */
 	bool	 hold;
 };
@@ -173,6 +175,29 @@ struct clock_input *clock_next_file(const struct clock *);
 /* How many records wait for their batch. */
 size_t		 clock_pending(const struct clock *);
 
+/*
+ * With hold: the batches ending at or before END will be flushed in
+ * this run whatever happens (its inputs are files that hold records so
+ * late: the watermark passes END by their end), so their records may go
+ * into the chain at once.  Until it is said, none is sure.
+ */
+void		 clock_sure(struct clock *, int64_t end);
+/*
+ * ON: from now on every record waits in the clock until its batch is
+ * flushed, so the chain comes to a batch boundary at the next flush and
+ * stays there (a checkpoint is due, a stop).  Off: records of the batch
+ * in hand go into the chain again (those that waited first), within
+ * clock_sure's limit.  Not called while the clock is flushing.
+ */
+void		 clock_keep(struct clock *, bool on);
+/*
+ * Whether the chain is at a batch boundary: no record of a batch not
+ * flushed is in it (each is in a flushed batch or waits in the clock),
+ * so a checkpoint may be taken.  Always true in processing time, where
+ * the engine takes it right after a flush.
+ */
+bool		 clock_boundary(const struct clock *);
+
 /* ---- both ---- */
 
 /*
@@ -224,8 +249,8 @@ int64_t		 clock_finish(struct clock *, bool drain);
  */
 void		 clock_end_here(struct clock *);
 /*
- * Appends the clock's state to B at a batch boundary (with hold, in
- * event time: any time the clock is not flushing): the event-time
+ * Appends the clock's state to B at a batch boundary (clock_boundary;
+ * never while the clock is flushing): the event-time
  * progress, each input's watermark, and the records waiting for their
  * batch with their origins (their event times included).  CTR[0..nctr)
  * are the inputs' counters, in the order of clock_input_add, by which an

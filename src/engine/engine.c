@@ -107,7 +107,8 @@ static void	engine_hook_flush(void *, int64_t);
 static void	engine_hook_skip(void *, int64_t, int64_t);
 static void	engine_record(struct intake *, struct source *, struct value *,
 		    const char *, size_t);
-static int	engine_event_time1(struct engine *, struct value *, int64_t *);
+static int	engine_event_time1(struct engine *, struct value *, int64_t *,
+		    bool);
 static void	engine_record_event(struct intake *, struct source *,
 		    struct value *, const char *, size_t);
 static void	*engine_input_add(struct intake *);
@@ -296,9 +297,13 @@ engine_checkpoint(struct engine *e, const char *dir, int argc, char **argv,
 }
 
 /*
- * A point where the chain is at a batch boundary, or (processing time)
- * is when a batch was flushed since NFLUSH: a checkpoint is written if
- * one is due.
+ * A turn of the loop, between records: a checkpoint is written if one
+ * is due and the chain is at a batch boundary.  In processing time that
+ * is when a batch was flushed since NFLUSH.  In event time the chain
+ * may hold part of the batch in hand: then records wait in the clock
+ * from now on (clock_keep), so that the next flush brings it to a
+ * boundary, where a later turn writes the checkpoint and lets records
+ * into the chain again.
  */
 static void
 engine_ckpt_point(struct engine *e, uint64_t nflush)
@@ -311,9 +316,59 @@ engine_ckpt_point(struct engine *e, uint64_t nflush)
 		return;
 	if (!checkpoint_due(e->ck, clock_now_ms()))
 		return;
+	if (!clock_boundary(e->clock)) {
+		clock_keep(e->clock, true);
+		return;
+	}
 	p = engine_parts(e);
 	if (checkpoint_write(e->ck, &p) != 0)
 		e->failed = true;
+	/* A stop keeps the chain at the boundary, to end there. */
+	if (e->etime != NULL && !e->failed && !stop_signal)
+		clock_keep(e->clock, false);
+}
+
+/*
+ * The last batch end a checkpointed event-time run is sure to flush,
+ * for clock_sure: when every input is a file read by turns (the run
+ * ends at their ends), the largest event time among their last whole
+ * lines less --watermark, since the watermark passes it once they are
+ * read; INT64_MIN (none) when an input may go on (a stream, a pipe) or
+ * no last line tells.  The event time is taken quietly: a last line
+ * without one tells nothing, and is reported when it is read.
+ */
+static int64_t
+engine_sure_end(struct engine *e)
+{
+	struct buf	 b = BUF_INIT;
+	struct source	*s;
+	struct value	 v;
+	int64_t		 ms, best = INT64_MIN;
+	int		 i;
+
+	for (i = 0; i < e->nsrc; i++)
+		if (!engine_by_turns(e->src[i]))
+			return INT64_MIN;
+	for (i = 0; i < e->nsrc; i++) {
+		s = e->src[i];
+		if (s->kind->last_line == NULL || e->cfg->json ||
+		    s->kind->last_line(s, &b) != 1)
+			continue;
+		memset(&cur_origin, 0, sizeof cur_origin);
+		cur_origin.name = s->name;
+		cur_origin.counters = &s->counters;
+		cur_origin.meta = e->in.dec.origin ? &s->meta : NULL;
+		v = value_str(b.p, b.len);
+		expr_ctx_record(&e->ectx, &v);
+		if (engine_event_time1(e, &v, &ms, true) == 0 && ms > best)
+			best = ms;
+		arena_reset(&e->rec);
+	}
+	memset(&cur_origin, 0, sizeof cur_origin);
+	buf_free(&b);
+	if (best == INT64_MIN)
+		return INT64_MIN;
+	return best - e->cfg->watermark_ms;
 }
 
 int
@@ -516,7 +571,7 @@ engine_event_time(struct engine *e, struct value *v, int64_t *ms)
 		*ms = e->tlast_ms;
 		return 0;
 	}
-	if ((rc = engine_event_time1(e, v, ms)) == 0 && keep) {
+	if ((rc = engine_event_time1(e, v, ms, false)) == 0 && keep) {
 		memcpy(e->tlast, x.u.s, x.n);
 		e->tlast_n = x.n;
 		e->tlast_ms = *ms;
@@ -524,17 +579,21 @@ engine_event_time(struct engine *e, struct value *v, int64_t *ms)
 	return rc;
 }
 
-/* engine_event_time without the last time: E's expression on the record
- * in its context. */
+/*
+ * engine_event_time without the last time: E's expression on the record
+ * in its context.  QUIET: an error is not reported (nor counted), -1.
+ */
 static int
-engine_event_time1(struct engine *e, struct value *v, int64_t *ms)
+engine_event_time1(struct engine *e, struct value *v, int64_t *ms, bool quiet)
 {
 	struct value	 t;
 	double		 secs;
 
+/* A per-record error: -1, or -2 when --on-error fail stops the run. */
+#define ETIME_ERROR(...)	(quiet ? -1 : \
+	    record_error("event-time", __VA_ARGS__) < 0 ? -2 : -1)
 	if (expr_eval(e->etime, &e->ectx, &t) != 0)
-		return record_error("event-time", v, "%s", e->ectx.err) < 0 ?
-		    -2 : -1;
+		return ETIME_ERROR(v, "%s", e->ectx.err);
 	if (t.type == V_INT && t.u.i >= -ETIME_MAX_S && t.u.i <= ETIME_MAX_S) {
 		*ms = t.u.i * 1000;	/* whole seconds: no rounding */
 		return 0;
@@ -547,15 +606,13 @@ engine_event_time1(struct engine *e, struct value *v, int64_t *ms)
 	    time_parse(t.u.s, t.n, e->cfg->time_format, &secs) == 0)
 		;
 	else if (t.type == V_STR)
-		return record_error("event-time", &t, "not a time") < 0 ?
-		    -2 : -1;
+		return ETIME_ERROR(&t, "not a time");
 	else
-		return record_error("event-time", v, "--event-time gave %s, "
-		    "not a time, for the record", value_type_name(&t)) < 0 ?
-		    -2 : -1;
+		return ETIME_ERROR(v, "--event-time gave %s, not a time, for "
+		    "the record", value_type_name(&t));
 	if (!isfinite(secs) || fabs(secs) > ETIME_MAX_S)
-		return record_error("event-time", &t, "time out of range") < 0 ?
-		    -2 : -1;
+		return ETIME_ERROR(&t, "time out of range");
+#undef ETIME_ERROR
 	*ms = (int64_t)floor(secs * 1000 + 0.5e-6);
 	return 0;
 }
@@ -677,9 +734,10 @@ engine_input_load(struct intake *ik, struct snap_rd *r)
 }
 
 /*
- * The intake's checkpoint_now: in event time with --checkpoint every
- * record waits in the clock (hold), so between records the chain is at
- * a batch boundary and a checkpoint may be written there.
+ * The intake's checkpoint_now: in event time with --checkpoint, where
+ * the chain is at a batch boundary (clock_boundary: always so in a run
+ * with a stream input, whose records all wait in the clock until their
+ * batch's flush), a checkpoint may be written between records.
  */
 static int
 engine_checkpoint_now(struct intake *ik)
@@ -688,7 +746,8 @@ engine_checkpoint_now(struct intake *ik)
 				    offsetof(struct engine, in));
 	struct ckpt_parts	 p;
 
-	if (e->ck == NULL || e->etime == NULL || e->failed)
+	if (e->ck == NULL || e->etime == NULL || e->failed ||
+	    !clock_boundary(e->clock))
 		return -1;
 	p = engine_parts(e);
 	if (checkpoint_write(e->ck, &p) != 0) {
@@ -841,6 +900,23 @@ engine_stopped(struct engine *e, int sig)
 }
 
 /*
+ * A stop was asked: whether a checkpointed run reads on, because its
+ * chain holds part of a batch (a checkpoint is taken only at a batch
+ * boundary).  Records wait in the clock from now on, so the next flush
+ * ends the batch in hand; that happens before its files end (the only
+ * runs whose chain holds part of a batch read files that take the
+ * watermark past it: clock_sure).
+ */
+static bool
+engine_finishing(struct engine *e)
+{
+	if (e->ck == NULL || clock_boundary(e->clock))
+		return false;
+	clock_keep(e->clock, true);
+	return true;
+}
+
+/*
  * The end of a checkpointed run: every input has ended (cron mode) or a
  * stop was asked.  What was read is processed (processing time: the
  * open batch is flushed); windows the watermark has not closed stay in
@@ -869,7 +945,18 @@ engine_end_checkpointed(struct engine *e)
 	}
 	if (sink_flush_ended(e->sink) != 0)
 		e->failed = true;
-	if (!e->failed) {
+	if (!e->failed && !clock_boundary(e->clock)) {
+		/*
+		 * Not at a batch boundary (a file changed under the run: its
+		 * last line told more than it held): the last checkpoint
+		 * stays, and the next run goes on from there as after a
+		 * kill (-o FILE is cut back to it: still exactly once).
+		 */
+		fprintf(stderr, "%s: checkpoint %s: not written at the end: "
+		    "a batch was partly processed; the next run goes on from "
+		    "the last one\n", progname, e->cfg->checkpoint);
+		sig = 0;
+	} else if (!e->failed) {
 		p = engine_parts(e);
 		if (checkpoint_write(e->ck, &p) != 0)
 			e->failed = true;
@@ -900,7 +987,9 @@ engine_run(struct engine *e)
 	count = xcalloc((size_t)nsrc + 1, sizeof *count);
 	sel = xcalloc((size_t)nsrc + 1, sizeof *sel);
 	clock_start(e->clock, clock_now_ms());
-	while (!e->failed && !stop_signal) {
+	if (e->ck != NULL && e->etime != NULL)
+		clock_sure(e->clock, engine_sure_end(e));
+	while (!e->failed && (!stop_signal || engine_finishing(e))) {
 		/* SIGHUP: the join tables are read again, between records. */
 		if (hup_signal) {
 			hup_signal = 0;
@@ -920,8 +1009,11 @@ engine_run(struct engine *e)
 		if (t >= 0)
 			timeout = t > INT32_MAX ? INT32_MAX : (int)t;
 		/* In event time a checkpoint waiting is written at the next
-		 * turn; in processing time at the next batch end. */
+		 * turn at a batch boundary (until then records wait in the
+		 * clock, and the next flush brings one); in processing time
+		 * at the next batch end. */
 		if (e->ck != NULL && e->etime != NULL &&
+		    clock_boundary(e->clock) &&
 		    (t = checkpoint_wake(e->ck, now)) >= 0 &&
 		    (timeout < 0 || t < timeout))
 			timeout = (int)t;

@@ -394,6 +394,63 @@ file_lines(const struct source *src)
 	return f != NULL ? f->fr.line : 0;
 }
 
+/* How far back file_last_line looks for the last whole line. */
+#define FILE_TAIL	65536
+
+/*
+ * The last whole line of a regular file read by path (the one read last
+ * when a rotated file is finished first), as it stands now, into B.
+ */
+static int
+file_last_line(struct source *src, struct buf *b)
+{
+	struct file_src	*f = src->priv;
+	const char	*path, *p, *nl, *start;
+	struct stat	 st;
+	size_t		 n, got = 0, len;
+	ssize_t		 r;
+	off_t		 from;
+	int		 fd, rc = 0;
+
+	if (!f->lazy)
+		return 0;
+	path = f->then != NULL ? f->then : f->path;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+		goto out;
+	n = st.st_size < FILE_TAIL ? (size_t)st.st_size : FILE_TAIL;
+	from = st.st_size - (off_t)n;
+	buf_reset(b);
+	buf_grow(b, n);
+	while (got < n) {
+		r = pread(fd, b->p + got, n - got, from + (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			goto out;
+		got += (size_t)r;
+	}
+	/* The line ends at the last newline and starts after the one before. */
+	if ((nl = memrchr(b->p, '\n', n)) == NULL)
+		goto out;
+	p = memrchr(b->p, '\n', (size_t)(nl - b->p));
+	if (p == NULL && from > 0)
+		goto out;		/* longer than we look back */
+	start = p != NULL ? p + 1 : b->p;
+	len = (size_t)(nl - start);
+	if (len > 0 && start[len - 1] == '\r')
+		len--;
+	if (len > src->cfg->max_line)
+		goto out;		/* the framer skips it */
+	memmove(b->p, start, len);
+	b->len = len;
+	rc = 1;
+out:
+	close(fd);
+	return rc;
+}
+
 const struct source_kind source_file = {
 	.scheme = "",
 	.open = file_open,
@@ -403,4 +460,5 @@ const struct source_kind source_file = {
 	.lines = file_lines,
 	.save = file_save,
 	.load = file_load,
+	.last_line = file_last_line,
 };

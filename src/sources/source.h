@@ -215,6 +215,15 @@ struct source_kind {
 	 */
 	void	(*checkpointed)(struct source *);
 	/*
+	 * Puts into B the last whole line the input holds now (the bytes
+	 * before its last newline, without a \r before it), which this run
+	 * will read: the engine takes its event time to know how far the
+	 * run goes (clock_sure).  Returns 1, or 0 when there is none to
+	 * tell (not a file read by path, no whole line, a line the framer
+	 * would skip or longer than 64 KiB, an error).  May be NULL.
+	 */
+	int	(*last_line)(struct source *, struct buf *b);
+	/*
 	 * Whether the source registers its own clock inputs through the
 	 * intake (input_add), rather than being one input itself.
 	 */

@@ -621,6 +621,69 @@ test_stop_drain(void)
 	halt = 0;
 }
 
+/*
+ * --checkpoint in event time (hold): records go into the chain at once
+ * only in batches the run is sure to flush (clock_sure) and while no
+ * checkpoint waits (clock_keep); clock_boundary says when the chain holds
+ * no part of a batch.
+ */
+static void
+test_hold(void)
+{
+	struct clock_config	 cc = { 1000, 0, true, 0, 1000, 0, true };
+	struct clock_hooks	 h = { NULL, &stop, hook_push, hook_flush,
+				     hook_skip, NULL };
+	struct clock		*c;
+	struct clock_input	*in;
+
+	buf_reset(&logbuf);
+	stop = false;
+	nflush = 0;
+	c = clock_new(&cc, &h);
+	in = clock_input_add(c, CLOCK_FILE);
+	/* Nothing sure: every record waits for its flush, and the chain
+	 * is at a boundary between records. */
+	CHECK(rec(c, in, 100) == CLOCK_PEND);
+	CHECK(rec(c, in, 1500) == CLOCK_PEND);
+	CHECK_STR(took(), "P1000:100@in:100 F1000");
+	CHECK(clock_boundary(c));
+	CHECK(rec(c, in, 1600) == CLOCK_PEND);
+	CHECK(clock_boundary(c));
+	/* Batches up to 3000 sure: the batch in hand's waiting records go
+	 * in first, then its new ones straight. */
+	clock_sure(c, 3000);
+	CHECK_STR(took(), "P2000:1500@in:1500 P2000:1600@in:1600");
+	CHECK(!clock_boundary(c));
+	CHECK(rec(c, in, 1700) == CLOCK_PUSH);
+	CHECK_STR(took(), "p2000:1700");
+	/* A checkpoint is due: records wait from now, and the next flush
+	 * brings the chain to a boundary, where it stays. */
+	clock_keep(c, true);
+	CHECK(rec(c, in, 1800) == CLOCK_PEND);
+	CHECK(!clock_boundary(c));
+	CHECK(rec(c, in, 2100) == CLOCK_PEND);
+	CHECK_STR(took(), "P2000:1800@in:1800 F2000");
+	CHECK(clock_boundary(c));
+	CHECK(rec(c, in, 2150) == CLOCK_PEND);
+	CHECK(clock_boundary(c));
+	/* Written: the waiting records of the batch in hand go in. */
+	clock_keep(c, false);
+	CHECK_STR(took(), "P3000:2100@in:2100 P3000:2150@in:2150");
+	CHECK(!clock_boundary(c));
+	CHECK(rec(c, in, 2200) == CLOCK_PUSH);
+	/* Past what is sure, records wait for their flush again. */
+	CHECK(rec(c, in, 3100) == CLOCK_PEND);
+	CHECK_STR(took(), "p3000:2200 F3000");
+	CHECK(clock_boundary(c));
+	CHECK(rec(c, in, 3200) == CLOCK_PEND);
+	CHECK(clock_boundary(c));
+	CHECK(clock_pending(c) == 2);
+	clock_end_here(c);
+	CHECK_STR(took(), "");
+	CHECK(clock_boundary(c));
+	clock_free(c);
+}
+
 int
 main(void)
 {
@@ -634,6 +697,7 @@ main(void)
 	test_stop_drain();
 	test_union();
 	test_union_silent();
+	test_hold();
 	buf_free(&logbuf);
 	return unit_done("clock");
 }
