@@ -128,11 +128,6 @@ jt_index(struct jointable *t)
 	free(last);
 }
 
-/*
- * Puts V's bytes in the row's room INL (*USED bytes of it taken) when V
- * is a string that fits.  Returns whether V still points into the file's
- * bytes BUF[0..len) (a string that did not fit).
- */
 /* Whether V, or a string within it, points into BUF[0..len). */
 static bool
 jt_into(const struct value *v, const char *buf, size_t len)
@@ -156,6 +151,11 @@ jt_into(const struct value *v, const char *buf, size_t len)
 	}
 }
 
+/*
+ * Puts V's bytes in the row's room INL (*USED bytes of it taken) when V
+ * is a string that fits.  Returns whether V still points into the file's
+ * bytes BUF[0..len) (a string that did not fit).
+ */
 static bool
 jt_place(struct value *v, char *inl, size_t *used, const char *buf,
     size_t len)
@@ -323,6 +323,26 @@ jt_fail(char **cause, const char *name, uint64_t line, const char *fmt, ...)
 }
 
 /*
+ * The line that starts at P (before END): returns where it ends (its
+ * newline, or END) and sets *N to its length without the newline and a
+ * carriage return before it; counts it in *LINE.  The text forms of one
+ * record a line (TSV, JSON lines) read their lines with it.
+ */
+static const char *
+jt_line(const char *p, const char *end, size_t *n, uint64_t *line)
+{
+	const char	*nl;
+
+	(*line)++;
+	if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+		nl = end;
+	*n = (size_t)(nl - p);
+	if (*n > 0 && p[*n - 1] == '\r')
+		(*n)--;
+	return nl;
+}
+
+/*
  * key<TAB>value lines: the key before the first tab, the value after it
  * (null without a tab).  Blank lines are skipped.  Never fails but for
  * a table past JT_MAX_ROWS.
@@ -336,12 +356,7 @@ jt_parse_tsv(struct jointable *t, const char *name, const char *p,
 	uint64_t	 line = 0;
 
 	for (; p < end; p = nl + 1) {
-		line++;
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		n = (size_t)(nl - p);
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
+		nl = jt_line(p, end, &n, &line);
 		if (n == 0)
 			continue;
 		tab = memchr(p, '\t', n);
@@ -584,12 +599,7 @@ jt_parse_json(struct jointable *t, const char *name, const char *p,
 	arena_init(&scratch);
 	for (; p < end; p = nl + 1) {
 		arena_reset(&scratch);
-		line++;
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		n = (size_t)(nl - p);
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
+		nl = jt_line(p, end, &n, &line);
 		if (jt_blank(p, n))
 			continue;
 		if (json_parse(&scratch, p, n, &v, &err) != 0) {
