@@ -200,6 +200,19 @@ setup() {
 	diff want got
 }
 
+@test "leftOuterJoin: over a 20k-row table, awk's answer record for record, in the stream's order" {
+	awk 'BEGIN { srand(9); for (i = 0; i < 20000; i++) printf "k%d\tv%d\n", int(rand() * 6000), i }' >big.tsv
+	awk 'BEGIN { srand(10); for (i = 0; i < 30000; i++) printf "k%d %d\n", int(rand() * 8000), i }' >stream.txt
+	dstream -i stream.txt map '($1, $2)' then leftOuterJoin big.tsv \
+	    then map '(key, value[0], value[1] ?? "-")' >got
+	awk -F '\t' 'NR == FNR { n[$1]++; v[$1, n[$1]] = $2; next }
+	    { split($0, f, " "); if (!n[f[1]]) print f[1] "\t" f[2] "\t-"
+	      for (i = 1; i <= n[f[1]]; i++) print f[1] "\t" f[2] "\t" v[f[1], i] }' \
+	    big.tsv stream.txt >want
+	[ "$(grep -c -- '-$' want)" -gt 1000 ]
+	diff want got
+}
+
 # A live run: records arrive by a listening socket while the table changes.
 start_live() {
 	start_dstream -b 100ms -i tcp-listen://127.0.0.1:0 map '($1, $2)' then leftOuterJoin "$@"

@@ -107,7 +107,7 @@ jt_index(struct jointable *t)
 	last = xcalloc(n, sizeof *last);
 	t->mask = n - 1;
 	for (i = 0; i < t->nrows; i++) {
-		h = value_hash(&t->rows[i].key);
+		h = jt_hash(&t->rows[i].key);
 		for (j = h & t->mask;; j = (j + 1) & t->mask) {
 			s = &t->slots[j];
 			if (s->first == 0) {
@@ -206,16 +206,23 @@ static inline bool
 jt_key_eq(const struct value *k, const struct value *key)
 {
 	if (k->type == V_STR && key->type == V_STR)
-		return k->n == key->n && memcmp(k->u.s, key->u.s, k->n) == 0;
+		return k->n == key->n &&
+		    value_bytes_eq(k->u.s, key->u.s, k->n);
 	return value_eq(k, key);
 }
 
 const struct jt_row *
 jt_find(const struct jointable *t, const struct value *key)
 {
+	return jt_find_hashed(t, key, jt_hash(key));
+}
+
+const struct jt_row *
+jt_find_hashed(const struct jointable *t, const struct value *key,
+    uint64_t h)
+{
 	const struct jt_slot	*s;
 	const struct jt_row	*r;
-	uint64_t		 h = value_hash(key);
 	uint32_t		 h32 = (uint32_t)(h >> 32);
 	size_t			 j;
 

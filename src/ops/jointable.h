@@ -38,6 +38,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -141,10 +142,95 @@ void	 jt_free(struct jointable *);
 
 /*
  * Returns the first row of T whose key equals KEY, or NULL; the others
- * follow through jt_next.  Rows live as long as T.
+ * follow through jt_next.  Rows live as long as T.  jt_find_hashed is
+ * the same with KEY's hash H (jt_hash) already made: a caller that
+ * prefetches hashes a key once.
  */
 const struct jt_row *jt_find(const struct jointable *t,
 		    const struct value *key);
+const struct jt_row *jt_find_hashed(const struct jointable *t,
+		    const struct value *key, uint64_t h);
+
+#ifdef __SIZEOF_INT128__
+/* The 128-bit product of A and B, its halves folded (wyhash's mum). */
+static inline uint64_t
+jt_mum(uint64_t a, uint64_t b)
+{
+	__uint128_t	 m = (__uint128_t)a * b;
+
+	return (uint64_t)m ^ (uint64_t)(m >> 64);
+}
+#endif
+
+/*
+ * KEY's hash, as the index keys it.  A string of up to 16 bytes (an
+ * address, a user id, a code) is hashed inline, as wyhash (Wang Yi's,
+ * public domain) hashes short input: its bytes read as two words, mixed
+ * by two 128-bit multiplies, a dozen instructions; any other key by
+ * value_hash, which hashes equal values (the number 1 and 1.0) alike.
+ * Only jt_index and the lookups use it, so equal keys hash alike.
+ */
+static inline uint64_t
+jt_hash(const struct value *key)
+{
+#ifdef __SIZEOF_INT128__
+	const unsigned char	*s = (const unsigned char *)key->u.s;
+	uint64_t		 a, b;
+	uint32_t		 x, y;
+	size_t			 n = key->n;
+
+	if (key->type != V_STR || n > 16)
+		return value_hash(key);
+	if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		a = x;
+		b = y;
+	} else if (n > 0) {
+		a = (uint64_t)s[0] << 16 | (uint64_t)s[n >> 1] << 8 | s[n - 1];
+		b = 0;
+	} else
+		a = b = 0;
+	return jt_mum(0xe7037ed1a0b428dbULL ^ n,
+	    jt_mum(a ^ 0xa0761d6478bd642fULL, b ^ 0x8ebc6af09c88c6e3ULL));
+#else
+	return value_hash(key);
+#endif
+}
+
+/*
+ * Lookups in two steps ahead of jt_find_hashed, so that the cache misses
+ * of several keys overlap: jt_prefetch_slot asks for the index line of
+ * the hash H; jt_prefetch_row, once that line is in, for the row its
+ * slot names (the first slot on H's path whose tag is H's).  Neither
+ * reads anything but the index; both are hints that change nothing.
+ */
+static inline void
+jt_prefetch_slot(const struct jointable *t, uint64_t h)
+{
+	__builtin_prefetch(&t->slots[h & t->mask]);
+}
+
+static inline void
+jt_prefetch_row(const struct jointable *t, uint64_t h)
+{
+	const struct jt_slot	*s;
+	uint32_t		 h32 = (uint32_t)(h >> 32);
+	size_t			 j;
+
+	for (j = h & t->mask;; j = (j + 1) & t->mask) {
+		s = &t->slots[j];
+		if (s->first == 0)
+			return;
+		if (s->hash == h32) {
+			__builtin_prefetch(&t->rows[s->first - 1]);
+			return;
+		}
+	}
+}
 /* The next row of T with R's key, or NULL. */
 static inline const struct jt_row *
 jt_next(const struct jointable *t, const struct jt_row *r)
