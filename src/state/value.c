@@ -496,9 +496,29 @@ value_fmt_json_str(struct buf *b, const char *s, size_t n)
 	const char		*e;
 	size_t			 i, run = 0;
 	unsigned char		 c;
-	char			 esc[6];
+	char			 esc[6], *d;
 
-	buf_grow(b, n + 2);
+	if (b->len + n + 3 > b->cap)
+		buf_grow(b, n + 2);
+	/*
+	 * Most strings need no escape: copied as they are looked at, into
+	 * the room made above, and done; one that needs an escape is
+	 * written again below (what was copied is past b->len, ignored).
+	 */
+	d = b->p + b->len + 1;
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c < 0x20 || c == '"' || c == '\\')
+			break;
+		d[i] = (char)c;
+	}
+	if (i == n) {
+		d[-1] = '"';
+		d[n] = '"';
+		d[n + 1] = '\0';
+		b->len += n + 2;
+		return;
+	}
 	buf_addc(b, '"');
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)s[i];
@@ -525,7 +545,8 @@ value_fmt_json_str(struct buf *b, const char *s, size_t n)
 void
 value_fmt_json(struct buf *b, const struct value *v)
 {
-	uint32_t	 i;
+	const struct value	*e;
+	uint32_t		 i;
 
 	switch (v->type) {
 	case V_NULL:
@@ -552,7 +573,15 @@ value_fmt_json(struct buf *b, const struct value *v)
 		for (i = 0; i < v->n; i++) {
 			if (i != 0)
 				buf_addc(b, ',');
-			value_fmt_json(b, &v->u.a[i]);
+			/* The usual elements without a call of their own
+			 * (a join's (v, w) a row, say). */
+			e = &v->u.a[i];
+			if (e->type == V_STR)
+				value_fmt_json_str(b, e->u.s, e->n);
+			else if (e->type == V_INT)
+				value_fmt_int(b, e->u.i);
+			else
+				value_fmt_json(b, e);
 		}
 		buf_addc(b, ']');
 		break;
