@@ -87,7 +87,7 @@ struct joinop {
  * own value: nothing is allocated or copied per output.  Returns 0, or
  * -1 from a later op.
  */
-static int
+static inline int
 joinop_join(struct joinop *j, const struct value *key, const struct value *v,
     uint64_t h, int64_t end_ms)
 {

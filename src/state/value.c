@@ -487,7 +487,7 @@ value_fmt_int(struct buf *b, int64_t i)
 }
 
 /* Appends S[0..n) as a JSON string; bytes >= 0x80 pass through as they are. */
-static void
+static inline void
 value_fmt_json_str(struct buf *b, const char *s, size_t n)
 {
 	static const char	 hex[] = "0123456789abcdef";
