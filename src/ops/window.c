@@ -447,6 +447,7 @@ win_emit_stacks(struct win *w, int64_t end)
 {
 	struct table_ent	**ents;
 	struct win_key		*k;
+	struct value		 v;
 	void			*back;
 	size_t			 i, n;
 
@@ -466,6 +467,15 @@ win_emit_stacks(struct win *w, int64_t end)
 			__builtin_prefetch(k->front);
 		k = table_data(ents[i]);
 		back = win_back(k);
+		if (k->front != NULL && agg_n(back) > 0 &&
+		    agg_merged_result(w->r, k->front, back, &v)) {
+			/* the reducer's answer for the merge, unbuilt */
+			if (w->kind != W_REDUCE)
+				v = value_pair(&w->scratch, ents[i]->key, v);
+			if (op_emit(&w->op, &v, end) == -1)
+				return -1;
+			continue;
+		}
 		if (k->front != NULL && agg_n(back) > 0) {
 			/* A copy of the front state (states are plain bytes). */
 			memcpy(w->tmp, k->front, w->r->def->size);

@@ -94,6 +94,16 @@ struct agg_def {
 	 * 0 or null.
 	 */
 	struct value	(*result)(const struct agg *, const void *state);
+	/*
+	 * Sets *OUT to what result would give for STATE merged with O
+	 * (both n > 0) without building the merge, and returns true; or
+	 * returns false when that would cost no less than merging, and
+	 * the caller merges.  For a window's emission, which asks every
+	 * key the result of its front merged with its back.  NULL: the
+	 * caller always merges.
+	 */
+	bool		(*merged_result)(const struct agg *, const void *state,
+			    const void *o, struct value *out);
 	/* Copies the values STATE keeps into A; NULL: it keeps none. */
 	void		(*move)(void *state, struct arena *a);
 	/*
@@ -251,6 +261,19 @@ static inline struct value
 agg_result(const struct agg *r, const void *state)
 {
 	return r->def->result(r, state);
+}
+
+/*
+ * Sets *OUT to the value to emit for STATE merged with O (both n > 0),
+ * when the reducer can give it without the merge (merged_result).
+ * Returns false when it cannot: the caller merges and asks agg_result.
+ */
+static inline bool
+agg_merged_result(const struct agg *r, const void *state, const void *o,
+    struct value *out)
+{
+	return r->def->merged_result != NULL &&
+	    r->def->merged_result(r, state, o, out);
 }
 
 #endif

@@ -21,18 +21,34 @@
  * A key with few values would waste those 12 KiB, so a sketch starts
  * sparse (HLL++): a small open-addressing set of 32-bit entries, each
  * the top 25 bits of a hash and the rank of the 39 bits after them (the
- * largest per 25-bit index), 4 slots at first, doubled at 3/4 load.  At
+ * largest per 25-bit index), 4 slots at first, doubled when full: 3/4
+ * full up to 16 slots and at 2048, half full between, where sets grow
+ * and merge most and a probe should seldom walk far (hll_sp_room).  At
  * 2^25 buckets the sparse count (linear counting) is exact to a few in
- * a million.  When the set would pass 2048 slots (8 KiB, 1536 entries)
+ * a million.  When the set would pass 1536 entries (2048 slots, 8 KiB)
  * it turns dense; the dense registers are what adding the same hashes to
  * a dense sketch would have made (the 25-bit index and its rank give the
  * 14-bit index and its rank), so the sketch is a function of the set of
  * values alone: adding, merging in any order or grouping, give the same
- * bytes, and a window merged from panes equals the window recomputed.
+ * registers and entries, and a window merged from panes equals the
+ * window recomputed.
+ *
+ * What keeps it cheap (a window of 1h sliding by 1m asks every key's
+ * estimate each minute, and merges panes): a dense sketch keeps the
+ * histogram of its registers (how many hold each value) as they change,
+ * so its estimate reads 52 counts, not 16384 registers; two dense
+ * sketches merge eight registers at a time (SWAR on six bytes); a merge
+ * copies the bigger block and folds the smaller one in, laying the copy
+ * out at once as the union will need (hll_own); and a window's emission
+ * asks the estimate of its front merged with its back without building
+ * the merge (merged_result, agg.h): two sparse sets count the smaller
+ * one's indexes the larger one lacks, and a union that is dense has its
+ * histogram made on the side.
  *
  * Memory per key: 24 bytes in place, plus 16 + 16 bytes for one value,
- * growing with the values to 8 KiB sparse, then 12 KiB + 16 dense; never
- * more.  Merging is a union (register maxima); there is no inverse.
+ * growing with the values to 8 KiB sparse, then 12 KiB + 120 dense
+ * (the header and the histogram); never more.  Merging is a union
+ * (register maxima); there is no inverse.
  *
  * Checkpoint encoding (snap.h): n, a kind byte (0 empty, 1 sparse, 2
  * dense), then for sparse the entry count and each entry as the
@@ -66,13 +82,24 @@ struct hll {
 	uint8_t		 pad[3];
 	uint32_t	 cap;		/* sparse: slots, a power of two */
 	uint32_t	 cnt;		/* sparse: entries */
-	/* sparse: uint32_t slots[cap]; dense: HLL_REGBYTES packed bytes */
+	/* sparse: uint32_t slots[cap]; dense: HLL_REGBYTES packed bytes,
+	 * then uint16_t hist[HLL_Q + 2], how many registers hold each value */
 };
+
+/* Bytes of a dense block: the header, the registers, their histogram. */
+#define HLL_DENSEBYTES	(sizeof(struct hll) + HLL_REGBYTES + \
+			    (HLL_Q + 2) * sizeof(uint16_t))
 
 static inline uint32_t *
 hll_slots(struct hll *h)
 {
 	return (uint32_t *)(void *)(h + 1);
+}
+
+static inline const uint32_t *
+hll_cslots(const struct hll *h)
+{
+	return (const uint32_t *)(const void *)(h + 1);
 }
 
 static inline uint8_t *
@@ -87,6 +114,19 @@ hll_cregs(const struct hll *h)
 	return (const uint8_t *)(h + 1);
 }
 
+/* The dense H's histogram: hist[v] registers hold v (they sum to m). */
+static inline uint16_t *
+hll_hist(struct hll *h)
+{
+	return (uint16_t *)(void *)(hll_regs(h) + HLL_REGBYTES);
+}
+
+static inline const uint16_t *
+hll_chist(const struct hll *h)
+{
+	return (const uint16_t *)(const void *)(hll_cregs(h) + HLL_REGBYTES);
+}
+
 /* Register I of the packed registers R (four in three bytes). */
 static inline unsigned
 hll_get(const uint8_t *r, uint32_t i)
@@ -97,16 +137,19 @@ hll_get(const uint8_t *r, uint32_t i)
 	return (w >> ((i & 3) * 6)) & 63;
 }
 
-/* Raises register I of R to V when V is larger. */
+/* Raises register I of the dense H to V when V is larger (and keeps the
+ * histogram). */
 static inline void
-hll_raise(uint8_t *r, uint32_t i, unsigned v)
+hll_raise(struct hll *h, uint32_t i, unsigned v)
 {
-	uint8_t		*p = r + (i >> 2) * 3;
+	uint8_t		*p = hll_regs(h) + (i >> 2) * 3;
 	uint32_t	 w = p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
-	unsigned	 sh = (i & 3) * 6;
+	unsigned	 sh = (i & 3) * 6, old = (w >> sh) & 63;
 
-	if (((w >> sh) & 63) >= v)
+	if (old >= v)
 		return;
+	hll_hist(h)[old]--;
+	hll_hist(h)[v]++;
 	w = (w & ~(63u << sh)) | v << sh;
 	p[0] = (uint8_t)w;
 	p[1] = (uint8_t)(w >> 8);
@@ -123,19 +166,89 @@ hll_entry(uint64_t h)
 	return (uint32_t)(h >> HLL_SQ) << 6 | rank;
 }
 
-/* Raises the dense register an entry E falls in to E's rank there. */
-static inline void
-hll_raise_entry(uint8_t *r, uint32_t e)
+/* The dense register an entry E falls in; *RANK is E's rank there. */
+static inline uint32_t
+hll_entry_reg(uint32_t e, unsigned *rank)
 {
 	uint32_t	 idx = e >> 6, low = idx & ((1u << (HLL_SP - HLL_P)) - 1);
-	unsigned	 rank;
 
 	if (low != 0)	/* the first 1 is among the 11 bits between */
-		rank = (unsigned)__builtin_clz(low) -
+		*rank = (unsigned)__builtin_clz(low) -
 		    (32 - (HLL_SP - HLL_P)) + 1;
 	else
-		rank = (HLL_SP - HLL_P) + (e & 63);
-	hll_raise(r, idx >> (HLL_SP - HLL_P), rank);
+		*rank = (HLL_SP - HLL_P) + (e & 63);
+	return idx >> (HLL_SP - HLL_P);
+}
+
+/* Raises the register of the dense H an entry E falls in to E's rank
+ * there. */
+static inline void
+hll_raise_entry(struct hll *h, uint32_t e)
+{
+	unsigned	 rank;
+	uint32_t	 j = hll_entry_reg(e, &rank);
+
+	hll_raise(h, j, rank);
+}
+
+/*
+ * Whether CAP sparse slots may hold CNT entries: up to 3/4 full while
+ * small (16 slots at most) and at the largest size, half full between,
+ * where sets grow and merge most, so that a probe seldom walks far.
+ * Whether a set is dense is a function of its entries alone: it is when
+ * they are more than HLL_MAXCNT.
+ */
+static inline bool
+hll_sp_room(uint32_t cnt, uint32_t cap)
+{
+	if (cap >= HLL_MAXCAP)
+		return cnt <= HLL_MAXCNT;
+	if (cap <= 16)
+		return cnt * 4 <= cap * 3;
+	return cnt * 2 <= cap;
+}
+
+/* The slots a sparse set of CNT entries (HLL_MAXCNT at most) is given. */
+static uint32_t
+hll_sp_cap(uint32_t cnt)
+{
+	uint32_t	 cap;
+
+	for (cap = 4; !hll_sp_room(cnt, cap); cap *= 2)
+		;
+	return cap;
+}
+
+/*
+ * The slot of the sparse H that holds the index of entry E, or else the
+ * empty slot where E goes (hll_sp_room keeps one free): the one probe
+ * loop of the sparse set.
+ */
+static inline uint32_t *
+hll_sp_slot(struct hll *h, uint32_t e)
+{
+	uint32_t	*sl = hll_slots(h), mask = h->cap - 1, idx = e >> 6;
+	uint32_t	 i;
+
+	for (i = idx & mask; sl[i] != 0 && sl[i] >> 6 != idx;
+	    i = (i + 1) & mask)
+		;
+	return &sl[i];
+}
+
+/*
+ * Puts entry E into slot P of the sparse H (from hll_sp_slot): a new
+ * entry when P is empty (H must have room for one more), else the
+ * larger rank kept.
+ */
+static inline void
+hll_sp_set(struct hll *h, uint32_t *p, uint32_t e)
+{
+	if (*p == 0) {
+		*p = e;
+		h->cnt++;
+	} else if ((e & 63) > (*p & 63))
+		*p = e;
 }
 
 /* A new sparse block of CAP slots for S in A. */
@@ -149,54 +262,41 @@ hll_new_sparse(struct sk_state *s, uint32_t cap, struct arena *a)
 }
 
 /*
- * Puts entry E into the sparse H, which has a free slot.  Returns 1
- * when E's index was new, 0 when it was there (its rank kept largest).
+ * A new sparse block of CAP slots for S in A holding the entries of the
+ * sparse OLD (S's block before, or another state's: OLD is not changed
+ * and stays where it is).
  */
-static int
-hll_sp_put(struct hll *h, uint32_t e)
-{
-	uint32_t	*sl = hll_slots(h), mask = h->cap - 1, idx = e >> 6;
-	uint32_t	 i;
-
-	for (i = idx & mask; sl[i] != 0; i = (i + 1) & mask)
-		if (sl[i] >> 6 == idx) {
-			if ((e & 63) > (sl[i] & 63))
-				sl[i] = e;
-			return 0;
-		}
-	sl[i] = e;
-	h->cnt++;
-	return 1;
-}
-
-/* Whether the sparse H holds an entry of E's index (rank raised if so). */
-static bool
-hll_sp_update(struct hll *h, uint32_t e)
-{
-	uint32_t	*sl = hll_slots(h), mask = h->cap - 1, idx = e >> 6;
-	uint32_t	 i;
-
-	for (i = idx & mask; sl[i] != 0; i = (i + 1) & mask)
-		if (sl[i] >> 6 == idx) {
-			if ((e & 63) > (sl[i] & 63))
-				sl[i] = e;
-			return true;
-		}
-	return false;
-}
-
-/* Makes S's sparse sketch dense, in a new block in A. */
 static struct hll *
-hll_densify(struct sk_state *s, struct arena *a)
+hll_sp_rehash(struct sk_state *s, const struct hll *old, uint32_t cap,
+    struct arena *a)
 {
-	struct hll	*old = s->blk, *h;
+	const uint32_t	*sl = hll_cslots(old);
+	struct hll	*h = hll_new_sparse(s, cap, a);
 	uint32_t	 i;
 
-	h = sk_alloc(s, sizeof *h + HLL_REGBYTES, a);
-	h->dense = 1;
 	for (i = 0; i < old->cap; i++)
-		if (hll_slots(old)[i] != 0)
-			hll_raise_entry(hll_regs(h), hll_slots(old)[i]);
+		if (sl[i] != 0)
+			hll_sp_set(h, hll_sp_slot(h, sl[i]), sl[i]);
+	return h;
+}
+
+/*
+ * A new dense block for S in A with the entries of the sparse OLD (S's
+ * block before, or another state's, not changed).
+ */
+static struct hll *
+hll_densify(struct sk_state *s, const struct hll *old, struct arena *a)
+{
+	const uint32_t	*sl = hll_cslots(old);
+	struct hll	*h;
+	uint32_t	 i;
+
+	h = sk_alloc(s, HLL_DENSEBYTES, a);
+	h->dense = 1;
+	hll_hist(h)[0] = HLL_M;
+	for (i = 0; i < old->cap; i++)
+		if (sl[i] != 0)
+			hll_raise_entry(h, sl[i]);
 	return h;
 }
 
@@ -204,31 +304,27 @@ hll_densify(struct sk_state *s, struct arena *a)
  * Folds entry E into S's block, which S owns: a sparse one grows (a new
  * block in A) or turns dense when it is full.
  */
-static void
+static inline void
 hll_put(struct sk_state *s, uint32_t e, struct arena *a)
 {
-	struct hll	*h = s->blk, *old;
-	uint32_t	 i;
+	struct hll	*h = s->blk;
+	uint32_t	*p;
 
 	if (h->dense) {
-		hll_raise_entry(hll_regs(h), e);
+		hll_raise_entry(h, e);
 		return;
 	}
-	if (hll_sp_update(h, e))
-		return;
-	if ((h->cnt + 1) * 4 > h->cap * 3) {
-		if (h->cap * 2 > HLL_MAXCAP) {
-			h = hll_densify(s, a);
-			hll_raise_entry(hll_regs(h), e);
+	p = hll_sp_slot(h, e);
+	if (*p == 0 && !hll_sp_room(h->cnt + 1, h->cap)) {
+		if (h->cap >= HLL_MAXCAP) {
+			h = hll_densify(s, h, a);
+			hll_raise_entry(h, e);
 			return;
 		}
-		old = h;
-		h = hll_new_sparse(s, old->cap * 2, a);
-		for (i = 0; i < old->cap; i++)
-			if (hll_slots(old)[i] != 0)
-				hll_sp_put(h, hll_slots(old)[i]);
+		h = hll_sp_rehash(s, h, h->cap * 2, a);
+		p = hll_sp_slot(h, e);
 	}
-	hll_sp_put(h, e);
+	hll_sp_set(h, p, e);
 }
 
 static int
@@ -245,48 +341,75 @@ hll_add(struct agg *r, void *state, const struct value *v, struct arena *a)
 	return 0;
 }
 
-/* Makes room in the sparse H, which S owns, for MORE entries (up to the
- * largest sparse set: whether it turns dense is hll_put's to say). */
-static void
-hll_reserve(struct sk_state *s, uint32_t more, struct arena *a)
+/* Loads the six bytes at P as a number, the first byte lowest. */
+static inline uint64_t
+hll_load48(const uint8_t *p)
 {
-	struct hll	*h = s->blk, *old;
-	uint32_t	 cap, i;
-
-	for (cap = h->cap; (h->cnt + more) * 4 > cap * 3 && cap < HLL_MAXCAP;
-	    cap *= 2)
-		;
-	if (cap == h->cap)
-		return;
-	old = h;
-	h = hll_new_sparse(s, cap, a);
-	for (i = 0; i < old->cap; i++)
-		if (hll_slots(old)[i] != 0)
-			hll_sp_put(h, hll_slots(old)[i]);
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40;
 }
 
-/* Raises the dense registers D to the dense registers Q's, four at a time. */
-static void
-hll_max_regs(uint8_t *d, const uint8_t *q)
+/* The even-numbered of eight 6-bit fields, and the bit above each. */
+#define HLL_EVEN	0x03f03f03f03full
+#define HLL_GUARD	0x040040040040ull
+
+/* The field by field maxima of the 6-bit fields X and Y, laid out as
+ * HLL_EVEN's (a gap of six bits above each). */
+static inline uint64_t
+hll_max4(uint64_t x, uint64_t y)
 {
-	uint32_t	 g, x, y, z, m;
+	/* bit 6 of a field stays set where x >= y: the guard absorbs the
+	 * borrow */
+	uint64_t	 ge = ((x | HLL_GUARD) - y) & HLL_GUARD;
+
+	return y ^ ((x ^ y) & ((ge >> 6) * 63));
+}
+
+/*
+ * Moves the histogram C of the dense registers D to that of the
+ * registers' maxima with the dense registers Q, eight at a time (six
+ * bytes); the changed maxima are written to OUT (D itself) unless OUT is
+ * NULL.
+ */
+static inline void
+hll_max_pass(const uint8_t *d, const uint8_t *q, uint16_t *c, uint8_t *out)
+{
+	uint64_t	 x, y, z, diff;
+	uint32_t	 g;
 	unsigned	 k;
 
-	for (g = 0; g < HLL_REGBYTES; g += 3) {
-		x = d[g] | (uint32_t)d[g + 1] << 8 | (uint32_t)d[g + 2] << 16;
-		y = q[g] | (uint32_t)q[g + 1] << 8 | (uint32_t)q[g + 2] << 16;
-		if (x == y)
+	for (g = 0; g < HLL_REGBYTES; g += 6) {
+		y = hll_load48(q + g);
+		if (y == 0)
 			continue;
-		z = 0;
-		for (k = 0; k < 24; k += 6) {
-			m = (x >> k & 63) > (y >> k & 63) ? x >> k & 63 :
-			    y >> k & 63;
-			z |= m << k;
+		x = hll_load48(d + g);
+		z = hll_max4(x & HLL_EVEN, y & HLL_EVEN) |
+		    hll_max4(x >> 6 & HLL_EVEN, y >> 6 & HLL_EVEN) << 6;
+		if ((diff = z ^ x) == 0)
+			continue;
+		while (diff != 0) {
+			k = (unsigned)__builtin_ctzll(diff) / 6 * 6;
+			c[x >> k & 63]--;
+			c[z >> k & 63]++;
+			diff &= ~(63ull << k);
 		}
-		d[g] = (uint8_t)z;
-		d[g + 1] = (uint8_t)(z >> 8);
-		d[g + 2] = (uint8_t)(z >> 16);
+		if (out == NULL)
+			continue;
+		out[g] = (uint8_t)z;
+		out[g + 1] = (uint8_t)(z >> 8);
+		out[g + 2] = (uint8_t)(z >> 16);
+		out[g + 3] = (uint8_t)(z >> 24);
+		out[g + 4] = (uint8_t)(z >> 32);
+		out[g + 5] = (uint8_t)(z >> 40);
 	}
+}
+
+/* Raises the registers of the dense H to those of the dense O (and
+ * keeps H's histogram). */
+static void
+hll_max_regs(struct hll *h, const struct hll *o)
+{
+	hll_max_pass(hll_regs(h), hll_cregs(o), hll_hist(h), hll_regs(h));
 }
 
 /* Whether the block A holds more than the block B (copying it is then
@@ -299,41 +422,72 @@ hll_bigger(const struct hll *a, const struct hll *b)
 	return a->cnt > b->cnt;
 }
 
+/*
+ * Gives S a block of its own in A that holds what the block SRC holds,
+ * with room for the entries of the block SMALL (NULL: none) that is to
+ * be folded in: SRC copied as it is, or laid out at once as the union
+ * will need (more sparse slots, or dense), never copied twice.
+ */
+static struct hll *
+hll_own(struct sk_state *s, const struct hll *src, const struct hll *small,
+    struct arena *a)
+{
+	uint32_t	 cnt, cap = 0;
+
+	if (!src->dense && small != NULL) {
+		if (small->dense)
+			return hll_densify(s, src, a);
+		cnt = src->cnt + small->cnt;
+		cap = hll_sp_cap(cnt < HLL_MAXCNT ? cnt : HLL_MAXCNT);
+		if (cap > src->cap)
+			return hll_sp_rehash(s, src, cap, a);
+	}
+	if (src == s->blk && sk_owns(s))
+		return s->blk;
+	s->blk = (void *)(uintptr_t)src;
+	s->owner = NULL;
+	return sk_own(s, a);
+}
+
 static int
 hll_merge(struct agg *r, void *state, const void *o, struct arena *a)
 {
 	struct sk_state		*s = state;
 	const struct sk_state	*so = o;
-	struct hll		*ho = so->blk, *h;
+	const struct hll	*small;
+	struct hll		*h;
+	const uint32_t		*sl;
 	uint32_t		 i;
 
-	if (s->blk == NULL || (!sk_owns(s) && hll_bigger(ho, s->blk))) {
+	s->n += so->n;
+	if (so->blk == NULL)
+		return 0;
+	if (s->blk == NULL || hll_bigger(so->blk, s->blk)) {
 		/* The union is the same either way round: copy the bigger
-		 * block and fold the smaller one in. */
-		h = s->blk;
-		s->blk = so->blk;
-		s->owner = NULL;
-		sk_own(s, a);
-		s->n += so->n;
-		if (h == NULL)
+		 * block and fold the smaller one in (S's own block, smaller,
+		 * is left to A's next compaction). */
+		small = s->blk;
+		h = hll_own(s, so->blk, small, a);
+		if (small == NULL)
 			return 0;
-		ho = h;
 	} else {
-		sk_own(s, a);
-		s->n += so->n;
+		small = so->blk;
+		h = hll_own(s, s->blk, small, a);
 	}
-	h = s->blk;
-	if (ho->dense) {
-		if (!h->dense)
-			h = hll_densify(s, a);
-		hll_max_regs(hll_regs(h), hll_cregs(ho));
+	if (small->dense) {
+		hll_max_regs(h, small);
 		return 0;
 	}
-	if (!h->dense)
-		hll_reserve(s, ho->cnt, a);
-	for (i = 0; i < ho->cap; i++)
-		if (hll_slots(ho)[i] != 0)
-			hll_put(s, hll_slots(ho)[i], a);
+	sl = hll_cslots(small);
+	if (h->dense) {
+		for (i = 0; i < small->cap; i++)
+			if (sl[i] != 0)
+				hll_raise_entry(h, sl[i]);
+		return 0;
+	}
+	for (i = 0; i < small->cap; i++)
+		if (sl[i] != 0)
+			hll_put(s, sl[i], a);
 	return 0;
 }
 
@@ -370,24 +524,38 @@ hll_tau(double x)
 	return z / 3;
 }
 
-/* The estimate of the distinct values S's block has seen. */
-static double
-hll_estimate(const struct hll *h)
+/* The estimate of a sparse sketch of CNT entries: linear counting over
+ * its 2^25 buckets. */
+static inline double
+hll_sp_estimate(uint32_t cnt)
 {
-	const double	 ms = (double)(1u << HLL_SP), m = HLL_M;
-	uint32_t	 c[HLL_Q + 2] = { 0 }, i;
+	const double	 ms = (double)(1u << HLL_SP);
+
+	return ms * log(ms / (ms - cnt));
+}
+
+/* The estimate from the histogram C of dense registers (Ertl's). */
+static double
+hll_hist_estimate(const uint16_t *c)
+{
+	const double	 m = HLL_M;
 	double		 z;
 	int		 k;
 
-	if (!h->dense)	/* linear counting over 2^25 buckets */
-		return ms * log(ms / (ms - h->cnt));
-	for (i = 0; i < HLL_M; i++)
-		c[hll_get(hll_cregs(h), i)]++;
 	z = m * hll_tau((m - c[HLL_Q + 1]) / m);
 	for (k = HLL_Q; k >= 1; k--)
 		z = 0.5 * (z + c[k]);
 	z += m * hll_sigma(c[0] / m);
 	return m * m / (2 * log(2)) / z;
+}
+
+/* The estimate of the distinct values S's block has seen. */
+static double
+hll_estimate(const struct hll *h)
+{
+	if (!h->dense)
+		return hll_sp_estimate(h->cnt);
+	return hll_hist_estimate(hll_chist(h));	/* kept as registers change */
 }
 
 static struct value
@@ -398,6 +566,119 @@ hll_result(const struct agg *r, const void *state)
 	if (s->n == 0 || s->blk == NULL)
 		return value_int(0);
 	return value_int(llround(hll_estimate(s->blk)));
+}
+
+/* Whether the sparse H holds an entry of E's index. */
+static inline bool
+hll_sp_has(const struct hll *h, uint32_t e)
+{
+	const uint32_t	*sl = hll_cslots(h);
+	uint32_t	 mask = h->cap - 1, idx = e >> 6, i;
+
+	for (i = idx & mask; sl[i] != 0; i = (i + 1) & mask)
+		if (sl[i] >> 6 == idx)
+			return true;
+	return false;
+}
+
+/*
+ * Lays the entries of the sparse SP over the registers of D (the dense
+ * registers, or NULL: all zero), changed ones kept in OV (0: unchanged),
+ * and moves the histogram C of the registers to that of the maxima.
+ */
+static void
+hll_overlay(uint8_t *ov, uint16_t *c, const uint8_t *d, const struct hll *sp)
+{
+	const uint32_t	*sl = hll_cslots(sp);
+	uint32_t	 i, j;
+	unsigned	 r, cur;
+
+	for (i = 0; i < sp->cap; i++) {
+		if (sl[i] == 0)
+			continue;
+		j = hll_entry_reg(sl[i], &r);
+		if ((cur = ov[j]) == 0 && d != NULL)
+			cur = hll_get(d, j);
+		if (r > cur) {
+			c[cur]--;
+			c[r]++;
+			ov[j] = (uint8_t)r;
+		}
+	}
+}
+
+/*
+ * The estimate of the union of the blocks A and B, unbuilt: the dense
+ * union's histogram from the dense one's (or all zero registers) and the
+ * sparse ones' entries laid over it on the side, or from a pass over two
+ * dense ones that keeps the maxima's histogram only.  For a union that
+ * is dense; what merging and then estimating would give, to the bit.
+ */
+static double
+hll_union_estimate(const struct hll *a, const struct hll *b)
+{
+	const struct hll	*t;
+	uint16_t		 c[HLL_Q + 2];
+	uint8_t			 ov[HLL_M];
+
+	if (b->dense) {
+		t = a;
+		a = b;
+		b = t;
+	}
+	if (a->dense) {
+		memcpy(c, hll_chist(a), sizeof c);
+		if (b->dense) {
+			hll_max_pass(hll_cregs(a), hll_cregs(b), c, NULL);
+			return hll_hist_estimate(c);
+		}
+	} else {
+		memset(c, 0, sizeof c);
+		c[0] = HLL_M;
+	}
+	memset(ov, 0, sizeof ov);
+	if (!a->dense)
+		hll_overlay(ov, c, NULL, a);
+	hll_overlay(ov, c, a->dense ? hll_cregs(a) : NULL, b);
+	return hll_hist_estimate(c);
+}
+
+/*
+ * The estimate of two sketches' union, unbuilt: for two sparse ones the
+ * larger one's entries and those of the smaller one's indexes it lacks,
+ * unless they pass the sparse limit (the union is dense): then, as with
+ * a dense one, hll_union_estimate.
+ */
+static bool
+hll_merged_result(const struct agg *r, const void *state, const void *o,
+    struct value *out)
+{
+	const struct hll	*a = ((const struct sk_state *)state)->blk;
+	const struct hll	*b = ((const struct sk_state *)o)->blk, *t;
+	const uint32_t		*sl;
+	uint32_t		 cnt, i;
+
+	(void)r;
+	if (a == NULL || b == NULL)
+		return false;
+	if (a->dense || b->dense) {
+		*out = value_int(llround(hll_union_estimate(a, b)));
+		return true;
+	}
+	if (a->cnt < b->cnt) {
+		t = a;
+		a = b;
+		b = t;
+	}
+	cnt = a->cnt;
+	sl = hll_cslots(b);
+	for (i = 0; i < b->cap; i++)
+		if (sl[i] != 0 && !hll_sp_has(a, sl[i]) && ++cnt > HLL_MAXCNT) {
+			*out = value_int(llround(hll_union_estimate(a, b)));
+			return true;
+		}
+	*out = value_int(llround(hll_sp_estimate(cnt)));
+	return true;
 }
 
 static int
@@ -447,7 +728,8 @@ hll_load(void *state, struct snap_rd *r, struct arena *a)
 	const char	*p;
 	uint64_t	 d, idx = 0;
 	size_t		 cnt, n, i;
-	uint32_t	 cap;
+	uint32_t	 e;
+	unsigned	 v;
 	uint8_t		 kind, rank;
 
 	memset(s, 0, sizeof *s);
@@ -465,23 +747,23 @@ hll_load(void *state, struct snap_rd *r, struct arena *a)
 		if (n != HLL_REGBYTES)
 			return snap_fail(r, "distinct state: %zu bytes of "
 			    "registers, not %u", n, HLL_REGBYTES);
-		h = sk_alloc(s, sizeof *h + HLL_REGBYTES, a);
+		h = sk_alloc(s, HLL_DENSEBYTES, a);
 		h->dense = 1;
 		memcpy(hll_regs(h), p, HLL_REGBYTES);
-		for (i = 0; i < HLL_M; i++)
-			if (hll_get(hll_regs(h), (uint32_t)i) > HLL_Q + 1)
+		for (i = 0; i < HLL_M; i++) {
+			v = hll_get(hll_regs(h), (uint32_t)i);
+			if (v > HLL_Q + 1)
 				return snap_fail(r, "distinct state: register "
-				    "%zu is %u", i, hll_get(hll_regs(h),
-				    (uint32_t)i));
+				    "%zu is %u", i, v);
+			hll_hist(h)[v]++;
+		}
 		return 0;
 	case HLL_SPARSE:
 		if (snap_get_count(r, 2, HLL_MAXCNT, &cnt) == -1)
 			return -1;
 		if (cnt == 0)
 			return snap_fail(r, "distinct state: no entries");
-		for (cap = 4; cnt * 4 > cap * 3; cap *= 2)
-			;
-		h = hll_new_sparse(s, cap, a);
+		h = hll_new_sparse(s, hll_sp_cap((uint32_t)cnt), a);
 		for (i = 0; i < cnt; i++) {
 			if (snap_get_u64(r, &d) == -1 ||
 			    snap_get_u8(r, &rank) == -1)
@@ -491,7 +773,8 @@ hll_load(void *state, struct snap_rd *r, struct arena *a)
 				return snap_fail(r, "distinct state: bad "
 				    "entry %zu", i);
 			idx += d;
-			hll_sp_put(h, (uint32_t)idx << 6 | rank);
+			e = (uint32_t)idx << 6 | rank;
+			hll_sp_set(h, hll_sp_slot(h, e), e);
 		}
 		return 0;
 	}
@@ -504,6 +787,7 @@ const struct agg_def agg_distinct = {
 	.add = hll_add,
 	.merge = hll_merge,
 	.result = hll_result,
+	.merged_result = hll_merged_result,
 	.move = sk_move,
 	.save = hll_save,
 	.load = hll_load,
