@@ -52,25 +52,30 @@ static const char	 format_dashes[] =
 
 static struct buf	 format_scratch;	/* arrays/objects before escaping */
 
-/* Remembers the last stamp formatted: a batch's rows share theirs. */
+struct format_memo	 format_memo;
+
+void
+format_memo_set(int64_t ms)
+{
+	struct buf	 t = BUF_INIT;
+	size_t		 n;
+
+	time_fmt_rfc3339(&t, ms);
+	n = t.len < 63 ? t.len : 63;	/* as long as any time is */
+	memcpy(format_memo.text, t.p, n);
+	format_memo.text[n] = '\t';
+	format_memo.len = n + 1;
+	buf_free(&t);
+	format_memo.ms = ms;
+	format_memo.have = true;
+}
+
 void
 format_stamp(struct buf *b, int64_t ms)
 {
-	static char	 text[64];
-	static size_t	 len;
-	static int64_t	 last;
-	static bool	 have;
-	struct buf	 t = BUF_INIT;
-
-	if (!have || ms != last) {
-		time_fmt_rfc3339(&t, ms);
-		len = t.len < sizeof text ? t.len : sizeof text - 1;
-		memcpy(text, t.p, len);
-		buf_free(&t);
-		last = ms;
-		have = true;
-	}
-	buf_add(b, text, len);
+	if (!format_memo.have || ms != format_memo.ms)
+		format_memo_set(ms);
+	buf_add(b, format_memo.text, format_memo.len - 1);
 }
 
 /* Appends S[0..n) with tab, newline, CR and backslash escaped for TSV. */

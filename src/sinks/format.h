@@ -20,6 +20,28 @@
 /* The forms one by one (format.c); format_row picks one. */
 /* Appends the batch end MS as RFC 3339 UTC (--stamp, json's time). */
 void	format_stamp(struct buf *b, int64_t ms);
+/*
+ * The last stamp formatted, a tab after it: the rows of a batch or
+ * window share their stamp, so a row's costs a compare and a copy.
+ * format_memo_set formats MS into it.
+ */
+struct format_memo {
+	int64_t	 ms;
+	size_t	 len;		/* with the tab */
+	bool	 have;
+	char	 text[72];
+};
+extern struct format_memo format_memo;
+void	format_memo_set(int64_t ms);
+
+/* format_stamp and a tab (plain's first column), inline. */
+static inline void
+format_stamp_tab(struct buf *b, int64_t ms)
+{
+	if (!format_memo.have || ms != format_memo.ms)
+		format_memo_set(ms);
+	buf_add(b, format_memo.text, format_memo.len);
+}
 /* tsv or csv fields: one per tuple element, else one. */
 void	format_delimited(struct buf *b, enum out_format format,
 	    const struct value *v, int64_t stamp_ms, bool stamp);
@@ -41,10 +63,8 @@ format_row(struct buf *b, enum out_format format, const struct value *v,
 	switch (format) {
 	case FMT_PLAIN:
 	case FMT_TOP:		/* plain when not drawn on a terminal */
-		if (stamp) {
-			format_stamp(b, stamp_ms);
-			buf_addc(b, '\t');
-		}
+		if (stamp)
+			format_stamp_tab(b, stamp_ms);
 		value_fmt_plain(b, v);
 		break;
 	case FMT_TSV:
@@ -58,6 +78,28 @@ format_row(struct buf *b, enum out_format format, const struct value *v,
 		format_spark(b, v);
 		break;
 	}
+}
+
+/*
+ * format_row and the newline: one line of a text destination.  Plain
+ * rows go to value_fmt_line, the stamp with them, written at once.
+ */
+static inline void
+format_line(struct buf *b, enum out_format format, const struct value *v,
+    int64_t stamp_ms, bool stamp)
+{
+	if (format == FMT_PLAIN || format == FMT_TOP) {
+		if (!stamp) {
+			value_fmt_line(b, NULL, 0, v);
+			return;
+		}
+		if (!format_memo.have || stamp_ms != format_memo.ms)
+			format_memo_set(stamp_ms);
+		value_fmt_line(b, format_memo.text, format_memo.len, v);
+		return;
+	}
+	format_row(b, format, v, stamp_ms, stamp);
+	buf_addc(b, '\n');
 }
 
 /*

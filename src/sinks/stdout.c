@@ -160,8 +160,7 @@ stdout_row(struct sink *sk, const struct value *v, int64_t end_ms)
 
 	if (s->failed)
 		return -1;
-	format_row(&s->b, sk->format, v, end_ms, sk->stamp);
-	buf_addc(&s->b, '\n');
+	format_line(&s->b, sk->format, v, end_ms, sk->stamp);
 	if (s->b.len >= (sk->held ? OUT_HELD : OUT_SIZE))
 		return stdout_write_head(s, s->b.len);
 	return 0;

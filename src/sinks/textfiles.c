@@ -128,8 +128,7 @@ textfiles_row(struct sink *sk, const struct value *v, int64_t end_ms)
 
 	if (s->failed)
 		return -1;
-	format_row(&s->b, sk->format, v, end_ms, sk->stamp);
-	buf_addc(&s->b, '\n');
+	format_line(&s->b, sk->format, v, end_ms, sk->stamp);
 	if (s->b.len >= TEXT_OUT)
 		return textfiles_write(s);
 	return 0;

@@ -441,49 +441,81 @@ value_fmt_dbl(struct buf *b, double d)
 	buf_adds(b, tmp);
 }
 
+/* "00" to "99": two digits a division. */
+static const char value_pairs[200] =
+    "00010203040506070809101112131415161718192021222324252627282930"
+    "31323334353637383940414243444546474849505152535455565758596061"
+    "62636465666768697071727374757677787980818283848586878889909192"
+    "93949596979899";
+
+/* The number of decimal digits of U (1 for 0). */
+static inline size_t
+value_ndigits(uint64_t u)
+{
+	static const uint64_t	 pow10[20] = {
+		UINT64_C(1), UINT64_C(10), UINT64_C(100), UINT64_C(1000),
+		UINT64_C(10000), UINT64_C(100000), UINT64_C(1000000),
+		UINT64_C(10000000), UINT64_C(100000000),
+		UINT64_C(1000000000), UINT64_C(10000000000),
+		UINT64_C(100000000000), UINT64_C(1000000000000),
+		UINT64_C(10000000000000), UINT64_C(100000000000000),
+		UINT64_C(1000000000000000), UINT64_C(10000000000000000),
+		UINT64_C(100000000000000000), UINT64_C(1000000000000000000),
+		UINT64_C(10000000000000000000)
+	};
+	/* log10 of the highest bit (1233 / 4096 ~ log10(2)), then one
+	 * more when U reaches the next power of ten. */
+	uint64_t v = u | 1;
+	size_t	 t = ((size_t)(64 - __builtin_clzll(v)) * 1233) >> 12;
+
+	return t + (v >= pow10[t]);
+}
+
+/*
+ * Writes I in decimal at P, which has room for 20 bytes, and returns
+ * the end (no NUL).  Inline: every integer dstream prints comes here,
+ * a sliding window's rows by the million.
+ */
+static inline char *
+value_put_int(char *p, int64_t i)
+{
+	uint64_t u = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i, q;
+	uint32_t v, w;
+	char	*end;
+
+	if (i < 0)
+		*p++ = '-';
+	end = p + value_ndigits(u);
+	p = end;
+	/* From the last digit back, two a division (by a multiply). */
+	while (u > UINT32_MAX) {
+		q = u / 100;
+		p -= 2;
+		memcpy(p, value_pairs + (u - q * 100) * 2, 2);
+		u = q;
+	}
+	/* The rest in 32 bits, whose division by 100 costs less. */
+	for (v = (uint32_t)u; v >= 100; v = w) {
+		w = v / 100;
+		p -= 2;
+		memcpy(p, value_pairs + (v - w * 100) * 2, 2);
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, value_pairs + v * 2, 2);
+	} else
+		*--p = (char)('0' + v);
+	return end;
+}
+
 static void
 value_fmt_int(struct buf *b, int64_t i)
 {
-	/* "00" to "99": two digits a division. */
-	static const char	 pairs[] =
-	    "00010203040506070809101112131415161718192021222324252627282930"
-	    "31323334353637383940414243444546474849505152535455565758596061"
-	    "62636465666768697071727374757677787980818283848586878889909192"
-	    "93949596979899";
-	uint64_t u = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i, t;
-	size_t	 n = (i < 0) + 1, k;
-	uint32_t v;
-	char	*p;
-
-	for (t = u; t >= 10000; t /= 10000)
-		n += 4;
-	n += (t >= 10) + (t >= 100) + (t >= 1000);
-	/* Written in place, from the last digit back. */
-	if (b->len + n + 1 > b->cap)
-		buf_grow(b, n);
-	p = b->p + b->len + n;
-	*p = '\0';
-	while (u > UINT32_MAX) {
-		k = (size_t)(u % 100) * 2;
-		u /= 100;
-		*--p = pairs[k + 1];
-		*--p = pairs[k];
-	}
-	/* The rest in 32 bits, whose division by 100 costs less. */
-	for (v = (uint32_t)u; v >= 100; v /= 100) {
-		k = (size_t)(v % 100) * 2;
-		*--p = pairs[k + 1];
-		*--p = pairs[k];
-	}
-	u = v;
-	if (u >= 10) {
-		*--p = pairs[u * 2 + 1];
-		*--p = pairs[u * 2];
-	} else
-		*--p = (char)('0' + u);
-	if (i < 0)
-		*--p = '-';
-	b->len += n;
+	/* 20 bytes at most: 19 digits and a sign, or 20 digits. */
+	if (b->len + 21 > b->cap)
+		buf_grow(b, 20);
+	b->len = (size_t)(value_put_int(b->p + b->len, i) - b->p);
+	b->p[b->len] = '\0';
 }
 
 /* Appends S[0..n) as a JSON string; bytes >= 0x80 pass through as they are. */
@@ -624,6 +656,52 @@ value_fmt_scalar(struct buf *b, const struct value *v)
 	}
 }
 
+/*
+ * Copies S[0..n) to D: short pieces (keys) as two overlapping
+ * fixed-size moves, as buf_add does, with no room check (the caller
+ * made room).
+ */
+static inline void
+value_put_bytes(char *d, const char *s, size_t n)
+{
+	if (n > 32)
+		memcpy(d, s, n);
+	else if (n >= 16) {
+		memcpy(d, s, 16);
+		memcpy(d + n - 16, s + n - 16, 16);
+	} else if (n >= 8) {
+		memcpy(d, s, 8);
+		memcpy(d + n - 8, s + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(d, s, 4);
+		memcpy(d + n - 4, s + n - 4, 4);
+	} else if (n > 0) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
+	}
+}
+
+/* The bytes a string or an integer takes at most in plain form, or 0 for any other value. */
+static inline size_t
+value_flat_size(const struct value *v)
+{
+	if (v->type == V_STR)
+		return v->n + 1;	/* and no more: 1 keeps 0 for "other" */
+	return v->type == V_INT ? 20 : 0;
+}
+
+/* Writes string or integer V in plain form at P (value_flat_size room); returns the end. */
+static inline char *
+value_put_flat(char *p, const struct value *v)
+{
+	if (v->type == V_STR) {
+		value_put_bytes(p, v->u.s, v->n);
+		return p + v->n;
+	}
+	return value_put_int(p, v->u.i);
+}
+
 void
 value_fmt_plain(struct buf *b, const struct value *v)
 {
@@ -638,6 +716,44 @@ value_fmt_plain(struct buf *b, const struct value *v)
 			buf_addc(b, '\t');
 		value_fmt_scalar(b, &v->u.a[i]);
 	}
+}
+
+void
+value_fmt_line(struct buf *b, const char *pre, size_t npre,
+    const struct value *v)
+{
+	const struct value	*e = v;
+	size_t			 n0, n1 = 1, need;
+	char			*p;
+
+	/*
+	 * The common rows, a string or an integer or a pair of them (a key
+	 * and its count or sum), with one room check for the whole line
+	 * and no NUL between its pieces.
+	 */
+	if (v->type == V_TUPLE && v->n == 2) {
+		e = v->u.a;
+		n1 = value_flat_size(&e[1]);
+	}
+	if ((n0 = value_flat_size(&e[0])) == 0 || n1 == 0) {
+		buf_add(b, pre, npre);
+		value_fmt_plain(b, v);
+		buf_addc(b, '\n');
+		return;
+	}
+	need = npre + n0 + n1 + 4;	/* a tab, the newline, the NUL */
+	if (b->len + need > b->cap)
+		buf_grow(b, need);
+	p = b->p + b->len;
+	value_put_bytes(p, pre, npre);
+	p = value_put_flat(p + npre, &e[0]);
+	if (e != v) {
+		*p++ = '\t';
+		p = value_put_flat(p, &e[1]);
+	}
+	*p++ = '\n';
+	*p = '\0';
+	b->len = (size_t)(p - b->p);
 }
 
 const char *

@@ -124,6 +124,13 @@ void		value_fmt_json(struct buf *, const struct value *v);
  * arrays and objects as compact JSON.  This is also what $0 means.
  */
 void		value_fmt_plain(struct buf *, const struct value *v);
+/*
+ * Appends one output line: PRE[0..npre) (a stamp and its tab, or
+ * nothing), V in plain form, a newline.  A string, an integer or a pair
+ * of them (most rows) is written at once, with no check between pieces.
+ */
+void		value_fmt_line(struct buf *, const char *pre, size_t npre,
+		    const struct value *v);
 /* Name of the type as type() returns it: "null","boolean","number","string","tuple","array","object". */
 const char	*value_type_name(const struct value *);
 /* Looks KEY up in object O; NULL when absent. */
