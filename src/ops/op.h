@@ -123,8 +123,17 @@ struct op {
 
 /* Default behaviours an op can use. */
 int	op_forward_flush(struct op *, int64_t end_ms);	/* flushes next */
-/* Pushes V into next as part of the batch or window ending at END_MS. */
-int	op_emit(struct op *, struct value *v, int64_t end_ms);
+/*
+ * Pushes V into next as part of the batch or window ending at END_MS.
+ * Inline: every record and every row of output goes through it.
+ */
+static inline int
+op_emit(struct op *op, struct value *v, int64_t end_ms)
+{
+	if (op->next == NULL)
+		return 0;
+	return op->next->push(op->next, v, end_ms);
+}
 
 /* The operator table (ops.def) and its lookup. */
 const struct op_def	*op_find(const char *name);

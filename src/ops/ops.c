@@ -70,14 +70,6 @@ op_forward_flush(struct op *op, int64_t end_ms)
 	return op->next->flush(op->next, end_ms);
 }
 
-int
-op_emit(struct op *op, struct value *v, int64_t end_ms)
-{
-	if (op->next == NULL)
-		return 0;
-	return op->next->push(op->next, v, end_ms);
-}
-
 /* Frees the chain from OP on. */
 void
 chain_free(struct op *op)
