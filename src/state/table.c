@@ -42,6 +42,8 @@
 #define TABLE_SMALL	32		/* sorted by insertion below this */
 #define TABLE_DROPIDX	65536		/* table_sorted_final: frees the
 					   index of this many keys or more */
+#define TABLE_LAYOUT_MIN 256		/* table_relayout: keys worth it, */
+#define TABLE_LAYOUT_MAX (1 << 20)	/* and at most (a copy meanwhile) */
 
 struct table_slot {
 	uint32_t	 ent;		/* entry number + 1, EMPTY or TOMB */
@@ -81,6 +83,8 @@ struct table {
 	 */
 	uint32_t		*order;
 	size_t			 norder;
+	/* Entries new or dead since the last table_relayout (or all). */
+	size_t			 unlaid;
 	size_t			 order_nents;
 	bool			 order_ok;
 
@@ -722,6 +726,50 @@ table_num(const struct table *t, const struct table_ent *e)
 }
 
 /*
+ * Moves the live entries into the order of the last sort (T->order),
+ * their string keys' bytes in the same order into a fresh key arena, so
+ * that a walk in key order reads memory in sequence: a sliding window's
+ * running table, walked in key order at every slide, was otherwise a
+ * cache miss or two a key.  The index keeps its slots (tags and
+ * tombstones), renumbered; dead entries are dropped on the way.
+ */
+static void
+table_relayout(struct table *t)
+{
+	struct arena		 old = t->keys;
+	struct table_ent	*e, *d;
+	char			*ents;
+	uint32_t		*renum, ent;
+	size_t			 i, n = t->norder;
+
+	ents = xreallocarray(NULL, t->capents, t->entsize);
+	renum = xcalloc(t->nents, sizeof *renum);	/* new number + 1 */
+	arena_init_sized(&t->keys, TABLE_KEYCHUNK);
+	for (i = 0; i < n; i++) {
+		e = table_ent_at(t, t->order[i]);
+		d = (struct table_ent *)(void *)(ents + i * t->entsize);
+		memcpy(d, e, t->entsize);
+		d->key = table_copykey(t, &e->key);
+		renum[t->order[i]] = (uint32_t)(i + 1);
+		t->order[i] = (uint32_t)i;
+	}
+	if (t->idx != NULL)
+		for (i = 0; i <= t->mask; i++) {
+			ent = t->idx[i].ent;
+			if (ent != TABLE_EMPTY && ent != TABLE_TOMB)
+				t->idx[i].ent = renum[ent - 1];
+		}
+	t->last = t->last != 0 ? renum[t->last - 1] : 0;
+	free(t->ents);
+	free(renum);
+	arena_free(&old);
+	t->ents = ents;
+	t->nents = t->order_nents = n;
+	t->dead = 0;
+	t->keydead = 0;
+}
+
+/*
  * Brings the last sort's order up to date when few entries came since:
  * the new ones sorted alone, each put in place by a binary search, the
  * dead ones dropped.  Returns false when a whole sort is better.
@@ -731,7 +779,7 @@ table_sorted_update(struct table *t)
 {
 	struct table_ent	**fresh = t->sorted;	/* free until the end */
 	uint32_t		*merged, *order = t->order;
-	size_t			 i, j, k = 0, m = 0, w = 0, lo = 0, hi, mid;
+	size_t			 i, j, k = 0, m = 0, w = 0, lo = 0, hi, mid, was;
 	struct table_ent	*e;
 
 	for (i = t->order_nents; i < t->nents; i++) {
@@ -744,6 +792,7 @@ table_sorted_update(struct table *t)
 	}
 	if (k > 1)
 		qsort(fresh, k, sizeof *fresh, table_cmp_ent);
+	was = t->norder;
 	for (i = 0; i < t->norder; i++)
 		if (table_ent_at(t, order[i])->key.type != TABLE_DEAD)
 			order[m++] = order[i];
@@ -772,6 +821,16 @@ table_sorted_update(struct table *t)
 	free(merged);
 	t->norder = w;
 	t->order_nents = t->nents;
+	/*
+	 * Sorted again and again: worth laying out in key order, again
+	 * once the entries new or dead since make a sixteenth of them.
+	 */
+	t->unlaid += k + (was - m);
+	if (t->unlaid > w / 16 && w >= TABLE_LAYOUT_MIN &&
+	    w <= TABLE_LAYOUT_MAX) {
+		table_relayout(t);
+		t->unlaid = 0;
+	}
 	for (i = 0; i < w; i++)
 		t->sorted[i] = table_ent_at(t, order[i]);
 	return true;
@@ -837,6 +896,7 @@ table_sorted(struct table *t, struct table_ent ***out)
 	if (t->order_ok && table_sorted_update(t))
 		return t->live;
 	table_sort(t);
+	t->unlaid = t->live;	/* laid out by insertion */
 	t->norder = t->live;
 	t->order_nents = t->nents;
 	t->order_ok = true;

@@ -46,7 +46,7 @@ void		*table_find(struct table *, const struct value *key);
 /*
  * Returns the data of KEY, inserting it (key copied, data zeroed) when
  * absent; *ISNEW tells which.  The pointer is valid until the next
- * insertion or deletion.
+ * insertion, deletion or table_sorted (which may move the entries).
  */
 void		*table_put(struct table *, const struct value *key, bool *isnew);
 /*
@@ -68,7 +68,8 @@ static inline void *table_data(struct table_ent *e) { return (char *)e + sizeof(
 /*
  * Fills *OUT with the live entries sorted by key (value_cmp) and returns
  * their count.  *OUT is owned by the table and valid until the next
- * change.
+ * change.  A table sorted again and again is laid out in key order now
+ * and then (entries and keys moved, so earlier data pointers go stale).
  */
 size_t		 table_sorted(struct table *, struct table_ent ***out);
 

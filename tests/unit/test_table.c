@@ -536,6 +536,185 @@ test_reclaim(void)
 	arena_free(&a);
 }
 
+/*
+ * A sliding window's running table: keys come and go between sorts, and
+ * a table sorted again and again is laid out in key order now and then
+ * (table_relayout).  After every sort the order is strict, every live
+ * key is found where the sort says, its data is intact, a key put again
+ * is not new, and deleted keys are gone: a brute-force model decides.
+ */
+static void
+test_sorted_slide(void)
+{
+	struct table		*t = table_new(sizeof(struct cnt));
+	struct table_ent	**ents;
+	struct arena		 a;
+	struct cnt		*c;
+	struct value		 k;
+	int64_t			 live[3000];
+	size_t			 n, i, nlive;
+	unsigned		 seed = 7;
+	int			 round, j, id, ok, intkeys;
+	bool			 isnew;
+
+	arena_init(&a);
+	for (intkeys = 0; intkeys < 2; intkeys++) {
+		memset(live, 0, sizeof live);
+		for (round = 0; round < 200; round++) {
+			/* Few changes most rounds, many now and then. */
+			for (j = 0; j < (round % 50 == 0 ? 2000 : 40); j++) {
+				seed = seed * 1103515245 + 12345;
+				id = (int)((seed >> 8) % 3000);
+				k = intkeys ? value_int(id * 7919 - 9000000) :
+				    skey(&a, "10.%ld.7.1", id);
+				if (live[id] != 0 && (seed >> 4) % 3 == 0) {
+					CHECK(table_del(t, &k));
+					live[id] = 0;
+					continue;
+				}
+				c = table_put(t, &k, &isnew);
+				CHECK(isnew == (live[id] == 0));
+				if (isnew)
+					c->order = id;
+				c->n++;
+				live[id]++;
+			}
+			n = table_sorted(t, &ents);
+			for (i = 0, nlive = 0; i < 3000; i++)
+				nlive += live[i] != 0;
+			CHECK(n == nlive && n == table_count(t));
+			CHECK(sorted_ok(t, ents, n));
+			ok = 1;
+			for (i = 0; i < n; i++) {
+				c = table_data(ents[i]);
+				if (c->order < 0 || c->order >= 3000 ||
+				    live[c->order] != c->n)
+					ok = 0;
+			}
+			CHECK(ok);
+			arena_reset(&a);
+		}
+		/* The same string key twice in a row (table_put's memo). */
+		k = intkeys ? value_int(5) : value_str("10.5.7.1", 8);
+		table_put(t, &k, NULL);
+		table_put(t, &k, &isnew);
+		CHECK(!isnew);
+		table_clear(t);
+	}
+	table_free(t);
+	arena_free(&a);
+}
+
+/*
+ * value_fmt_line: the stamp, the row in plain form and a newline, the
+ * common rows written at once; every integer's digits as printf's, the
+ * strings of every short length, and the other values as value_fmt_plain.
+ */
+static void
+test_fmt_line(void)
+{
+	static const int64_t	 ints[] = { 0, 1, 9, 10, 11, 99, 100, 101,
+	    999, 1000, 9999, 10000, 65535, 99999, 100000, 999999, 1000000,
+	    4294967295LL, 4294967296LL, 9999999999LL, 10000000000LL,
+	    999999999999999999LL, 1000000000000000000LL, INT64_MAX };
+	const char	*pre = "2025-11-21T00:26:00Z\t";
+	struct arena	 a;
+	struct buf	 b = BUF_INIT, w = BUF_INIT;
+	struct value	 v, kv[3];
+	char		 s[64], tmp[128];
+	size_t		 i, j, n, bad = 0;
+	int		 sign;
+
+	arena_init(&a);
+	for (i = 0; i < sizeof ints / sizeof ints[0]; i++)
+		for (sign = 1; sign >= -1; sign -= 2) {
+			if (sign < 0 && ints[i] == 0)
+				continue;
+			v = value_int(sign * ints[i]);
+			buf_reset(&b);
+			value_fmt_line(&b, NULL, 0, &v);
+			snprintf(tmp, sizeof tmp, "%lld\n",
+			    (long long)(sign * ints[i]));
+			bad += strcmp(b.p, tmp) != 0;
+		}
+	v = value_int(INT64_MIN);
+	buf_reset(&b);
+	value_fmt_line(&b, "x", 1, &v);
+	CHECK_STR(b.p, "x-9223372036854775808\n");
+	CHECK(bad == 0);
+
+	/* Pairs of a string of every length to 40 and an integer. */
+	for (n = 0; n <= 40; n++) {
+		for (j = 0; j < n; j++)
+			s[j] = (char)('a' + j % 26);
+		s[n] = '\0';
+		kv[0] = value_str(s, n);
+		kv[1] = value_int((int64_t)n * 12345 - 100000);
+		v = value_null();
+		v.type = V_TUPLE;
+		v.n = 2;
+		v.u.a = kv;
+		buf_reset(&b);
+		buf_adds(&b, "kept:");
+		value_fmt_line(&b, pre, strlen(pre), &v);
+		snprintf(tmp, sizeof tmp, "kept:%s%s\t%lld\n", pre, s,
+		    (long long)kv[1].u.i);
+		CHECK_STR(b.p, tmp);
+		CHECK(b.len == strlen(tmp));
+		/* The other way round, and a string alone. */
+		kv[2] = kv[0];
+		kv[0] = kv[1];
+		kv[1] = kv[2];
+		buf_reset(&b);
+		value_fmt_line(&b, NULL, 0, &v);
+		snprintf(tmp, sizeof tmp, "%lld\t%s\n", (long long)kv[0].u.i,
+		    s);
+		CHECK_STR(b.p, tmp);
+		buf_reset(&b);
+		value_fmt_line(&b, pre, strlen(pre), &kv[1]);
+		snprintf(tmp, sizeof tmp, "%s%s\n", pre, s);
+		CHECK_STR(b.p, tmp);
+	}
+
+	/* Anything else: as value_fmt_plain. */
+	kv[0] = value_str("k", 1);
+	kv[1] = value_dbl(0.1);
+	kv[2] = value_null();
+	for (i = 0; i < 4; i++) {
+		v = value_null();
+		v.type = V_TUPLE;
+		v.n = i == 3 ? 3 : 2;
+		v.u.a = kv;
+		if (i == 1)
+			v = value_dbl(2.5);
+		else if (i == 2)
+			v = value_pair(&a, value_int(1), value_pair(&a,
+			    value_str("a", 1), value_bool(true)));
+		buf_reset(&b);
+		value_fmt_line(&b, pre, strlen(pre), &v);
+		buf_reset(&w);
+		buf_adds(&w, pre);
+		value_fmt_plain(&w, &v);
+		buf_addc(&w, '\n');
+		CHECK_STR(b.p, w.p);
+	}
+	/* An empty buffer grows; many lines in a row stay whole. */
+	buf_free(&b);
+	kv[0] = value_str("10.0.0.1", 8);
+	kv[1] = value_int(-42);
+	v = value_null();
+	v.type = V_TUPLE;
+	v.n = 2;
+	v.u.a = kv;
+	for (i = 0; i < 10000; i++)
+		value_fmt_line(&b, pre, strlen(pre), &v);
+	CHECK(b.len == 10000 * (strlen(pre) + 13));
+	CHECK(memcmp(b.p + b.len - 13, "10.0.0.1\t-42\n", 13) == 0);
+	buf_free(&b);
+	buf_free(&w);
+	arena_free(&a);
+}
+
 static void
 test_value(void)
 {
@@ -799,6 +978,8 @@ main(void)
 	test_sorted();
 	test_sorted_radix();
 	test_sorted_chunks();
+	test_sorted_slide();
+	test_fmt_line();
 	test_last_key();
 	test_reclaim();
 	test_value();
