@@ -148,32 +148,6 @@ joinop_drain(struct joinop *j)
 	return rc;
 }
 
-/*
- * Copies the N bytes (at most JOIN_QROOM) at S to D: as two overlapping
- * fixed-size copies, which compile to plain moves, not a call (as
- * buf_add does).
- */
-static inline void
-joinop_bytes(char *d, const char *s, size_t n)
-{
-	size_t	 i;
-
-	if (n >= 32) {
-		memcpy(d, s, 32);
-		memcpy(d + n - 32, s + n - 32, 32);
-	} else if (n >= 16) {
-		memcpy(d, s, 16);
-		memcpy(d + n - 16, s + n - 16, 16);
-	} else if (n >= 8) {
-		memcpy(d, s, 8);
-		memcpy(d + n - 8, s + n - 8, 8);
-	} else if (n >= 4) {
-		memcpy(d, s, 4);
-		memcpy(d + n - 4, s + n - 4, 4);
-	} else
-		for (i = 0; i < n; i++)
-			d[i] = s[i];
-}
 
 /*
  * Copies the scalar or string S into *DST, its bytes in E's room at
@@ -194,7 +168,7 @@ joinop_qroom(struct join_qent *e, struct value *dst, const struct value *s,
 			return false;
 		*dst = *s;
 		if (s->n > 0) {
-			joinop_bytes(e->room + *used, s->u.s, s->n);
+			buf_put_bytes(e->room + *used, s->u.s, s->n);
 			dst->u.s = e->room + *used;
 			*used += s->n;
 		}

@@ -22,19 +22,15 @@ struct buf {
 void	buf_grow(struct buf *, size_t more);
 void	buf_adds(struct buf *, const char *);
 
-/* Inline: they are called for every byte and field dstream prints. */
+/*
+ * Copies S[0..N) to D, with no room check (the caller made room): short
+ * pieces (keys, numbers, times) as two overlapping fixed-size moves,
+ * which compile to plain moves, not a call.  buf_add, the plain and JSON
+ * formats and join's record queue copy through it.
+ */
 static inline void
-buf_add(struct buf *b, const void *p, size_t n)
+buf_put_bytes(char *d, const char *s, size_t n)
 {
-	const char	*s = p;
-	char		*d;
-	size_t		 i;
-
-	if (b->len + n + 1 > b->cap)
-		buf_grow(b, n);
-	d = b->p + b->len;
-	/* Short pieces (keys, numbers, times) as two overlapping fixed-size
-	 * copies, which compile to plain moves, not a call. */
 	if (n > 32)
 		memcpy(d, s, n);
 	else if (n >= 16) {
@@ -46,9 +42,20 @@ buf_add(struct buf *b, const void *p, size_t n)
 	} else if (n >= 4) {
 		memcpy(d, s, 4);
 		memcpy(d + n - 4, s + n - 4, 4);
-	} else
-		for (i = 0; i < n; i++)
-			d[i] = s[i];
+	} else if (n > 0) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
+	}
+}
+
+/* Inline: they are called for every byte and field dstream prints. */
+static inline void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+		buf_grow(b, n);
+	buf_put_bytes(b->p + b->len, p, n);
 	b->len += n;
 	b->p[b->len] = '\0';
 }

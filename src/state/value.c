@@ -656,31 +656,6 @@ value_fmt_scalar(struct buf *b, const struct value *v)
 	}
 }
 
-/*
- * Copies S[0..n) to D: short pieces (keys) as two overlapping
- * fixed-size moves, as buf_add does, with no room check (the caller
- * made room).
- */
-static inline void
-value_put_bytes(char *d, const char *s, size_t n)
-{
-	if (n > 32)
-		memcpy(d, s, n);
-	else if (n >= 16) {
-		memcpy(d, s, 16);
-		memcpy(d + n - 16, s + n - 16, 16);
-	} else if (n >= 8) {
-		memcpy(d, s, 8);
-		memcpy(d + n - 8, s + n - 8, 8);
-	} else if (n >= 4) {
-		memcpy(d, s, 4);
-		memcpy(d + n - 4, s + n - 4, 4);
-	} else if (n > 0) {
-		d[0] = s[0];
-		d[n / 2] = s[n / 2];
-		d[n - 1] = s[n - 1];
-	}
-}
 
 /* The bytes a string or an integer takes at most in plain form, or 0 for any other value. */
 static inline size_t
@@ -696,7 +671,7 @@ static inline char *
 value_put_flat(char *p, const struct value *v)
 {
 	if (v->type == V_STR) {
-		value_put_bytes(p, v->u.s, v->n);
+		buf_put_bytes(p, v->u.s, v->n);
 		return p + v->n;
 	}
 	return value_put_int(p, v->u.i);
@@ -745,7 +720,7 @@ value_fmt_line(struct buf *b, const char *pre, size_t npre,
 	if (b->len + need > b->cap)
 		buf_grow(b, need);
 	p = b->p + b->len;
-	value_put_bytes(p, pre, npre);
+	buf_put_bytes(p, pre, npre);
 	p = value_put_flat(p + npre, &e[0]);
 	if (e != v) {
 		*p++ = '\t';
