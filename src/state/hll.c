@@ -127,14 +127,30 @@ hll_chist(const struct hll *h)
 	return (const uint16_t *)(const void *)(hll_cregs(h) + HLL_REGBYTES);
 }
 
+/*
+ * The four bytes at P as a number, the first byte lowest.  Registers are
+ * read a word at a time: a dense block's histogram follows its
+ * registers, so a read past the last register's bytes stays within it.
+ */
+static inline uint32_t
+hll_load32(const uint8_t *p)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint32_t	 w;
+
+	memcpy(&w, p, sizeof w);
+	return w;
+#else
+	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+#endif
+}
+
 /* Register I of the packed registers R (four in three bytes). */
 static inline unsigned
 hll_get(const uint8_t *r, uint32_t i)
 {
-	const uint8_t	*p = r + (i >> 2) * 3;
-	uint32_t	 w = p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
-
-	return (w >> ((i & 3) * 6)) & 63;
+	return (hll_load32(r + (i >> 2) * 3) >> ((i & 3) * 6)) & 63;
 }
 
 /* Raises register I of the dense H to V when V is larger (and keeps the
@@ -262,6 +278,24 @@ hll_new_sparse(struct sk_state *s, uint32_t cap, struct arena *a)
 }
 
 /*
+ * Gathers the entries of the sparse H into ES (room for H's slots) and
+ * returns how many: without a branch, as empty slots come in no order,
+ * so that the loops over a set's entries do not mispredict.
+ */
+static inline uint32_t
+hll_sp_gather(const struct hll *h, uint32_t *es)
+{
+	const uint32_t	*sl = hll_cslots(h);
+	uint32_t	 i, n = 0;
+
+	for (i = 0; i < h->cap; i++) {
+		es[n] = sl[i];
+		n += sl[i] != 0;
+	}
+	return n;
+}
+
+/*
  * A new sparse block of CAP slots for S in A holding the entries of the
  * sparse OLD (S's block before, or another state's: OLD is not changed
  * and stays where it is).
@@ -270,13 +304,11 @@ static struct hll *
 hll_sp_rehash(struct sk_state *s, const struct hll *old, uint32_t cap,
     struct arena *a)
 {
-	const uint32_t	*sl = hll_cslots(old);
+	uint32_t	 es[HLL_MAXCAP], i, n = hll_sp_gather(old, es);
 	struct hll	*h = hll_new_sparse(s, cap, a);
-	uint32_t	 i;
 
-	for (i = 0; i < old->cap; i++)
-		if (sl[i] != 0)
-			hll_sp_set(h, hll_sp_slot(h, sl[i]), sl[i]);
+	for (i = 0; i < n; i++)
+		hll_sp_set(h, hll_sp_slot(h, es[i]), es[i]);
 	return h;
 }
 
@@ -287,16 +319,14 @@ hll_sp_rehash(struct sk_state *s, const struct hll *old, uint32_t cap,
 static struct hll *
 hll_densify(struct sk_state *s, const struct hll *old, struct arena *a)
 {
-	const uint32_t	*sl = hll_cslots(old);
+	uint32_t	 es[HLL_MAXCAP], i, n = hll_sp_gather(old, es);
 	struct hll	*h;
-	uint32_t	 i;
 
 	h = sk_alloc(s, HLL_DENSEBYTES, a);
 	h->dense = 1;
 	hll_hist(h)[0] = HLL_M;
-	for (i = 0; i < old->cap; i++)
-		if (sl[i] != 0)
-			hll_raise_entry(h, sl[i]);
+	for (i = 0; i < n; i++)
+		hll_raise_entry(h, es[i]);
 	return h;
 }
 
@@ -341,12 +371,20 @@ hll_add(struct agg *r, void *state, const struct value *v, struct arena *a)
 	return 0;
 }
 
-/* Loads the six bytes at P as a number, the first byte lowest. */
+/* Loads the six bytes at P (registers: see hll_load32) as a number, the
+ * first byte lowest. */
 static inline uint64_t
 hll_load48(const uint8_t *p)
 {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t	 w;
+
+	memcpy(&w, p, sizeof w);
+	return w & 0xffffffffffffull;
+#else
 	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
 	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40;
+#endif
 }
 
 /* The even-numbered of eight 6-bit fields, and the bit above each. */
@@ -456,8 +494,7 @@ hll_merge(struct agg *r, void *state, const void *o, struct arena *a)
 	const struct sk_state	*so = o;
 	const struct hll	*small;
 	struct hll		*h;
-	const uint32_t		*sl;
-	uint32_t		 i;
+	uint32_t		 es[HLL_MAXCAP], i, n;
 
 	s->n += so->n;
 	if (so->blk == NULL)
@@ -478,16 +515,14 @@ hll_merge(struct agg *r, void *state, const void *o, struct arena *a)
 		hll_max_regs(h, small);
 		return 0;
 	}
-	sl = hll_cslots(small);
+	n = hll_sp_gather(small, es);
 	if (h->dense) {
-		for (i = 0; i < small->cap; i++)
-			if (sl[i] != 0)
-				hll_raise_entry(h, sl[i]);
+		for (i = 0; i < n; i++)
+			hll_raise_entry(h, es[i]);
 		return 0;
 	}
-	for (i = 0; i < small->cap; i++)
-		if (sl[i] != 0)
-			hll_put(s, sl[i], a);
+	for (i = 0; i < n; i++)	/* may move S's block, not SMALL */
+		hll_put(s, es[i], a);
 	return 0;
 }
 
@@ -558,14 +593,38 @@ hll_estimate(const struct hll *h)
 	return hll_hist_estimate(hll_chist(h));	/* kept as registers change */
 }
 
+/*
+ * The rounded estimate of a sparse sketch of CNT entries (HLL_MAXCNT at
+ * most): llround(hll_sp_estimate(CNT)), from a table made at the first
+ * call, as a window asks it of thousands of small keys every slide.
+ */
+static int64_t
+hll_sp_result(uint32_t cnt)
+{
+	static int64_t	 tab[HLL_MAXCNT + 1];
+	static bool	 made;
+	uint32_t	 i;
+
+	if (!made) {
+		for (i = 0; i <= HLL_MAXCNT; i++)
+			tab[i] = llround(hll_sp_estimate(i));
+		made = true;
+	}
+	return tab[cnt];
+}
+
 static struct value
 hll_result(const struct agg *r, const void *state)
 {
 	const struct sk_state	*s = state;
+	const struct hll	*h = s->blk;
 
-	if (s->n == 0 || s->blk == NULL)
+	(void)r;
+	if (s->n == 0 || h == NULL)
 		return value_int(0);
-	return value_int(llround(hll_estimate(s->blk)));
+	if (!h->dense)
+		return value_int(hll_sp_result(h->cnt));
+	return value_int(llround(hll_estimate(h)));
 }
 
 /* Whether the sparse H holds an entry of E's index. */
@@ -582,29 +641,65 @@ hll_sp_has(const struct hll *h, uint32_t e)
 }
 
 /*
- * Lays the entries of the sparse SP over the registers of D (the dense
- * registers, or NULL: all zero), changed ones kept in OV (0: unchanged),
- * and moves the histogram C of the registers to that of the maxima.
+ * The register an entry E falls in and E's rank there, as
+ * hll_entry_reg, without a branch: a sparse set's empty slots (E 0)
+ * come in no order, so a loop over slots must not branch on them.
  */
-static void
-hll_overlay(uint8_t *ov, uint16_t *c, const uint8_t *d, const struct hll *sp)
+static inline uint32_t
+hll_entry_reg_flat(uint32_t e, unsigned *rank)
+{
+	uint32_t	 low = (e >> 6) & ((1u << (HLL_SP - HLL_P)) - 1);
+
+	*rank = (unsigned)__builtin_clz(low | 1) - (32 - (HLL_SP - HLL_P)) +
+	    1 + (low == 0) * (e & 63);
+	return e >> (6 + HLL_SP - HLL_P);
+}
+
+/*
+ * The registers of a union estimated unbuilt (hll_union_estimate): the
+ * registers its sparse entries changed, 0 elsewhere.  Zero between
+ * calls: each call clears the registers it wrote (hll_overlay_clear),
+ * so no call pays for clearing all 16 KiB.
+ */
+static _Thread_local uint8_t	 hll_ov[HLL_M];
+
+/*
+ * Lays the entries of the sparse SP over the registers of D (the dense
+ * registers, or NULL: all zero), the union's changed registers kept in
+ * hll_ov, and moves the histogram C of the registers to that of the
+ * maxima.  The entries are first gathered from the slots without a
+ * branch (empty slots come in no order), then laid over without one.
+ */
+static inline void
+hll_overlay(uint16_t *c, const uint8_t *d, const struct hll *sp)
+{
+	uint8_t		*ov = hll_ov;
+	uint32_t	 es[HLL_MAXCAP], i, j, n = hll_sp_gather(sp, es);
+	unsigned	 r, cur, dv, nv;
+
+	for (i = 0; i < n; i++) {
+		j = hll_entry_reg_flat(es[i], &r);
+		cur = ov[j];
+		if (d != NULL) {
+			dv = hll_get(d, j);
+			cur = cur > dv ? cur : dv;
+		}
+		nv = r > cur ? r : cur;
+		c[cur]--;
+		c[nv]++;
+		ov[j] = (uint8_t)nv;
+	}
+}
+
+/* Zeroes the registers of hll_ov that hll_overlay wrote for SP. */
+static inline void
+hll_overlay_clear(const struct hll *sp)
 {
 	const uint32_t	*sl = hll_cslots(sp);
-	uint32_t	 i, j;
-	unsigned	 r, cur;
+	uint32_t	 i;
 
-	for (i = 0; i < sp->cap; i++) {
-		if (sl[i] == 0)
-			continue;
-		j = hll_entry_reg(sl[i], &r);
-		if ((cur = ov[j]) == 0 && d != NULL)
-			cur = hll_get(d, j);
-		if (r > cur) {
-			c[cur]--;
-			c[r]++;
-			ov[j] = (uint8_t)r;
-		}
-	}
+	for (i = 0; i < sp->cap; i++)
+		hll_ov[sl[i] >> (6 + HLL_SP - HLL_P)] = 0;
 }
 
 /*
@@ -619,7 +714,6 @@ hll_union_estimate(const struct hll *a, const struct hll *b)
 {
 	const struct hll	*t;
 	uint16_t		 c[HLL_Q + 2];
-	uint8_t			 ov[HLL_M];
 
 	if (b->dense) {
 		t = a;
@@ -632,15 +726,55 @@ hll_union_estimate(const struct hll *a, const struct hll *b)
 			hll_max_pass(hll_cregs(a), hll_cregs(b), c, NULL);
 			return hll_hist_estimate(c);
 		}
-	} else {
-		memset(c, 0, sizeof c);
-		c[0] = HLL_M;
+		hll_overlay(c, hll_cregs(a), b);
+		hll_overlay_clear(b);
+		return hll_hist_estimate(c);
 	}
-	memset(ov, 0, sizeof ov);
-	if (!a->dense)
-		hll_overlay(ov, c, NULL, a);
-	hll_overlay(ov, c, a->dense ? hll_cregs(a) : NULL, b);
+	memset(c, 0, sizeof c);
+	c[0] = HLL_M;
+	hll_overlay(c, NULL, a);
+	hll_overlay(c, NULL, b);
+	hll_overlay_clear(a);
+	hll_overlay_clear(b);
 	return hll_hist_estimate(c);
+}
+
+/* Four sparse slots side by side (GCC and Clang vectors). */
+typedef uint32_t hll_u32x4 __attribute__((vector_size(16)));
+
+/*
+ * How many of the entries of the sparse B have an index the sparse A
+ * lacks.  A small A (16 slots at most: most keys of a window) is
+ * compared whole with each entry, four slots at a time, without a
+ * branch on the data; a larger one is probed.
+ */
+static uint32_t
+hll_sp_missing(const struct hll *a, const struct hll *b)
+{
+	const uint32_t	*al = hll_cslots(a), *sl = hll_cslots(b);
+	hll_u32x4	 kv[4], v, m, iv;
+	uint32_t	 es[HLL_MAXCAP];
+	uint32_t	 i, k, e, n = 0, nv = a->cap / 4;
+
+	if (a->cap <= 16) {
+		/* each slot's index + 1, or 0 when empty */
+		for (k = 0; k < nv; k++) {
+			memcpy(&v, al + 4 * k, sizeof v);
+			kv[k] = ((v >> 6) + 1) & (v != 0);
+		}
+		for (i = 0; i < b->cap; i++) {
+			e = sl[i];
+			iv = (hll_u32x4){ 0, 0, 0, 0 } + ((e >> 6) + 1);
+			m = kv[0] == iv;
+			for (k = 1; k < nv; k++)
+				m |= kv[k] == iv;
+			n += (e != 0) & ((m[0] | m[1] | m[2] | m[3]) == 0);
+		}
+		return n;
+	}
+	for (i = 0, k = hll_sp_gather(b, es); i < k; i++)
+		n += !hll_sp_has(a, es[i]);
+	return n;
 }
 
 /*
@@ -655,29 +789,24 @@ hll_merged_result(const struct agg *r, const void *state, const void *o,
 {
 	const struct hll	*a = ((const struct sk_state *)state)->blk;
 	const struct hll	*b = ((const struct sk_state *)o)->blk, *t;
-	const uint32_t		*sl;
-	uint32_t		 cnt, i;
+	uint32_t		 cnt;
 
 	(void)r;
 	if (a == NULL || b == NULL)
 		return false;
-	if (a->dense || b->dense) {
-		*out = value_int(llround(hll_union_estimate(a, b)));
-		return true;
-	}
-	if (a->cnt < b->cnt) {
-		t = a;
-		a = b;
-		b = t;
-	}
-	cnt = a->cnt;
-	sl = hll_cslots(b);
-	for (i = 0; i < b->cap; i++)
-		if (sl[i] != 0 && !hll_sp_has(a, sl[i]) && ++cnt > HLL_MAXCNT) {
-			*out = value_int(llround(hll_union_estimate(a, b)));
+	if (!a->dense && !b->dense) {
+		if (a->cnt < b->cnt) {
+			t = a;
+			a = b;
+			b = t;
+		}
+		cnt = a->cnt + hll_sp_missing(a, b);
+		if (cnt <= HLL_MAXCNT) {
+			*out = value_int(hll_sp_result(cnt));
 			return true;
 		}
-	*out = value_int(llround(hll_sp_estimate(cnt)));
+	}
+	*out = value_int(llround(hll_union_estimate(a, b)));
 	return true;
 }
 
