@@ -2,7 +2,8 @@
 # kafka_out.bats - the Kafka destination (-o kafka://BROKERS/TOPIC)
 # against librdkafka's mock cluster (tests/kafka-mock), read back with
 # kcat: a message per row, key and JSON value, the batch end as
-# timestamp; delivery failures are fatal and store no input offsets.
+# timestamp; delivery failures are fatal and store no input offsets; a
+# SIGTERM while the brokers are down ends the run at once.
 
 load test_helper
 load live_helper
@@ -68,4 +69,30 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	assert_success
 	run bash -c "timeout 30 kcat -b '$BROKERS' -t kout -C -e -q -o beginning -f '%k %s\n' | sort"
 	assert_output "$(printf 'a 2\nb 1')"
+}
+
+@test "kafka out: SIGTERM while the brokers are down ends the waiting at once: status 143, the rows not written said" {
+	kafka_setup
+	kafka_cmd create kdown 1
+	mkfifo fifo
+	# message.timeout.ms past the bounded wait of stop_dstream: only the
+	# signal can end the waiting in time.
+	start_dstream -X message.timeout.ms=600000 -i fifo -b 100ms -o "kafka://$BROKERS/kdown" map '$1'
+	exec 7>fifo
+	echo a >&7
+	wait_until eval '[ "$(kafka_read kdown -f "%s\n" | wc -l)" -ge 1 ]'
+	kafka_cmd down 1
+	kafka_cmd down 2
+	kafka_cmd down 3
+	echo b >&7
+	wait_until err_has 'retrying'
+	stop_dstream
+	exec 7>&-
+	kafka_cmd up 1
+	kafka_cmd up 2
+	kafka_cmd up 3
+	[ "$DS_STATUS" -eq 143 ]
+	grep -Fqx "dstream: kafka://$BROKERS/kdown: stopped by SIGTERM while messages wait for the brokers: 1 row not written" "$ERR"
+	run kafka_read kdown -f '%s\n'
+	assert_output '"a"'
 }

@@ -15,8 +15,9 @@
 # guarantee belong to a real broker.  The tests below check everything
 # on dstream's side: the transactional path, the stable id, the
 # checkpoint read back from Kafka (and preferred when newer), failures
-# that abort (status 1, no checkpoint advanced), and no loss across
-# kill -9.
+# that abort (status 1, no checkpoint advanced), a SIGTERM while the
+# brokers are down (status 143 at once, no checkpoint advanced), and no
+# loss across kill -9.
 
 load test_helper
 load live_helper
@@ -137,6 +138,35 @@ ckpt_keys() {
 	assert_failure 1
 	assert_output --partial "kafka://$BROKERS/tx4: cannot commit the transaction: "
 	cmp ck/checkpoint ck.before
+}
+
+@test "kafka txn: SIGTERM while the brokers are down: status 143 at once, the transaction given up, the checkpoint not advanced; the next run sends the rows" {
+	kafka_setup
+	kafka_cmd create tx5 1
+	printf 'a\n' > in.txt
+	# transaction.timeout.ms past the bounded wait of stop_dstream: only
+	# the signal can end the waiting in time.
+	start_dstream -X transaction.timeout.ms=600000 --checkpoint ck -F -i in.txt -b 100ms -o "kafka://$BROKERS/tx5" map '$1'
+	wait_until eval '[ "$(committed tx5 -f "%s\n" | wc -l)" -ge 1 ]'
+	kafka_cmd down 1
+	kafka_cmd down 2
+	kafka_cmd down 3
+	cp ck/checkpoint ck.before
+	echo b >> in.txt
+	wait_until err_has 'retrying'
+	stop_dstream
+	kafka_cmd up 1
+	kafka_cmd up 2
+	kafka_cmd up 3
+	[ "$DS_STATUS" -eq 143 ]
+	grep -Eq "^dstream: kafka://$BROKERS/tx5: stopped by SIGTERM while messages wait for the brokers(: [0-9]+ rows? not written)?\$" "$ERR"
+	grep -Fq "dstream: stopped by SIGTERM: checkpoint ck not advanced" "$ERR"
+	cmp ck/checkpoint ck.before
+	# The next run sends b.
+	start_dstream -X transaction.timeout.ms=600000 --checkpoint ck -F -i in.txt -b 100ms -o "kafka://$BROKERS/tx5" map '$1'
+	wait_until eval 'committed tx5 -f "%s\n" | grep -qx "\"b\""'
+	stop_dstream
+	[ "$DS_STATUS" -eq 0 ]
 }
 
 @test "kafka txn: kill -9 at random moments with --checkpoint, then a rerun: nothing lost" {

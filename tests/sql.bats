@@ -2,11 +2,13 @@
 # sql.bats - -o sqlite:PATH[?table=T]: the table made from the first row
 # (time, key, value..valueN; time and value for unkeyed rows), each value
 # type, windows, replays (upserts), an existing table of another shape, a
-# row of another shape, a read-only database, a locked one, bad names.
+# row of another shape, a read-only database, a locked one (and SIGTERM
+# while it is locked), bad names.
 # Results are read back with the sqlite3 shell.
 
 load test_helper
 load sql_helper
+load live_helper
 
 setup() {
 	T=$BATS_TEST_TMPDIR
@@ -196,6 +198,33 @@ wait_locked() {
 	kill "$holder"; wait "$holder" || true
 	assert_failure 1
 	assert_output "dstream: sqlite:$T/o.db: cannot begin a transaction: database is locked"
+	run q "SELECT count(*) FROM sqlite_master WHERE name = 'dstream'"
+	assert_output 0
+}
+
+# pipe_empty FD: what was written to the pipe FD has all been read.
+pipe_empty() {
+	[ "$(python3 -c 'import fcntl, struct, sys, termios
+print(struct.unpack("i", fcntl.ioctl(int(sys.argv[1]), termios.FIONREAD, b"\0" * 4))[0])' "$1")" = 0 ]
+}
+
+@test "sqlite: SIGTERM while the database is locked ends the wait at once: status 143, the rows not written said" {
+	sqlite3 "$T/o.db" 'PRAGMA journal_mode=WAL; CREATE TABLE other (a)' >/dev/null
+	hold_lock 60 &
+	local holder=$!
+	wait_locked
+	mkfifo "$T/fifo"
+	start_dstream -i "$T/fifo" -b 100ms -o "sqlite:$T/o.db" map '$1' then countByValue
+	exec 7>"$T/fifo"
+	echo k1 >&7
+	# Once dstream has read the line, its batch waits for the lock (or
+	# the stop flushes it into that wait): either way the stop ends it.
+	wait_until pipe_empty 7
+	stop_dstream
+	exec 7>&-
+	kill "$holder"; wait "$holder" || true
+	[ "$DS_STATUS" -eq 143 ]
+	grep -Fqx "dstream: sqlite:$T/o.db: stopped by SIGTERM while the database is locked by another writer: 1 row not written" "$ERR"
 	run q "SELECT count(*) FROM sqlite_master WHERE name = 'dstream'"
 	assert_output 0
 }

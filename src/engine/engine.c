@@ -196,6 +196,8 @@ engine_output(struct engine *e, const char *dest, char **cause)
 		    cause);
 	if (e->sink == NULL)
 		return -1;
+	/* A destination that waits (reconnecting, locked) heeds a stop. */
+	sink_watch(e->sink, &stop_signal);
 	return chain_sink(e->chain, e->sink, cause);
 }
 
@@ -917,6 +919,23 @@ engine_finishing(struct engine *e)
 }
 
 /*
+ * The run's exit status: 1 when it failed; 128 plus the signal's number
+ * when a stop cut it short (PARTIAL, by SIG), or when the destination
+ * gave up waiting (reconnecting, locked) at a stop, its output not
+ * written; else 0.
+ */
+static int
+engine_status(struct engine *e, bool partial, int sig)
+{
+	if (e->failed && sink_stopped(e->sink) && stop_signal != 0)
+		return 128 + stop_signal;
+	if (e->failed)
+		return EXIT_RUNTIME;
+	/* Cut short by a signal, as a filter killed by it would say. */
+	return partial ? 128 + sig : EXIT_OK;
+}
+
+/*
  * The end of a checkpointed run: every input has ended (cron mode) or a
  * stop was asked.  What was read is processed (processing time: the
  * open batch is flushed); windows the watermark has not closed stay in
@@ -965,9 +984,15 @@ engine_end_checkpointed(struct engine *e)
 		fprintf(stderr, "%s: stopped by %s: checkpoint %s written; "
 		    "the next run goes on from there\n", progname,
 		    engine_signame(sig), e->cfg->checkpoint);
+	/* The destination gave its waiting up at a stop (sink.h). */
+	if (e->failed && sink_stopped(e->sink))
+		fprintf(stderr, "%s: stopped by %s: checkpoint %s not "
+		    "advanced; the next run goes on from the last one and "
+		    "writes what was not written\n", progname,
+		    engine_signame(stop_signal), e->cfg->checkpoint);
 	engine_counters(e, &counters);
 	record_errors_summary(&counters, e->cfg->late_file);
-	return e->failed ? EXIT_RUNTIME : EXIT_OK;
+	return engine_status(e, false, 0);
 }
 
 int
@@ -1111,8 +1136,5 @@ engine_run(struct engine *e)
 		e->failed = true;
 	engine_counters(e, &counters);
 	record_errors_summary(&counters, e->cfg->late_file);
-	if (e->failed)
-		return EXIT_RUNTIME;
-	/* Cut short by a signal, as a filter killed by it would say. */
-	return partial ? 128 + sig : EXIT_OK;
+	return engine_status(e, partial, sig);
 }

@@ -16,7 +16,11 @@
  * is reported, naming the destination and the error, and fails the run
  * (status 1): no checkpoint or Kafka offset advances past that batch.
  * A broker that cannot be reached while messages wait is said once per
- * outage.  A batch begun and not committed is purged by close, but
+ * outage.  A stop asked while messages wait (SIGINT, SIGTERM:
+ * sink_halted) ends the waiting at once: the messages not acknowledged
+ * are given up (purged; the open transaction aborted), said with the
+ * destination (sink_give_up), and the run ends with 128 plus the
+ * signal's number; with --checkpoint the checkpoint is not advanced.  A batch begun and not committed is purged by close, but
  * what librdkafka already sent of it cannot be called back: without
  * transactions the destination is at-least-once.
  *
@@ -58,6 +62,8 @@
 #define KAFKA_CKPT_PIECE 500000	/* checkpoint bytes a message at most */
 #define KAFKA_TXN_MS	60000	/* a transaction call's time limit */
 #define KAFKA_READ_MS	60000	/* reading the checkpoint topic back, at most */
+#define KAFKA_STEP_MS	200	/* a transaction call's wait, a step */
+#define KAFKA_ABORT_MS	1000	/* aborting at a stop, at most */
 
 struct kafka_sink {
 	struct sink	 sink;
@@ -75,6 +81,7 @@ struct kafka_sink {
 	rd_kafka_resp_err_t fail;	/* the first delivery failure, or 0 */
 	bool		 failed;	/* reported: every call fails */
 	bool		 outage;	/* a broker-unreachable message is out */
+	size_t		 txn_rows;	/* rows produced in the open transaction */
 };
 
 static void	ksink_close_free(struct kafka_sink *);
@@ -134,6 +141,81 @@ ksink_fail(struct kafka_sink *s)
 	}
 	s->failed = true;
 	return -1;
+}
+
+/*
+ * A stop was asked while messages wait for the brokers (deliveries
+ * retried, a transaction call retried): gives them up, reported (the
+ * rows not acknowledged: the open transaction's, or those still queued),
+ * the open transaction aborted within KAFKA_ABORT_MS; every later call
+ * fails.  Returns -1.
+ */
+static int
+ksink_give_up(struct kafka_sink *s)
+{
+	rd_kafka_error_t	*err;
+	size_t			 rows;
+
+	if (s->failed)
+		return -1;
+	rows = s->txn_id != NULL ? s->txn_rows : (size_t)rd_kafka_outq_len(s->rk);
+	sink_give_up(&s->sink, s->name, "messages wait for the brokers", rows);
+	rd_kafka_purge(s->rk, RD_KAFKA_PURGE_F_QUEUE |
+	    RD_KAFKA_PURGE_F_INFLIGHT);
+	if (s->in_txn && (err = rd_kafka_abort_transaction(s->rk,
+	    KAFKA_ABORT_MS)) != NULL)
+		rd_kafka_error_destroy(err);
+	s->in_txn = false;
+	s->failed = true;
+	return -1;
+}
+
+/*
+ * Runs the transaction call CALL (init, commit) in steps of
+ * KAFKA_STEP_MS, so that a stop asked meanwhile is seen: again while
+ * it fails with a retriable error (when SAY, said once, "...; retrying",
+ * past KAFKA_TXN_MS or when it is not a time-out).  Returns NULL when it
+ * succeeded; the error (caller destroys) when it failed for good; and
+ * sets *STOPPED (returning NULL) at a stop.
+ */
+static rd_kafka_error_t *
+ksink_txn_call(struct kafka_sink *s,
+    rd_kafka_error_t *(*call)(rd_kafka_t *, int), bool say, bool *stopped)
+{
+	rd_kafka_error_t	*err;
+	int64_t			 start = clock_now_ms();
+	bool			 said = !say;
+
+	*stopped = false;
+	while ((err = call(s->rk, KAFKA_STEP_MS)) != NULL) {
+		if (!rd_kafka_error_is_retriable(err))
+			return err;
+		if (!said && (rd_kafka_error_code(err) !=
+		    RD_KAFKA_RESP_ERR__TIMED_OUT ||
+		    clock_now_ms() - start >= KAFKA_TXN_MS)) {
+			fprintf(stderr, "%s: %s: %s; retrying\n", progname,
+			    s->name, rd_kafka_error_string(err));
+			said = true;
+		}
+		rd_kafka_error_destroy(err);
+		if (sink_halted(&s->sink)) {
+			*stopped = true;
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+static rd_kafka_error_t *
+ksink_init_txns(rd_kafka_t *rk, int ms)
+{
+	return rd_kafka_init_transactions(rk, ms);
+}
+
+static rd_kafka_error_t *
+ksink_commit_txn(rd_kafka_t *rk, int ms)
+{
+	return rd_kafka_commit_transaction(rk, ms);
 }
 
 static struct sink *
@@ -256,7 +338,7 @@ ksink_start(struct kafka_sink *s)
 	rd_kafka_error_t	*err;
 	char			 errstr[512];
 	uint64_t		 h;
-	bool			 said = false;
+	bool			 stopped;
 
 	if (s->rk != NULL)
 		return 0;
@@ -286,17 +368,10 @@ ksink_start(struct kafka_sink *s)
 	if (s->txn_id == NULL)
 		return 0;
 	s->ckpt_rkt = rd_kafka_topic_new(s->rk, s->ckpt_topic, NULL);
-	while ((err = rd_kafka_init_transactions(s->rk, KAFKA_TXN_MS)) !=
-	    NULL) {
-		if (!rd_kafka_error_is_retriable(err))
-			return ksink_txn_fail(s, "cannot start its transactions",
-			    err);
-		if (!said)
-			fprintf(stderr, "%s: %s: %s; retrying\n", progname,
-			    s->name, rd_kafka_error_string(err));
-		said = true;
-		rd_kafka_error_destroy(err);
-	}
+	if ((err = ksink_txn_call(s, ksink_init_txns, true, &stopped)) != NULL)
+		return ksink_txn_fail(s, "cannot start its transactions", err);
+	if (stopped)
+		return ksink_give_up(s);
 	return 0;
 }
 
@@ -311,6 +386,7 @@ ksink_txn_begin(struct kafka_sink *s)
 	if ((err = rd_kafka_begin_transaction(s->rk)) != NULL)
 		return ksink_txn_fail(s, "cannot begin a transaction", err);
 	s->in_txn = true;
+	s->txn_rows = 0;
 	return 0;
 }
 
@@ -362,12 +438,15 @@ ksink_row(struct sink *sk, const struct value *v, int64_t end_ms)
 		    RD_KAFKA_V_TIMESTAMP(end_ms), RD_KAFKA_V_END);
 		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
 			break;
+		if (sink_halted(&s->sink))
+			return ksink_give_up(s);
 		rd_kafka_poll(s->rk, KAFKA_FLUSH_MS);
 	}
 	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
 		s->fail = err;
 		return ksink_fail(s);
 	}
+	s->txn_rows++;
 	return 0;
 }
 
@@ -390,8 +469,11 @@ ksink_commit(struct sink *sk, int64_t end_ms)
 		return 0;
 	}
 	while (rd_kafka_outq_len(s->rk) > 0 &&
-	    s->fail == RD_KAFKA_RESP_ERR_NO_ERROR)
+	    s->fail == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		if (sink_halted(&s->sink))
+			return ksink_give_up(s);
 		rd_kafka_flush(s->rk, KAFKA_FLUSH_MS);
+	}
 	if (s->fail != RD_KAFKA_RESP_ERR_NO_ERROR)
 		return ksink_fail(s);
 	return 0;
@@ -423,6 +505,7 @@ ksink_commit_checkpoint(struct sink *sk, int64_t end_ms, const void *bytes,
 	const char		*p = bytes;
 	size_t			 n, i, pieces;
 	char			 part[48];
+	bool			 stopped;
 
 	if (s->failed || ksink_start(s) != 0 || ksink_txn_begin(s) != 0)
 		return -1;
@@ -446,6 +529,10 @@ ksink_commit_checkpoint(struct sink *sk, int64_t end_ms, const void *bytes,
 			    n), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
 			if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
 				break;
+			if (sink_halted(&s->sink)) {
+				rd_kafka_headers_destroy(hdrs);
+				return ksink_give_up(s);
+			}
 			rd_kafka_poll(s->rk, KAFKA_FLUSH_MS);
 		}
 		if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -459,12 +546,7 @@ ksink_commit_checkpoint(struct sink *sk, int64_t end_ms, const void *bytes,
 			return -1;
 		}
 	}
-	while ((err = rd_kafka_commit_transaction(s->rk, KAFKA_TXN_MS)) !=
-	    NULL) {
-		if (rd_kafka_error_is_retriable(err)) {
-			rd_kafka_error_destroy(err);
-			continue;
-		}
+	if ((err = ksink_txn_call(s, ksink_commit_txn, false, &stopped)) != NULL) {
 		if (s->fail != RD_KAFKA_RESP_ERR_NO_ERROR) {
 			/* A message of the transaction failed: say which. */
 			ksink_fail(s);
@@ -472,6 +554,8 @@ ksink_commit_checkpoint(struct sink *sk, int64_t end_ms, const void *bytes,
 		}
 		return ksink_txn_fail(s, "cannot commit the transaction", err);
 	}
+	if (stopped)
+		return ksink_give_up(s);
 	s->in_txn = false;
 	rd_kafka_poll(s->rk, 0);
 	if (s->fail != RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -635,11 +719,13 @@ ksink_close_free(struct kafka_sink *s)
 	if (s->ckpt_rkt != NULL)
 		rd_kafka_topic_destroy(s->ckpt_rkt);
 	if (s->rk != NULL) {
-		/* What was not committed is dropped, not waited for. */
+		/* What was not committed is dropped, not waited for (at a
+		 * stop, the brokers not answering, a short while). */
 		if (s->in_txn && (err = rd_kafka_abort_transaction(s->rk,
-		    KAFKA_TXN_MS)) != NULL)
+		    sink_halted(&s->sink) ? KAFKA_ABORT_MS : KAFKA_TXN_MS)) !=
+		    NULL)
 			rd_kafka_error_destroy(err);
-		if (s->txn_id == NULL)
+		if (s->txn_id == NULL || sink_halted(&s->sink))
 			rd_kafka_purge(s->rk, RD_KAFKA_PURGE_F_QUEUE |
 			    RD_KAFKA_PURGE_F_INFLIGHT);
 		rd_kafka_poll(s->rk, 0);

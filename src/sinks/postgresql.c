@@ -29,7 +29,13 @@
  * 5 s), and the whole transaction is sent again; an upsert twice gives
  * the same rows, so nothing is lost or doubled.  One message when the
  * outage starts and one when it ends; after retry= seconds without a
- * connection, the run fails (status 1).  Any other error (permission
+ * connection, the run fails (status 1).  A stop asked meanwhile (SIGINT,
+ * SIGTERM: sink_halted) ends the waiting at once: the rows not sent stay
+ * unwritten, said with the destination (sink_give_up), and the run ends
+ * with 128 plus the signal's number; with --checkpoint the checkpoint
+ * is not advanced, so the next run writes them.  (A libpq call that
+ * blocks, connecting to a host that does not answer, is waited for: a
+ * URI's connect_timeout= bounds it, a second signal ends the run.)  Any other error (permission
  * denied, read-only, disk full, a value the column refuses) is fatal at
  * once: reported, status 1, the batch not committed.  A row the server
  * could not store (a string that is not UTF-8 or holds a NUL byte, a
@@ -67,6 +73,7 @@
 #define PG_TXN_BYTES	(64u << 20)	/* held batches gathered at most */
 #define PG_PAUSE_MS	100		/* first pause before reconnecting */
 #define PG_PAUSE_MAX_MS	5000
+#define PG_PAUSE_STEP_MS 50		/* a pause's step, watching for a stop */
 
 /* What a column holds, and how a value is written into it. */
 enum pg_type { PG_TEXT, PG_NUMERIC, PG_BOOL, PG_JSONB, PG_TIME };
@@ -533,13 +540,41 @@ fail:
 	return -1;
 }
 
+/*
+ * Pauses MS milliseconds before the next attempt, in steps short enough
+ * that a stop asked meanwhile (sink_halted) ends the pause at once.
+ */
 static void
-pg_pause(int ms)
+pg_pause(struct pg_sink *s, int ms)
 {
-	struct timespec	 ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	struct timespec	 ts;
+	int		 step;
 
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+	while (ms > 0 && !sink_halted(&s->t.sink)) {
+		step = ms < PG_PAUSE_STEP_MS ? ms : PG_PAUSE_STEP_MS;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)step * 1000000L;
+		if (nanosleep(&ts, NULL) != 0 && errno != EINTR)
+			break;
+		ms -= step;
+	}
+}
+
+/*
+ * A stop was asked while the server is away (MSG: why): gives up the
+ * rows not sent, reported; every later call fails.  Returns -1.
+ */
+static int
+pg_give_up(struct pg_sink *s, const char *msg)
+{
+	struct buf	 w = BUF_INIT;
+
+	buf_printf(&w, "the server is away (%s)", msg);
+	s->t.failed = true;
+	sink_give_up(&s->t.sink, s->t.d.shown, w.p,
+	    s->txn_rows + s->batch_rows);
+	buf_free(&w);
+	return -1;
 }
 
 /*
@@ -579,6 +614,10 @@ pg_send(struct pg_sink *s, const void *ck, size_t ckl)
 			pg_fail(s, "cannot write", msg.p);
 			goto out;
 		}
+		if (sink_halted(&s->t.sink)) {
+			pg_give_up(s, msg.p);
+			goto out;
+		}
 		if (!outage) {
 			fprintf(stderr, "%s: %s: the server is away (%s); "
 			    "reconnecting, the batch kept\n", progname,
@@ -590,7 +629,11 @@ pg_send(struct pg_sink *s, const void *ck, size_t ckl)
 			pg_fail(s, "gave up reconnecting", msg.p);
 			goto out;
 		}
-		pg_pause(pause);
+		pg_pause(s, pause);
+		if (sink_halted(&s->t.sink)) {
+			pg_give_up(s, msg.p);
+			goto out;
+		}
 		pause = pause * 2 > PG_PAUSE_MAX_MS ? PG_PAUSE_MAX_MS :
 		    pause * 2;
 	}

@@ -9,6 +9,8 @@
  * (file.c).  The tail's per-row calls are inline in sink.h.
  */
 #include <ctype.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -73,6 +75,37 @@ void
 sink_layout(struct sink *s, enum out_format format)
 {
 	s->format = format;
+}
+
+void
+sink_watch(struct sink *s, const volatile sig_atomic_t *halt)
+{
+	s->halt = halt;
+}
+
+int
+sink_give_up(struct sink *s, const char *shown, const char *while_,
+    size_t rows)
+{
+	int	 sig = s->halt != NULL ? *s->halt : 0;
+
+	if (!s->stopped) {
+		fprintf(stderr, "%s: %s: stopped by %s while %s", progname,
+		    shown, sig == SIGINT ? "SIGINT" : sig == SIGTERM ?
+		    "SIGTERM" : "a signal", while_);
+		if (rows > 0)
+			fprintf(stderr, ": %zu row%s not written", rows,
+			    rows == 1 ? "" : "s");
+		fputc('\n', stderr);
+	}
+	s->stopped = true;
+	return -1;
+}
+
+bool
+sink_stopped(const struct sink *s)
+{
+	return s != NULL && s->stopped;
 }
 
 void

@@ -30,6 +30,10 @@
  *     hands it to the chain's tail (chain_sink), and engine_free closes
  *     it.  A checkpoint (issue 11) calls sink_flush_ended, then save,
  *     and records a position only after it.
+ *   - The engine hands the sink its stop flag (sink_watch): a kind that
+ *     waits for its destination gives up at a stop (sink_give_up), and
+ *     the engine, seeing sink_stopped, ends the run with 128 plus the
+ *     signal's number instead of 1.
  *
  * What commit promises: it is the durability point of the batch.  Once
  * commit (and, while held, the sink_flush_ended after it) has returned 0,
@@ -92,6 +96,7 @@
 #ifndef DSTREAM_SINK_H
 #define DSTREAM_SINK_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -169,6 +174,22 @@ struct sink {
 	 * cleared by the kind's commit.
 	 */
 	bool			 cut;
+	/*
+	 * The run's stop flag (sink_watch; NULL: none): non-zero, the
+	 * number of the SIGINT or SIGTERM that asked the run to stop.  A
+	 * kind that waits for its destination (PostgreSQL reconnecting,
+	 * SQLite locked by another writer, Kafka deliveries retried)
+	 * watches it while it waits, and when it is set gives up at once
+	 * (sink_give_up): what the destination had not taken stays
+	 * unwritten, and every later call fails, as after an error.
+	 */
+	const volatile sig_atomic_t *halt;
+	/*
+	 * The kind gave up because of HALT (sink_give_up), not an error:
+	 * the engine ends the run with 128 plus the signal's number, as a
+	 * stop that cut the output short.
+	 */
+	bool			 stopped;
 };
 
 /*
@@ -218,6 +239,27 @@ void		 sink_top_restore(void);
  * layout whatever -f says (set by chain_sink).
  */
 void		 sink_layout(struct sink *, enum out_format format);
+/*
+ * The sink watches HALT, the run's stop flag (a signal's number, or 0),
+ * while it waits for its destination (see struct sink).
+ */
+void		 sink_watch(struct sink *, const volatile sig_atomic_t *halt);
+/* Whether a stop was asked (the flag sink_watch gave is set). */
+static inline bool
+sink_halted(const struct sink *s)
+{
+	return s->halt != NULL && *s->halt != 0;
+}
+/*
+ * A kind waiting for its destination gives up because a stop was asked:
+ * reports, naming the destination SHOWN, that the stop came WHILE (the
+ * server is away, ...) and that ROWS rows were not written (0: not
+ * said); sets stopped.  Returns -1.
+ */
+int		 sink_give_up(struct sink *, const char *shown, const char *while_,
+		    size_t rows);
+/* Whether the sink gave up because of a stop (sink_give_up). */
+bool		 sink_stopped(const struct sink *);
 /* While ON, commits may be gathered until sink_flush_ended. */
 void		 sink_hold(struct sink *, bool on);
 int		 sink_flush_ended(struct sink *);

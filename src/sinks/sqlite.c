@@ -6,7 +6,11 @@
  * open opens (or creates) the file in WAL mode with synchronous=FULL,
  * so a commit is durable when it returns, and a bounded busy timeout
  * (SQLITE_BUSY_MS): another writer holding the database makes dstream
- * wait that long, then fail.  A read-only file, a folder that is not
+ * wait that long, then fail.  A stop asked meanwhile (SIGINT, SIGTERM:
+ * sink_halted) ends the wait at once: the rows not committed stay
+ * unwritten, said with the file (sink_give_up), and the run ends with
+ * 128 plus the signal's number; with --checkpoint the checkpoint is not
+ * advanced.  A read-only file, a folder that is not
  * writable, or a table of another shape is refused at open, naming the
  * file, the table and its columns.  A missing table is created with the
  * first row, in the transaction of that row's batch.
@@ -44,12 +48,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../dstream.h"
 #include "sink.h"
 #include "sql.h"
 
 #define SQLITE_BUSY_MS	5000		/* waiting for another writer */
+#define SQLITE_BUSY_STEP_MS 10		/* a pause of that wait */
 #define SQLITE_TXN_ROWS	(1 << 20)	/* held batches gathered at most */
 
 struct sqlite_sink {
@@ -62,6 +68,8 @@ struct sqlite_sink {
 	struct value	*rows;
 	size_t		 nrows, cap;
 	struct buf	 scratch;	/* SQL text, JSON cells, times */
+	int64_t		 busy_since;	/* sqlite_busy: the wait's start */
+	bool		 halted;	/* sqlite_busy gave up at a stop */
 };
 
 /*
@@ -71,7 +79,10 @@ struct sqlite_sink {
 static int
 sqlite_fail(struct sqlite_sink *s, const char *what)
 {
-	if (!s->t.failed)
+	if (s->halted && !s->t.failed)
+		sink_give_up(&s->t.sink, s->t.d.shown, "the database is "
+		    "locked by another writer", s->txn_rows + s->nrows);
+	else if (!s->t.failed)
 		fprintf(stderr, "%s: %s: %s: %s\n", progname, s->t.d.shown,
 		    what, sqlite3_errmsg(s->db));
 	s->t.failed = true;
@@ -79,6 +90,31 @@ sqlite_fail(struct sqlite_sink *s, const char *what)
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_txn = false;
 	return -1;
+}
+
+/*
+ * SQLite's busy handler: another writer holds the database.  Returns 1
+ * (try again) after a short pause while the wait is under
+ * SQLITE_BUSY_MS and no stop is asked; 0 (give up: SQLITE_BUSY) then.
+ * N counts the calls for this lock.
+ */
+static int
+sqlite_busy(void *arg, int n)
+{
+	struct sqlite_sink	*s = arg;
+	struct timespec		 ts = { 0, SQLITE_BUSY_STEP_MS * 1000000L };
+
+	if (n == 0)
+		s->busy_since = clock_now_ms();
+	if (sink_halted(&s->t.sink)) {
+		s->halted = true;
+		return 0;
+	}
+	if (clock_now_ms() - s->busy_since >= SQLITE_BUSY_MS)
+		return 0;
+	/* A signal ends the pause early (EINTR); the next call sees it. */
+	(void)nanosleep(&ts, NULL);
+	return 1;
 }
 
 static int
@@ -463,7 +499,7 @@ sqlite_open(const struct sink_kind *kind, const char *dest,
 		    s->t.d.shown);
 		goto fail;
 	}
-	sqlite3_busy_timeout(s->db, SQLITE_BUSY_MS);
+	sqlite3_busy_handler(s->db, sqlite_busy, s);
 	/* WAL, durable at each commit. */
 	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st,
 	    NULL) != SQLITE_OK) {
