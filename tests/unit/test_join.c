@@ -18,45 +18,7 @@
 #include "../../src/ops/jointable.h"
 #include "../../src/ops/op.h"
 #include "unit.h"
-
-
-static struct config	test_cfg = { .batch_ms = 1000 };
-static struct counters	test_counters;
-static const struct op_env test_env = { &test_cfg, &test_counters };
-
-/* The tail: writes what reaches it, and each flush, into OUT. */
-struct tap {
-	struct op	 op;
-	struct buf	*out;
-};
-
-static int
-tap_push(struct op *op, struct value *v, int64_t end)
-{
-	struct tap	*t = (struct tap *)op;
-
-	buf_printf(t->out, "%lld ", (long long)end);
-	value_fmt_json(t->out, v);
-	buf_addc(t->out, '\n');
-	return 0;
-}
-
-static int
-tap_flush(struct op *op, int64_t end)
-{
-	struct tap	*t = (struct tap *)op;
-
-	buf_printf(t->out, "flush %lld\n", (long long)end);
-	return 0;
-}
-
-static void
-tap_free(struct op *op)
-{
-	free(op);
-}
-
-static const struct op_def tap_def = { .name = "tap" };
+#include "unit_ops.h"
 
 /* Builds NAME TABLE with a tap into OUT, its table loaded. */
 static struct op *
@@ -64,7 +26,6 @@ build(const char *name, const char *table, struct buf *out)
 {
 	const struct op_def	*def = op_find(name);
 	struct op		*op;
-	struct tap		*t;
 	char			*argv[2], *cause = NULL;
 
 	argv[0] = (char *)table;
@@ -75,21 +36,8 @@ build(const char *name, const char *table, struct buf *out)
 		    cause != NULL ? cause : "no such op");
 		exit(1);
 	}
-	t = xcalloc(1, sizeof *t);
-	t->op.def = &tap_def;
-	t->op.push = tap_push;
-	t->op.flush = tap_flush;
-	t->op.free = tap_free;
-	t->out = out;
-	op->next = &t->op;
+	op->next = unit_tap(out);
 	return op;
-}
-
-static uint64_t
-rnd(uint64_t *s)
-{
-	*s = *s * 6364136223846793005ull + 1442695040888963407ull;
-	return *s >> 33;
 }
 
 /*

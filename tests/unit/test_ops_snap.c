@@ -22,47 +22,9 @@
 #include "../../src/state/pane.h"
 #include "../../src/state/snap.h"
 #include "unit.h"
+#include "unit_ops.h"
 
-#define BATCH	1000		/* ms */
-
-/* The run's settings and counters, as main would own them. */
-static struct config	test_cfg = { .batch_ms = BATCH };
-static struct counters	test_counters;
-static const struct op_env test_env = { &test_cfg, &test_counters };
-
-/* The tail: writes what reaches it into OUT. */
-struct tap {
-	struct op	 op;
-	struct buf	*out;
-};
-
-static int
-tap_push(struct op *op, struct value *v, int64_t end)
-{
-	struct tap	*t = (struct tap *)op;
-
-	buf_printf(t->out, "%lld ", (long long)end);
-	value_fmt_json(t->out, v);
-	buf_addc(t->out, '\n');
-	return 0;
-}
-
-static int
-tap_flush(struct op *op, int64_t end)
-{
-	struct tap	*t = (struct tap *)op;
-
-	buf_printf(t->out, "flush %lld\n", (long long)end);
-	return 0;
-}
-
-static void
-tap_free(struct op *op)
-{
-	free(op);
-}
-
-static const struct op_def tap_def = { .name = "tap" };
+#define BATCH	UNIT_BATCH_MS
 
 /*
  * Builds the chain of PIPE ("window 3s 1s then count") with a tap
@@ -74,7 +36,6 @@ build(const char *pipe, struct buf *out)
 {
 	struct op		*head = NULL, **tail = &head, *op;
 	const struct op_def	*def;
-	struct tap		*t;
 	char			*copy = xstrdup(pipe), *argv[64], *cause = NULL;
 	char			*w, *save = NULL;
 	int			 argc = 0, i, k, start;
@@ -104,23 +65,9 @@ build(const char *pipe, struct buf *out)
 		*tail = op;
 		tail = &op->next;
 	}
-	t = xcalloc(1, sizeof *t);
-	t->op.def = &tap_def;
-	t->op.push = tap_push;
-	t->op.flush = tap_flush;
-	t->op.free = tap_free;
-	t->out = out;
-	*tail = &t->op;
+	*tail = unit_tap(out);
 	free(copy);
 	return head;
-}
-
-/* A small deterministic generator, so every run sees the same input. */
-static uint64_t
-rnd(uint64_t *s)
-{
-	*s = *s * 6364136223846793005ull + 1442695040888963407ull;
-	return *s >> 33;
 }
 
 /*
