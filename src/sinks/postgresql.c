@@ -129,13 +129,20 @@ pg_fail(struct pg_sink *s, const char *what, const char *msg)
 	return -1;
 }
 
-static void
-pg_type_name(struct buf *b, enum pg_type t)
+/* The SQL name of column type T. */
+static const char *
+pg_type_str(enum pg_type t)
 {
 	static const char *const names[] = { "text", "numeric", "boolean",
 	    "jsonb", "timestamptz" };
 
-	buf_adds(b, names[t]);
+	return names[t];
+}
+
+static void
+pg_type_name(struct buf *b, enum pg_type t)
+{
+	buf_adds(b, pg_type_str(t));
 }
 
 /* The column type a first row's cell V asks for. */
@@ -357,20 +364,6 @@ pg_run(struct pg_sink *s, const char *sql, ExecStatusType want,
 	return -1;
 }
 
-/* Appends the column list of the table: "time", "key", "value", ... */
-static void
-pg_columns(struct pg_sink *s, struct buf *b, const char *prefix)
-{
-	uint32_t	 i, n = sql_ncolumns(&s->t.shape);
-
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			buf_adds(b, ", ");
-		buf_adds(b, prefix);
-		sql_ident(b, sql_column(&s->t.shape, i));
-	}
-}
-
 /*
  * The statements that set a connection up for the shape now known,
  * inside the first transaction: the table (when missing), the temporary
@@ -380,32 +373,22 @@ static int
 pg_setup(struct pg_sink *s, struct buf *msg, bool *transient)
 {
 	struct buf	*b = &s->sql;
-	uint32_t	 i, n = sql_ncolumns(&s->t.shape), first;
+	const char	*types[2 + SQL_MAX_VALUES];
+	uint32_t	 i, n = sql_ncolumns(&s->t.shape);
 	PGresult	*r;
 
 	if (!s->t.exists) {
+		for (i = 0; i < n; i++)
+			types[i] = pg_type_str(s->types[i]);
 		buf_reset(b);
-		buf_adds(b, "CREATE TABLE IF NOT EXISTS ");
-		sql_ident(b, s->t.d.table);
-		buf_adds(b, " (\"time\" timestamptz NOT NULL");
-		for (i = 1; i < n; i++) {
-			buf_adds(b, ", ");
-			sql_ident(b, sql_column(&s->t.shape, i));
-			buf_addc(b, ' ');
-			pg_type_name(b, s->types[i]);
-			if (s->t.shape.keyed && i == 1)
-				buf_adds(b, " NOT NULL");
-		}
-		buf_adds(b, s->t.shape.keyed ?
-		    ", PRIMARY KEY (\"time\", \"key\"))" :
-		    ", PRIMARY KEY (\"time\"))");
+		sql_create_table(b, s->t.d.table, &s->t.shape, types);
 		if (pg_run(s, b->p, PGRES_COMMAND_OK, msg, transient) != 0)
 			return -1;
 	}
 	buf_reset(b);
 	buf_adds(b, "CREATE TEMPORARY TABLE IF NOT EXISTS dstream_rows "
 	    "ON COMMIT DELETE ROWS AS SELECT 0::bigint AS dstream_seq, ");
-	pg_columns(s, b, "");
+	sql_columns(b, &s->t.shape);
 	buf_adds(b, " FROM ");
 	sql_ident(b, s->t.d.table);
 	buf_adds(b, " WITH NO DATA");
@@ -415,26 +398,17 @@ pg_setup(struct pg_sink *s, struct buf *msg, bool *transient)
 	buf_adds(b, "INSERT INTO ");
 	sql_ident(b, s->t.d.table);
 	buf_adds(b, " (");
-	pg_columns(s, b, "");
+	sql_columns(b, &s->t.shape);
 	buf_adds(b, ") SELECT DISTINCT ON (");
 	buf_adds(b, s->t.shape.keyed ? "\"time\", \"key\"" : "\"time\"");
 	buf_adds(b, ") ");
-	pg_columns(s, b, "");
+	sql_columns(b, &s->t.shape);
 	buf_adds(b, " FROM dstream_rows ORDER BY ");
 	buf_adds(b, s->t.shape.keyed ? "\"time\", \"key\"" : "\"time\"");
 	buf_adds(b, ", dstream_seq DESC ON CONFLICT (");
 	buf_adds(b, s->t.shape.keyed ? "\"time\", \"key\"" : "\"time\"");
 	buf_adds(b, ") DO UPDATE SET ");
-	first = s->t.shape.keyed ? 2 : 1;
-	for (i = first; i < n; i++) {
-		const char *c = sql_column(&s->t.shape, i);
-
-		if (i > first)
-			buf_adds(b, ", ");
-		sql_ident(b, c);
-		buf_adds(b, " = EXCLUDED.");
-		sql_ident(b, c);
-	}
+	sql_upsert_set(b, &s->t.shape, "EXCLUDED");
 	r = PQprepare(s->conn, "dstream_upsert", b->p, 0, NULL);
 	if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK) {
 		buf_reset(msg);
@@ -470,7 +444,7 @@ pg_txn_once(struct pg_sink *s, const void *ck, size_t ckl, struct buf *msg,
 			goto fail;
 		buf_reset(b);
 		buf_adds(b, "COPY dstream_rows (dstream_seq, ");
-		pg_columns(s, b, "");
+		sql_columns(b, &s->t.shape);
 		buf_adds(b, ") FROM STDIN");
 		if (pg_run(s, b->p, PGRES_COPY_IN, msg, transient) != 0)
 			goto fail;

@@ -274,6 +274,60 @@ sql_shape_names(struct buf *b, const struct sql_shape *s)
 	}
 }
 
+void
+sql_columns(struct buf *b, const struct sql_shape *s)
+{
+	uint32_t	 i, n = sql_ncolumns(s);
+
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_adds(b, ", ");
+		sql_ident(b, sql_column(s, i));
+	}
+}
+
+void
+sql_create_table(struct buf *b, const char *table, const struct sql_shape *s,
+    const char *const *types)
+{
+	uint32_t	 i, n = sql_ncolumns(s);
+
+	buf_adds(b, "CREATE TABLE IF NOT EXISTS ");
+	sql_ident(b, table);
+	buf_adds(b, " (");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_adds(b, ", ");
+		sql_ident(b, sql_column(s, i));
+		if (types[i] != NULL) {
+			buf_addc(b, ' ');
+			buf_adds(b, types[i]);
+		}
+		if (i == 0 || (s->keyed && i == 1))
+			buf_adds(b, " NOT NULL");
+	}
+	buf_adds(b, s->keyed ? ", PRIMARY KEY (\"time\", \"key\"))" :
+	    ", PRIMARY KEY (\"time\"))");
+}
+
+void
+sql_upsert_set(struct buf *b, const struct sql_shape *s, const char *excluded)
+{
+	uint32_t	 i, first = s->keyed ? 2 : 1, n = sql_ncolumns(s);
+
+	for (i = first; i < n; i++) {
+		const char *c = sql_column(s, i);
+
+		if (i > first)
+			buf_adds(b, ", ");
+		sql_ident(b, c);
+		buf_adds(b, " = ");
+		buf_adds(b, excluded);
+		buf_addc(b, '.');
+		sql_ident(b, c);
+	}
+}
+
 const struct value *
 sql_cell(const struct sql_shape *s, const struct value *v, uint32_t i)
 {

@@ -78,6 +78,22 @@ int	 sql_shape_of(const struct value *v, struct sql_shape *s, char **cause);
 bool	 sql_shape_eq(const struct sql_shape *a, const struct sql_shape *b);
 /* Appends the column names of S, comma-separated: "time, key, value". */
 void	 sql_shape_names(struct buf *b, const struct sql_shape *s);
+/* Appends the column names of S quoted for SQL: "time", "key", ... */
+void	 sql_columns(struct buf *b, const struct sql_shape *s);
+/*
+ * Appends CREATE TABLE IF NOT EXISTS TABLE with the columns of S, column
+ * I of type TYPES[I] (NULL: none given), time and key NOT NULL, and the
+ * primary key (time, key), or time alone; the statement's closing
+ * parenthesis is the last byte.
+ */
+void	 sql_create_table(struct buf *b, const char *table,
+	    const struct sql_shape *s, const char *const *types);
+/*
+ * Appends the SET list of an upsert's DO UPDATE: each value column set
+ * from EXCLUDED (the database's word for the row refused: excluded).
+ */
+void	 sql_upsert_set(struct buf *b, const struct sql_shape *s,
+	    const char *excluded);
 /*
  * The name of column I of S (0: time), in a static buffer valid until
  * the next call.

@@ -129,22 +129,13 @@ sqlite_exec(struct sqlite_sink *s, const char *sql, const char *what)
 static int
 sqlite_create(struct sqlite_sink *s)
 {
+	/* Time is text (ISO 8601); the other columns take any type. */
+	static const char *const types[2 + SQL_MAX_VALUES] = { "TEXT" };
 	struct buf	*b = &s->scratch;
-	uint32_t	 i, n = sql_ncolumns(&s->t.shape);
 
 	buf_reset(b);
-	buf_adds(b, "CREATE TABLE IF NOT EXISTS ");
-	sql_ident(b, s->t.d.table);
-	buf_adds(b, " (\"time\" TEXT NOT NULL");
-	for (i = 1; i < n; i++) {
-		buf_adds(b, ", ");
-		sql_ident(b, sql_column(&s->t.shape, i));
-		if (s->t.shape.keyed && i == 1)
-			buf_adds(b, " NOT NULL");
-	}
-	buf_adds(b, s->t.shape.keyed ? ", PRIMARY KEY (\"time\", \"key\")" :
-	    ", PRIMARY KEY (\"time\")");
-	buf_adds(b, ") WITHOUT ROWID");
+	sql_create_table(b, s->t.d.table, &s->t.shape, types);
+	buf_adds(b, " WITHOUT ROWID");
 	if (sqlite_exec(s, b->p, "cannot create the table") != 0)
 		return -1;
 	s->t.exists = true;
@@ -162,26 +153,14 @@ sqlite_prepare(struct sqlite_sink *s)
 	buf_adds(b, "INSERT INTO ");
 	sql_ident(b, s->t.d.table);
 	buf_adds(b, " (");
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			buf_adds(b, ", ");
-		sql_ident(b, sql_column(&s->t.shape, i));
-	}
+	sql_columns(b, &s->t.shape);
 	buf_adds(b, ") VALUES (");
 	for (i = 0; i < n; i++)
 		buf_printf(b, "%s?%u", i > 0 ? ", " : "", i + 1);
 	buf_adds(b, s->t.shape.keyed ? ") ON CONFLICT (\"time\", \"key\")" :
 	    ") ON CONFLICT (\"time\")");
 	buf_adds(b, " DO UPDATE SET ");
-	for (i = s->t.shape.keyed ? 2 : 1; i < n; i++) {
-		const char *c = sql_column(&s->t.shape, i);
-
-		if (i > (s->t.shape.keyed ? 2u : 1u))
-			buf_adds(b, ", ");
-		sql_ident(b, c);
-		buf_adds(b, " = excluded.");
-		sql_ident(b, c);
-	}
+	sql_upsert_set(b, &s->t.shape, "excluded");
 	if (sqlite3_prepare_v3(s->db, b->p, -1, SQLITE_PREPARE_PERSISTENT,
 	    &s->ins, NULL) != SQLITE_OK)
 		return sqlite_fail(s, "cannot prepare the insert");
