@@ -62,18 +62,6 @@ clf_space(const char *p, const char *end)
 	return p;
 }
 
-static int
-clf_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Reads a double-quoted field at P (which must be at the quote) into *V,
  * decoding \" \\ \xHH \n \r \t when there are any.  Returns the byte
@@ -120,8 +108,9 @@ clf_quoted(struct arena *a, const char *p, const char *end, struct value *v)
 			*o++ = '\t';
 			break;
 		case 'x':
-			if (q - p > 2 && (h = clf_hex((unsigned char)p[1])) != -1 &&
-			    (l = clf_hex((unsigned char)p[2])) != -1) {
+			if (q - p > 2 &&
+			    (h = buf_hex_digit((unsigned char)p[1])) != -1 &&
+			    (l = buf_hex_digit((unsigned char)p[2])) != -1) {
 				*o++ = (char)(h << 4 | l);
 				p += 2;
 				break;

@@ -21,19 +21,6 @@ kafka_url_free(struct kafka_url *u)
 	memset(u, 0, sizeof *u);
 }
 
-/* The value of hex digit C, or -1. */
-static int
-url_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Returns P[0..n) with its percent-escapes decoded (a new string), or
  * NULL when an escape is malformed or decodes to a NUL.
@@ -50,8 +37,10 @@ url_unescape(const char *p, size_t n)
 			*q++ = p[i];
 			continue;
 		}
-		if (i + 2 >= n || (hi = url_hex(p[i + 1])) < 0 ||
-		    (lo = url_hex(p[i + 2])) < 0 || (hi == 0 && lo == 0))
+		if (i + 2 >= n ||
+		    (hi = buf_hex_digit((unsigned char)p[i + 1])) < 0 ||
+		    (lo = buf_hex_digit((unsigned char)p[i + 2])) < 0 ||
+		    (hi == 0 && lo == 0))
 			goto bad;
 		*q++ = (char)(hi << 4 | lo);
 		i += 2;

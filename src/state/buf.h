@@ -76,4 +76,20 @@ void	buf_free(struct buf *);
 /* Hands the NUL-terminated bytes to the caller (free with free()). */
 char	*buf_detach(struct buf *);
 
+/*
+ * The value of hex digit C (0-9, a-f, A-F), or -1: for the escapes of
+ * text dstream reads (URLs' %HH, log fields' \xHH).
+ */
+static inline int
+buf_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif
