@@ -17,18 +17,51 @@ setup() {
 	    > "$T/big"
 }
 
+# kill9_once ARGS...: dstream ARGS killed with SIGKILL after 0 to 80 ms.
+kill9_once() {
+	local pid
+	"$DSTREAM" "$@" 2>> "$T/err" &
+	pid=$!
+	sleep "0.0$((RANDOM % 9))"
+	kill -9 "$pid" 2> /dev/null || true
+	wait "$pid" || true
+}
+
+# ref_but_last: $T/ref without its last batch, which the watermark of a
+# live input (it never ends) has not passed: that batch stays in the
+# checkpoint.
+ref_but_last() {
+	local last
+	last=$(tail -n 1 "$T/ref" | cut -f 1)
+	grep -v "^$last" "$T/ref" > "$T/ref2"
+	mv "$T/ref2" "$T/ref"
+}
+
+# term_at_ref TENTHS ARGS...: dstream ARGS (writing $T/out) in the
+# background, stopped by SIGTERM once $T/out has as many lines as $T/ref
+# (or after TENTHS tenths of a second); fails unless it exits with 0.
+term_at_ref() {
+	local tenths=$1 pid want i
+	shift
+	"$DSTREAM" "$@" 2>> "$T/err" &
+	pid=$!
+	want=$(wc -l < "$T/ref")
+	for i in $(seq 1 "$tenths"); do
+		[ "$(wc -l < "$T/out")" -ge "$want" ] && break
+		sleep 0.1
+	done
+	kill -TERM "$pid"
+	wait "$pid"
+}
+
 # kill_loop N LOG PIPE...: N runs killed after 0 to 80 ms, then one left
 # to finish with --final; compares the output with $T/ref.
 kill_loop() {
-	local n=$1 log=$2 pid i
+	local n=$1 log=$2 i
 	shift 2
 	for i in $(seq 1 "$n"); do
-		"$DSTREAM" -e '$1' -i "$log" --checkpoint "$T/ck" \
-		    --checkpoint-every 0 -o "$T/out" "$@" 2>> "$T/err" &
-		pid=$!
-		sleep "0.0$((RANDOM % 9))"
-		kill -9 "$pid" 2> /dev/null || true
-		wait "$pid" || true
+		kill9_once -e '$1' -i "$log" --checkpoint "$T/ck" \
+		    --checkpoint-every 0 -o "$T/out" "$@"
 	done
 	run timeout 60 "$DSTREAM" -e '$1' -i "$log" --checkpoint "$T/ck" \
 	    -o "$T/out" --final "$@"
@@ -60,13 +93,9 @@ kill_loop() {
 		# Append up to an arbitrary byte (mostly inside a line).
 		head -c $((size * i / 12 - 7 * (i < 12))) "$T/big" | \
 		    tail -c +$(($(stat -c %s "$T/log") + 1)) >> "$T/log"
-		"$DSTREAM" -e '$1' -i "$T/log" --checkpoint "$T/ck" \
+		kill9_once -e '$1' -i "$T/log" --checkpoint "$T/ck" \
 		    --checkpoint-every 0 -o "$T/out" -b 1m -s map '$2' \
-		    then countByValue 2>> "$T/err" &
-		pid=$!
-		sleep "0.0$((RANDOM % 9))"
-		kill -9 "$pid" 2> /dev/null || true
-		wait "$pid" || true
+		    then countByValue
 	done
 	cmp "$T/big" "$T/log"
 	run timeout 60 "$DSTREAM" -e '$1' -i "$T/log" --checkpoint "$T/ck" \
@@ -78,30 +107,16 @@ kill_loop() {
 @test "kill -9 at random points of a followed file (-F): every batch once" {
 	dstream -e '$1' -b 1m -i "$T/big" -s map '$2' then countByValue > "$T/ref"
 	for i in $(seq 1 10); do
-		"$DSTREAM" -F -e '$1' -i "$T/big" --checkpoint "$T/ck" \
+		kill9_once -F -e '$1' -i "$T/big" --checkpoint "$T/ck" \
 		    --checkpoint-every 0 -o "$T/out" -b 1m -s map '$2' \
-		    then countByValue 2>> "$T/err" &
-		pid=$!
-		sleep "0.0$((RANDOM % 9))"
-		kill -9 "$pid" 2> /dev/null || true
-		wait "$pid" || true
+		    then countByValue
 	done
 	# The last run reads to the end and is stopped by SIGTERM: every
 	# batch but the last (which the watermark has not passed: it stays
 	# in the checkpoint) is out, once.
-	last=$(tail -n 1 "$T/ref" | cut -f 1)
-	grep -v "^$last" "$T/ref" > "$T/ref2"
-	mv "$T/ref2" "$T/ref"
-	"$DSTREAM" -F -e '$1' -i "$T/big" --checkpoint "$T/ck" -o "$T/out" \
-	    -b 1m -s map '$2' then countByValue 2>> "$T/err" &
-	pid=$!
-	want=$(wc -l < "$T/ref")
-	for i in $(seq 1 300); do
-		[ "$(wc -l < "$T/out")" -ge "$want" ] && break
-		sleep 0.1
-	done
-	kill -TERM "$pid"
-	wait "$pid"
+	ref_but_last
+	term_at_ref 300 -F -e '$1' -i "$T/big" --checkpoint "$T/ck" \
+	    -o "$T/out" -b 1m -s map '$2' then countByValue
 	cmp "$T/ref" "$T/out"
 }
 
@@ -138,19 +153,9 @@ kill_loop() {
 	# The last run reads what is left and is stopped by SIGTERM once its
 	# output is all there but the last batch, which the watermark has
 	# not passed (a live input never ends): it stays in the checkpoint.
-	last=$(tail -n 1 "$T/ref" | cut -f 1)
-	grep -v "^$last" "$T/ref" > "$T/ref2"
-	mv "$T/ref2" "$T/ref"
-	"$DSTREAM" -e '$1' -i "dir://$T/in" --from-start --checkpoint "$T/ck" \
-	    -o "$T/out" --late-file "$T/late" -b 1m -s map '$2' then countByValue 2>> "$T/err" &
-	pid=$!
-	want=$(wc -l < "$T/ref")
-	for i in $(seq 1 600); do
-		[ "$(wc -l < "$T/out")" -ge "$want" ] && break
-		sleep 0.1
-	done
-	kill -TERM "$pid"
-	wait "$pid"
+	ref_but_last
+	term_at_ref 600 -e '$1' -i "dir://$T/in" --from-start --checkpoint "$T/ck" \
+	    -o "$T/out" --late-file "$T/late" -b 1m -s map '$2' then countByValue
 	[ "$(wc -l < "$T/out")" -gt 60000 ]
 	cmp "$T/ref" "$T/out"
 	# A file read again would give only late records (their batches
