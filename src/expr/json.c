@@ -308,12 +308,34 @@ json_grow(struct json_parser *jp, struct value *v, size_t n, size_t *cap)
 	return nv;
 }
 
+/*
+ * After an element of an array or an object closed by CLOSE: skips
+ * white space and a ',' (returns 1: another element follows) or CLOSE
+ * (returns 0: the end).  Anything else is an error (-1).
+ */
+static int
+json_next(struct json_parser *jp, char close)
+{
+	json_ws(jp);
+	if (jp->p < jp->end && *jp->p == ',') {
+		jp->p++;
+		return 1;
+	}
+	if (jp->p < jp->end && *jp->p == close) {
+		jp->p++;
+		return 0;
+	}
+	return json_error(jp, close == ']' ? "expected ',' or ']'" :
+	    "expected ',' or '}'");
+}
+
 /* An array; jp->p is at '['. */
 static int
 json_array(struct json_parser *jp, struct value *out, int depth)
 {
 	struct value	*el = NULL;
 	size_t		 n = 0, cap = 0;
+	int		 more;
 
 	jp->p++;
 	json_ws(jp);
@@ -333,16 +355,11 @@ json_array(struct json_parser *jp, struct value *out, int depth)
 		if (json_value(jp, &el[n], depth + 1) == -1)
 			return -1;
 		n++;
-		json_ws(jp);
-		if (jp->p < jp->end && *jp->p == ',') {
-			jp->p++;
-			continue;
-		}
-		if (jp->p < jp->end && *jp->p == ']') {
-			jp->p++;
+		if ((more = json_next(jp, ']')) != 1) {
+			if (more == -1)
+				return -1;
 			break;
 		}
-		return json_error(jp, "expected ',' or ']'");
 	}
 	out->type = V_ARR;
 	out->n = (uint32_t)n;
@@ -356,6 +373,7 @@ json_object(struct json_parser *jp, struct value *out, int depth)
 {
 	struct value	*kv = NULL;
 	size_t		 n = 0, cap = 0;
+	int		 more;
 
 	jp->p++;
 	json_ws(jp);
@@ -384,16 +402,11 @@ json_object(struct json_parser *jp, struct value *out, int depth)
 		if (json_value(jp, &kv[2 * n + 1], depth + 1) == -1)
 			return -1;
 		n++;
-		json_ws(jp);
-		if (jp->p < jp->end && *jp->p == ',') {
-			jp->p++;
-			continue;
-		}
-		if (jp->p < jp->end && *jp->p == '}') {
-			jp->p++;
+		if ((more = json_next(jp, '}')) != 1) {
+			if (more == -1)
+				return -1;
 			break;
 		}
-		return json_error(jp, "expected ',' or '}'");
 	}
 	out->type = V_OBJ;
 	out->n = (uint32_t)n;
