@@ -12,6 +12,25 @@
 
 #include <jansson.h>
 
+/*
+ * Where we accept and jansson does not, the document must be one of the
+ * documented leniencies: invalid UTF-8 or lone surrogates kept, numbers
+ * beyond int64 or double read as doubles, duplicate keys kept, \u0000 in
+ * keys; and, when DEEP, nesting past jansson's depth limit (the fuzzer's
+ * inputs reach it).  WHY is jansson's error text.
+ */
+static bool
+json_lenient(const char *why, bool deep)
+{
+	return strstr(why, "unable to decode byte") != NULL ||
+	    strstr(why, "nvalid Unicode") != NULL ||
+	    strstr(why, "too big") != NULL ||
+	    strstr(why, "overflow") != NULL ||
+	    strstr(why, "duplicate") != NULL ||
+	    strstr(why, "NUL byte in object key") != NULL ||
+	    (deep && strstr(why, "maximum parsing depth") != NULL);
+}
+
 /* Whether jansson's J and our V are the same document. */
 static bool
 json_same(json_t *j, const struct value *v)
