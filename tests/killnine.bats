@@ -54,6 +54,17 @@ term_at_ref() {
 	wait "$pid"
 }
 
+# wait_written PID SIZE: waits (at most 5 s) until $T/out is larger than
+# SIZE bytes, or dstream PID has ended.
+wait_written() {
+	local j
+	for j in $(seq 1 500); do
+		[ "$(stat -c %s "$T/out")" -gt "$2" ] && break
+		kill -0 "$1" 2> /dev/null || break
+		sleep 0.01
+	done
+}
+
 # kill_loop N LOG PIPE...: N runs killed after 0 to 80 ms, then one left
 # to finish with --final; compares the output with $T/ref.
 kill_loop() {
@@ -180,11 +191,7 @@ kill_loop() {
 		    2> "$T/err" &
 		pid=$!
 		# Once it has written something, it is in the middle.
-		for j in $(seq 1 500); do
-			[ "$(stat -c %s "$T/out")" -gt "$s0" ] && break
-			kill -0 "$pid" 2> /dev/null || break
-			sleep 0.01
-		done
+		wait_written "$pid" "$s0"
 		kill -TERM "$pid" 2> /dev/null || true
 		status=0
 		wait "$pid" || status=$?
@@ -216,11 +223,7 @@ kill_loop() {
 		    --checkpoint-every 0 -o "$T/out" -b 1m -s map '$2' \
 		    then countByValue 2>> "$T/err" &
 		pid=$!
-		for j in $(seq 1 500); do
-			[ "$(stat -c %s "$T/out")" -gt "$s0" ] && break
-			kill -0 "$pid" 2> /dev/null || break
-			sleep 0.01
-		done
+		wait_written "$pid" "$s0"
 		sleep "0.0$((RANDOM % 5))"
 		kill -9 "$pid" 2> /dev/null || true
 		wait "$pid" || true
