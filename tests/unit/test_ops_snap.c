@@ -335,6 +335,41 @@ state_after(const char *pipe, int stop, struct buf *state)
 	buf_free(&out);
 }
 
+static char	*load_cause(const char *, const char *, size_t);
+
+/*
+ * The state ST of PIPE loads; cut short anywhere it is refused; and,
+ * when FLIP, with any one byte changed it loads or is refused without
+ * a crash.
+ */
+static void
+check_damaged(const char *pipe, const struct buf *st, bool flip)
+{
+	char	*cause, *copy;
+	size_t	 i, bad = 0;
+
+	CHECK((cause = load_cause(pipe, st->p, st->len)) == NULL);
+	free(cause);
+	for (i = 0; i < st->len; i++) {
+		copy = xmalloc(i + 1);
+		memcpy(copy, st->p, i);
+		if ((cause = load_cause(pipe, copy, i)) == NULL)
+			bad++;
+		free(cause);
+		free(copy);
+	}
+	CHECK(bad == 0);
+	if (!flip)
+		return;
+	copy = xmalloc(st->len);
+	for (i = 0; i < st->len; i++) {
+		memcpy(copy, st->p, st->len);
+		copy[i] ^= 0x5a;
+		free(load_cause(pipe, copy, st->len));
+	}
+	free(copy);
+}
+
 /* Loads STATE into a new chain of PIPE; returns the cause (caller frees) or NULL. */
 static char *
 load_cause(const char *pipe, const char *p, size_t n)
@@ -374,30 +409,12 @@ test_refusals(void)
 		"reduceByKeyAndWindow topk(2) 5s 1s",
 	};
 	struct buf	 st = BUF_INIT;
-	char		*cause, *copy;
-	size_t		 k, i, bad;
+	char		*cause;
+	size_t		 k;
 
 	for (k = 0; k < sizeof some / sizeof some[0]; k++) {
 		state_after(some[k], 12, &st);
-		CHECK((cause = load_cause(some[k], st.p, st.len)) == NULL);
-		free(cause);
-		bad = 0;
-		for (i = 0; i < st.len; i++) {
-			copy = xmalloc(i + 1);
-			memcpy(copy, st.p, i);
-			if ((cause = load_cause(some[k], copy, i)) == NULL)
-				bad++;
-			free(cause);
-			free(copy);
-		}
-		CHECK(bad == 0);
-		copy = xmalloc(st.len);
-		for (i = 0; i < st.len; i++) {
-			memcpy(copy, st.p, st.len);
-			copy[i] ^= 0x5a;
-			free(load_cause(some[k], copy, st.len));
-		}
-		free(copy);
+		check_damaged(some[k], &st, true);
 	}
 
 	state_after("reduceByKeyAndWindow sum 5s 1s", 12, &st);
@@ -440,20 +457,8 @@ test_refusals(void)
 
 	/* updateStateByKey: every truncation refused; EXPR and TIMEOUT checked. */
 	state_after("updateStateByKey (state_??_0)_+_sum(values) 4s", 12, &st);
-	CHECK((cause = load_cause("updateStateByKey (state_??_0)_+_sum(values) "
-	    "4s", st.p, st.len)) == NULL);
-	free(cause);
-	bad = 0;
-	for (i = 0; i < st.len; i++) {
-		copy = xmalloc(i + 1);
-		memcpy(copy, st.p, i);
-		if ((cause = load_cause("updateStateByKey "
-		    "(state_??_0)_+_sum(values) 4s", copy, i)) == NULL)
-			bad++;
-		free(cause);
-		free(copy);
-	}
-	CHECK(bad == 0);
+	check_damaged("updateStateByKey (state_??_0)_+_sum(values) 4s", &st,
+	    false);
 	cause = load_cause("updateStateByKey (state_??_0)_+_sum(values) 5s",
 	    st.p, st.len);
 	CHECK(cause != NULL && strstr(cause, "the checkpoint's "
@@ -469,27 +474,7 @@ test_refusals(void)
 	/* Sessions: every truncation refused; FUNC and GAP checked. */
 	state_after("reduceByKeyAndSession sum 3s", 14, &st);
 	CHECK(st.len > 40);	/* open sessions saved */
-	CHECK((cause = load_cause("reduceByKeyAndSession sum 3s", st.p,
-	    st.len)) == NULL);
-	free(cause);
-	bad = 0;
-	for (i = 0; i < st.len; i++) {
-		copy = xmalloc(i + 1);
-		memcpy(copy, st.p, i);
-		if ((cause = load_cause("reduceByKeyAndSession sum 3s", copy,
-		    i)) == NULL)
-			bad++;
-		free(cause);
-		free(copy);
-	}
-	CHECK(bad == 0);
-	copy = xmalloc(st.len);
-	for (i = 0; i < st.len; i++) {
-		memcpy(copy, st.p, st.len);
-		copy[i] ^= 0x5a;
-		free(load_cause("reduceByKeyAndSession sum 3s", copy, st.len));
-	}
-	free(copy);
+	check_damaged("reduceByKeyAndSession sum 3s", &st, true);
 	cause = load_cause("reduceByKeyAndSession sum 4s", st.p, st.len);
 	CHECK(cause != NULL && strstr(cause, "the checkpoint's session gap "
 	    "is 3000 ms, this one 4000 ms") != NULL);
