@@ -83,6 +83,30 @@ batch(struct sink *s, int64_t end, int nrows, int base)
 	arena_free(&a);
 }
 
+/*
+ * Opens DEST again, as a resumed run does, and checks that the
+ * checkpoint it holds is WANT[0..n).  Returns the sink, or NULL.
+ */
+static struct sink *
+reopen_holding(const char *dest, const void *want, size_t n)
+{
+	struct sink	*s;
+	struct buf	 out = BUF_INIT;
+	char		*cause = NULL;
+
+	s = sink_open(dest, FMT_PLAIN, false, &cause);
+	CHECK(s != NULL);
+	if (s == NULL) {
+		fprintf(stderr, "%s\n", cause);
+		free(cause);
+		return NULL;
+	}
+	CHECK(sink_stored_checkpoint(s, &out, &cause) == 0);
+	CHECK(out.len == n && memcmp(out.p, want, n) == 0);
+	buf_free(&out);
+	return s;
+}
+
 static void
 test_dest(bool pg, const char *dest, const char *table)
 {
@@ -119,29 +143,20 @@ test_dest(bool pg, const char *dest, const char *table)
 	CHECK(rows_seen(pg, table) == 5);
 
 	/* The resume reads the last checkpoint's bytes back. */
-	s = sink_open(dest, FMT_PLAIN, false, &cause);
-	CHECK(s != NULL);
-	if (s == NULL)
-		return;
-	buf_reset(&out);
-	CHECK(sink_stored_checkpoint(s, &out, &cause) == 0);
-	CHECK(out.len == sizeof ck2 && memcmp(out.p, ck2, sizeof ck2) == 0);
+	if ((s = reopen_holding(dest, ck2, sizeof ck2)) == NULL)
+		goto out;
 	sink_checkpointed(s, "test");
 	batch(s, 3000, 4, 5);
 	CHECK(sink_commit_checkpoint(s, 3000, ck1, sizeof ck1) == 0);
 	CHECK(rows_seen(pg, table) == 9);
 	sink_close(s);
-	s = sink_open(dest, FMT_PLAIN, false, &cause);
-	CHECK(s != NULL);
-	if (s == NULL)
-		return;
-	buf_reset(&out);
-	CHECK(sink_stored_checkpoint(s, &out, &cause) == 0);
-	CHECK(out.len == sizeof ck1 && memcmp(out.p, ck1, sizeof ck1) == 0);
+	if ((s = reopen_holding(dest, ck1, sizeof ck1)) == NULL)
+		goto out;
 	/* Without --checkpoint, each commit commits. */
 	batch(s, 4000, 1, 9);
 	CHECK(rows_seen(pg, table) == 10);
 	sink_close(s);
+out:
 	buf_free(&out);
 }
 
