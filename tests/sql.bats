@@ -290,18 +290,7 @@ print(struct.unpack("i", fcntl.ioctl(int(sys.argv[1]), termios.FIONREAD, b"\0" *
 }
 
 @test "sqlite: the database's checkpoint, newer than the folder's, is the one resumed from" {
-	seq 1 100000 > "$T/grow"
-	run dstream --checkpoint "$T/ck" -o "sqlite:$T/o.db" -b 10ms -i "$T/grow" count
-	assert_success
-	cp -a "$T/ck" "$T/ck.old"
-	seq 100001 200000 >> "$T/grow"
-	run dstream --checkpoint "$T/ck" -o "sqlite:$T/o.db" -b 10ms -i "$T/grow" count
-	assert_success
-	# A crash after the database's commit, before the folder's write.
-	rm -rf "$T/ck"
-	mv "$T/ck.old" "$T/ck"
-	run dstream --checkpoint "$T/ck" -o "sqlite:$T/o.db" -b 10ms -i "$T/grow" count
-	assert_success
+	db_checkpoint_newer "sqlite:$T/o.db"
 	run sqlite3 "$T/o.db" 'SELECT sum(value) FROM dstream'
 	assert_output 200000
 }

@@ -306,18 +306,7 @@ pkey() {
 }
 
 @test "postgresql: the database's checkpoint, newer than the folder's, is the one resumed from" {
-	seq 1 100000 > "$T/grow"
-	run dstream --checkpoint "$T/ck" -o "$PGURI&table=$TB" -b 10ms -i "$T/grow" count
-	assert_success
-	cp -a "$T/ck" "$T/ck.old"
-	seq 100001 200000 >> "$T/grow"
-	run dstream --checkpoint "$T/ck" -o "$PGURI&table=$TB" -b 10ms -i "$T/grow" count
-	assert_success
-	# A crash after the database's commit, before the folder's write.
-	rm -rf "$T/ck"
-	mv "$T/ck.old" "$T/ck"
-	run dstream --checkpoint "$T/ck" -o "$PGURI&table=$TB" -b 10ms -i "$T/grow" count
-	assert_success
+	db_checkpoint_newer "$PGURI&table=$TB"
 	run psql_q "SELECT sum(value) FROM $TB"
 	assert_output 200000
 }
