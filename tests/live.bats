@@ -132,6 +132,66 @@ bats_require_minimum_version 1.5.0
 	assert_output "$(printf '3\n4')"
 }
 
+# feed_client URL FIFO: a client of dstream's listener URL (socat's
+# address, as TCP:127.0.0.1:P) sending what is written to FIFO; returns
+# once FIFO is open for writing on fd 8.
+feed_client() {
+	mkfifo "$2"
+	socat -u "OPEN:$2" "$1" 2>/dev/null &
+	PEERS="${PEERS:-} $!"
+	exec 8>"$2"
+}
+
+@test "issue 10 item 10: a listener's client's unfinished line is a record at a stop (tcp-listen://, unix-listen://), status 0" {
+	start_dstream -i tcp-listen://127.0.0.1:0 --batch 100ms map 'len($0) .. ":" .. $0'
+	PORT=$(listen_port)
+	feed_client "TCP:127.0.0.1:$PORT" "$BATS_TEST_TMPDIR/c1"
+	# One write: once its whole line is out, the rest waits in dstream.
+	printf 'whole\nhalf' >&8
+	wait_until out_has '5:whole'
+	stop_dstream
+	exec 8>&-
+	[ "$DS_STATUS" -eq 0 ]
+	run cat "$OUT"
+	assert_output "$(printf '5:whole\n4:half')"
+
+	local sock=$BATS_TEST_TMPDIR/in.sock
+	start_dstream -i "unix-listen://$sock" --batch 100ms map 'len($0) .. ":" .. $0'
+	wait_until test -S "$sock"
+	feed_client "UNIX-CONNECT:$sock" "$BATS_TEST_TMPDIR/c2"
+	printf 'abc\nde' >&8
+	wait_until out_has '3:abc'
+	stop_dstream
+	exec 8>&-
+	[ "$DS_STATUS" -eq 0 ]
+	run cat "$OUT"
+	assert_output "$(printf '3:abc\n2:de')"
+}
+
+@test "issue 10 item 10: a tcp:// server's unfinished line is a record at a stop, status 0" {
+	local fifo=$BATS_TEST_TMPDIR/s i
+	mkfifo "$fifo"
+	# A server that sends what is written to the FIFO, on a free port.
+	for ((i = 0; i < 50; i++)); do
+		PORT=$((20000 + RANDOM % 40000))
+		socat -U "TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr" "OPEN:$fifo" 2>/dev/null &
+		SERVER_PID=$!
+		sleep 0.2
+		kill -0 "$SERVER_PID" 2>/dev/null && break
+	done
+	PEERS="${PEERS:-} $SERVER_PID"
+	start_dstream -i "tcp://127.0.0.1:$PORT" --batch 100ms map 'len($0) .. ":" .. $0'
+	# Opened once dstream is connected (socat opens it then).
+	exec 8>"$fifo"
+	printf 'whole\nhalf' >&8
+	wait_until out_has '5:whole'
+	stop_dstream
+	exec 8>&-
+	[ "$DS_STATUS" -eq 0 ]
+	run cat "$OUT"
+	assert_output "$(printf '5:whole\n4:half')"
+}
+
 @test "tcp-listen: --max-clients refuses extra clients with one message" {
 	local a b
 	start_dstream --max-clients 2 -i tcp-listen://127.0.0.1:0 --batch 100ms count

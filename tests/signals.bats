@@ -208,3 +208,15 @@ blocked_cut() {
 	run cat "$out"
 	assert_output 2
 }
+
+@test "issue 10 item 10: a pipe's unterminated last line is a record at a stop and at its end, with --checkpoint too" {
+	signalled TERM $'a\nb\npart' map '$0'
+	run cat "$out"
+	assert_output "$(printf 'a\nb\npart')"
+	run bash -c 'printf "a\nb\npart" | "$DSTREAM" map "\$0"'
+	assert_success
+	assert_output "$(printf 'a\nb\npart')"
+	run bash -c 'printf "a\nb\npart" | "$DSTREAM" --checkpoint "$BATS_TEST_TMPDIR/ck" map "\$0"'
+	assert_success
+	assert_output "$(printf 'a\nb\npart')"
+}

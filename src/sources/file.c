@@ -267,12 +267,14 @@ file_ready(struct source *src, struct pollfd *pfd, int n)
 		fprintf(stderr, "%s: %s: read error: %s\n", progname,
 		    src->name, strerror(errno));
 	/*
-	 * An unterminated last line is delivered at the end, except in a
-	 * checkpointed run (not --final): a writer may still be adding to
-	 * it, and the next run reads it whole from the position kept.  A
-	 * file rotated away is complete.
+	 * An unterminated last line is delivered at the end, except a
+	 * file's in a checkpointed run (not --final): a writer may still be
+	 * adding to it, and the next run reads it whole from the position
+	 * kept.  A file rotated away is complete; a pipe has ended, and
+	 * keeps no position.
 	 */
-	if (src->cfg->checkpoint == NULL || src->cfg->final || f->then != NULL)
+	if (!src->regular || src->cfg->checkpoint == NULL ||
+	    src->cfg->final || f->then != NULL)
 		framer_finish(&f->fr, src);
 	/* Ended: its descriptor and buffer go at once. */
 	if (f->lazy)
@@ -290,6 +292,21 @@ file_ready(struct source *src, struct pollfd *pfd, int n)
 		return SRC_LIVE;
 	}
 	return r < 0 ? -1 : SRC_DONE;
+}
+
+/*
+ * A signal stops the run: a pipe's (or a terminal's) unterminated last
+ * line is delivered as a record, as at its end: dstream reads no more of
+ * it, and a pipe keeps no position for a next run.  A regular file's
+ * stays unread: the read, not the writer, may have cut it.
+ */
+static void
+file_stop(struct source *src)
+{
+	struct file_src	*f = src->priv;
+
+	if (f != NULL && !src->regular && f->fd != -1)
+		framer_finish(&f->fr, src);
 }
 
 /*
@@ -457,6 +474,7 @@ const struct source_kind source_file = {
 	.fds = file_fds,
 	.ready = file_ready,
 	.close = file_close,
+	.stop = file_stop,
 	.lines = file_lines,
 	.save = file_save,
 	.load = file_load,

@@ -6,7 +6,8 @@
  * loop.  Each client has its own framer, so a client's lines reach the
  * engine whole and never interleave mid-line with another's; a line a
  * client leaves unfinished when it disconnects is delivered as a record
- * of its own.  Clients come and go without ending the input, which is
+ * of its own, and so is one it holds when a signal stops the run.
+ * Clients come and go without ending the input, which is
  * live.  With --max-clients N, a client beyond N is accepted and closed
  * at once, and one message per overflow says so.  Each client reads at
  * most LISTEN_READ_MAX bytes per loop turn so one busy client cannot
@@ -367,6 +368,35 @@ listen_read(struct source *src, struct listen_client *c)
 	return rc;
 }
 
+/*
+ * A signal stops the run: each client's unfinished line is delivered as
+ * a record of its own, as when the client disconnects (dstream reads no
+ * more of it).
+ */
+static void
+listen_stop(struct source *src)
+{
+	struct listen		*l = src->priv;
+	struct listen_client	*c;
+	char			*saved = src->name;
+	int			 i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++) {
+		if ((c = l->clients[i])->fd == -1)
+			continue;
+		if (c->name != NULL)
+			src->name = c->name;
+		src->meta.peer = c->peer;
+		framer_finish(&c->fr, src);
+		src->name = saved;
+		src->meta.peer = NULL;
+		if (cur_origin.name == c->name && c->name != NULL)
+			cur_origin.name = saved;
+	}
+}
+
 static void
 listen_client_free(struct listen_client *c)
 {
@@ -453,7 +483,8 @@ const struct source_kind source_tcp_listen = {
 	.open = listen_open,
 	.fds = listen_fds,
 	.ready = listen_ready,
-	.close = listen_close
+	.close = listen_close,
+	.stop = listen_stop
 };
 
 const struct source_kind source_unix_listen = {
@@ -461,5 +492,6 @@ const struct source_kind source_unix_listen = {
 	.open = listen_unix_open,
 	.fds = listen_fds,
 	.ready = listen_ready,
-	.close = listen_close
+	.close = listen_close,
+	.stop = listen_stop
 };

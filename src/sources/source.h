@@ -180,7 +180,9 @@ struct source_kind {
 	void	(*close)(struct source *);
 	/*
 	 * A signal stops the run: delivers what the source holds that will
-	 * not grow (a followed file's unterminated last line).  May be NULL.
+	 * not grow, as its end would (the unterminated last line of a
+	 * followed file, a pipe, a socket client; not of a regular file
+	 * cut short, whose read cut it).  May be NULL.
 	 */
 	void	(*stop)(struct source *);
 	/*

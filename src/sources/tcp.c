@@ -340,6 +340,19 @@ tcp_ready(struct source *src, struct pollfd *pfd, int n)
 	return SRC_LIVE;
 }
 
+/*
+ * A signal stops the run: a line the server left unfinished is a record
+ * of its own, as when the connection ends.
+ */
+static void
+tcp_stop(struct source *src)
+{
+	struct tcp	*t = src->priv;
+
+	if (t != NULL && t->fd != -1)
+		framer_finish(&t->fr, src);
+}
+
 static void
 tcp_close(struct source *src)
 {
@@ -361,7 +374,8 @@ const struct source_kind source_tcp = {
 	.open = tcp_open,
 	.fds = tcp_fds,
 	.ready = tcp_ready,
-	.close = tcp_close
+	.close = tcp_close,
+	.stop = tcp_stop
 };
 
 const struct source_kind source_unix = {
@@ -369,5 +383,6 @@ const struct source_kind source_unix = {
 	.open = unix_open,
 	.fds = tcp_fds,
 	.ready = tcp_ready,
-	.close = tcp_close
+	.close = tcp_close,
+	.stop = tcp_stop
 };
