@@ -142,12 +142,12 @@ ckpt_keys() {
 
 @test "kafka txn: SIGTERM while the brokers are down: status 143 at once, the transaction given up, the checkpoint not advanced; the next run sends the rows" {
 	kafka_setup
-	kafka_cmd create tx5 1
+	kafka_cmd create txdown 1
 	printf 'a\n' > in.txt
 	# transaction.timeout.ms past the bounded wait of stop_dstream: only
 	# the signal can end the waiting in time.
-	start_dstream -X transaction.timeout.ms=600000 --checkpoint ck -F -i in.txt -b 100ms -o "kafka://$BROKERS/tx5" map '$1'
-	wait_until eval '[ "$(committed tx5 -f "%s\n" | wc -l)" -ge 1 ]'
+	start_dstream -X transaction.timeout.ms=600000 --checkpoint ck -F -i in.txt -b 100ms -o "kafka://$BROKERS/txdown" map '$1'
+	wait_until eval '[ "$(committed txdown -f "%s\n" | wc -l)" -ge 1 ]'
 	kafka_cmd down 1
 	kafka_cmd down 2
 	kafka_cmd down 3
@@ -159,12 +159,12 @@ ckpt_keys() {
 	kafka_cmd up 2
 	kafka_cmd up 3
 	[ "$DS_STATUS" -eq 143 ]
-	grep -Eq "^dstream: kafka://$BROKERS/tx5: stopped by SIGTERM while messages wait for the brokers(: [0-9]+ rows? not written)?\$" "$ERR"
+	grep -Eq "^dstream: kafka://$BROKERS/txdown: stopped by SIGTERM while messages wait for the brokers(: [0-9]+ rows? not written)?\$" "$ERR"
 	grep -Fq "dstream: stopped by SIGTERM: checkpoint ck not advanced" "$ERR"
 	cmp ck/checkpoint ck.before
 	# The next run sends b.
-	start_dstream -X transaction.timeout.ms=600000 --checkpoint ck -F -i in.txt -b 100ms -o "kafka://$BROKERS/tx5" map '$1'
-	wait_until eval 'committed tx5 -f "%s\n" | grep -qx "\"b\""'
+	start_dstream -X transaction.timeout.ms=600000 --checkpoint ck -F -i in.txt -b 100ms -o "kafka://$BROKERS/txdown" map '$1'
+	wait_until eval 'committed txdown -f "%s\n" | grep -qx "\"b\""'
 	stop_dstream
 	[ "$DS_STATUS" -eq 0 ]
 }
