@@ -192,53 +192,6 @@ pkey() {
 	assert_output k1
 }
 
-@test "postgresql: SIGTERM while the server is away ends the run at once: status 143, the rows not written said" {
-	mkfifo "$T/fifo"
-	# retry=600: only the signal can end the waiting within the bounded
-	# wait of stop_dstream.
-	start_dstream -i "$T/fifo" -b 100ms -o "$PGURI&table=$TB&retry=600" map '$1' then countByValue
-	exec 7>"$T/fifo"
-	echo k1 >&7
-	wait_until eval '[ "$(psql_q "SELECT count(*) FROM $TB" 2>/dev/null)" = 1 ]'
-	pg_ctl_stop fast
-	echo k2 >&7
-	wait_until err_has 'the server is away'
-	stop_dstream
-	exec 7>&-
-	pg_ctl_start
-	[ "$DS_STATUS" -eq 143 ]
-	grep -q "^dstream: postgresql:///postgres?host=$PGSOCK&port=$PGPORT&user=postgres&table=$TB&retry=600: stopped by SIGTERM while the server is away (.*): 1 row not written\$" "$ERR"
-	! grep -q 'gave up reconnecting' "$ERR"
-	run psql_q "SELECT key FROM $TB"
-	assert_output k1
-}
-
-@test "postgresql: SIGTERM during an outage with --checkpoint: status 143, the checkpoint not advanced; the next run writes every row once" {
-	: > "$T/log"
-	start_dstream --checkpoint "$T/ck" -F -i "$T/log" -b 100ms -o "$PGURI&table=$TB&retry=600" map '$1' then countByValue
-	seq -f 'k%g' 1 20 >> "$T/log"
-	wait_until eval '[ "$(psql_q "SELECT count(*) FROM $TB" 2>/dev/null)" = 20 ]'
-	pg_ctl_stop fast
-	seq -f 'k%g' 21 40 >> "$T/log"
-	wait_until err_has 'the server is away'
-	stop_dstream
-	pg_ctl_start
-	[ "$DS_STATUS" -eq 143 ]
-	grep -q "table=$TB&retry=600: stopped by SIGTERM while the server is away (.*): [0-9]* rows\? not written\$" "$ERR"
-	grep -q "^dstream: stopped by SIGTERM: checkpoint $T/ck not advanced; the next run goes on from the last one" "$ERR"
-	! grep -q 'checkpoint .* written' "$ERR"
-	run psql_q "SELECT count(*) FROM $TB"
-	assert_output 20
-	# The next run: the rows not written, and the new ones, each once.
-	start_dstream --checkpoint "$T/ck" -F -i "$T/log" -b 100ms -o "$PGURI&table=$TB&retry=600" map '$1' then countByValue
-	seq -f 'k%g' 41 60 >> "$T/log"
-	wait_until eval '[ "$(psql_q "SELECT count(*) FROM $TB" 2>/dev/null)" = 60 ]'
-	stop_dstream
-	[ "$DS_STATUS" -eq 0 ]
-	run psql_q "SELECT count(*), sum(value), count(DISTINCT key) FROM $TB"
-	assert_output "60|60|60"
-}
-
 @test "postgresql: a read-only database and a table without permission: status 1, naming the error" {
 	psql_q "CREATE DATABASE ro" >/dev/null
 	psql_q "ALTER DATABASE ro SET default_transaction_read_only = on"
@@ -322,4 +275,51 @@ pkey() {
 	assert_output --partial "written by another pipeline: output:"
 	assert_output --partial "password=***"
 	refute_output --partial SECRET
+}
+
+@test "postgresql: SIGTERM while the server is away ends the run at once: status 143, the rows not written said" {
+	mkfifo "$T/fifo"
+	# retry=600: only the signal can end the waiting within the bounded
+	# wait of stop_dstream.
+	start_dstream -i "$T/fifo" -b 100ms -o "$PGURI&table=$TB&retry=600" map '$1' then countByValue
+	exec 7>"$T/fifo"
+	echo k1 >&7
+	wait_until eval '[ "$(psql_q "SELECT count(*) FROM $TB" 2>/dev/null)" = 1 ]'
+	pg_ctl_stop fast
+	echo k2 >&7
+	wait_until err_has 'the server is away'
+	stop_dstream
+	exec 7>&-
+	pg_ctl_start
+	[ "$DS_STATUS" -eq 143 ]
+	grep -q "^dstream: postgresql:///postgres?host=$PGSOCK&port=$PGPORT&user=postgres&table=$TB&retry=600: stopped by SIGTERM while the server is away (.*): 1 row not written\$" "$ERR"
+	! grep -q 'gave up reconnecting' "$ERR"
+	run psql_q "SELECT key FROM $TB"
+	assert_output k1
+}
+
+@test "postgresql: SIGTERM during an outage with --checkpoint: status 143, the checkpoint not advanced; the next run writes every row once" {
+	: > "$T/log"
+	start_dstream --checkpoint "$T/ck" -F -i "$T/log" -b 100ms -o "$PGURI&table=$TB&retry=600" map '$1' then countByValue
+	seq -f 'k%g' 1 20 >> "$T/log"
+	wait_until eval '[ "$(psql_q "SELECT count(*) FROM $TB" 2>/dev/null)" = 20 ]'
+	pg_ctl_stop fast
+	seq -f 'k%g' 21 40 >> "$T/log"
+	wait_until err_has 'the server is away'
+	stop_dstream
+	pg_ctl_start
+	[ "$DS_STATUS" -eq 143 ]
+	grep -q "table=$TB&retry=600: stopped by SIGTERM while the server is away (.*): [0-9]* rows\? not written\$" "$ERR"
+	grep -q "^dstream: stopped by SIGTERM: checkpoint $T/ck not advanced; the next run goes on from the last one" "$ERR"
+	! grep -q 'checkpoint .* written' "$ERR"
+	run psql_q "SELECT count(*) FROM $TB"
+	assert_output 20
+	# The next run: the rows not written, and the new ones, each once.
+	start_dstream --checkpoint "$T/ck" -F -i "$T/log" -b 100ms -o "$PGURI&table=$TB&retry=600" map '$1' then countByValue
+	seq -f 'k%g' 41 60 >> "$T/log"
+	wait_until eval '[ "$(psql_q "SELECT count(*) FROM $TB" 2>/dev/null)" = 60 ]'
+	stop_dstream
+	[ "$DS_STATUS" -eq 0 ]
+	run psql_q "SELECT count(*), sum(value), count(DISTINCT key) FROM $TB"
+	assert_output "60|60|60"
 }
