@@ -25,9 +25,12 @@
  * record waits in a queue of JOIN_QUEUE: its key is hashed once when it
  * comes and its slot prefetched, its row prefetched JOIN_QUEUE / 2
  * records later, and it is joined, in the order records came, when the
- * queue is full, so the misses of that many keys overlap.  A waiting
- * record is a copy (each queue entry's own small arena, reused): the
- * pushed one is valid only during its push.  The queue is emptied, in
+ * queue fills (JOIN_QUEUE - 1 wait between pushes), so the misses of
+ * that many keys overlap; the row found when it was prefetched is where
+ * its lookup starts (jt_find_row: one key compare).  A waiting record is
+ * a copy (a short key and a scalar in the entry's room; anything else in
+ * the entry's own small arena, reused): the pushed one is valid only
+ * during its push.  The queue is emptied, in
  * order, at every flush (before the flush is passed on) and before a
  * reload, so every record is joined with the table in use when it came
  * and a batch's output is what it would be without the queue.
@@ -60,6 +63,7 @@ struct join_qent {
 	struct value		 val;
 	uint64_t		 hash;
 	int64_t			 end_ms;
+	uint32_t		 first;		/* jt_prefetch_row's answer */
 	char			 room[JOIN_QROOM];
 	struct arena		 mem;
 };
@@ -80,8 +84,8 @@ struct joinop {
 };
 
 /*
- * Emits (key, (v, w)) for each row (key, w) of the table whose key
- * hashes to H, or (key, (v, null)) for leftOuterJoin when there is none.
+ * Emits (key, (v, w)) for each row (key, w) of the table from R, the
+ * first with KEY, or (key, (v, null)) for leftOuterJoin when R is NULL.
  * The pairs are built on the stack (valid during the op_emit call, which
  * is all the memory rule gives an emitted record) and w is the table's
  * own value: nothing is allocated or copied per output.  Returns 0, or
@@ -89,13 +93,11 @@ struct joinop {
  */
 static inline int
 joinop_join(struct joinop *j, const struct value *key, const struct value *v,
-    uint64_t h, int64_t end_ms)
+    const struct jt_row *r, int64_t end_ms)
 {
-	const struct jt_row	*r;
 	struct value		 out, outer[2], inner[2];
 	int			 rc = 0;
 
-	r = jt_find_hashed(j->t, key, h);
 	if (r == NULL && !j->outer)
 		return 0;
 	outer[0] = *key;
@@ -118,14 +120,15 @@ joinop_join(struct joinop *j, const struct value *key, const struct value *v,
 }
 
 /* Joins the oldest waiting record of J.  Returns as joinop_join. */
-static int
+static __attribute__((noinline)) int
 joinop_qpop(struct joinop *j)
 {
 	struct join_qent	*e = &j->q[j->qhead];
 
 	j->qhead = (j->qhead + 1) & (JOIN_QUEUE - 1);
 	j->qlen--;
-	return joinop_join(j, &e->key, &e->val, e->hash, e->end_ms);
+	return joinop_join(j, &e->key, &e->val,
+	    jt_find_row(j->t, &e->key, e->hash, e->first), e->end_ms);
 }
 
 /*
@@ -136,12 +139,14 @@ joinop_qpop(struct joinop *j)
 static int
 joinop_drain(struct joinop *j)
 {
-	size_t	 i;
-	int	 rc = 0;
+	struct join_qent	*e;
+	size_t			 i;
+	int			 rc = 0;
 
-	for (i = 0; i < j->qlen; i++)
-		jt_prefetch_row(j->t,
-		    j->q[(j->qhead + i) & (JOIN_QUEUE - 1)].hash);
+	for (i = 0; i < j->qlen; i++) {
+		e = &j->q[(j->qhead + i) & (JOIN_QUEUE - 1)];
+		e->first = jt_prefetch_row(j->t, e->hash);
+	}
 	while (j->qlen > 0)
 		if (joinop_qpop(j) != 0)
 			rc = -1;
@@ -180,47 +185,89 @@ joinop_qroom(struct join_qent *e, struct value *dst, const struct value *s,
 }
 
 /*
+ * Copies the record (KV[0], KV[1]) into E whatever it holds: strings and
+ * scalars into its room when they fit, else the whole record into its
+ * arena.  Out of line: joinop_push copies the usual record itself.
+ */
+static __attribute__((noinline)) void
+joinop_qcopy(struct join_qent *e, const struct value *kv)
+{
+	size_t	 used = 0;
+
+	if (!joinop_qroom(e, &e->key, &kv[0], &used) ||
+	    !joinop_qroom(e, &e->val, &kv[1], &used)) {
+		arena_reset(&e->mem);
+		e->key = value_copy(&e->mem, &kv[0]);
+		e->val = value_copy(&e->mem, &kv[1]);
+	}
+}
+
+/*
+ * A record (KV[0], KV[1]) whose key hashes to H, joined at once: a small
+ * table's (after the records still waiting, if it was large before a
+ * reload).  Returns as joinop_join.
+ */
+static __attribute__((noinline)) int
+joinop_now(struct joinop *j, const struct value *kv, uint64_t h,
+    int64_t end_ms)
+{
+	if (j->qlen > 0 && joinop_drain(j) != 0)
+		return -1;
+	return joinop_join(j, &kv[0], &kv[1], jt_find_hashed(j->t, &kv[0], h),
+	    end_ms);
+}
+
+/* Scalars come before strings in enum vtype: "type < V_STR" is one. */
+_Static_assert(V_NULL < V_STR && V_BOOL < V_STR && V_INT < V_STR &&
+    V_DBL < V_STR, "scalars before strings");
+
+/*
  * A record (key, v): joined at once with a small table; with a large
  * one, queued (copied, its slot prefetched) behind the records still
  * waiting, the row of the one half the queue ahead prefetched, and the
- * oldest joined when the queue is full.
+ * oldest joined when the queue is full.  The usual record, a short
+ * string key and a scalar value (an address and its count), is copied
+ * here; any other by joinop_qcopy.
  */
 static int
 joinop_push(struct op *op, struct value *v, int64_t end_ms)
 {
 	struct joinop		*j = (struct joinop *)op;
+	const struct value	*kv;
 	struct join_qent	*e;
 	uint64_t		 h;
-	size_t			 used;
-	int			 rc = 0;
 
 	if (!value_is_pair(v))
 		return record_error(op->def->name, v,
 		    "record is not a (key, value) pair");
-	h = jt_hash(&v->u.a[0]);
-	if (j->t->nrows < JOIN_QMIN) {
-		if (j->qlen > 0 && joinop_drain(j) != 0)
-			return -1;
-		return joinop_join(j, &v->u.a[0], &v->u.a[1], h, end_ms);
-	}
-	if (j->qlen == JOIN_QUEUE)
-		rc = joinop_qpop(j);
+	kv = v->u.a;
+	h = jt_hash(&kv[0]);
+	if (j->t->nrows < JOIN_QMIN)
+		return joinop_now(j, kv, h, end_ms);
+	/* Fewer than JOIN_QUEUE wait between pushes: E is free. */
 	e = &j->q[(j->qhead + j->qlen) & (JOIN_QUEUE - 1)];
 	j->qlen++;
-	used = 0;
-	if (!joinop_qroom(e, &e->key, &v->u.a[0], &used) ||
-	    !joinop_qroom(e, &e->val, &v->u.a[1], &used)) {
-		arena_reset(&e->mem);
-		e->key = value_copy(&e->mem, &v->u.a[0]);
-		e->val = value_copy(&e->mem, &v->u.a[1]);
-	}
+	if (kv[0].type == V_STR && kv[0].n <= JOIN_QROOM &&
+	    kv[1].type < V_STR) {
+		e->key = kv[0];
+		e->val = kv[1];
+		buf_put_bytes(e->room, kv[0].u.s, kv[0].n);
+		e->key.u.s = e->room;
+	} else
+		joinop_qcopy(e, kv);
 	e->hash = h;
 	e->end_ms = end_ms;
+	e->first = JT_UNLOOKED;
 	jt_prefetch_slot(j->t, h);
-	if (j->qlen > JOIN_QUEUE / 2)
-		jt_prefetch_row(j->t, j->q[(j->qhead + j->qlen - 1 -
-		    JOIN_QUEUE / 2) & (JOIN_QUEUE - 1)].hash);
-	return rc;
+	if (j->qlen > JOIN_QUEUE / 2) {
+		e = &j->q[(j->qhead + j->qlen - 1 - JOIN_QUEUE / 2) &
+		    (JOIN_QUEUE - 1)];
+		e->first = jt_prefetch_row(j->t, e->hash);
+	}
+	/* Last, so that it is a jump: nothing here outlives it. */
+	if (j->qlen == JOIN_QUEUE)
+		return joinop_qpop(j);
+	return 0;
 }
 
 /*

@@ -201,41 +201,10 @@ jt_inline(struct jointable *t)
 	}
 }
 
-/* Whether the row key K equals KEY (value_eq, strings inline). */
-static inline bool
-jt_key_eq(const struct value *k, const struct value *key)
-{
-	if (k->type == V_STR && key->type == V_STR)
-		return k->n == key->n &&
-		    value_bytes_eq(k->u.s, key->u.s, k->n);
-	return value_eq(k, key);
-}
-
 const struct jt_row *
 jt_find(const struct jointable *t, const struct value *key)
 {
 	return jt_find_hashed(t, key, jt_hash(key));
-}
-
-const struct jt_row *
-jt_find_hashed(const struct jointable *t, const struct value *key,
-    uint64_t h)
-{
-	const struct jt_slot	*s;
-	const struct jt_row	*r;
-	uint32_t		 h32 = (uint32_t)(h >> 32);
-	size_t			 j;
-
-	for (j = h & t->mask;; j = (j + 1) & t->mask) {
-		s = &t->slots[j];
-		if (s->first == 0)
-			return NULL;
-		if (s->hash == h32) {
-			r = &t->rows[s->first - 1];
-			if (jt_key_eq(&r->key, key))
-				return r;
-		}
-	}
 }
 
 /* ---- the spec ---- */

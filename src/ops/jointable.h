@@ -148,7 +148,7 @@ void	 jt_free(struct jointable *);
  */
 const struct jt_row *jt_find(const struct jointable *t,
 		    const struct value *key);
-const struct jt_row *jt_find_hashed(const struct jointable *t,
+static inline const struct jt_row *jt_find_hashed(const struct jointable *t,
 		    const struct value *key, uint64_t h);
 
 #ifdef __SIZEOF_INT128__
@@ -206,15 +206,20 @@ jt_hash(const struct value *key)
  * of several keys overlap: jt_prefetch_slot asks for the index line of
  * the hash H; jt_prefetch_row, once that line is in, for the row its
  * slot names (the first slot on H's path whose tag is H's).  Neither
- * reads anything but the index; both are hints that change nothing.
+ * reads anything but the index; both change nothing.  jt_prefetch_row
+ * returns the row's index + 1, or 0 when H's path ends before a slot
+ * with its tag (no key of the table hashes to H): jt_find_row finishes
+ * the lookup from there.  JT_UNLOOKED is no answer yet.
  */
+#define JT_UNLOOKED	UINT32_MAX	/* past any row index + 1 */
+
 static inline void
 jt_prefetch_slot(const struct jointable *t, uint64_t h)
 {
 	__builtin_prefetch(&t->slots[h & t->mask]);
 }
 
-static inline void
+static inline uint32_t
 jt_prefetch_row(const struct jointable *t, uint64_t h)
 {
 	const struct jt_slot	*s;
@@ -224,13 +229,69 @@ jt_prefetch_row(const struct jointable *t, uint64_t h)
 	for (j = h & t->mask;; j = (j + 1) & t->mask) {
 		s = &t->slots[j];
 		if (s->first == 0)
-			return;
+			return 0;
 		if (s->hash == h32) {
 			__builtin_prefetch(&t->rows[s->first - 1]);
-			return;
+			return s->first;
 		}
 	}
 }
+
+/* Whether the row key K equals KEY (value_eq, strings inline). */
+static inline bool
+jt_key_eq(const struct value *k, const struct value *key)
+{
+	if (k->type == V_STR && key->type == V_STR)
+		return k->n == key->n &&
+		    value_bytes_eq(k->u.s, key->u.s, k->n);
+	return value_eq(k, key);
+}
+
+/* Inline: a join looks up every record it is given. */
+static inline const struct jt_row *
+jt_find_hashed(const struct jointable *t, const struct value *key,
+    uint64_t h)
+{
+	const struct jt_slot	*s;
+	const struct jt_row	*r;
+	uint32_t		 h32 = (uint32_t)(h >> 32);
+	size_t			 j;
+
+	for (j = h & t->mask;; j = (j + 1) & t->mask) {
+		s = &t->slots[j];
+		if (s->first == 0)
+			return NULL;
+		if (s->hash == h32) {
+			r = &t->rows[s->first - 1];
+			if (jt_key_eq(&r->key, key))
+				return r;
+		}
+	}
+}
+
+/*
+ * As jt_find_hashed, from what jt_prefetch_row returned for H on the
+ * same table (FIRST, or JT_UNLOOKED): no key hashes to H when it is 0,
+ * and the row it
+ * names is the usual answer, the index walked again only when that row
+ * has another key with the same tag.
+ */
+static inline const struct jt_row *
+jt_find_row(const struct jointable *t, const struct value *key, uint64_t h,
+    uint32_t first)
+{
+	const struct jt_row	*r;
+
+	if (first == 0)
+		return NULL;
+	if (first == JT_UNLOOKED)
+		return jt_find_hashed(t, key, h);
+	r = &t->rows[first - 1];
+	if (jt_key_eq(&r->key, key))
+		return r;
+	return jt_find_hashed(t, key, h);
+}
+
 /* The next row of T with R's key, or NULL. */
 static inline const struct jt_row *
 jt_next(const struct jointable *t, const struct jt_row *r)

@@ -666,6 +666,140 @@ value_flat_size(const struct value *v)
 	return v->type == V_INT ? 20 : 0;
 }
 
+/*
+ * A tuple or array a row's pair holds (a join's (v, w), say) is written
+ * at once when it has at most VALUE_FLAT_TUPLE elements, each a string
+ * of at most VALUE_FLAT_STR bytes that needs no escape, an integer or
+ * null: VALUE_FLAT_ROOM bytes at most.
+ */
+#define VALUE_FLAT_TUPLE	4
+#define VALUE_FLAT_STR		64
+#define VALUE_FLAT_ROOM		(2 + VALUE_FLAT_TUPLE * (VALUE_FLAT_STR + 3))
+
+/*
+ * The bytes the element V of a row's pair takes at most in plain form:
+ * value_flat_size's, or VALUE_FLAT_ROOM for a tuple or array (which
+ * value_put_flat_json may yet refuse).  0 for any other value.
+ */
+static inline size_t
+value_elem_size(const struct value *v)
+{
+	if (v->type == V_TUPLE || v->type == V_ARR)
+		return VALUE_FLAT_ROOM;
+	return value_flat_size(v);
+}
+
+/* The bytes a JSON string escapes: below 0x20, '"' and '\\'. */
+static const unsigned char value_json_esc[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1,
+	[0x05] = 1, [0x06] = 1, [0x07] = 1, [0x08] = 1, [0x09] = 1,
+	[0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1, [0x0e] = 1,
+	[0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1,
+	[0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1,
+	[0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1,
+	[0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1
+};
+
+/* Whether any byte of X is below 0x20, a double quote or a backslash
+ * (the bytes a JSON string escapes): three of Mycroft's zero-byte tests. */
+static inline bool
+value_json_esc8(uint64_t x)
+{
+	const uint64_t	 ones = UINT64_C(0x0101010101010101);
+	const uint64_t	 high = UINT64_C(0x8080808080808080);
+	uint64_t	 q = x ^ ones * '"', bs = x ^ ones * '\\';
+
+	return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
+	    ((bs - ones) & ~bs)) & high;
+}
+
+/*
+ * Whether S[0..n) needs no escape in a JSON string, eight bytes a test
+ * (short strings in one: overlapping loads, read within S only).
+ */
+static inline bool
+value_json_plain(const char *s, size_t n)
+{
+	uint32_t	 a, b;
+	uint64_t	 x;
+	size_t		 i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, s + i, 8);
+			if (value_json_esc8(x))
+				return false;
+		}
+		memcpy(&x, s + n - 8, 8);
+		return !value_json_esc8(x);
+	}
+	if (n >= 4) {
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		return !value_json_esc8((uint64_t)a | (uint64_t)b << 32);
+	}
+	if (n == 0)
+		return true;
+	/* One to three bytes, the first repeated to fill the word. */
+	x = (unsigned char)s[0] * UINT64_C(0x0101010101010101);
+	x = (x << 16) | (uint64_t)(unsigned char)s[n / 2] << 8 |
+	    (unsigned char)s[n - 1];
+	return !value_json_esc8(x);
+}
+
+/*
+ * Writes the tuple or array V at P (VALUE_FLAT_ROOM bytes of room) as
+ * compact JSON, as value_fmt_json would, and returns the end; returns
+ * NULL when it is not one VALUE_FLAT_ROOM describes (too many elements,
+ * a long string or one that needs an escape, another type), what was
+ * written to be ignored: value_fmt_json writes it then.
+ */
+static inline char *
+value_put_flat_json(char *p, const struct value *v)
+{
+	const struct value	*e = v->u.a, *end = e + v->n;
+	const unsigned char	*s;
+	uint32_t		 k;
+
+	if (v->n > VALUE_FLAT_TUPLE)
+		return NULL;
+	*p++ = '[';
+	for (; e < end; e++) {
+		if (e != v->u.a)
+			*p++ = ',';
+		if (e->type == V_INT)
+			p = value_put_int(p, e->u.i);
+		else if (e->type == V_NULL) {
+			memcpy(p, "null", 4);
+			p += 4;
+		} else {
+			if (e->type != V_STR || e->n > VALUE_FLAT_STR)
+				return NULL;
+			s = (const unsigned char *)e->u.s;
+			*p = '"';
+			if (e->n < 4) {
+				/* A code: a byte at a time. */
+				for (k = 0; k < e->n; k++)
+					if (value_json_esc[s[k]])
+						return NULL;
+				if (e->n > 0) {
+					p[1] = (char)s[0];
+					p[1 + e->n / 2] = (char)s[e->n / 2];
+					p[e->n] = (char)s[e->n - 1];
+				}
+			} else {
+				if (!value_json_plain(e->u.s, e->n))
+					return NULL;
+				buf_put_bytes(p + 1, e->u.s, e->n);
+			}
+			p += e->n + 1;
+			*p++ = '"';
+		}
+	}
+	*p++ = ']';
+	return p;
+}
+
 /* Writes string or integer V in plain form at P (value_flat_size room); returns the end. */
 static inline char *
 value_put_flat(char *p, const struct value *v)
@@ -698,37 +832,52 @@ value_fmt_line(struct buf *b, const char *pre, size_t npre,
     const struct value *v)
 {
 	const struct value	*e = v;
-	size_t			 n0, n1 = 1, need;
+	size_t			 n0, n1 = 1, need, k;
 	char			*p;
 
 	/*
 	 * The common rows, a string or an integer or a pair of them (a key
-	 * and its count or sum), with one room check for the whole line
-	 * and no NUL between its pieces.
+	 * and its count or sum), or a pair with a short tuple of them (a
+	 * join's (key, (v, w))), with one room check for the whole line and
+	 * no NUL between its pieces.
 	 */
-	if (v->type == V_TUPLE && v->n == 2) {
+	if (v->type == V_TUPLE) {
+		if (v->n != 2)
+			goto slow;
 		e = v->u.a;
-		n1 = value_flat_size(&e[1]);
-	}
-	if ((n0 = value_flat_size(&e[0])) == 0 || n1 == 0) {
-		buf_add(b, pre, npre);
-		value_fmt_plain(b, v);
-		buf_addc(b, '\n');
-		return;
-	}
+		if ((n0 = value_elem_size(&e[0])) == 0 ||
+		    (n1 = value_elem_size(&e[1])) == 0)
+			goto slow;
+	} else if ((n0 = value_flat_size(v)) == 0)
+		goto slow;
 	need = npre + n0 + n1 + 4;	/* a tab, the newline, the NUL */
 	if (b->len + need > b->cap)
 		buf_grow(b, need);
 	p = b->p + b->len;
 	buf_put_bytes(p, pre, npre);
-	p = value_put_flat(p + npre, &e[0]);
-	if (e != v) {
-		*p++ = '\t';
-		p = value_put_flat(p, &e[1]);
-	}
+	p += npre;
+	if (e == v)
+		p = value_put_flat(p, v);
+	else
+		for (k = 0; k < 2; k++) {
+			if (k != 0)
+				*p++ = '\t';
+			if (e[k].type == V_STR || e[k].type == V_INT)
+				p = value_put_flat(p, &e[k]);
+			else if ((p = value_put_flat_json(p, &e[k])) == NULL)
+				goto slow;
+		}
 	*p++ = '\n';
 	*p = '\0';
 	b->len = (size_t)(p - b->p);
+	return;
+
+slow:
+	/* Anything else, or a string that needs an escape: nothing of it
+	 * was committed (b->len unchanged). */
+	buf_add(b, pre, npre);
+	value_fmt_plain(b, v);
+	buf_addc(b, '\n');
 }
 
 const char *

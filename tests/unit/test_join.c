@@ -228,6 +228,46 @@ run(const char *name, const char *path, const int *sizes, int nsizes)
 	buf_free(&want);
 }
 
+/*
+ * jt_find_row, the lookup finished from jt_prefetch_row's answer: the
+ * same row as jt_find for every key in the table and some that are not,
+ * also when the answer names another key's row (a tag shared by two
+ * keys: the index walked again) or is JT_UNLOOKED.
+ */
+static void
+test_find_row(void)
+{
+	struct jointable	*t;
+	struct value		 k;
+	char			*buf, key[32], *cause = NULL;
+	size_t			 i, n = 0, bad = 0;
+	uint64_t		 h;
+	uint32_t		 first, other;
+
+	buf = xmalloc(64 * 5000);
+	for (i = 0; i < 5000; i++)
+		n += (size_t)sprintf(buf + n, "10.0.%zu.%zu\tv%zu\n", i / 7,
+		    i % 97, i);
+	t = jt_parse(JT_TSV, "t.tsv", buf, n, &cause);
+	CHECK(t != NULL);
+	if (t == NULL)
+		return;
+	other = jt_prefetch_row(t, jt_hash(&t->rows[0].key));
+	CHECK(other == 1);
+	for (i = 0; i < 6000; i++) {
+		snprintf(key, sizeof key, "10.0.%zu.%zu", i / 7, i % 97);
+		k = value_str(key, strlen(key));
+		h = jt_hash(&k);
+		first = jt_prefetch_row(t, h);
+		bad += jt_find_row(t, &k, h, first) != jt_find(t, &k);
+		bad += jt_find_row(t, &k, h, JT_UNLOOKED) != jt_find(t, &k);
+		bad += jt_find_row(t, &k, h, other) != jt_find(t, &k);
+		bad += (i < 5000) != (jt_find(t, &k) != NULL);
+	}
+	CHECK(bad == 0);
+	jt_free(t);
+}
+
 int
 main(void)
 {
@@ -240,6 +280,7 @@ main(void)
 		return 1;
 	}
 	snprintf(path, sizeof path, "%s/t.tsv", dir);
+	test_find_row();
 	run("join", path, big, 1);
 	run("leftOuterJoin", path, big, 1);
 	run("join", path, sizes, 5);

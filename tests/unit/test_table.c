@@ -698,6 +698,111 @@ test_fmt_line(void)
 		buf_addc(&w, '\n');
 		CHECK_STR(b.p, w.p);
 	}
+	/*
+	 * A pair whose parts are short tuples (a join's (key, (v, w))):
+	 * written at once, as value_fmt_plain would; a string in them that
+	 * needs an escape, a long tuple or another type of element go the
+	 * slow way, with the same bytes.
+	 */
+	{
+		struct value	 in[6], pv;
+		static const char *strs[] = { "US", "", "a\"b", "t\tab",
+		    "back\\slash", "caf\xc3\xa9", "x\001y",
+		    "an address like 2001:db8:85a3::8a2e:370:7334 and more",
+		    "sixty-four bytes, the most written at once, in a tuple: 12345678",
+		    "sixty-five bytes, one past the most written at once in a tuple!!!",
+		    "a long string with a quote \" past its sixty-fourth byte..........\"" };
+		size_t		 si, k;
+
+		for (si = 0; si < sizeof strs / sizeof strs[0]; si++)
+			for (k = 0; k < 12; k++) {
+				in[0] = value_int(k % 2 ? -7 : 1234567);
+				in[1] = value_str(strs[si], strlen(strs[si]));
+				in[2] = value_null();
+				in[3] = value_str("z", 1);
+				in[4] = value_int(0);
+				in[5] = k == 11 ? value_dbl(1.5) : value_bool(1);
+				pv = value_null();
+				pv.type = k % 3 == 2 ? V_ARR : V_TUPLE;
+				/* 0 to 6 elements: 5 and 6 are too many
+				 * for the fast way, 6 has a bool. */
+				pv.n = (uint32_t)(k % 7);
+				pv.u.a = in;
+				kv[0] = value_str("10.1.2.3", 8);
+				kv[1] = pv;
+				if (k >= 7) {	/* the tuple first */
+					kv[0] = pv;
+					kv[1] = value_str(strs[si],
+					    strlen(strs[si]));
+				}
+				v = value_null();
+				v.type = V_TUPLE;
+				v.n = 2;
+				v.u.a = kv;
+				buf_reset(&b);
+				buf_adds(&b, "kept:");
+				value_fmt_line(&b, pre, strlen(pre), &v);
+				buf_reset(&w);
+				buf_adds(&w, "kept:");
+				buf_adds(&w, pre);
+				value_fmt_plain(&w, &v);
+				buf_addc(&w, '\n');
+				CHECK_STR(b.p, w.p);
+				CHECK(b.len == w.len);
+			}
+		/* Every byte that needs an escape, and its neighbours, at
+		 * every place of strings of 1 to 20 bytes. */
+		{
+			static const unsigned char probe[] = { 0x00, 0x01,
+			    0x1f, 0x20, '"', '!', '#', '\\', '[', ']', 0x7f,
+			    0x80, 0xa2, 0xdc, 0xff };
+			char	 str[24];
+			size_t	 len, at, pi, nbad = 0;
+
+			for (len = 1; len <= 20; len++)
+				for (at = 0; at < len; at++)
+					for (pi = 0; pi < sizeof probe; pi++) {
+						memset(str, 'a' + (int)(len % 7), len);
+						str[at] = (char)probe[pi];
+						in[0] = value_str(str, len);
+						pv = value_null();
+						pv.type = V_TUPLE;
+						pv.n = 1;
+						pv.u.a = in;
+						kv[0] = value_str("k", 1);
+						kv[1] = pv;
+						v = value_null();
+						v.type = V_TUPLE;
+						v.n = 2;
+						v.u.a = kv;
+						buf_reset(&b);
+						value_fmt_line(&b, NULL, 0, &v);
+						buf_reset(&w);
+						value_fmt_plain(&w, &v);
+						buf_addc(&w, '\n');
+						nbad += b.len != w.len ||
+						    memcmp(b.p, w.p, b.len) != 0;
+					}
+			CHECK(nbad == 0);
+		}
+		/* A tuple alone is tab-separated, not JSON. */
+		in[0] = value_str("a", 1);
+		in[1] = value_int(2);
+		in[2] = value_str("c", 1);
+		pv = value_null();
+		pv.type = V_TUPLE;
+		pv.n = 3;
+		pv.u.a = in;
+		buf_reset(&b);
+		value_fmt_line(&b, NULL, 0, &pv);
+		CHECK_STR(b.p, "a\t2\tc\n");
+		kv[0] = value_str("k", 1);
+		kv[1] = pv;
+		v.u.a = kv;
+		buf_reset(&b);
+		value_fmt_line(&b, NULL, 0, &v);
+		CHECK_STR(b.p, "k\t[\"a\",2,\"c\"]\n");
+	}
 	/* An empty buffer grows; many lines in a row stay whole. */
 	buf_free(&b);
 	kv[0] = value_str("10.0.0.1", 8);
