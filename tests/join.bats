@@ -249,8 +249,13 @@ send() {
 	send 'k a'
 	wait_until out_has 'a","v1'
 	# Same inode, same size, the time put back: only SIGHUP can tell.
+	# dstream is stopped meanwhile, so that none of its checks (one a
+	# batch end) sees the file between the write and the time put back,
+	# however long the machine takes between the two.
+	kill -STOP "$DS_PID"
 	printf 'k\tv9\n' >t.tsv
 	touch -r stamp t.tsv
+	kill -CONT "$DS_PID"
 	sleep 0.3
 	send 'k b'
 	wait_until out_has 'b","v1'
@@ -260,6 +265,42 @@ send() {
 	wait_until out_has 'c","v9'
 	stop_dstream
 	[ "$DS_STATUS" -eq 0 ]
+}
+
+@test "join: a table rewritten in place, slowly, is never read half-written: the old table until the new one has stood still" {
+	awk 'BEGIN { for (i = 1; i <= 200; i++) printf "k%d\told\n", i }' >t.tsv
+	start_live t.tsv
+	send 'k200 a'
+	wait_until out_has 'a","old'
+	# A writer in place (as cat new >t.tsv from a slow producer): the
+	# file truncated, then a line every 10 ms or so, 200 of them, each
+	# state of it a table that reads well but lacks the last keys.
+	(
+		for ((i = 1; i <= 200; i++)); do
+			printf 'k%d\tnew\n' "$i"
+			sleep 0.01
+		done
+	) >t.tsv &
+	W=$!
+	# Meanwhile the last key, whose row comes last: joined with the
+	# old table or the new, never missing (null) from a partial one.
+	for ((i = 1; i <= 20; i++)); do
+		send "k200 r$i"
+		sleep 0.1
+	done
+	wait "$W"
+	wait_until err_has 'reloaded, 200 rows'
+	send 'k200 z'
+	wait_until out_has 'z","new'
+	stop_dstream
+	[ "$DS_STATUS" -eq 0 ]
+	run grep -c '"r[0-9]*",' "$OUT"
+	[ "$output" -eq 20 ]
+	run grep -c 'null' "$OUT"
+	[ "$output" -eq 0 ]
+	# One reload, of the whole file.
+	run grep -c 'reloaded' "$ERR"
+	[ "$output" -eq 1 ]
 }
 
 @test "join: a reload that fails keeps the old table, naming the file and line; a good file later is read" {

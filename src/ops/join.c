@@ -10,6 +10,9 @@
  * with status 1 before anything is read), and again, whole or not at
  * all, when the engine says SIGHUP came (the reload hook) or when its
  * file has changed, which each batch end checks with a stat.  A reload
+ * waits until the file has stood still for JOIN_SETTLE_MS (its
+ * modification time that old), so that a file rewritten in place is
+ * not read between two writes of its writer.  A reload
  * that fails keeps the table in use and says why, naming the file and
  * the line; one that succeeds says how many rows it read.
  *
@@ -47,6 +50,7 @@
 #include "op.h"
 
 #define JOIN_CHECK_MS	100	/* the table file looked at, at most */
+#define JOIN_SETTLE_MS	1000	/* a file written since is not read yet */
 #define JOIN_QUEUE	16	/* records in flight (a power of two) */
 #define JOIN_QMIN	16384	/* rows (1 MiB of them) for the queue */
 #define JOIN_QROOM	64	/* bytes of strings an entry holds itself */
@@ -272,8 +276,10 @@ joinop_push(struct op *op, struct value *v, int64_t end_ms)
 
 /*
  * Loads J's table again.  Returns 0 with the new table in place, or -1
- * keeping the old one; says which on stderr (a file that is being
- * written is quietly tried again at the next check).
+ * keeping the old one; says which on stderr.  A file that is being
+ * written, or was written less than JOIN_SETTLE_MS ago (a writer in
+ * place may not be done: its half-written file looks whole), is quietly
+ * tried again at the next check, until it has stood still that long.
  */
 static int
 joinop_load(struct joinop *j)
@@ -282,7 +288,7 @@ joinop_load(struct joinop *j)
 	struct jt_stamp		 stamp = j->stamp;
 	char			*cause = NULL;
 
-	if ((t = jt_load(&j->spec, &stamp, &cause)) == NULL) {
+	if ((t = jt_load(&j->spec, JOIN_SETTLE_MS, &stamp, &cause)) == NULL) {
 		if (cause == NULL) {
 			j->retry = true;
 			return -1;
@@ -366,7 +372,7 @@ joinop_open(struct op *op, char **cause)
 
 	/* A file being written as we start: a few more tries. */
 	for (tries = 0; tries < 5; tries++) {
-		if ((j->t = jt_load(&j->spec, &j->stamp, &why)) != NULL)
+		if ((j->t = jt_load(&j->spec, 0, &j->stamp, &why)) != NULL)
 			return 0;
 		if (why != NULL)
 			break;
@@ -429,7 +435,8 @@ const struct op_def op_join = {
 	    "the column 'key' or the first), FILE.json or .jsonl (objects "
 	    "{\"key\":..,\"value\":..}, or keyed by their first member), or "
 	    "sqlite:PATH?query=SQL (the first column the key).  Reloaded, "
-	    "whole or not at all, on SIGHUP and when the file changes.  "
+	    "whole or not at all, on SIGHUP and when the file changes, "
+	    "once it has stood still for a second.  "
 	    "Example: map '($1, $7)' then join users.tsv.",
 	.create = joinop_create
 };

@@ -686,15 +686,35 @@ jt_same_time(const struct timespec *a, const struct timespec *b)
 }
 
 /*
+ * Whether the modification time M is within SETTLE_MS of the wall clock
+ * (before it or after it): the file was written a moment ago, and its
+ * writer may not be done.  A time further in the future (a clock set
+ * wrong, touch -d) says nothing, and is not waited for.
+ */
+static bool
+jt_fresh(const struct timespec *m, int64_t settle_ms)
+{
+	struct timespec	 now;
+	int64_t		 age;
+
+	if (settle_ms <= 0 || clock_gettime(CLOCK_REALTIME, &now) != 0)
+		return false;
+	age = ((int64_t)now.tv_sec - (int64_t)m->tv_sec) * 1000 +
+	    ((int64_t)now.tv_nsec - (int64_t)m->tv_nsec) / 1000000;
+	return age < settle_ms && age > -settle_ms;
+}
+
+/*
  * Reads the file FD (SPEC's) whole into *BUF (caller frees) and its
  * length into *LEN.  Returns 0, 1 when it changed while read (a writer
- * at work), -1 with *CAUSE set.
+ * at work: other size or time after than before, fewer or more bytes
+ * than its size, or its path naming another file), -1 with *CAUSE set.
  */
 static int
 jt_read(const struct jt_spec *spec, int fd, const struct stat *sb,
     char **bufp, size_t *lenp, char **cause)
 {
-	struct stat	 after;
+	struct stat	 after, named;
 	char		*buf;
 	size_t		 cap, len = 0;
 	ssize_t		 n;
@@ -720,7 +740,9 @@ jt_read(const struct jt_spec *spec, int fd, const struct stat *sb,
 	}
 	if (S_ISREG(sb->st_mode) && (fstat(fd, &after) != 0 ||
 	    after.st_size != sb->st_size || (off_t)len != sb->st_size ||
-	    !jt_same_time(&after.st_mtim, &sb->st_mtim))) {
+	    !jt_same_time(&after.st_mtim, &sb->st_mtim) ||
+	    stat(spec->path, &named) != 0 || named.st_dev != sb->st_dev ||
+	    named.st_ino != sb->st_ino)) {
 		free(buf);
 		return 1;
 	}
@@ -850,7 +872,8 @@ fail:
 }
 
 struct jointable *
-jt_load(const struct jt_spec *spec, struct jt_stamp *stamp, char **cause)
+jt_load(const struct jt_spec *spec, int64_t settle_ms, struct jt_stamp *stamp,
+    char **cause)
 {
 	struct stat	 sb, wb;
 	char		*buf, *wal;
@@ -887,10 +910,25 @@ jt_load(const struct jt_spec *spec, struct jt_stamp *stamp, char **cause)
 		close(fd);
 		return NULL;
 	}
+	/*
+	 * Written a moment ago: maybe by a writer in place (cat new >
+	 * table) that has more to write, whose file looks the same before
+	 * and after a read between two of its writes.  Read once it has
+	 * stood still for SETTLE_MS.
+	 */
+	if (S_ISREG(sb.st_mode) && jt_fresh(&sb.st_mtim, settle_ms)) {
+		close(fd);
+		return NULL;	/* *CAUSE NULL: try again */
+	}
 	r = jt_read(spec, fd, &sb, &buf, &len, cause);
 	close(fd);
 	if (r != 0)
 		return NULL;	/* *CAUSE NULL: it changed; try again */
+	/* Written to while read, though the same after as before. */
+	if (S_ISREG(sb.st_mode) && jt_fresh(&sb.st_mtim, settle_ms)) {
+		free(buf);
+		return NULL;
+	}
 	jt_stamp_set(stamp, &sb, NULL);
 	return jt_parse(spec->form, spec->path, buf, len, cause);
 }

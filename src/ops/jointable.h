@@ -126,11 +126,15 @@ struct jointable *jt_parse(enum jt_form form, const char *name, char *buf,
  * query run on the database (opened read-only).  *STAMP is set to the
  * file as it was read.  Returns the table, or NULL with *CAUSE set (a
  * missing file, a bad line, bad SQL), naming the file and the line.
- * Returns NULL with *CAUSE NULL when the file changed while it was read
- * (it is being written): try again later.
+ * Returns NULL with *CAUSE NULL when the file may be being written: it
+ * changed while it was read (size, time, or the file its path names),
+ * or, with SETTLE_MS > 0, its modification time is within SETTLE_MS of
+ * now (a writer in place may have more to write, though the file stood
+ * still during the read): try again later.  SQLite's databases are read
+ * in a transaction, whatever SETTLE_MS.
  */
-struct jointable *jt_load(const struct jt_spec *spec, struct jt_stamp *stamp,
-		    char **cause);
+struct jointable *jt_load(const struct jt_spec *spec, int64_t settle_ms,
+		    struct jt_stamp *stamp, char **cause);
 /*
  * Whether the file of SPEC is no longer the one STAMP describes (other
  * inode, size or modification time, or gone).  One or two stat calls.

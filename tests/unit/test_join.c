@@ -9,9 +9,13 @@
  * with the old table, after it with the new one, the queue switched on
  * and off as the table grows past its threshold and shrinks).
  */
+#include <sys/stat.h>
+
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../src/dstream.h"
@@ -61,6 +65,25 @@ write_table(const char *path, int rows, int nkeys, const char *tag)
 			fprintf(f, "k%d\t%s%d\n", i % nkeys, tag, i);
 	}
 	fclose(f);
+}
+
+/*
+ * Dates PATH SECS seconds back: a file its writer is long done with,
+ * which a reload reads at once (one written a moment ago waits until it
+ * has stood still for a second).
+ */
+static void
+age_file(const char *path, int secs)
+{
+	struct timespec	 ts[2];
+
+	clock_gettime(CLOCK_REALTIME, &ts[0]);
+	ts[0].tv_sec -= secs;
+	ts[1] = ts[0];
+	if (utimensat(AT_FDCWD, path, ts, 0) != 0) {
+		perror(path);
+		exit(1);
+	}
 }
 
 /*
@@ -157,7 +180,7 @@ load(const char *path)
 	char			*cause = NULL;
 
 	if (jt_spec_parse(path, &spec, &cause) != 0 ||
-	    (t = jt_load(&spec, &stamp, &cause)) == NULL) {
+	    (t = jt_load(&spec, 0, &stamp, &cause)) == NULL) {
 		fprintf(stderr, "%s: %s\n", path, cause ? cause : "?");
 		exit(1);
 	}
@@ -190,6 +213,7 @@ run(const char *name, const char *path, const int *sizes, int nsizes)
 		if (k > 0) {
 			snprintf(tag, sizeof tag, "%c", 'a' + k);
 			write_table(path, sizes[k], sizes[k] / 3 + 1, tag);
+			age_file(path, 10 + k);
 			op->reload(op);
 			jt_free(t);
 			t = load(path);
@@ -268,6 +292,51 @@ test_find_row(void)
 	jt_free(t);
 }
 
+/*
+ * jt_load with a settle time: a file written a moment ago (or dated a
+ * moment ahead) is not read yet, NULL without a cause (try again); one
+ * dated further back, or far in the future (a wrong clock), is read;
+ * without a settle time (the load at start) it is read at once.
+ */
+static void
+test_settle(const char *path)
+{
+	struct jt_spec		 spec;
+	struct jt_stamp		 stamp;
+	struct jointable	*t;
+	struct timespec		 ts[2];
+	char			*cause = NULL;
+
+	write_table(path, 10, 5, "s");
+	CHECK(jt_spec_parse(path, &spec, &cause) == 0);
+	t = jt_load(&spec, 60000, &stamp, &cause);
+	CHECK(t == NULL && cause == NULL);
+	t = jt_load(&spec, 0, &stamp, &cause);
+	CHECK(t != NULL && t->nrows == 10);
+	jt_free(t);
+	age_file(path, 61);
+	t = jt_load(&spec, 60000, &stamp, &cause);
+	CHECK(t != NULL && t->nrows == 10);
+	jt_free(t);
+	/* A moment ahead: waited for; a day ahead: read. */
+	age_file(path, -30);
+	t = jt_load(&spec, 60000, &stamp, &cause);
+	CHECK(t == NULL && cause == NULL);
+	clock_gettime(CLOCK_REALTIME, &ts[0]);
+	ts[0].tv_sec += 86400;
+	ts[1] = ts[0];
+	CHECK(utimensat(AT_FDCWD, path, ts, 0) == 0);
+	t = jt_load(&spec, 60000, &stamp, &cause);
+	CHECK(t != NULL && t->nrows == 10);
+	jt_free(t);
+	/* A missing file is an error still, settle time or not. */
+	unlink(path);
+	t = jt_load(&spec, 60000, &stamp, &cause);
+	CHECK(t == NULL && cause != NULL && strstr(cause, path) != NULL);
+	free(cause);
+	jt_spec_free(&spec);
+}
+
 int
 main(void)
 {
@@ -281,6 +350,7 @@ main(void)
 	}
 	snprintf(path, sizeof path, "%s/t.tsv", dir);
 	test_find_row();
+	test_settle(path);
 	run("join", path, big, 1);
 	run("leftOuterJoin", path, big, 1);
 	run("join", path, sizes, 5);
