@@ -759,7 +759,8 @@ value_put_flat_json(char *p, const struct value *v)
 {
 	const struct value	*e = v->u.a, *end = e + v->n;
 	const unsigned char	*s;
-	uint32_t		 k;
+	unsigned char		 c0, c1, c2;
+	uint32_t		 n;
 
 	if (v->n > VALUE_FLAT_TUPLE)
 		return NULL;
@@ -767,34 +768,43 @@ value_put_flat_json(char *p, const struct value *v)
 	for (; e < end; e++) {
 		if (e != v->u.a)
 			*p++ = ',';
-		if (e->type == V_INT)
+		if (e->type == V_INT) {
 			p = value_put_int(p, e->u.i);
-		else if (e->type == V_NULL) {
+			continue;
+		}
+		if (e->type == V_NULL) {
 			memcpy(p, "null", 4);
 			p += 4;
-		} else {
-			if (e->type != V_STR || e->n > VALUE_FLAT_STR)
-				return NULL;
-			s = (const unsigned char *)e->u.s;
-			*p = '"';
-			if (e->n < 4) {
-				/* A code: a byte at a time. */
-				for (k = 0; k < e->n; k++)
-					if (value_json_esc[s[k]])
-						return NULL;
-				if (e->n > 0) {
-					p[1] = (char)s[0];
-					p[1 + e->n / 2] = (char)s[e->n / 2];
-					p[e->n] = (char)s[e->n - 1];
-				}
-			} else {
-				if (!value_json_plain(e->u.s, e->n))
-					return NULL;
-				buf_put_bytes(p + 1, e->u.s, e->n);
-			}
-			p += e->n + 1;
-			*p++ = '"';
+			continue;
 		}
+		/* Read before anything is written: a store through P may
+		 * alias E, and would have it read again. */
+		n = e->n;
+		s = (const unsigned char *)e->u.s;
+		if (e->type != V_STR || n > VALUE_FLAT_STR)
+			return NULL;
+		if (n < 4) {
+			/* A code: its first, middle and last bytes are all
+			 * of it. */
+			if (n > 0) {
+				c0 = s[0];
+				c1 = s[n / 2];
+				c2 = s[n - 1];
+				if (value_json_esc[c0] | value_json_esc[c1] |
+				    value_json_esc[c2])
+					return NULL;
+				p[1] = (char)c0;
+				p[1 + n / 2] = (char)c1;
+				p[n] = (char)c2;
+			}
+		} else {
+			if (!value_json_plain((const char *)s, n))
+				return NULL;
+			buf_put_bytes(p + 1, (const char *)s, n);
+		}
+		p[0] = '"';
+		p[n + 1] = '"';
+		p += n + 2;
 	}
 	*p++ = ']';
 	return p;
@@ -827,57 +837,86 @@ value_fmt_plain(struct buf *b, const struct value *v)
 	}
 }
 
-void
-value_fmt_line(struct buf *b, const char *pre, size_t npre,
+/*
+ * value_fmt_line for the rows that are not a string, an integer or a
+ * pair of them: a pair with a short tuple of them (a join's (key, (v,
+ * w))) written at once, with one room check; anything else, or a string
+ * in it that needs an escape, as value_fmt_plain writes it.  Out of
+ * line, so that the common rows' path stays as short as it was.
+ */
+static __attribute__((noinline)) void
+value_fmt_line_other(struct buf *b, const char *pre, size_t npre,
     const struct value *v)
 {
-	const struct value	*e = v;
-	size_t			 n0, n1 = 1, need, k;
+	const struct value	*e;
+	size_t			 n0, n1, k;
 	char			*p;
 
-	/*
-	 * The common rows, a string or an integer or a pair of them (a key
-	 * and its count or sum), or a pair with a short tuple of them (a
-	 * join's (key, (v, w))), with one room check for the whole line and
-	 * no NUL between its pieces.
-	 */
-	if (v->type == V_TUPLE) {
-		if (v->n != 2)
-			goto slow;
-		e = v->u.a;
-		if ((n0 = value_elem_size(&e[0])) == 0 ||
-		    (n1 = value_elem_size(&e[1])) == 0)
-			goto slow;
-	} else if ((n0 = value_flat_size(v)) == 0)
+	if (v->type != V_TUPLE || v->n != 2)
 		goto slow;
-	need = npre + n0 + n1 + 4;	/* a tab, the newline, the NUL */
-	if (b->len + need > b->cap)
-		buf_grow(b, need);
+	e = v->u.a;
+	if ((n0 = value_elem_size(&e[0])) == 0 ||
+	    (n1 = value_elem_size(&e[1])) == 0)
+		goto slow;
+	if (b->len + npre + n0 + n1 + 4 > b->cap)
+		buf_grow(b, npre + n0 + n1 + 4);
 	p = b->p + b->len;
 	buf_put_bytes(p, pre, npre);
 	p += npre;
-	if (e == v)
-		p = value_put_flat(p, v);
-	else
-		for (k = 0; k < 2; k++) {
-			if (k != 0)
-				*p++ = '\t';
-			if (e[k].type == V_STR || e[k].type == V_INT)
-				p = value_put_flat(p, &e[k]);
-			else if ((p = value_put_flat_json(p, &e[k])) == NULL)
-				goto slow;
-		}
+	for (k = 0; k < 2; k++) {
+		if (k != 0)
+			*p++ = '\t';
+		if (e[k].type == V_STR || e[k].type == V_INT)
+			p = value_put_flat(p, &e[k]);
+		else if ((p = value_put_flat_json(p, &e[k])) == NULL)
+			goto slow;
+	}
 	*p++ = '\n';
 	*p = '\0';
 	b->len = (size_t)(p - b->p);
 	return;
 
 slow:
-	/* Anything else, or a string that needs an escape: nothing of it
-	 * was committed (b->len unchanged). */
+	/* Nothing of it was committed (b->len unchanged). */
 	buf_add(b, pre, npre);
 	value_fmt_plain(b, v);
 	buf_addc(b, '\n');
+}
+
+void
+value_fmt_line(struct buf *b, const char *pre, size_t npre,
+    const struct value *v)
+{
+	const struct value	*e = v;
+	size_t			 n0, n1 = 1, need;
+	char			*p;
+
+	/*
+	 * The common rows, a string or an integer or a pair of them (a key
+	 * and its count or sum), with one room check for the whole line
+	 * and no NUL between its pieces.
+	 */
+	if (v->type == V_TUPLE && v->n == 2) {
+		e = v->u.a;
+		n1 = value_flat_size(&e[1]);
+	}
+	if ((n0 = value_flat_size(&e[0])) == 0 || n1 == 0) {
+		value_fmt_line_other(b, pre, npre, v);
+		return;
+	}
+	need = npre + n0 + n1 + 4;	/* a tab, the newline, the NUL */
+	if (b->len + need > b->cap)
+		buf_grow(b, need);
+	p = b->p + b->len;
+	buf_put_bytes(p, pre, npre);
+	p = value_put_flat(p + npre, &e[0]);
+	if (e != v) {
+		*p++ = '\t';
+		p = value_put_flat(p, &e[1]);
+	}
+	*p++ = '\n';
+	*p = '\0';
+	b->len = (size_t)(p - b->p);
 }
 
 const char *
