@@ -406,20 +406,17 @@ win_enter(struct win *w, int64_t thi)
 }
 
 /*
- * Emits one key's state A: (key, result), or the result alone, as part
- * of the window ending at END.  The pair is on the stack, as a batch
- * op's (ops/batch.c): the next op copies what it keeps, and a pair in
- * the arena would be 32 bytes written a row.
+ * Emits one key's result V: (key, V), or V alone, as part of the window
+ * ending at END.  The pair is on the stack, as a batch op's
+ * (ops/batch.c): the next op copies what it keeps, and a pair in the
+ * arena would be 32 bytes written a row.
  */
 static inline int
-win_emit_agg(struct win *w, const struct value *key, const void *a,
+win_emit_val(struct win *w, const struct value *key, struct value v,
     int64_t end)
 {
-	struct value	 v, kv[2];
+	struct value	 kv[2];
 
-	if (agg_n(a) <= 0)
-		return 0;
-	v = agg_result(w->r, a);
 	if (w->kind != W_REDUCE) {
 		kv[0] = *key;
 		kv[1] = v;
@@ -429,6 +426,16 @@ win_emit_agg(struct win *w, const struct value *key, const void *a,
 		v.u.a = kv;
 	}
 	return op_emit(&w->op, &v, end);
+}
+
+/* Emits one key's state A (win_emit_val), if it holds anything. */
+static inline int
+win_emit_agg(struct win *w, const struct value *key, const void *a,
+    int64_t end)
+{
+	if (agg_n(a) <= 0)
+		return 0;
+	return win_emit_val(w, key, agg_result(w->r, a), end);
 }
 
 /*
@@ -484,14 +491,19 @@ win_emit_stacks(struct win *w, int64_t end)
 		if (i + WIN_AHEAD < n && (k = table_data(ents[i +
 		    WIN_AHEAD]))->front != NULL)
 			__builtin_prefetch(k->front);
+		/* and what the states point to (a sketch's block) nearer */
+		if (i + WIN_AHEAD / 2 < n) {
+			k = table_data(ents[i + WIN_AHEAD / 2]);
+			if (k->front != NULL)
+				agg_prefetch(w->r, k->front);
+			agg_prefetch(w->r, win_back(k));
+		}
 		k = table_data(ents[i]);
 		back = win_back(k);
 		if (k->front != NULL && agg_n(back) > 0 &&
 		    agg_merged_result(w->r, k->front, back, &v)) {
 			/* the reducer's answer for the merge, unbuilt */
-			if (w->kind != W_REDUCE)
-				v = value_pair(&w->scratch, ents[i]->key, v);
-			if (op_emit(&w->op, &v, end) == -1)
+			if (win_emit_val(w, &ents[i]->key, v, end) == -1)
 				return -1;
 			continue;
 		}

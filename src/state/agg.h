@@ -104,6 +104,14 @@ struct agg_def {
 	 */
 	bool		(*merged_result)(const struct agg *, const void *state,
 			    const void *o, struct value *out);
+	/*
+	 * Asks for the memory STATE points to (a sketch's block) to be
+	 * fetched, for a caller that reads it a few states later: a
+	 * window's emission walks keys in key order, not memory order, so
+	 * without it every key would wait for that memory in turn.  NULL:
+	 * a state holds what result reads in place.
+	 */
+	void		(*prefetch)(const void *state);
 	/* Copies the values STATE keeps into A; NULL: it keeps none. */
 	void		(*move)(void *state, struct arena *a);
 	/*
@@ -261,6 +269,14 @@ static inline struct value
 agg_result(const struct agg *r, const void *state)
 {
 	return r->def->result(r, state);
+}
+
+/* Fetches ahead what STATE points to (agg_def's prefetch), if anything. */
+static inline void
+agg_prefetch(const struct agg *r, const void *state)
+{
+	if (r->def->prefetch != NULL)
+		r->def->prefetch(state);
 }
 
 /*

@@ -447,6 +447,7 @@ const struct agg_def var = {						\
 	.add = dds_add,							\
 	.merge = dds_merge,						\
 	.result = dds_result,						\
+	.prefetch = sk_prefetch,					\
 	.move = sk_move,						\
 	.save = dds_save,						\
 	.load = dds_load,						\

@@ -288,9 +288,15 @@ hll_sp_gather(const struct hll *h, uint32_t *es)
 	const uint32_t	*sl = hll_cslots(h);
 	uint32_t	 i, n = 0;
 
-	for (i = 0; i < h->cap; i++) {
+	for (i = 0; i < h->cap; i += 4) {	/* 4 slots at least */
 		es[n] = sl[i];
 		n += sl[i] != 0;
+		es[n] = sl[i + 1];
+		n += sl[i + 1] != 0;
+		es[n] = sl[i + 2];
+		n += sl[i + 2] != 0;
+		es[n] = sl[i + 3];
+		n += sl[i + 3] != 0;
 	}
 	return n;
 }
@@ -648,10 +654,11 @@ hll_sp_has(const struct hll *h, uint32_t e)
 static inline uint32_t
 hll_entry_reg_flat(uint32_t e, unsigned *rank)
 {
-	uint32_t	 low = (e >> 6) & ((1u << (HLL_SP - HLL_P)) - 1);
+	/* the 11 bits between at the top, the rank below them */
+	uint32_t	 t = e << (32 - 6 - (HLL_SP - HLL_P));
 
-	*rank = (unsigned)__builtin_clz(low | 1) - (32 - (HLL_SP - HLL_P)) +
-	    1 + (low == 0) * (e & 63);
+	*rank = t >= 1u << (32 - (HLL_SP - HLL_P)) ?
+	    (unsigned)__builtin_clz(t) + 1 : (HLL_SP - HLL_P) + (e & 63);
 	return e >> (6 + HLL_SP - HLL_P);
 }
 
@@ -664,17 +671,17 @@ hll_entry_reg_flat(uint32_t e, unsigned *rank)
 static _Thread_local uint8_t	 hll_ov[HLL_M];
 
 /*
- * Lays the entries of the sparse SP over the registers of D (the dense
+ * Lays the N sparse entries ES over the registers of D (the dense
  * registers, or NULL: all zero), the union's changed registers kept in
  * hll_ov, and moves the histogram C of the registers to that of the
- * maxima.  The entries are first gathered from the slots without a
- * branch (empty slots come in no order), then laid over without one.
+ * maxima.  No branch on the data: an entry that changes nothing moves a
+ * count out and back.
  */
 static inline void
-hll_overlay(uint16_t *c, const uint8_t *d, const struct hll *sp)
+hll_overlay(uint16_t *c, const uint8_t *d, const uint32_t *es, uint32_t n)
 {
 	uint8_t		*ov = hll_ov;
-	uint32_t	 es[HLL_MAXCAP], i, j, n = hll_sp_gather(sp, es);
+	uint32_t	 i, j;
 	unsigned	 r, cur, dv, nv;
 
 	for (i = 0; i < n; i++) {
@@ -691,15 +698,30 @@ hll_overlay(uint16_t *c, const uint8_t *d, const struct hll *sp)
 	}
 }
 
-/* Zeroes the registers of hll_ov that hll_overlay wrote for SP. */
+/* Zeroes the registers of hll_ov that hll_overlay wrote for the N
+ * entries ES. */
 static inline void
-hll_overlay_clear(const struct hll *sp)
+hll_overlay_clear(const uint32_t *es, uint32_t n)
 {
-	const uint32_t	*sl = hll_cslots(sp);
 	uint32_t	 i;
 
-	for (i = 0; i < sp->cap; i++)
-		hll_ov[sl[i] >> (6 + HLL_SP - HLL_P)] = 0;
+	for (i = 0; i < n; i++)
+		hll_ov[es[i] >> (6 + HLL_SP - HLL_P)] = 0;
+}
+
+/*
+ * Asks for the registers of the dense H to be fetched, all of them: a
+ * sparse set's entries then read them in no order, and these requests
+ * overlap where the reads would wait for each line in turn.
+ */
+static inline void
+hll_fetch_regs(const struct hll *h)
+{
+	const char	*p = (const char *)hll_cregs(h);
+	uint32_t	 off;
+
+	for (off = 0; off < HLL_REGBYTES; off += 64)
+		__builtin_prefetch(p + off);
 }
 
 /*
@@ -714,6 +736,7 @@ hll_union_estimate(const struct hll *a, const struct hll *b)
 {
 	const struct hll	*t;
 	uint16_t		 c[HLL_Q + 2];
+	uint32_t		 ea[HLL_MAXCAP], eb[HLL_MAXCAP], na, nb;
 
 	if (b->dense) {
 		t = a;
@@ -726,16 +749,20 @@ hll_union_estimate(const struct hll *a, const struct hll *b)
 			hll_max_pass(hll_cregs(a), hll_cregs(b), c, NULL);
 			return hll_hist_estimate(c);
 		}
-		hll_overlay(c, hll_cregs(a), b);
-		hll_overlay_clear(b);
+		hll_fetch_regs(a);
+		nb = hll_sp_gather(b, eb);
+		hll_overlay(c, hll_cregs(a), eb, nb);
+		hll_overlay_clear(eb, nb);
 		return hll_hist_estimate(c);
 	}
 	memset(c, 0, sizeof c);
 	c[0] = HLL_M;
-	hll_overlay(c, NULL, a);
-	hll_overlay(c, NULL, b);
-	hll_overlay_clear(a);
-	hll_overlay_clear(b);
+	na = hll_sp_gather(a, ea);
+	nb = hll_sp_gather(b, eb);
+	hll_overlay(c, NULL, ea, na);
+	hll_overlay(c, NULL, eb, nb);
+	hll_overlay_clear(ea, na);
+	hll_overlay_clear(eb, nb);
 	return hll_hist_estimate(c);
 }
 
@@ -744,9 +771,10 @@ typedef uint32_t hll_u32x4 __attribute__((vector_size(16)));
 
 /*
  * How many of the entries of the sparse B have an index the sparse A
- * lacks.  A small A (16 slots at most: most keys of a window) is
- * compared whole with each entry, four slots at a time, without a
- * branch on the data; a larger one is probed.
+ * lacks, or, once A's entries and those passed HLL_MAXCNT, a count that
+ * does (the union is dense).  A small A (16 slots at most: most keys of
+ * a window) is compared whole with each entry, four slots at a time,
+ * without a branch on the data; a larger one is probed.
  */
 static uint32_t
 hll_sp_missing(const struct hll *a, const struct hll *b)
@@ -772,8 +800,12 @@ hll_sp_missing(const struct hll *a, const struct hll *b)
 		}
 		return n;
 	}
-	for (i = 0, k = hll_sp_gather(b, es); i < k; i++)
+	for (i = 0, k = hll_sp_gather(b, es); i < k; i++) {
 		n += !hll_sp_has(a, es[i]);
+		/* past the sparse limit the count does not matter */
+		if ((i & 63) == 63 && a->cnt + n > HLL_MAXCNT)
+			break;
+	}
 	return n;
 }
 
@@ -917,6 +949,7 @@ const struct agg_def agg_distinct = {
 	.merge = hll_merge,
 	.result = hll_result,
 	.merged_result = hll_merged_result,
+	.prefetch = sk_prefetch,
 	.move = sk_move,
 	.save = hll_save,
 	.load = hll_load,

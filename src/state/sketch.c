@@ -37,6 +37,16 @@ sk_own(struct sk_state *s, struct arena *a)
 }
 
 void
+sk_prefetch(const void *state)
+{
+	uintptr_t	 b = (uintptr_t)((const struct sk_state *)state)->blk;
+
+	/* no branch on an empty state: a prefetch of 0 is harmless */
+	__builtin_prefetch((const void *)b);
+	__builtin_prefetch((const void *)(b + 64));
+}
+
+void
 sk_move(void *state, struct arena *a)
 {
 	struct sk_state	*s = state;

@@ -78,6 +78,8 @@ void	*sk_alloc(struct sk_state *s, size_t size, struct arena *a);
  * values the block points to are shared, as they never change.
  */
 void	*sk_own(struct sk_state *s, struct arena *a);
+/* agg_def's prefetch for sketches: the head of S's block. */
+void	 sk_prefetch(const void *state);
 /* agg_def's move for sketches without values of their own (hll, dds). */
 void	 sk_move(void *state, struct arena *a);
 /*

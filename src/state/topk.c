@@ -564,6 +564,7 @@ const struct agg_def agg_topk = {
 	.add = tk_add,
 	.merge = tk_merge,
 	.result = tk_result,
+	.prefetch = sk_prefetch,
 	.move = tk_move,
 	.save = tk_save,
 	.load = tk_load,

@@ -395,6 +395,53 @@ test_distinct_merged_result(void)
 	agg_free(r);
 }
 
+/*
+ * merged_result against the merge over a grid of sizes: the small sets
+ * compared four slots at a time, the probed ones, unions that turn
+ * dense by a few entries, a dense one with a sparse one, overlapping by
+ * none, half or all of the smaller one.
+ */
+static void
+test_distinct_merged_grid(void)
+{
+	static const int64_t	 sizes[] = { 1, 2, 3, 7, 12, 13, 40, 200, 769,
+	    1200, 1536, 1537, 3000 };
+	struct agg		*r = parse("distinct");
+	struct sk_state		 a, b, m;
+	struct value		 got, want;
+	size_t			 i, j, o;
+	int64_t			 k, na, nb, off;
+	int			 bad = 0;
+
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		for (j = 0; j < sizeof sizes / sizeof sizes[0]; j++)
+			for (o = 0; o < 3; o++) {
+				na = sizes[i];
+				nb = sizes[j];
+				/* B starts past A, half way into it, or at it */
+				off = o == 0 ? na : o == 1 ? na / 2 : 0;
+				agg_init(r, &a);
+				agg_init(r, &b);
+				for (k = 0; k < na; k++)
+					add(r, &a, value_int(k * 7919 % 1000003));
+				for (k = off; k < off + nb; k++)
+					add(r, &b, value_int(k * 7919 % 1000003));
+				memcpy(&m, &a, sizeof m);
+				CHECK(agg_merge(r, &m, &b, &mem) == 0);
+				want = agg_result(r, &m);
+				CHECK(agg_merged_result(r, &a, &b, &got));
+				if (got.u.i != want.u.i && bad++ < 5)
+					printf("merged grid %lld/%lld at %lld: %lld, "
+					    "merged %lld\n", (long long)na,
+					    (long long)nb, (long long)off,
+					    (long long)got.u.i, (long long)want.u.i);
+				CHECK(got.type == V_INT && got.u.i == want.u.i);
+				CHECK(agg_merged_result(r, &b, &a, &got));
+				CHECK(got.u.i == want.u.i);
+			}
+	agg_free(r);
+}
+
 static void
 test_distinct_memory(void)
 {
@@ -888,6 +935,7 @@ main(void)
 	test_distinct_accuracy();
 	test_distinct_merge();
 	test_distinct_merged_result();
+	test_distinct_merged_grid();
 	test_distinct_memory();
 	test_distinct_refusals();
 	test_quantile_accuracy();
