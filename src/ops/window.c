@@ -494,9 +494,10 @@ win_emit_stacks(struct win *w, int64_t end)
 		/* and what the states point to (a sketch's block) nearer */
 		if (i + WIN_AHEAD / 2 < n) {
 			k = table_data(ents[i + WIN_AHEAD / 2]);
-			if (k->front != NULL)
-				agg_prefetch(w->r, k->front);
-			agg_prefetch(w->r, win_back(k));
+			back = win_back(k);
+			/* a select, not a branch: keys come in no order */
+			agg_prefetch(w->r, k->front != NULL ? k->front : back);
+			agg_prefetch(w->r, back);
 		}
 		k = table_data(ents[i]);
 		back = win_back(k);

@@ -56,6 +56,9 @@
  * is) and its rank, in index order; for dense the 12288 packed bytes.
  * Loading checks every index, rank and register.
  */
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -423,9 +426,8 @@ hll_max_pass(const uint8_t *d, const uint8_t *q, uint16_t *c, uint8_t *out)
 	unsigned	 k;
 
 	for (g = 0; g < HLL_REGBYTES; g += 6) {
+		/* no test of Y for 0: whether it is comes in no order */
 		y = hll_load48(q + g);
-		if (y == 0)
-			continue;
 		x = hll_load48(d + g);
 		z = hll_max4(x & HLL_EVEN, y & HLL_EVEN) |
 		    hll_max4(x >> 6 & HLL_EVEN, y >> 6 & HLL_EVEN) << 6;
@@ -769,6 +771,17 @@ hll_union_estimate(const struct hll *a, const struct hll *b)
 /* Four sparse slots side by side (GCC and Clang vectors). */
 typedef uint32_t hll_u32x4 __attribute__((vector_size(16)));
 
+/* Whether the comparison M (lanes all ones or all zero) found none. */
+static inline uint32_t
+hll_none4(hll_u32x4 m)
+{
+#ifdef __SSE2__
+	return _mm_movemask_epi8((__m128i)m) == 0;
+#else
+	return (m[0] | m[1] | m[2] | m[3]) == 0;
+#endif
+}
+
 /*
  * How many of the entries of the sparse B have an index the sparse A
  * lacks, or, once A's entries and those passed HLL_MAXCNT, a count that
@@ -796,7 +809,7 @@ hll_sp_missing(const struct hll *a, const struct hll *b)
 			m = kv[0] == iv;
 			for (k = 1; k < nv; k++)
 				m |= kv[k] == iv;
-			n += (e != 0) & ((m[0] | m[1] | m[2] | m[3]) == 0);
+			n += (e != 0) & hll_none4(m);
 		}
 		return n;
 	}
