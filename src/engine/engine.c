@@ -1006,6 +1006,7 @@ engine_run(struct engine *e)
 	int64_t		 now, t, cut;
 	int		 sig;
 	bool		 any, seq_taken, reading, partial = false, drain, *sel;
+	bool		 more;
 
 	/* Each input's slice of pfd: as many inputs as were given. */
 	first = xcalloc((size_t)nsrc + 1, sizeof *first);
@@ -1061,7 +1062,10 @@ engine_run(struct engine *e)
 		}
 		if (!any)
 			break;
-		/* The dashboard's descriptor after the sources'. */
+		/* The dashboard's descriptor after the sources'.  Whether
+		 * the loop has work at hand without waiting (a regular file,
+		 * a batch to close) is the dashboard's business too. */
+		more = timeout == 0;
 		ns = e->serve != NULL ? serve_fds(e->serve, pfd + np,
 		    MAX_PFD - np, &timeout) : 0;
 		np += ns;
@@ -1098,8 +1102,13 @@ engine_run(struct engine *e)
 			if (s->state == SRC_DONE && s->tag != NULL)
 				clock_input_end(e->clock, s->tag);
 		}
-		if (e->serve != NULL)
-			serve_ready(e->serve, pfd + np - ns, ns);
+		if (e->serve != NULL) {
+			/* Input at hand: the dashboard's events may wait for
+			 * the next batches (see serve_ready). */
+			for (i = 0; i < np - ns && !more; i++)
+				more = pfd[i].revents != 0;
+			serve_ready(e->serve, pfd + np - ns, ns, more);
+		}
 		/* The wall clock of the latest record, for --idle: once per
 		 * turn of the loop, not per record. */
 		if (e->etime != NULL)

@@ -42,7 +42,7 @@ serve_fds(struct serve *sv, struct pollfd *pfd, int max, int *timeout)
 }
 
 void
-serve_ready(struct serve *sv, const struct pollfd *pfd, int n)
+serve_ready(struct serve *sv, const struct pollfd *pfd, int n, bool more)
 {
 }
 

@@ -29,10 +29,16 @@
  * holds the pipeline: writes are non-blocking and nothing waits for them.
  *
  * Wake-ups: a batch wakes the viewers at once when the last wake-up was
- * WAKE_MS or more ago (a live stream: each batch goes out as it ends);
- * batches ending faster than that (a file or a backlog being read) go
- * out together at the next WAKE_MS mark, so a burst of thousands of
- * batches costs each viewer about 100 writes a second, not one a batch.
+ * WAKE_MS or more ago, and its event is in any case sent before the
+ * engine's loop may wait for input (serve_fds makes its poll not sleep
+ * while an event is held; serve_ready is told whether the sources had
+ * input at hand): a live stream gets each batch as it ends, however
+ * close together its batches end.  Only while input keeps pouring in (a
+ * file or a backlog being read, thousands of batches a second) do the
+ * events of the batches ending within WAKE_MS of a wake-up wait for the
+ * next one, so such a burst costs each viewer about 100 writes a second
+ * (plus one each time the input runs dry), not one a batch.  No timer
+ * holds an event while the loop sleeps.
  *
  * Limits: requests are read within CONN_MEMORY bytes (longer headers get
  * 431 or 413 from libmicrohttpd and the connection is closed); at most
@@ -121,8 +127,9 @@ struct serve {
 	int64_t			 ping_at;	/* wall clock of the next ping */
 	int64_t			 run_at;	/* when libmicrohttpd must run */
 	bool			 woken;		/* viewers woken: run it soon */
-	bool			 pending;	/* events wait for wake_at */
-	int64_t			 wake_at;	/* the next wake-up, at the soonest */
+	bool			 pending;	/* events held (input pours in) */
+	int64_t			 wake_at;	/* held events wait for this,
+						 * unless the input runs dry */
 	uint64_t		 rss;		/* bytes, read at most once a second */
 	int64_t			 rss_at;
 	struct buf		 page;
@@ -505,12 +512,13 @@ serve_request(void *cls, struct MHD_Connection *conn, const char *url,
 
 /*
  * Wakes the viewers for the events pending if the last wake-up was
- * WAKE_MS or more before NOW.
+ * WAKE_MS or more before NOW, or at once unless MORE (the sources have
+ * more input at hand: the loop will not wait).
  */
 static void
-serve_due(struct serve *sv, int64_t now)
+serve_due(struct serve *sv, int64_t now, bool more)
 {
-	if (!sv->pending || now < sv->wake_at)
+	if (!sv->pending || (more && now < sv->wake_at))
 		return;
 	sv->pending = false;
 	sv->wake_at = now + WAKE_MS;
@@ -611,12 +619,12 @@ serve_batch(struct serve *sv, int64_t end_ms, int64_t cpu_ms, size_t keys)
 	ev->text = buf_detach(&b);
 	sv->ring_bytes += ev->len;
 	sv->head++;
-	/* The viewers are woken now (or at wake_at, see the top) and served
-	 * by serve_ready, in this turn of the engine's loop: batches ending
+	/* The viewers are woken now (or before the loop may wait, or at
+	 * wake_at: see the top) and served by serve_ready: batches ending
 	 * together go out together. */
 	if (sv->clients != NULL) {
 		sv->pending = true;
-		serve_due(sv, now);
+		serve_due(sv, now, true);
 	}
 	sv->ping_at = now + PING_MS;
 }
@@ -635,14 +643,10 @@ serve_fds(struct serve *sv, struct pollfd *pfd, int max, int *timeout)
 	pfd[0].events = POLLIN;
 	pfd[0].revents = 0;
 	sv->run_at = sv->woken ? 0 : INT64_MAX;
-	if (sv->woken)
+	/* Events held: the poll only looks whether input is at hand (when
+	 * none is, serve_ready sends them). */
+	if (sv->woken || sv->pending)
 		*timeout = 0;
-	else if (sv->pending) {
-		t = sv->wake_at > clock_now_ms() ? (MHD_UNSIGNED_LONG_LONG)
-		    (sv->wake_at - clock_now_ms()) : 0;
-		if (*timeout < 0 || (int)t < *timeout)
-			*timeout = (int)t;
-	}
 	if (MHD_get_timeout(sv->d, &t) == MHD_YES && t < INT32_MAX) {
 		sv->run_at = clock_now_ms() + (int64_t)t;
 		if (*timeout < 0 || (int)t < *timeout)
@@ -659,15 +663,14 @@ serve_fds(struct serve *sv, struct pollfd *pfd, int max, int *timeout)
 }
 
 void
-serve_ready(struct serve *sv, const struct pollfd *pfd, int n)
+serve_ready(struct serve *sv, const struct pollfd *pfd, int n, bool more)
 {
 	int64_t		 now = clock_now_ms();
-
 	bool		 due;
 
 	/* Which inputs delivered in this turn: a test per input. */
 	metrics_seen(&sv->m, now);
-	serve_due(sv, now);
+	serve_due(sv, now, more);
 	due = now >= sv->run_at || sv->woken;
 	if (sv->clients != NULL && now >= sv->ping_at) {
 		serve_wake(sv, true);
@@ -936,7 +939,12 @@ serve_input(struct serve *sv, const char *name, const struct counters *c,
 	in->seen_at = clock_now_ms();
 }
 
-/* Whether libmicrohttpd has work to do at once (writes pending). */
+/*
+ * Whether libmicrohttpd has work to do at once: a connection it has more
+ * to write on that its socket can take (in epoll mode such a connection
+ * gets no new event from the kernel: it must be run again, not waited
+ * for).
+ */
 static bool
 serve_busy(struct serve *sv)
 {
@@ -949,23 +957,26 @@ void
 serve_close(struct serve *sv)
 {
 	struct pollfd	 pfd;
-	int64_t		 until;
+	int64_t		 until, now;
 
 	if (sv == NULL)
 		return;
 	/* The viewers get the events they have not had yet and the end of
 	 * their streams, for at most CLOSE_MS (one that does not read is
-	 * not waited for longer). */
+	 * not waited for longer).  Each turn runs the server at once while
+	 * it has writes it can make (a stream's last events, then its
+	 * closing chunk: a run makes one step of each), and waits on its
+	 * descriptor only for a viewer whose socket is full. */
 	sv->closing = true;
 	serve_wake(sv, false);
 	MHD_run(sv->d);
 	until = clock_now_ms() + CLOSE_MS;
 	while ((sv->clients != NULL || serve_busy(sv)) &&
-	    clock_now_ms() < until) {
+	    (now = clock_now_ms()) < until) {
 		pfd.fd = sv->epfd;
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)(until - clock_now_ms())) < 0 &&
-		    errno != EINTR)
+		if (poll(&pfd, 1, serve_busy(sv) ? 0 : (int)(until - now)) <
+		    0 && errno != EINTR)
 			break;
 		MHD_run(sv->d);
 	}

@@ -53,13 +53,21 @@ void		 serve_input(struct serve *, const char *name,
 struct sink	*serve_tap(struct serve *);
 /*
  * Adds the server's descriptor to PFD (room for MAX) and lowers
- * *TIMEOUT (ms, -1 for none) to when it needs to run.  Returns how many
- * descriptors it added (0 or 1).
+ * *TIMEOUT (ms, -1 for none) to when it needs to run (0 while it holds
+ * events of ended batches: they are sent before the loop may sleep).
+ * Returns how many descriptors it added (0 or 1).
  */
 int		 serve_fds(struct serve *, struct pollfd *pfd, int max,
 		    int *timeout);
-/* After poll: serves what is ready (PFD, N: what serve_fds added). */
-void		 serve_ready(struct serve *, const struct pollfd *pfd, int n);
+/*
+ * After poll: serves what is ready (PFD, N: what serve_fds added).  MORE
+ * says whether the sources had input at hand in this turn (the loop did
+ * not or would not wait): events of batches that ended close together
+ * are then held a little, to go out together; without it every event
+ * held goes out now.
+ */
+void		 serve_ready(struct serve *, const struct pollfd *pfd, int n,
+		    bool more);
 /*
  * The chain has flushed the batch ending at END_MS (its rows, if any,
  * went to the tap): it becomes the latest event.  CPU_MS is the time
