@@ -47,11 +47,38 @@ latest_has() {
 	curl -sf --max-time 5 "$URL/api/latest" | jq -e "$1" >/dev/null
 }
 
-# seen JQ: some batch the server still holds satisfies the jq filter JQ
-# (batches go by faster than a poll of /api/latest).
+# seen JQ: waits until a batch satisfies the jq filter JQ, among those
+# the server still holds and those that end while it waits (batches go by
+# faster than a poll of /api/latest): one stream of events, read in the
+# background, looked at until one does (at most LIVE_TIMEOUT seconds,
+# however slow the host: no read is cut short by a time of its own).
 seen() {
-	curl -sN --max-time 1.5 "$URL/events?last=600" 2>/dev/null |
-	    sed -n 's/^data: //p' | jq -e "select($1)" 2>/dev/null | grep -q .
+	local f=$BATS_TEST_TMPDIR/seen.$RANDOM st=0 pid
+	curl -sN --max-time "$LIVE_TIMEOUT" "$URL/events?last=600" >"$f" \
+	    2>/dev/null 7>&- &
+	pid=$!
+	wait_until seen_in "$f" "$1" || st=1
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	rm -f "$f"
+	return $st
+}
+
+# seen_in FILE JQ: an event in FILE (an SSE stream) satisfies JQ.
+seen_in() {
+	sed -n 's/^data: //p' "$1" |
+	    jq -n -e "first(inputs | select($2)) | true" >/dev/null 2>&1
+}
+
+# sse N CURL-ARGS...: the stream curl reads from CURL-ARGS (a URL on
+# /events and its options) up to its Nth event's data line, then stops:
+# however slow the host, it waits for the events, not for a time (at
+# most LIVE_TIMEOUT seconds, the bound of every wait here).
+sse() {
+	local n=$1
+	shift
+	curl -sN --max-time "$LIVE_TIMEOUT" "$@" 2>/dev/null |
+	    awk -v n="$n" '{ print } /^data: / && ++k >= n { exit }'
 }
 
 # the python3 raw clients

@@ -42,21 +42,31 @@ d = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
 print(d.split("\x1b[?25h\x1b[?1049l", 1)[1].replace("\r", "").rstrip("\n"))' "$TTY_OUT"
 }
 
-# keys N [PAUSE]: lines "kI" I+B+1 times for I below N, for B = 1, 2, 3,
-# PAUSE seconds (default 0.3) after each.
+# keys N [PAUSE [FLAG]]: lines "kI" I+B+1 times for I below N, for B =
+# 1, 2, 3, PAUSE seconds (default 0.3) after each; with FLAG, batch 2
+# waits (at most 30 s) for the file FLAG first.  Each batch is one write
+# (under PIPE_BUF), so a busy host cannot split it across two batches.
 keys() {
-	cat >"$BATS_TEST_TMPDIR/gen.sh" <<GEN
-for b in 1 2 3; do
-	[ \$b -eq 1 ] || sleep ${2:-0.3}
-	i=0
-	while [ \$i -lt $1 ]; do
-		j=0
-		while [ \$j -le \$((i + b)) ]; do echo k\$i; j=\$((j + 1)); done
-		i=\$((i + 1))
+	local b i j
+	for b in 1 2 3; do
+		for ((i = 0; i < $1; i++)); do
+			for ((j = 0; j <= i + b; j++)); do
+				echo "k$i"
+			done
+		done >"$BATS_TEST_TMPDIR/batch$b"
 	done
-done
-sleep ${2:-0.3}
-GEN
+	{
+		echo "cat $BATS_TEST_TMPDIR/batch1"
+		if [ -n "${3:-}" ]; then
+			echo "i=0"
+			echo "while [ ! -e '$3' ] && [ \$i -lt 600 ]; do sleep 0.05; i=\$((i + 1)); done"
+		fi
+		echo "sleep ${2:-0.3}"
+		echo "cat $BATS_TEST_TMPDIR/batch2"
+		echo "sleep ${2:-0.3}"
+		echo "cat $BATS_TEST_TMPDIR/batch3"
+		echo "sleep ${2:-0.3}"
+	} >"$BATS_TEST_TMPDIR/gen.sh"
 	echo "sh $BATS_TEST_TMPDIR/gen.sh"
 }
 
@@ -86,7 +96,10 @@ GEN
 }
 
 @test "top: cut to the terminal's size, and redrawn to its new size after SIGWINCH" {
-	on_pty 8 40 --winch 1.5 14 40 -- sh -c "$(keys 20 1) | '$DSTREAM' -b 100ms -f top countByValue"
+	# The terminal grows once a frame at 8 rows was drawn ("... N more"),
+	# and the next batches wait for that: no race with a busy host.
+	# Half-second batches: no frame is skipped for the rate limit.
+	on_pty 8 40 --winch-on ' more' 14 40 "$BATS_TEST_TMPDIR/resized" -- sh -c "$(keys 20 0.6 "$BATS_TEST_TMPDIR/resized") | '$DSTREAM' -b 500ms -f top countByValue"
 	assert_line 'status 0'
 	python3 - "$TTY_OUT" <<'PY'
 import sys

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """top_pty.py - runs a command on a pseudo-terminal for tests/top.bats
 and writes everything it printed to OUT.  Usage:
-  top_pty.py OUT ROWS COLS [--winch SECS ROWS COLS] [--sigint SECS] -- CMD...
+  top_pty.py OUT ROWS COLS [--winch SECS ROWS COLS]
+      [--winch-on TEXT ROWS COLS FILE] [--sigint SECS] -- CMD...
 --winch resizes the terminal after SECS (the kernel sends SIGWINCH);
---sigint sends SIGINT to the command's process group after SECS, as ^C
-does.  Prints "status N" (or "signal N") and "seconds S"; every wait is
+--winch-on resizes it once the command has printed TEXT, then creates
+FILE (so that the command's input can wait for the resize rather than
+for a time); --sigint sends SIGINT to the command's process group after
+SECS, as ^C does.  Prints "status N" (or "signal N") and "seconds S"; every wait is
 bounded (60 s)."""
 import fcntl
 import os
@@ -21,11 +24,14 @@ def main():
     args = sys.argv[1:]
     out, rows, cols = args[0], int(args[1]), int(args[2])
     args = args[3:]
-    winch = sigint = None
+    winch = winch_on = sigint = None
     while args[0] != "--":
         if args[0] == "--winch":
             winch = (float(args[1]), int(args[2]), int(args[3]))
             args = args[4:]
+        elif args[0] == "--winch-on":
+            winch_on = (args[1].encode(), int(args[2]), int(args[3]), args[4])
+            args = args[5:]
         elif args[0] == "--sigint":
             sigint = float(args[1])
             args = args[2:]
@@ -46,6 +52,12 @@ def main():
                         struct.pack("HHHH", winch[1], winch[2], 0, 0))
             os.killpg(pid, signal.SIGWINCH)
             winch = None
+        if winch_on and winch_on[0] in data:
+            fcntl.ioctl(fd, termios.TIOCSWINSZ,
+                        struct.pack("HHHH", winch_on[1], winch_on[2], 0, 0))
+            os.killpg(pid, signal.SIGWINCH)
+            open(winch_on[3], "w").close()
+            winch_on = None
         if sigint is not None and now >= sigint:
             os.killpg(pid, signal.SIGINT)
             sigint = None
