@@ -42,6 +42,7 @@
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
+
 #endif
 
 #include "expr_int.h"
@@ -217,8 +218,9 @@ expr_ctx_free(struct expr_ctx *ctx)
 	buf_free(&scratch);
 }
 
-void
-expr_ctx_record(struct expr_ctx *ctx, const struct value *x)
+/* expr_ctx_record, inline in the calls that take a record and evaluate. */
+static inline void
+ctx_record(struct expr_ctx *ctx, const struct value *x)
 {
 	struct expr_ctx		*h = expr_hint;
 	struct fields		*f = &ctx->f;
@@ -249,6 +251,12 @@ expr_ctx_record(struct expr_ctx *ctx, const struct value *x)
 	f->nsplit = 0;
 	f->all = false;
 	f->mbase = UINT32_MAX;
+}
+
+void
+expr_ctx_record(struct expr_ctx *ctx, const struct value *x)
+{
+	ctx_record(ctx, x);
 }
 
 
@@ -578,6 +586,89 @@ fields_blank_at(const char *s, uint32_t pos, uint32_t len)
 }
 
 /*
+ * Puts the edges of EDGES (bit i: an edge at POS + i) at O, two a turn (a
+ * field's start and end, mostly), until they run out or O reaches OEND;
+ * returns where O got to.  One past OEND may be written (the callers have
+ * room for it; nsplit counts whole fields).
+ */
+static inline uint32_t *
+fields_edges(uint32_t *o, const uint32_t *oend, uint64_t edges, uint32_t pos)
+{
+	while (edges != 0 && o < oend) {
+		o[0] = pos + (uint32_t)__builtin_ctzll(edges);
+		edges &= edges - 1;
+		if (edges == 0)
+			return o + 1;
+		o[1] = pos + (uint32_t)__builtin_ctzll(edges);
+		edges &= edges - 1;
+		o += 2;
+	}
+	return o;
+}
+
+/*
+ * With glibc on x86-64 the fresh split below is compiled twice, for CPUs
+ * with AVX2 and BMI (x86-64-v3: two 32-byte compares a block, one-
+ * instruction bit clearing) and for any, and the loader picks one (an
+ * ifunc, never inlined).  Elsewhere it is kept out of line.
+ */
+#if defined(__x86_64__) && defined(__GLIBC__) && \
+    (defined(__clang__) ? __clang_major__ >= 14 : __GNUC__ >= 11)
+#define FIELDS_TWO	__attribute__((target_clones("arch=x86-64-v3", \
+			    "default")))
+#else
+#define FIELDS_TWO	__attribute__((noinline))
+#endif
+
+/* Room in F's bounds for the fresh two-block splits below. */
+#define FIELDS_TWO_CAP	128
+
+/*
+ * A fresh split (no field yet) of a text of 65 to 127 bytes, the most
+ * common log line (as far as its status, and often whole): the two
+ * blocks' masks taken at once, the second the 64 bytes that end the
+ * text, shifted (blanks above its end), with none of the general sweep's
+ * resuming, growing or stepping.  Leaves F as fields_split_blanks would:
+ * the same bounds (up to LIM), NF known when the text ran out, the last
+ * block's mask kept.  Called by fields_split, without the general
+ * sweep's frame.
+ */
+static void FIELDS_TWO
+fields_split_two(struct fields *f, uint32_t lim)
+{
+	const char	*s = f->text;
+	uint32_t	 len = f->len, nb, *bnd, *o;
+	const uint32_t	*oend;
+	uint64_t	 b = fields_blanks64(s), b1;
+
+	while (f->cap < FIELDS_TWO_CAP)
+		fields_grow(f);
+	bnd = f->bnd;
+	oend = bnd + (lim < 128 ? lim : 128);
+	o = fields_edges(bnd, oend, b ^ (b << 1 | 1), 0);
+	nb = (uint32_t)(o - bnd);
+	if (nb >= lim) {
+		f->nsplit = (int32_t)(nb / 2);
+		f->mbase = 0;
+		f->mask = b;
+		return;
+	}
+	b1 = fields_blanks64(s + len - 64) >> (128 - len) |
+	    ~(uint64_t)0 << (len - 64);
+	o = fields_edges(o, oend, b1 ^ (b1 << 1 | b >> 63), 64);
+	nb = (uint32_t)(o - bnd);
+	if (nb < lim) {
+		if (nb & 1)	/* the last field runs to the end */
+			bnd[nb++] = len;
+		f->all = true;
+	}
+	f->nsplit = (int32_t)(nb / 2);
+	f->mbase = 64;
+	f->mask = b1;
+}
+
+
+/*
  * Splits F's text on runs of blanks from POS (a blank, the end, or 0)
  * until field UPTO exists or the text ends.  The text is looked at 64
  * bytes at a time: one mask of its blanks gives every place where a
@@ -671,18 +762,7 @@ fields_split_blanks(struct fields *f, int32_t upto)
 		/* Two edges a turn (a field's start and end, mostly); one
 		 * past LIM is harmless (room for it, and nsplit counts
 		 * whole fields). */
-		o = bnd + nb;
-		while (edges != 0 && o < oend) {
-			o[0] = pos + (uint32_t)__builtin_ctzll(edges);
-			edges &= edges - 1;
-			if (edges == 0) {
-				o++;
-				break;
-			}
-			o[1] = pos + (uint32_t)__builtin_ctzll(edges);
-			edges &= edges - 1;
-			o += 2;
-		}
+		o = fields_edges(bnd + nb, oend, edges, pos);
 		nb = (uint32_t)(o - bnd);
 		pos += w;
 	}
@@ -817,8 +897,12 @@ fields_split(struct expr_ctx *ctx, int32_t upto)
 		return;
 	if (f->bnd != f->own)
 		fields_own(f);
-	if (fs_delim == NULL && !fs_csv)
-		fields_split_blanks(f, upto);
+	if (fs_delim == NULL && !fs_csv) {
+		if (f->nsplit == 0 && f->len - 65 < 63 && upto > 1)
+			fields_split_two(f, 2 * (uint32_t)upto);
+		else
+			fields_split_blanks(f, upto);
+	}
 	else
 		fields_split_sep(ctx, upto);
 }
@@ -844,23 +928,40 @@ eval_cat_span(const struct expr_ctx *ctx, const char *s, size_t len,
 	return t == s + len || memcmp(s + len, t, tlen) == 0;
 }
 
+/*
+ * Splits as far as field I at least: as far as the last record needed
+ * (records alike need alike fields), if further.  Returns whether field
+ * I exists.  Out of line: fields_get, inline, then needs no frame.
+ */
+static bool __attribute__((noinline))
+fields_reach(struct expr_ctx *ctx, int32_t i)
+{
+	fields_split(ctx, i > ctx->f.ahead ? i : ctx->f.ahead);
+	return ctx->f.nsplit >= i;
+}
+
 /* Field I (1-based) as a string value into the record, or null past the end. */
-static struct value
+static inline struct value
 fields_get(struct expr_ctx *ctx, int32_t i)
 {
 	struct fields	*f = &ctx->f;
 
 	if (f->need < i)
 		f->need = i;
-	/* Records alike need alike fields: split as far as the last. */
-	if (f->nsplit < i)
-		fields_split(ctx, i > f->ahead ? i : f->ahead);
-	if (f->nsplit < i)
+	if (f->nsplit < i && !fields_reach(ctx, i))
 		return value_null();
 	if (fs_csv)
 		return f->cooked[i - 1];
 	return value_str(f->text + f->bnd[2 * i - 2],
 	    f->bnd[2 * i - 1] - f->bnd[2 * i - 2]);
+}
+
+struct value
+expr_record_field(struct expr_ctx *ctx, const struct value *x, int32_t i)
+{
+	ctx_record(ctx, x);
+	ctx->err = NULL;
+	return fields_get(ctx, i);
 }
 
 static int	eval_cat(struct node *, struct expr_ctx *, struct value *);
@@ -903,26 +1004,37 @@ eval_span(struct node *n, struct expr_ctx *ctx, struct value *out)
 	const struct value	*k = &n->a->b->v;
 	struct fields		*f = &ctx->f;
 	int32_t			 i = n->a->a->field, j = n->b->field;
-	int32_t			 m = i > j ? i : j;
+	int32_t			 m = n->field, upto;
 	uint32_t		 aend, bstart;
 
-	if (!fs_csv && i > 0 && j > 0) {
-		/* What fields_get(i) then fields_get(j) would do. */
-		if (f->need < m)
-			f->need = m;
+	/* What fields_get(i) then fields_get(j) would do. */
+	if (fs_csv)
+		return eval_cat(n, ctx, out);
+	if (f->need < m)
+		f->need = m;
+	if (f->nsplit < m) {
+		upto = m > f->ahead ? m : f->ahead;
+		if (f->text == NULL && ctx->x.type == V_STR &&
+		    ctx->x.n - 65 < 63 && fs_delim == NULL) {
+			/* A record's first split (expr_ctx_record left its
+			 * own bounds, none found), of fields_split_two's
+			 * size: fields_split's way, shorter. */
+			f->text = ctx->x.u.s;
+			f->len = ctx->x.n;
+			fields_split_two(f, 2 * (uint32_t)upto);
+		} else
+			fields_split(ctx, upto);
 		if (f->nsplit < m)
-			fields_split(ctx, m > f->ahead ? m : f->ahead);
-		if (f->nsplit >= m) {
-			aend = f->bnd[2 * i - 1];
-			bstart = f->bnd[2 * j - 2];
-			if (aend + k->n == bstart && (k->n == 1 ?
-			    f->text[aend] == k->u.s[0] :
-			    memcmp(f->text + aend, k->u.s, k->n) == 0)) {
-				*out = value_str(f->text + f->bnd[2 * i - 2],
-				    f->bnd[2 * j - 1] - f->bnd[2 * i - 2]);
-				return 0;
-			}
-		}
+			return eval_cat(n, ctx, out);
+	}
+	aend = f->bnd[2 * i - 1];
+	bstart = f->bnd[2 * j - 2];
+	if (aend + k->n == bstart && (k->n == 1 ?
+	    f->text[aend] == k->u.s[0] :
+	    memcmp(f->text + aend, k->u.s, k->n) == 0)) {
+		*out = value_str(f->text + f->bnd[2 * i - 2],
+		    f->bnd[2 * j - 1] - f->bnd[2 * i - 2]);
+		return 0;
 	}
 	return eval_cat(n, ctx, out);
 }

@@ -106,6 +106,18 @@ int		 expr_eval_time_arg(struct expr *e, struct expr_ctx *ctx,
 		    struct value *out);
 /* The highest $N the expression uses (0 if none, INT32_MAX for NF/$NF/$0-free unknown). */
 int32_t		 expr_max_field(const struct expr *);
+/*
+ * N when the expression is the field $N alone (N > 0), else 0: its value
+ * is then expr_record_field's.
+ */
+int32_t		 expr_lone_field(const struct expr *);
+/*
+ * expr_ctx_record(CTX, X), then field I (I > 0) of X as expr_eval of `$I`
+ * gives it (a string in X's text, or null past the last field), in one
+ * call: `map '$9'` on every record.
+ */
+struct value	 expr_record_field(struct expr_ctx *ctx, const struct value *x,
+		    int32_t i);
 /* Whether the expression reads the record as JSON members (.name). */
 bool		 expr_uses_members(const struct expr *);
 /*

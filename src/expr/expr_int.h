@@ -127,7 +127,8 @@ struct node {
 	uint32_t		 nkids;
 	/* N_CONST: the value; N_MEMBER, N_FIELD_NAME: the name */
 	struct value		 v;
-	int32_t			 field;	/* N_FIELD; N_META_FIELD: META_* */
+	int32_t			 field;	/* N_FIELD; N_META_FIELD: META_*;
+					 * a span's N_CAT: its last field */
 	bool			 lit;	/* string literal */
 	struct regex		*re;	/* N_REGEX */
 	struct dyncache		 dyn;	/* string as pattern */

@@ -872,8 +872,13 @@ expr_compile(const char *src, int flags, char **cause)
 	for (n = e->nodes; n != NULL; n = n->allnext) {
 		if (n->kind == N_CAT && n->b->kind == N_FIELD &&
 		    n->a->kind == N_CAT && n->a->a->kind == N_FIELD &&
-		    n->a->b->kind == N_CONST && n->a->b->v.type == V_STR)
+		    n->a->b->kind == N_CONST && n->a->b->v.type == V_STR &&
+		    n->a->a->field > 0 && n->b->field > 0) {
 			n->span = true;
+			/* The last field it needs. */
+			n->field = n->a->a->field > n->b->field ?
+			    n->a->a->field : n->b->field;
+		}
 		if (n->kind == N_REGEX && !n->claimed && !(flags & EXPR_X)) {
 			parse_error(&p, n->pos, "a bare /regex/ matches $0, "
 			    "which is not defined here");
@@ -911,6 +916,13 @@ int32_t
 expr_max_field(const struct expr *e)
 {
 	return e->maxfield;
+}
+
+int32_t
+expr_lone_field(const struct expr *e)
+{
+	return e->root->kind == N_FIELD && e->root->field > 0 ?
+	    e->root->field : 0;
 }
 
 bool

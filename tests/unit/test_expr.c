@@ -216,6 +216,106 @@ test_fields_random(void)
 }
 
 /*
+ * Lines of 56 to 135 bytes (the fresh two-block split takes 65 to 127,
+ * the general sweep the rest) through one context that lasts, as the
+ * event-time context does, and a second that takes its fields through
+ * the hint and may go further: `ahead` makes the first split past what
+ * it asks, the second resumes in the block the first kept.  Every field
+ * against a byte-by-byte split.
+ */
+static void
+test_fields_two(void)
+{
+	char		 line[160], want[1024], src[128], got[1024];
+	uint32_t	 off[160], len[160], seed = 777;
+	struct expr	*e1, *e2;
+	struct expr_ctx	 ctx, ctx2;
+	struct value	 x, v;
+	char		*cause = NULL;
+	int		 nf, i, k, n, t, q, f[5];
+	size_t		 w;
+
+	expr_ctx_init(&ctx, &arena);
+	expr_ctx_init(&ctx2, &arena);
+	for (t = 0; t < 4000; t++) {
+		n = 56 + (int)((seed = seed * 1103515245 + 12345) >> 8) % 80;
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245 + 12345;
+			k = (int)(seed >> 16) % (t % 3 == 0 ? 30 : 8);
+			line[i] = k < 2 ? ' ' : k == 2 ? '\t' : (char)('a' + k);
+		}
+		line[n] = '\0';
+		for (nf = 0, i = 0; i < n;) {
+			while (i < n && (line[i] == ' ' || line[i] == '\t'))
+				i++;
+			if (i == n)
+				break;
+			off[nf] = (uint32_t)i;
+			while (i < n && line[i] != ' ' && line[i] != '\t')
+				i++;
+			len[nf] = (uint32_t)i - off[nf];
+			nf++;
+		}
+		for (q = 0; q < 5; q++) {
+			seed = seed * 1103515245 + 12345;
+			f[q] = 1 + (int)(seed >> 10) % (nf + 3);
+		}
+		/* The first context: a span (the event time's shape) or one
+		 * field; the second: two more fields and NF. */
+		if (t % 2 == 0)
+			snprintf(src, sizeof src, "$%d .. \" \" .. $%d", f[0],
+			    f[1]);
+		else
+			snprintf(src, sizeof src, "$%d", f[0]);
+		e1 = expr_compile(src, EXPR_X, &cause);
+		snprintf(src, sizeof src, "($%d, $%d, NF)", f[2], f[3]);
+		e2 = expr_compile(src, EXPR_X, &cause);
+		CHECK(e1 != NULL && e2 != NULL);
+		x = value_str(line, (size_t)n);
+		expr_ctx_record(&ctx, &x);
+		CHECK(expr_eval(e1, &ctx, &v) == 0);
+		w = 0;
+		for (q = 0; q < (t % 2 == 0 ? 2 : 1); q++) {
+			if (q == 1)
+				want[w++] = ' ';
+			if (f[q] <= nf) {
+				memcpy(want + w, line + off[f[q] - 1],
+				    len[f[q] - 1]);
+				w += len[f[q] - 1];
+			}
+		}
+		want[w] = '\0';
+		buf_reset(&out);
+		value_fmt_plain(&out, &v);
+		snprintf(got, sizeof got, "%.*s", (int)out.len, out.p);
+		CHECK_STR(got, want);
+		expr_fields_hint(&ctx);
+		expr_ctx_record(&ctx2, &x);
+		expr_fields_hint(NULL);
+		CHECK(expr_eval(e2, &ctx2, &v) == 0);
+		w = 0;
+		for (q = 2; q < 4; q++) {
+			if (f[q] <= nf) {
+				memcpy(want + w, line + off[f[q] - 1],
+				    len[f[q] - 1]);
+				w += len[f[q] - 1];
+			}
+			want[w++] = '\t';
+		}
+		w += (size_t)snprintf(want + w, sizeof want - w, "%d", nf);
+		buf_reset(&out);
+		value_fmt_plain(&out, &v);
+		snprintf(got, sizeof got, "%.*s", (int)out.len, out.p);
+		CHECK_STR(got, want);
+		expr_free(e1);
+		expr_free(e2);
+		arena_reset(&arena);
+	}
+	expr_ctx_free(&ctx);
+	expr_ctx_free(&ctx2);
+}
+
+/*
  * One context over many records, as an operator has it: each splits as
  * far as the record before needed (and a context taking the first one's
  * fields through expr_fields_hint raises that), which must never change
@@ -845,6 +945,7 @@ main(void)
 	test_literals();
 	test_fields();
 	test_fields_random();
+	test_fields_two();
 	test_fields_reuse();
 	test_int_text();
 	test_delims();
