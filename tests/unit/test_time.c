@@ -342,6 +342,55 @@ test_random(void)
 	buf_free(&g);
 }
 
+/*
+ * Web-log times one after another, as a log has them (mostly the same
+ * minute as the line before, which time_clf answers from its memo of
+ * that minute), with jumps, other offsets, second 60 (accepted, as
+ * before) and bad seconds, against gmtime_r.
+ */
+static void
+test_clf_seconds(void)
+{
+	static const char *mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	char		 s[64];
+	struct tm	 tm;
+	time_t		 t = 1764000000;
+	double		 secs;
+	int		 i, off = 0, sec, wrong = 0, rc;
+	uint64_t	 r = 0x9e3779b97f4a7c15ULL;
+
+	for (i = 0; i < 100000; i++) {
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		if (r % 1000 == 0)
+			t += (time_t)(r >> 20) % 40000000;	/* a jump */
+		else
+			t += (time_t)(r >> 10) % 3;
+		if (r % 500 == 1)
+			off = (int)((r >> 30) % 27) * 3600 / 2 - 12 * 3600;
+		gmtime_r(&t, &tm);
+		sec = tm.tm_sec;
+		if (r % 97 == 3)
+			sec = 60;	/* a leap second: the minute's 60th */
+		else if (r % 97 == 4)
+			sec = 61 + (int)(r >> 40) % 39;	/* never a second */
+		snprintf(s, sizeof s, "[%02d/%s/%04d:%02d:%02d:%02d %c%02d%02d]",
+		    tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+		    tm.tm_min, sec, off < 0 ? '-' : '+', abs(off) / 3600,
+		    abs(off) % 3600 / 60);
+		rc = time_parse(s, strlen(s), NULL, &secs);
+		if (sec > 60 ? rc == 0 : rc != 0 ||
+		    secs != (double)(t - tm.tm_sec + sec - off)) {
+			if (wrong++ < 5)
+				fprintf(stderr, "clf: %s: rc %d, %.0f\n", s, rc,
+				    secs);
+		}
+	}
+	CHECK(wrong == 0);
+}
+
 static const struct value *
 get(const struct value *o, const char *k)
 {
@@ -515,6 +564,7 @@ main(void)
 	test_fmt();
 	test_format();
 	test_random();
+	test_clf_seconds();
 	test_clf();
 	test_duration();
 	test_grid();
