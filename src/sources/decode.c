@@ -31,7 +31,7 @@ decode_free(struct decoder *d)
  * Returns the header for the line P[0..n): one already seen with the same
  * text (files of one kind share theirs), or a new one D keeps.
  */
-static const struct expr_header *
+static const struct expr_header * __attribute__((noinline))
 decode_header(struct decoder *d, const char *p, size_t n)
 {
 	struct decode_hdr	*h;
@@ -90,7 +90,6 @@ decode_record(struct source *src, struct decode_input *in, const char *p,
     size_t n, uint64_t line)
 {
 	struct intake	*ik = src->intake;
-	struct value	 v;
 
 	if (*ik->failed)
 		return;
@@ -108,6 +107,6 @@ decode_record(struct source *src, struct decode_input *in, const char *p,
 		return;
 	}
 	src->counters.records_in++;
-	v = value_str(p, n);
-	ik->record(ik, src, &v, p, n);
+	in->v = value_str(p, n);
+	ik->record(ik, src, &in->v, p, n);
 }

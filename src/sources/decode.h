@@ -47,6 +47,10 @@ struct decoder {
 /* One input's decoding state (a file, a client, a Kafka partition). */
 struct decode_input {
 	const struct expr_header *hdr;	/* its --header, NULL before line 1 */
+	struct value	 v;		/* the text record handed to the
+					 * intake, during that call (here
+					 * rather than on decode_record's
+					 * stack: the call is its last) */
 };
 
 /* Frees the headers D holds. */
