@@ -37,6 +37,18 @@ ref_but_last() {
 	mv "$T/ref2" "$T/ref"
 }
 
+# handles_term PID: waits (at most 5 s) until process PID catches
+# SIGTERM (bit 15 of SigCgt in /proc/PID/status), or has ended.
+handles_term() {
+	local j mask
+	for j in $(seq 1 500); do
+		mask=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2> /dev/null)
+		[ -n "$mask" ] || return 0
+		(( (16#$mask >> 14) & 1 )) && return 0
+		sleep 0.01
+	done
+}
+
 # term_at_ref TENTHS ARGS...: dstream ARGS (writing $T/out) in the
 # background, stopped by SIGTERM once $T/out has as many lines as $T/ref
 # (or after TENTHS tenths of a second); fails unless it exits with 0.
@@ -50,6 +62,9 @@ term_at_ref() {
 		[ "$(wc -l < "$T/out")" -ge "$want" ] && break
 		sleep 0.1
 	done
+	# $T/out may be whole before this run began (a killed run wrote it
+	# all): a SIGTERM before dstream has its handler would kill it.
+	handles_term "$pid"
 	kill -TERM "$pid"
 	wait "$pid"
 }
