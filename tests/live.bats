@@ -132,6 +132,16 @@ bats_require_minimum_version 1.5.0
 	assert_output "$(printf '3\n4')"
 }
 
+# stopped_with WANT: stops dstream (SIGTERM), closes fd 8 (the feed),
+# and requires status 0 and the output WANT.
+stopped_with() {
+	stop_dstream
+	exec 8>&-
+	[ "$DS_STATUS" -eq 0 ]
+	run cat "$OUT"
+	assert_output "$1"
+}
+
 # feed_client URL FIFO: a client of dstream's listener URL (socat's
 # address, as TCP:127.0.0.1:P) sending what is written to FIFO; returns
 # once FIFO is open for writing on fd 8.
@@ -149,11 +159,7 @@ feed_client() {
 	# One write: once its whole line is out, the rest waits in dstream.
 	printf 'whole\nhalf' >&8
 	wait_until out_has '5:whole'
-	stop_dstream
-	exec 8>&-
-	[ "$DS_STATUS" -eq 0 ]
-	run cat "$OUT"
-	assert_output "$(printf '5:whole\n4:half')"
+	stopped_with "$(printf '5:whole\n4:half')"
 
 	local sock=$BATS_TEST_TMPDIR/in.sock
 	start_dstream -i "unix-listen://$sock" --batch 100ms map 'len($0) .. ":" .. $0'
@@ -161,11 +167,7 @@ feed_client() {
 	feed_client "UNIX-CONNECT:$sock" "$BATS_TEST_TMPDIR/c2"
 	printf 'abc\nde' >&8
 	wait_until out_has '3:abc'
-	stop_dstream
-	exec 8>&-
-	[ "$DS_STATUS" -eq 0 ]
-	run cat "$OUT"
-	assert_output "$(printf '3:abc\n2:de')"
+	stopped_with "$(printf '3:abc\n2:de')"
 }
 
 @test "issue 10 item 10: a tcp:// server's unfinished line is a record at a stop, status 0" {
@@ -185,11 +187,7 @@ feed_client() {
 	exec 8>"$fifo"
 	printf 'whole\nhalf' >&8
 	wait_until out_has '5:whole'
-	stop_dstream
-	exec 8>&-
-	[ "$DS_STATUS" -eq 0 ]
-	run cat "$OUT"
-	assert_output "$(printf '5:whole\n4:half')"
+	stopped_with "$(printf '5:whole\n4:half')"
 }
 
 @test "tcp-listen: --max-clients refuses extra clients with one message" {
