@@ -323,3 +323,37 @@ pkey() {
 	run psql_q "SELECT count(*), sum(value), count(DISTINCT key) FROM $TB"
 	assert_output "60|60|60"
 }
+
+@test "postgresql: SIGTERM while reconnecting to a server that accepts and never answers ends the run at once" {
+	mkfifo "$T/fifo"
+	start_dstream -i "$T/fifo" -b 100ms -o "$PGURI&table=$TB&retry=600" map '$1' then countByValue
+	exec 7>"$T/fifo"
+	echo k1 >&7
+	wait_until eval '[ "$(psql_q "SELECT count(*) FROM $TB" 2>/dev/null)" = 1 ]'
+	pg_ctl_stop fast
+	# On the server's socket, a listener that never accepts: a connect
+	# succeeds, and the server's answer never comes.
+	python3 -c 'import select, socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(16)
+open(sys.argv[2], "w").close()
+select.select([s], [], [], 600)
+open(sys.argv[3], "w").close()
+time.sleep(600)' "$PGSOCK/.s.PGSQL.$PGPORT" "$T/listening" "$T/pending" &
+	PEERS=$!
+	wait_until test -e "$T/listening"
+	echo k2 >&7
+	# dstream's reconnecting is waiting for the answer.
+	wait_until test -e "$T/pending"
+	stop_dstream
+	exec 7>&-
+	kill "$PEERS"
+	wait "$PEERS" || true
+	rm -f "$PGSOCK/.s.PGSQL.$PGPORT"
+	pg_ctl_start
+	[ "$DS_STATUS" -eq 143 ]
+	grep -q "table=$TB&retry=600: stopped by SIGTERM while the server is away (.*): 1 row not written\$" "$ERR"
+	run psql_q "SELECT key FROM $TB"
+	assert_output k1
+}

@@ -33,9 +33,11 @@
  * SIGTERM: sink_halted) ends the waiting at once: the rows not sent stay
  * unwritten, said with the destination (sink_give_up), and the run ends
  * with 128 plus the signal's number; with --checkpoint the checkpoint
- * is not advanced, so the next run writes them.  (A libpq call that
- * blocks, connecting to a host that does not answer, is waited for: a
- * URI's connect_timeout= bounds it, a second signal ends the run.)  Any other error (permission
+ * is not advanced, so the next run writes them.  Reconnecting to one
+ * host is done by steps that a stop ends (a host that does not answer,
+ * a server that accepts and says nothing); to several hosts, and a
+ * query on a connection that hangs, libpq blocks: connect_timeout=
+ * bounds the first, a second signal ends the run.  Any other error (permission
  * denied, read-only, disk full, a value the column refuses) is fatal at
  * once: reported, status 1, the batch not committed.  A row the server
  * could not store (a string that is not UTF-8 or holds a NUL byte, a
@@ -56,6 +58,7 @@
  * postgresql:// destination says so.
  */
 #include <errno.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -291,19 +294,118 @@ pg_notice(void *arg, const char *msg)
 }
 
 /*
- * Connects to the server.  Returns 0, or -1 with libpq's message in
- * *MSG (static until the next call).
+ * Returns the connection's option KEY as libpq took it from the URI (a
+ * copy, caller frees), or NULL when it is not given.
+ */
+static char *
+pg_option(PGconn *conn, const char *key)
+{
+	PQconninfoOption	*o, *opts = PQconninfo(conn);
+	char			*val = NULL;
+
+	if (opts == NULL)
+		return NULL;
+	for (o = opts; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, key) == 0 && o->val != NULL &&
+		    o->val[0] != '\0')
+			val = xstrdup(o->val);
+	PQconninfoFree(opts);
+	return val;
+}
+
+/*
+ * Drives the connection started on s->conn (PQconnectStart) to its end,
+ * waiting in steps of PG_PAUSE_STEP_MS so that a stop asked meanwhile
+ * ends the wait (a host that does not answer, a server that accepts and
+ * says nothing), and within the URI's connect_timeout= (at least 2 s, as
+ * libpq counts it).  Returns 0, or -1 with *MSG set.
+ */
+static int
+pg_connect_wait(struct pg_sink *s, const char **msg)
+{
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	struct pollfd	 pfd;
+	char		*t;
+	int64_t		 deadline = -1;
+	long		 secs;
+	int		 n;
+
+	if ((t = pg_option(s->conn, "connect_timeout")) != NULL) {
+		secs = strtol(t, NULL, 10);
+		free(t);
+		if (secs > 0)
+			deadline = clock_now_ms() + (secs < 2 ? 2 : secs) *
+			    INT64_C(1000);
+	}
+	while (st != PGRES_POLLING_OK) {
+		if (st == PGRES_POLLING_FAILED) {
+			*msg = PQerrorMessage(s->conn);
+			return -1;
+		}
+		if (sink_halted(&s->t.sink)) {
+			*msg = "the server does not answer";
+			return -1;
+		}
+		if (deadline >= 0 && clock_now_ms() >= deadline) {
+			*msg = "timeout expired";
+			return -1;
+		}
+		pfd.fd = PQsocket(s->conn);
+		pfd.events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+		pfd.revents = 0;
+		n = poll(&pfd, 1, PG_PAUSE_STEP_MS);
+		if (n < 0 && errno != EINTR) {
+			*msg = strerror(errno);
+			return -1;
+		}
+		if (n > 0)
+			st = PQconnectPoll(s->conn);
+	}
+	return 0;
+}
+
+/*
+ * Connects to the server: at open, as libpq does (PQconnectdb); when
+ * reconnecting during the run (the sink watches the stop flag), to a
+ * single host, by steps that a stop ends (pg_connect_wait).  Several
+ * hosts are left to libpq, which tries the next one at a time-out.
+ * Returns 0, or -1 with libpq's message in *MSG (static until the next
+ * call).
  */
 static int
 pg_connect(struct pg_sink *s, const char **msg)
 {
+	char	*h;
+	bool	 wait = true;
+
 	if (s->conn != NULL)
 		PQfinish(s->conn);
 	s->ready = false;
-	s->conn = PQconnectdb(s->t.d.target);
+	s->conn = s->t.sink.halt != NULL ? PQconnectStart(s->t.d.target) :
+	    PQconnectdb(s->t.d.target);
 	if (s->conn == NULL) {
 		*msg = "out of memory";
 		return -1;
+	}
+	if (s->t.sink.halt != NULL && PQstatus(s->conn) != CONNECTION_BAD) {
+		h = pg_option(s->conn, "host");
+		if (h == NULL || strchr(h, ',') == NULL) {
+			free(h);
+			h = pg_option(s->conn, "hostaddr");
+		}
+		if (h != NULL && strchr(h, ',') != NULL) {
+			/* Several hosts: libpq's own way, blocking. */
+			PQfinish(s->conn);
+			s->conn = PQconnectdb(s->t.d.target);
+			wait = false;
+		}
+		free(h);
+		if (s->conn == NULL) {
+			*msg = "out of memory";
+			return -1;
+		}
+		if (wait && pg_connect_wait(s, msg) != 0)
+			return -1;
 	}
 	if (PQstatus(s->conn) != CONNECTION_OK) {
 		*msg = PQerrorMessage(s->conn);
