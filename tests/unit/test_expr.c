@@ -152,6 +152,30 @@ test_fields(void)
 	T("x", "a b", "a b");
 }
 
+
+/*
+ * The fields of the N-byte LINE split byte by byte on blanks and tabs,
+ * the reference the splitters are checked against: their offsets into
+ * OFF, their lengths into LEN; returns how many.
+ */
+static int
+split_blanks(const char *line, int n, uint32_t *off, uint32_t *len)
+{
+	int	 nf, i;
+
+	for (nf = 0, i = 0; i < n;) {
+		while (i < n && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+		if (i == n)
+			break;
+		off[nf] = (uint32_t)i;
+		while (i < n && line[i] != ' ' && line[i] != '\t')
+			i++;
+		len[nf] = (uint32_t)i - off[nf];
+		nf++;
+	}
+	return nf;
+}
 /*
  * Splitting on blanks against a plain byte-by-byte split: random lines
  * (blanks and tabs in runs, fields across the splitter's 64-byte
@@ -180,17 +204,7 @@ test_fields_random(void)
 				}
 		}
 		line[n] = '\0';
-		for (nf = 0, i = 0; i < n;) {
-			while (i < n && (line[i] == ' ' || line[i] == '\t'))
-				i++;
-			if (i == n)
-				break;
-			off[nf] = (uint32_t)i;
-			while (i < n && line[i] != ' ' && line[i] != '\t')
-				i++;
-			len[nf] = (uint32_t)i - off[nf];
-			nf++;
-		}
+		nf = split_blanks(line, n, off, len);
 		for (q = 0; q < 4; q++) {
 			seed = seed * 1103515245 + 12345;
 			f[q] = 1 + (int)(seed >> 10) % (nf + 3);
@@ -245,17 +259,7 @@ test_fields_two(void)
 			line[i] = k < 2 ? ' ' : k == 2 ? '\t' : (char)('a' + k);
 		}
 		line[n] = '\0';
-		for (nf = 0, i = 0; i < n;) {
-			while (i < n && (line[i] == ' ' || line[i] == '\t'))
-				i++;
-			if (i == n)
-				break;
-			off[nf] = (uint32_t)i;
-			while (i < n && line[i] != ' ' && line[i] != '\t')
-				i++;
-			len[nf] = (uint32_t)i - off[nf];
-			nf++;
-		}
+		nf = split_blanks(line, n, off, len);
 		for (q = 0; q < 5; q++) {
 			seed = seed * 1103515245 + 12345;
 			f[q] = 1 + (int)(seed >> 10) % (nf + 3);
