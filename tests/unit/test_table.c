@@ -605,6 +605,27 @@ test_sorted_slide(void)
 	arena_free(&a);
 }
 
+/* A tuple of the N values at ITEMS (not copied). */
+static struct value
+tuple_of(struct value *items, int n)
+{
+	struct value	 v = value_null();
+
+	v.type = V_TUPLE;
+	v.n = n;
+	v.u.a = items;
+	return v;
+}
+
+/* B holds "kept:" then V's line as value_fmt_line writes it after PRE. */
+static void
+kept_line(struct buf *b, const char *pre, const struct value *v)
+{
+	buf_reset(b);
+	buf_adds(b, "kept:");
+	value_fmt_line(b, pre, strlen(pre), v);
+}
+
 /*
  * value_fmt_line: the stamp, the row in plain form and a newline, the
  * common rows written at once; every integer's digits as printf's, the
@@ -650,13 +671,8 @@ test_fmt_line(void)
 		s[n] = '\0';
 		kv[0] = value_str(s, n);
 		kv[1] = value_int((int64_t)n * 12345 - 100000);
-		v = value_null();
-		v.type = V_TUPLE;
-		v.n = 2;
-		v.u.a = kv;
-		buf_reset(&b);
-		buf_adds(&b, "kept:");
-		value_fmt_line(&b, pre, strlen(pre), &v);
+		v = tuple_of(kv, 2);
+		kept_line(&b, pre, &v);
 		snprintf(tmp, sizeof tmp, "kept:%s%s\t%lld\n", pre, s,
 		    (long long)kv[1].u.i);
 		CHECK_STR(b.p, tmp);
@@ -681,10 +697,7 @@ test_fmt_line(void)
 	kv[1] = value_dbl(0.1);
 	kv[2] = value_null();
 	for (i = 0; i < 4; i++) {
-		v = value_null();
-		v.type = V_TUPLE;
-		v.n = i == 3 ? 3 : 2;
-		v.u.a = kv;
+		v = tuple_of(kv, i == 3 ? 3 : 2);
 		if (i == 1)
 			v = value_dbl(2.5);
 		else if (i == 2)
@@ -735,13 +748,8 @@ test_fmt_line(void)
 					kv[1] = value_str(strs[si],
 					    strlen(strs[si]));
 				}
-				v = value_null();
-				v.type = V_TUPLE;
-				v.n = 2;
-				v.u.a = kv;
-				buf_reset(&b);
-				buf_adds(&b, "kept:");
-				value_fmt_line(&b, pre, strlen(pre), &v);
+				v = tuple_of(kv, 2);
+				kept_line(&b, pre, &v);
 				buf_reset(&w);
 				buf_adds(&w, "kept:");
 				buf_adds(&w, pre);
@@ -765,16 +773,10 @@ test_fmt_line(void)
 						memset(str, 'a' + (int)(len % 7), len);
 						str[at] = (char)probe[pi];
 						in[0] = value_str(str, len);
-						pv = value_null();
-						pv.type = V_TUPLE;
-						pv.n = 1;
-						pv.u.a = in;
+						pv = tuple_of(in, 1);
 						kv[0] = value_str("k", 1);
 						kv[1] = pv;
-						v = value_null();
-						v.type = V_TUPLE;
-						v.n = 2;
-						v.u.a = kv;
+						v = tuple_of(kv, 2);
 						buf_reset(&b);
 						value_fmt_line(&b, NULL, 0, &v);
 						buf_reset(&w);
@@ -789,10 +791,7 @@ test_fmt_line(void)
 		in[0] = value_str("a", 1);
 		in[1] = value_int(2);
 		in[2] = value_str("c", 1);
-		pv = value_null();
-		pv.type = V_TUPLE;
-		pv.n = 3;
-		pv.u.a = in;
+		pv = tuple_of(in, 3);
 		buf_reset(&b);
 		value_fmt_line(&b, NULL, 0, &pv);
 		CHECK_STR(b.p, "a\t2\tc\n");
@@ -807,10 +806,7 @@ test_fmt_line(void)
 	buf_free(&b);
 	kv[0] = value_str("10.0.0.1", 8);
 	kv[1] = value_int(-42);
-	v = value_null();
-	v.type = V_TUPLE;
-	v.n = 2;
-	v.u.a = kv;
+	v = tuple_of(kv, 2);
 	for (i = 0; i < 10000; i++)
 		value_fmt_line(&b, pre, strlen(pre), &v);
 	CHECK(b.len == 10000 * (strlen(pre) + 13));
