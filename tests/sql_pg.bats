@@ -277,15 +277,21 @@ pkey() {
 	refute_output --partial SECRET
 }
 
-@test "postgresql: SIGTERM while the server is away ends the run at once: status 143, the rows not written said" {
+# written_then_server_stopped: dstream reading the FIFO $T/fifo (held
+# open on fd 7) into $TB with retry=600, so that only a signal can end
+# its waiting within stop_dstream's bound; once its first row (k1) is
+# in, the server is stopped.
+written_then_server_stopped() {
 	mkfifo "$T/fifo"
-	# retry=600: only the signal can end the waiting within the bounded
-	# wait of stop_dstream.
 	start_dstream -i "$T/fifo" -b 100ms -o "$PGURI&table=$TB&retry=600" map '$1' then countByValue
 	exec 7>"$T/fifo"
 	echo k1 >&7
 	wait_until eval '[ "$(psql_q "SELECT count(*) FROM $TB" 2>/dev/null)" = 1 ]'
 	pg_ctl_stop fast
+}
+
+@test "postgresql: SIGTERM while the server is away ends the run at once: status 143, the rows not written said" {
+	written_then_server_stopped
 	echo k2 >&7
 	wait_until err_has 'the server is away'
 	stop_dstream
@@ -325,12 +331,7 @@ pkey() {
 }
 
 @test "postgresql: SIGTERM while reconnecting to a server that accepts and never answers ends the run at once" {
-	mkfifo "$T/fifo"
-	start_dstream -i "$T/fifo" -b 100ms -o "$PGURI&table=$TB&retry=600" map '$1' then countByValue
-	exec 7>"$T/fifo"
-	echo k1 >&7
-	wait_until eval '[ "$(psql_q "SELECT count(*) FROM $TB" 2>/dev/null)" = 1 ]'
-	pg_ctl_stop fast
+	written_then_server_stopped
 	# On the server's socket, a listener that never accepts: a connect
 	# succeeds, and the server's answer never comes.
 	python3 -c 'import select, socket, sys, time
