@@ -100,3 +100,34 @@ big_reduce="1:a=1;2:a=2,b=1;3:a=2,b=2,c=1;4:a=2,b=2,c=1;5:a=2,b=1;6:a=1;7:a=1;8:
 	# Spark: (a,1) (a,1)(b,2) (a,1)(b,3); then the trailing window as data slides out.
 	assert_output "1:a=1;2:a=1,b=2;3:a=1,b=3;4:a=1,b=1"
 }
+
+@test "spark: reduceByKeyAndWindow - key already in window and new value added, new key added" {
+	for f in "'a + b'" "sum" "'a + b' 'a - b'"; do
+		run bash -c "$(declare -f windows); printf '0 a 1\n1 a 1\n' | windows map '(\$2, num(\$3))' then reduceByKeyAndWindow $f 2s 1s"
+		# Spark runs two batches: (a,1) (a,2); then the data slides out.
+		assert_output "1:a=1;2:a=2;3:a=1"
+		run bash -c "$(declare -f batches windows); batches 'a:1|a:1 b:1' | windows map '(\$2, num(\$3))' then reduceByKeyAndWindow $f 2s 1s"
+		assert_output "1:a=1;2:a=2,b=1;3:a=1,b=1"
+	done
+}
+
+@test "spark: windows after the last data are not emitted, even where Spark's input has empty batches" {
+	# Spark's "key removed from window" runs four batches, the last two
+	# empty, and prints () at the fourth ((a,0) with an inverse), and its
+	# countByWindow prints 0 at the sixth.  The empty batches are here as
+	# records the first operator drops, so the stream has them; still,
+	# event time emits no window after the last one holding data (DESIGN 4).
+	for f in "'a + b'" "sum" "'a + b' 'a - b'"; do
+		run bash -c "$(declare -f windows); printf '0 a\n1 a\n2 -\n3 -\n' | windows filter '\$2 != \"-\"' then map '(\$2, 1)' then reduceByKeyAndWindow $f 2s 1s"
+		assert_output "1:a=1;2:a=2;3:a=1"
+	done
+	run bash -c "$(declare -f windows); printf '0 1\n1 1\n2 1\n2 2\n3 0\n4 -\n5 -\n' | windows filter '\$2 != \"-\"' then countByWindow 2s 1s"
+	assert_output "1:1;2:2;3:3;4:3;5:1"
+}
+
+@test "spark: reduceByWindow, with and without an inverse (JavaAPISuite)" {
+	for f in "'a + b' 'a - b'" "'a + b'" "sum"; do
+		run bash -c "$(declare -f windows); printf '0 1\n0 2\n0 3\n1 4\n1 5\n1 6\n2 7\n2 8\n2 9\n' | windows map 'num(\$2)' then reduceByWindow $f 2s 1s"
+		assert_output "1:6;2:21;3:39;4:24"
+	done
+}
