@@ -379,6 +379,32 @@ $(T 20)	a	1"
 	done
 }
 
+@test "processing time: an empty window is emitted once its end passes, as Spark's every slide" {
+	# Silent after a: a 0 for every window that ended then, at once, not
+	# when (if ever) the next record comes; none for the windows the end
+	# of input closes ahead of the clock.  Before a, as Spark's count (a
+	# key that data creates), no row.
+	run bash -c "{ sleep 0.5; printf 'a\n'; sleep 0.8; } |
+	    timeout 30 \"$DSTREAM\" --stamp --batch 100ms countByWindow 200ms 100ms"
+	assert_success
+	[[ $(cut -f2 <<<"$output" | tr '\n' ' ') =~ ^1\ 1\ (0 ){3,}$ ]]
+	# One window per slide, none skipped.
+	run awk -F'\t' '{ split($1, t, /[T:.Z]/)
+		ms = ((t[2] * 60 + t[3]) * 60 + t[4]) * 1000 + t[5]
+		if (NR > 1 && ms - last != 100 && ms - last != 100 - 86400000)
+			exit 1
+		last = ms }' <<<"$output"
+	assert_success
+	# Keyed windows emit no row for an empty window, but Spark's print()
+	# prints its header all the same, before the data as after it.
+	run bash -c "{ sleep 0.8; printf 'k 1\n'; sleep 0.8; } |
+	    timeout 30 \"$DSTREAM\" --batch 100ms map '(\$1, num(\$2))' then \
+	    reduceByKeyAndWindow sum 200ms 100ms then print"
+	assert_success
+	[[ $(grep -v -- '^---' <<<"$output" | grep . | sed 's/^Time: .*/T/' |
+	    tr '\n' ' ') =~ ^(T ){2,}T\ \(k,1\)\ T\ \(k,1\)\ (T ){3,}$ ]]
+}
+
 @test "processing time: keyed windows over live input" {
 	run bash -c "{ printf 'k 1\nk 2\n'; sleep 0.4; printf 'j 5\n'; } |
 	    timeout 30 \"$DSTREAM\" --batch 100ms map '(\$1, num(\$2))' then \

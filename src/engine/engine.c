@@ -821,15 +821,19 @@ engine_reads(struct engine *e, struct source *s, struct clock_input *turn,
 
 /*
  * Tells the clock the wall time NOW, and in processing time whether a
- * regular file is being read (no batch ends then).
+ * regular file is being read (no batch ends then); when none is, the
+ * chain too (chain_live): the ends flushed now are the wall clock's.
  */
 static void
 engine_tick(struct engine *e, int64_t now)
 {
 	uint64_t	 n = e->nflush;
+	bool		 reading;
 
-	clock_tick(e->clock, now, e->etime == NULL &&
-	    engine_open_sources(e, SRC_REGULAR));
+	reading = e->etime == NULL && engine_open_sources(e, SRC_REGULAR);
+	if (e->etime == NULL && !reading)
+		chain_live(e->chain, now);
+	clock_tick(e->clock, now, reading);
 	engine_ckpt_point(e, n);
 }
 

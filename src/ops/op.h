@@ -104,6 +104,15 @@ struct op {
 	 */
 	int64_t	 slide_ms;
 	/*
+	 * Processing time: the batch ends up to this one were closed by the
+	 * wall clock while the inputs were open (chain_live), so a window
+	 * ending there is emitted even when empty, as Spark emits every
+	 * slide.  INT64_MIN in event time and until the first tick; the
+	 * ends the drain at end of input closes ahead of the clock lie
+	 * past it.  Set by chain_build and chain_live.
+	 */
+	int64_t	 live_ms;
+	/*
 	 * Checkpoint hooks, called at a batch boundary only (after a
 	 * flush); NULL when the op holds nothing across batches.  save
 	 * appends the op's state (state/snap.h encoding) to the buffer and
@@ -168,6 +177,12 @@ bool		 chain_reloads(const struct op *);
 void		 chain_reload(struct op *);
 /* Sum of what the ops of the chain hold (struct op's held), for --stats. */
 size_t		 chain_held(struct op *);
+/*
+ * Processing time, inputs open, no regular file being read: the wall
+ * clock is at NOW, and the batch ends it passes are flushed next (every
+ * op's live_ms).
+ */
+void		 chain_live(struct op *, int64_t now);
 /* Largest span_ms summed along the chain (windows after windows add up). */
 int64_t		 chain_span(const struct op *);
 /*

@@ -120,6 +120,7 @@ chain_op(const struct op_env *env, int argc, char **argv, char **cause)
 	if ((op = def->create(def, env, argc, argv, cause)) == NULL)
 		return NULL;
 	op->def = def;
+	op->live_ms = INT64_MIN;
 	return op;
 }
 
@@ -163,6 +164,7 @@ chain_build(const struct op_env *env, int argc, char **argv, char **cause)
 	}
 
 	*tail = tail_create(env);
+	(*tail)->live_ms = INT64_MIN;
 	return head;
 
 fail:
@@ -212,6 +214,13 @@ chain_tap(struct op *head, struct sink *tap)
 	for (op = head; op->next != NULL; op = op->next)
 		;
 	tail_tap(op, tap);
+}
+
+void
+chain_live(struct op *op, int64_t now)
+{
+	for (; op != NULL; op = op->next)
+		op->live_ms = now;
 }
 
 int64_t

@@ -46,15 +46,19 @@
  * the whole-table suffixes did, in the same order, so the results are
  * the same to the bit.
  *
- * Which windows are emitted: from the first window holding data to the
- * last one holding data.  An empty window between them is emitted
- * (countByWindow gives 0, later per-batch operators see an empty batch)
- * when the next window with data comes, so live and replayed input give
- * the same output; empty windows after the last data are not emitted,
- * except that later operators are flushed for as long as their own
- * windows (chain_span) need to slide out.  After emitting a window the
- * op flushes the rest of the chain with the window's end, and only then;
- * what it emits is pushed on with that end too.
+ * Which windows are emitted.  In processing time, every window whose
+ * end the wall clock has passed while the inputs were open (struct op's
+ * live_ms), empty or not, at once, as Spark emits every slide (later
+ * per-batch operators see an empty batch; countByWindow gives 0 after
+ * the first record, nothing before it, as Spark's).  Otherwise (event time, and the drain at end of input) from
+ * the first window holding data to the last one holding data: an empty
+ * window between them is emitted when the next window with data comes,
+ * so live and replayed input give the same output; empty windows after
+ * the last data are not emitted, except that later operators are
+ * flushed for as long as their own windows (chain_span) need to slide
+ * out.  After emitting a window the op flushes the rest of the chain
+ * with the window's end, and only then; what it emits is pushed on with
+ * that end too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -599,8 +603,11 @@ win_emit(struct win *w, int64_t end)
 
 /*
  * Emits the empty windows from next_end up to UPTO, each followed by a
- * flush of the rest of the chain.  A stretch longer than GAP_MAX
- * windows is skipped, with a note, rather than emitted one by one.
+ * flush of the rest of the chain; countByWindow's 0 once a window with
+ * data has been (Spark's count is a key that data creates and an inverse
+ * takes to 0: before the first record its windows have no row).  A
+ * stretch longer than GAP_MAX windows is skipped, with a note, rather
+ * than emitted one by one.
  */
 static int
 win_empties(struct win *w, int64_t upto)
@@ -622,7 +629,7 @@ win_empties(struct win *w, int64_t upto)
 	}
 	for (t = w->next_end; t <= upto; t += w->slide) {
 		w->next_end = t + w->slide;
-		if (w->kind == W_COUNT) {
+		if (w->kind == W_COUNT && w->started) {
 			zero = value_int(0);
 			if (op_emit(&w->op, &zero, t) == -1)
 				return -1;
@@ -648,6 +655,11 @@ win_end(struct win *w, int64_t end)
 		w->started = true;
 		w->last_data = end;
 		w->next_end = end + w->slide;
+	} else if (end <= w->op.live_ms) {
+		/* Past on the wall clock: emitted now, empty as it is. */
+		if (!w->started && w->next_end < end)
+			w->next_end = end;
+		return win_empties(w, end);
 	} else if (w->started && end - w->last_data <= w->span_next)
 		return win_empties(w, end);
 	return 0;
@@ -1124,8 +1136,9 @@ const struct op_def op_countByWindow = {
 	.min_args = 1,
 	.max_args = 2,
 	.help = "Every S, emits the number of records in the window of "
-	    "length L ending then; 0 for an empty window between windows "
-	    "with data.  Example: countByWindow 1h 5m.",
+	    "length L ending then; 0 for an empty window after the first "
+	    "record (in event time, one between windows with data).  "
+	    "Example: countByWindow 1h 5m.",
 	.create = win_create_count
 };
 
