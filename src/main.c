@@ -434,7 +434,8 @@ stdfds_open(void)
 /*
  * The run's signals: SIGINT and SIGTERM stop it; SIGHUP reloads join
  * tables when the chain RELOADS any (else it ends the run, as a hangup
- * ends other filters).
+ * ends other filters); SIGPIPE and SIGXFSZ are ignored (their writes
+ * fail: EPIPE, EFBIG).
  */
 static void
 signals_init(bool reloads)
@@ -451,7 +452,11 @@ signals_init(bool reloads)
 		sigaction(SIGHUP, &sa, NULL);
 	}
 	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);	/* EPIPE is handled in out.c */
+	sigaction(SIGPIPE, &sa, NULL);	/* EPIPE: sinks/stdout.c */
+	/* A file grown past ulimit -f fails its write with EFBIG, an error
+	 * reported, the output cut back and the checkpoint not advanced,
+	 * as when the disk is full, rather than a kill mid-line. */
+	sigaction(SIGXFSZ, &sa, NULL);
 }
 
 /*

@@ -247,7 +247,7 @@ EOF
 	[ -w /dev/full ] || skip "no /dev/full"
 	run --separate-stderr bash -c 'seq 1 1000 | "$DSTREAM" map x >/dev/full'
 	assert_failure 1
-	[[ "$stderr" == *"dstream: write error: No space left on device"* ]]
+	[[ "$stderr" == *"dstream: stdout: write error: No space left on device"* ]]
 	# Reported once, not once per record.
 	[ "$(grep -c 'write error' <<<"$stderr")" -eq 1 ]
 }

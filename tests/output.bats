@@ -61,6 +61,47 @@ setup() {
 	assert_output --partial "/dev/full: write error: No space left on device"
 }
 
+@test "-o: a write failing mid-batch (ulimit -f) is status 1 naming the file; the file keeps whole batches only, and a checkpointed run resumes exactly" {
+	# 60k event-time records, 13 keys, one-minute batches.
+	awk 'BEGIN { for (i = 1; i <= 60000; i++)
+	    printf "%d k%d\n", 1763683200 + i, (i * 7919) % 13 }' > "$T/log"
+	dstream -e '$1' -b 1m -i "$T/log" -s map '$2' then countByValue > "$T/ref"
+	# A file read whole: its batches are gathered, none made durable
+	# before the failure, so none is left (was: 64 KiB ending mid-line,
+	# or a kill by SIGXFSZ).
+	run bash -c 'ulimit -f 64; "$DSTREAM" -e "\$1" -b 1m -i "$1/log" -s \
+	    -o "$1/out" map "\$2" then countByValue' _ "$T"
+	assert_failure 1
+	assert_output "dstream: $T/out: write error: File too large"
+	[ ! -s "$T/out" ]
+	# From a pipe each batch is made durable at its end: the file is
+	# the batches before the failure, whole.
+	run bash -c 'ulimit -f 64; "$DSTREAM" -e "\$1" -b 1m -s -o "$1/out2" \
+	    map "\$2" then countByValue < <(cat "$1/log")' _ "$T"
+	assert_failure 1
+	assert_output "dstream: $T/out2: write error: File too large"
+	size=$(stat -c %s "$T/out2")
+	[ "$size" -gt 30000 ]
+	head -c "$size" "$T/ref" | cmp - "$T/out2"
+	# Whole lines, and whole batches: the next line is another batch's.
+	[ "$(tail -c 1 "$T/out2")" = "" ]
+	last=$(tail -n 1 "$T/out2" | cut -f 1)
+	[ "$(tail -c +$((size + 1)) "$T/ref" | head -n 1 | cut -f 1)" != "$last" ]
+	# With --checkpoint: runs failing at growing limits, then one with
+	# room: the file ends as one uninterrupted run's.
+	for kib in 64 128 256; do
+		run bash -c 'ulimit -f "$2"; "$DSTREAM" -e "\$1" -b 1m -i "$1/log" \
+		    --checkpoint "$1/ck" --checkpoint-every 0 -s -o "$1/out3" \
+		    map "\$2" then countByValue' _ "$T" "$kib"
+		assert_failure 1
+		assert_output --partial "dstream: $T/out3: write error: File too large"
+	done
+	run dstream -e '$1' -b 1m -i "$T/log" --checkpoint "$T/ck" --final -s \
+	    -o "$T/out3" map '$2' then countByValue
+	assert_success
+	cmp "$T/ref" "$T/out3"
+}
+
 @test "-o: a folder, a missing folder, an unwritable file are named, exit 1" {
 	run dstream -i "$T/in" -o "$T" count
 	assert_failure 1

@@ -15,7 +15,9 @@
  * once, as stdout gathers its writes.
  *
  * A write or fsync error (disk full) is reported once, naming the file,
- * and every later call fails: the run ends with status 1.
+ * and every later call fails: the run ends with status 1, and close
+ * cuts the file back to the end of the last commit made durable, so it
+ * never ends in part of a batch or of a line.
  *
  * Checkpoints: save records the file's length after the last commit
  * (the bytes dstream has made durable); load, on resume, cuts the file
@@ -225,15 +227,19 @@ file_load(struct sink *sk, struct snap_rd *r)
 
 /*
  * Drops a batch begun and not committed (cutting what of it was written
- * off the file again), and frees the sink.
+ * off the file again), and frees the sink.  After a write or fsync error
+ * the file is cut back to what was made durable (synced): the failed
+ * write may have left part of a line, and commits gathered while held
+ * were never all written.
  */
 static void
 file_close(struct sink *sk)
 {
 	struct file_sink	*s = (struct file_sink *)sk;
+	uint64_t		 keep = s->failed ? s->synced : s->cend;
 
-	if (s->len > s->cend)
-		(void)ftruncate(s->fd, (off_t)s->cend);
+	if (s->len > keep)
+		(void)ftruncate(s->fd, (off_t)keep);
 	close(s->fd);
 	buf_free(&s->b);
 	format_free();

@@ -115,7 +115,8 @@ stdout_write_fd(struct stdout_sink *s, const char *p, size_t n)
 	return 0;
 
 fail:
-	fprintf(stderr, "%s: write error: %s\n", progname, strerror(errno));
+	fprintf(stderr, "%s: stdout: write error: %s\n", progname,
+	    strerror(errno));
 	s->failed = true;
 	return -1;
 }
