@@ -22,6 +22,21 @@ bats_require_minimum_version 1.5.0
 	assert_output --partial "--late-file /dev/full: write error"
 }
 
+@test "--late-file write failing mid-record (ulimit -f): whole lines kept, the summary does not claim them all written" {
+	# Every other record 50000 s behind: half the records are late.
+	awk 'BEGIN { for (i = 1; i <= 20000; i++)
+	    printf "%d late-record-%d\n", 1763683200 + (i % 2 ? 100000 + i : i), i }' \
+	    > "$BATS_TEST_TMPDIR/in"
+	run bash -c 'ulimit -f 64; "$DSTREAM" -e "\$1" -i "$1/in" --late-file "$1/late" count >/dev/null' _ "$BATS_TEST_TMPDIR"
+	assert_failure 1
+	assert_output --partial "--late-file $BATS_TEST_TMPDIR/late: write error: File too large"
+	refute_output --partial "written to --late-file"
+	size=$(stat -c %s "$BATS_TEST_TMPDIR/late")
+	[ "$size" -gt 60000 ]
+	[ "$(tail -c 1 "$BATS_TEST_TMPDIR/late")" = "" ]
+	[ -z "$(grep -Ev '^[0-9]+ late-record-[0-9]+$' "$BATS_TEST_TMPDIR/late")" ]
+}
+
 @test "--late-file that cannot be opened is a runtime failure (status 1), not a usage error" {
 	run bash -c 'echo 1 | "$DSTREAM" -e x --late-file /nonexistent/dir/late count'
 	assert_failure 1

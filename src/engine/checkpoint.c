@@ -8,6 +8,8 @@
  * (the destination's position last written by its commit), then a
  * transactional destination's commit of the same bytes, then the
  * folder's file replaced (temp, fsync, rename, fsync of the folder).
+ * The --late-file is made durable with the destination, and its length
+ * recorded after the destination's position (LATE), to be cut back to.
  * The engine calls checkpoint_write only where the chain is at a batch
  * boundary, and checkpoint_resume before the first batch.
  */
@@ -36,6 +38,7 @@
 #define CKPT_INPT	SNAP_TAG('I', 'N', 'P', 'T')
 #define CKPT_CHAN	SNAP_TAG('C', 'H', 'A', 'N')
 #define CKPT_SINK	SNAP_TAG('S', 'I', 'N', 'K')
+#define CKPT_LATE	SNAP_TAG('L', 'A', 'T', 'E')
 
 #define CKPT_FILE	"checkpoint"
 #define CKPT_TEMP	"checkpoint.tmp"
@@ -420,6 +423,68 @@ ckpt_skip(struct snap_rd *r, uint32_t tag)
 	return snap_sec_done(r, &sub);
 }
 
+/* The --late-file as a checkpoint recorded it (LATE). */
+struct ckpt_late {
+	char		*path;
+	uint64_t	 dev;
+	uint64_t	 ino;
+	uint64_t	 len;
+	bool		 have;
+};
+
+/*
+ * Reads the LATE section into L when R has one more section (a
+ * checkpoint of a run without --late-file, or from before LATE was
+ * written, has none).  Returns 0 or -1 (recorded in R).
+ */
+static int
+ckpt_get_late(struct snap_rd *r, struct ckpt_late *l)
+{
+	struct snap_rd	 sub;
+	const char	*path;
+	size_t		 len;
+
+	if (snap_left(r) == 0)
+		return 0;
+	if (snap_sec(r, CKPT_LATE, &sub) == -1)
+		return -1;
+	if (snap_get_bytes(&sub, 1 << 16, &path, &len) == 0 &&
+	    snap_get_u64(&sub, &l->dev) == 0 &&
+	    snap_get_u64(&sub, &l->ino) == 0 &&
+	    snap_get_u64(&sub, &l->len) == 0) {
+		l->path = xstrndup(path, len);
+		l->have = true;
+	}
+	return snap_sec_done(r, &sub);
+}
+
+/*
+ * Cuts this run's --late-file back to the length L recorded, when it is
+ * the same file (path, device and inode) and longer: the late records
+ * written after that checkpoint are written again by this run.  A file
+ * that is another one now, or shorter (rotated, emptied by hand), is
+ * appended to as it is.
+ */
+static void
+ckpt_late_cut(const struct ckpt_parts *p, const struct ckpt_late *l)
+{
+	struct stat	 st;
+	int		 fd;
+
+	if (p->late == NULL || !l->have || strcmp(p->late_path, l->path) != 0)
+		return;
+	fd = fileno(p->late);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_dev != l->dev || (uint64_t)st.st_ino != l->ino ||
+	    (uint64_t)st.st_size <= l->len)
+		return;
+	if (ftruncate(fd, (off_t)l->len) != 0 || fsync(fd) != 0)
+		fprintf(stderr, "%s: --late-file %s: cannot cut it back to "
+		    "%" PRIu64 " bytes: %s (late records since the checkpoint "
+		    "may be written twice)\n", progname, p->late_path, l->len,
+		    strerror(errno));
+}
+
 /* The inputs' counters, by which the clock's waiting records name them. */
 static struct counters **
 ckpt_counters(const struct ckpt_parts *p)
@@ -460,6 +525,7 @@ ckpt_load(struct checkpoint *ck, const struct ckpt_parts *p, const char *b,
 {
 	struct snap_rd	 r, pl, sub;
 	struct counters	**ctr = NULL;
+	struct ckpt_late late = { NULL, 0, 0, 0, false };
 	const char	*inputs;
 	int		 rc = -1;
 
@@ -487,11 +553,14 @@ ckpt_load(struct checkpoint *ck, const struct ckpt_parts *p, const char *b,
 	if (snap_sec(&pl, CKPT_SINK, &sub) == -1)
 		goto out;
 	sink_load(p->sink, &sub);
-	if (snap_sec_done(&pl, &sub) == -1 || snap_rd_end(&pl) == -1)
+	if (snap_sec_done(&pl, &sub) == -1 ||
+	    ckpt_get_late(&pl, &late) == -1 || snap_rd_end(&pl) == -1)
 		goto out;
+	ckpt_late_cut(p, &late);
 	rc = 0;
 out:
 	free(ctr);
+	free(late.path);
 	return ckpt_rd_done(&r, &pl, rc, cause);
 }
 
@@ -568,7 +637,9 @@ checkpoint_check(const void *b, size_t n, char **cause)
 				break;
 		}
 	if (snap_sec_done(&pl, &sub) == -1 ||
-	    ckpt_skip(&pl, CKPT_SINK) == -1 || snap_rd_end(&pl) == -1)
+	    ckpt_skip(&pl, CKPT_SINK) == -1 ||
+	    (snap_left(&pl) > 0 && ckpt_skip(&pl, CKPT_LATE) == -1) ||
+	    snap_rd_end(&pl) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -607,6 +678,7 @@ ckpt_build(struct checkpoint *ck, const struct ckpt_parts *p, char **cause)
 {
 	struct buf	*b = &ck->b;
 	struct counters	**ctr;
+	struct stat	 st;
 	size_t		 start, at, in;
 	int		 i, rc;
 
@@ -647,6 +719,15 @@ ckpt_build(struct checkpoint *ck, const struct ckpt_parts *p, char **cause)
 	}
 	(void)in;
 	snap_sec_end(b, at);
+	if (p->late != NULL && fstat(fileno(p->late), &st) == 0 &&
+	    S_ISREG(st.st_mode)) {
+		at = snap_sec_begin(b, CKPT_LATE);
+		snap_put_str(b, p->late_path);
+		snap_put_u64(b, (uint64_t)st.st_dev);
+		snap_put_u64(b, (uint64_t)st.st_ino);
+		snap_put_u64(b, (uint64_t)st.st_size);
+		snap_sec_end(b, at);
+	}
 	snap_end(b, start);
 	return 0;
 }
@@ -704,6 +785,25 @@ fail:
 	return -1;
 }
 
+/*
+ * Makes the --late-file's records durable, before its length is
+ * recorded.  Returns 0, or -1 after reporting.
+ */
+static int
+ckpt_late_sync(struct checkpoint *ck, const struct ckpt_parts *p)
+{
+	if (p->late == NULL)
+		return 0;
+	if (fflush(p->late) != 0 || (fsync(fileno(p->late)) != 0 &&
+	    errno != EINVAL && errno != EROFS && errno != ENOTSUP)) {
+		fprintf(stderr, "%s: checkpoint %s: --late-file %s: %s (the "
+		    "last checkpoint stays as it was)\n", progname, ck->dir,
+		    p->late_path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 checkpoint_write(struct checkpoint *ck, const struct ckpt_parts *p)
 {
@@ -712,7 +812,7 @@ checkpoint_write(struct checkpoint *ck, const struct ckpt_parts *p)
 
 	/* What the destination has committed is durable before anything
 	 * records a position past it. */
-	if (sink_flush_ended(p->sink) != 0)
+	if (sink_flush_ended(p->sink) != 0 || ckpt_late_sync(ck, p) != 0)
 		return -1;
 	if (ckpt_build(ck, p, &cause) != 0) {
 		fprintf(stderr, "%s: checkpoint %s: %s\n", progname, ck->dir,

@@ -21,6 +21,8 @@
  *	CHAN	every operator's state (chain_save)
  *	SINK	the destination's position after its last commit
  *		(sink_save)
+ *	LATE	with --late-file: its path, device, inode and length (a
+ *		checkpoint without it, from before it was kept, loads)
  *
  * It is written durably: to DIR/checkpoint.tmp, fsynced, renamed over
  * DIR/checkpoint, and the folder fsynced.  A temporary file left by a
@@ -35,6 +37,9 @@
  * destination has committed; a transactional destination then commits
  * its open transaction together with the bytes (sink.h's
  * commit_checkpoint), and only then is the folder's file replaced.
+ * The --late-file is made durable with the destination and its length
+ * recorded; a resume cuts it back to that length, so a late record is
+ * written there once across crashes, as a row is to -o FILE.
  *
  * A checkpoint is taken only where the chain is at a batch boundary:
  * every record read is either in a flushed batch (its effect in the
@@ -58,6 +63,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../ops/op.h"
 #include "../sinks/sink.h"
@@ -73,6 +79,8 @@ struct ckpt_parts {
 	struct clock	*clock;
 	struct source	**src;
 	int		 nsrc;
+	FILE		*late;		/* --late-file, or NULL */
+	const char	*late_path;
 };
 
 /*

@@ -16,6 +16,7 @@
  * the late file, the note on a skipped gap).
  */
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <math.h>
@@ -63,6 +64,10 @@ struct engine {
 	size_t		 tlast_n;	/* 0: none */
 	int64_t		 tlast_ms;
 	FILE		*late;
+	off_t		 late_len;	/* its length after the last whole write
+					   (-1: not a regular file; -2: not
+					   known before the first write) */
+	bool		 late_failed;	/* a write to it failed (reported) */
 	bool		 gap_warned;
 
 	struct serve	*serve;		/* --serve, or NULL */
@@ -182,6 +187,8 @@ engine_late_file(struct engine *e, const char *path, char **cause)
 		xasprintf(cause, "--late-file %s: %s", path, strerror(errno));
 		return -1;
 	}
+	/* Taken at the first write: a resume may cut the file back. */
+	e->late_len = -2;
 	return 0;
 }
 
@@ -266,6 +273,8 @@ engine_parts(struct engine *e)
 	p.clock = e->clock;
 	p.src = e->src;
 	p.nsrc = e->nsrc;
+	p.late = e->late;
+	p.late_path = e->cfg->late_file;
 	return p;
 }
 
@@ -536,21 +545,38 @@ engine_hook_skip(void *ctx, int64_t from, int64_t to)
 /*
  * Writes a late record's line to --late-file.  A write error there (disk
  * full) is an error like one on stdout: the run stops with status 1
- * rather than lose late records silently.
+ * rather than lose late records silently.  The file is cut back to its
+ * last whole line (a regular file), and nothing more is written to it.
  */
 static void
 engine_late(struct engine *e, const char *line, size_t len)
 {
+	struct stat	 st;
+
 	origin_counters()->late++;
-	if (e->late != NULL) {
-		fwrite(line, 1, len, e->late);
-		fputc('\n', e->late);
-		if (fflush(e->late) != 0 || ferror(e->late)) {
-			fprintf(stderr, "%s: --late-file %s: write error: %s\n",
-			    progname, e->cfg->late_file, strerror(errno));
-			e->failed = true;
-		}
-	}
+	if (e->late == NULL || e->late_failed)
+		return;
+	if (e->late_len == -2)
+		e->late_len = fstat(fileno(e->late), &st) == 0 &&
+		    S_ISREG(st.st_mode) ? st.st_size : -1;
+	fwrite(line, 1, len, e->late);
+	fputc('\n', e->late);
+	if (fflush(e->late) != 0 || ferror(e->late)) {
+		fprintf(stderr, "%s: --late-file %s: write error: %s\n",
+		    progname, e->cfg->late_file, strerror(errno));
+		if (e->late_len >= 0)
+			(void)ftruncate(fileno(e->late), e->late_len);
+		e->late_failed = true;
+		e->failed = true;
+	} else if (e->late_len >= 0)
+		e->late_len = ftello(e->late);
+}
+
+/* The --late-file the exit summary may say holds the late records. */
+static const char *
+engine_late_name(const struct engine *e)
+{
+	return e->late_failed ? NULL : e->cfg->late_file;
 }
 
 /*
@@ -995,7 +1021,7 @@ engine_end_checkpointed(struct engine *e)
 		    "writes what was not written\n", progname,
 		    engine_signame(stop_signal), e->cfg->checkpoint);
 	engine_counters(e, &counters);
-	record_errors_summary(&counters, e->cfg->late_file);
+	record_errors_summary(&counters, engine_late_name(e));
 	return engine_status(e, false, 0);
 }
 
@@ -1148,6 +1174,6 @@ engine_run(struct engine *e)
 	if (sink_flush_ended(e->sink) != 0)
 		e->failed = true;
 	engine_counters(e, &counters);
-	record_errors_summary(&counters, e->cfg->late_file);
+	record_errors_summary(&counters, engine_late_name(e));
 	return engine_status(e, partial, sig);
 }
