@@ -248,3 +248,38 @@ kill_loop() {
 	assert_success
 	cmp "$T/ref" "$T/out"
 }
+
+# gaps_log FILE: 300k event-time records over 3.5 days, 13 keys, a
+# 400 s silence after every 1000th (so sessions close along the way).
+gaps_log() {
+	awk 'BEGIN { t = 1763683200; for (i = 1; i <= 300000; i++) {
+	    t += 1 + (i % 1000 == 0) * 400
+	    printf "%d k%d %d\n", t, (i * 7919) % 13, i % 97 } }' > "$1"
+}
+
+@test "kill -9 at random points: windows without an inverse, distinct, sessions end byte-identical" {
+	gaps_log "$T/gaps"
+	for chain in "map (\$2,0+\$3) then reduceByKeyAndWindow max 10m 2m" \
+	    "map (\$2,\$3) then reduceByKeyAndWindow distinct 10m 2m" \
+	    "map (\$2,0+\$3) then reduceByKeyAndSession sum 90s"; do
+		# shellcheck disable=SC2086 # the chain's words
+		dstream -e '$1' -b 1m -i "$T/gaps" -s $chain > "$T/ref"
+		rm -rf "$T/ck" "$T/out"
+		# shellcheck disable=SC2086
+		kill_loop 6 "$T/gaps" -b 1m -s $chain
+		[ "$(wc -l < "$T/out")" -gt 3000 ]
+	done
+}
+
+@test "kill -9 at random points with --late-file: every late record written there once" {
+	# Every 20th record 200 s behind: late once its batch is out.
+	awk 'BEGIN { for (i = 1; i <= 300000; i++)
+	    printf "%d k%d\n", 1763683200 + i - (i % 20 == 0) * 200, i % 7 }' \
+	    > "$T/late.log"
+	dstream -e '$1' -b 1m -i "$T/late.log" --late-file "$T/late.ref" -s \
+	    map '$2' then countByValue > "$T/ref"
+	[ "$(wc -l < "$T/late.ref")" -gt 10000 ]
+	kill_loop 12 "$T/late.log" --late-file "$T/late" -b 1m -s map '$2' \
+	    then countByValue
+	cmp "$T/late.ref" "$T/late"
+}
