@@ -176,6 +176,47 @@ cron_count() {
 
 }
 
+@test "followed file rotated again while stopped, the first rotated file read to its end: the second is finished too" {
+	# A run stopped within a few seconds of finishing a rotated file
+	# keeps it in its checkpoint (a late writer may still add to it);
+	# when the file it was reading next is rotated too, that one was
+	# "not read (rotated twice)": its tail was lost.
+	awk 'BEGIN { for (i = 1; i <= 40000; i++)
+	    printf "%d k%d\n", 1763683200 + i, i % 13 }' > "$T/all"
+	pipe=(-F -e '$1' -i "$T/log" --checkpoint "$T/ck" -o "$T/out" -b 1m -s
+	    map '$2' then countByValue)
+	# term_when N: the pipeline stopped by SIGTERM once $T/out has N
+	# lines (at most 10 s).
+	term_when() {
+		local pid i
+		"$DSTREAM" "${pipe[@]}" 2>> "$T/err" &
+		pid=$!
+		for i in $(seq 1 200); do
+			[ "$(wc -l < "$T/out" 2>/dev/null || echo 0)" -ge "$1" ] && break
+			sleep 0.05
+		done
+		kill -TERM "$pid"
+		wait "$pid"
+	}
+	dstream -e '$1' -i "$T/all" -b 1m -s map '$2' then countByValue > "$T/ref"
+	sed -n 1,10000p "$T/all" > "$T/log"
+	term_when 2158
+	sed -n 10001,20000p "$T/all" >> "$T/log"
+	mv "$T/log" "$T/log.1"
+	sed -n 20001,30000p "$T/all" > "$T/log"
+	term_when 6500
+	sed -n 30001,35000p "$T/all" >> "$T/log"
+	mv "$T/log.1" "$T/log.2"
+	mv "$T/log" "$T/log.1"
+	sed -n 35001,40000p "$T/all" > "$T/log"
+	term_when 8658
+	run cat "$T/err"
+	refute_output --partial "not read"
+	# Every batch but the last (the watermark of a live input has not
+	# passed it), once.
+	head -n 8658 "$T/ref" | cmp - "$T/out"
+}
+
 @test "folder input: files done are not read again, files come while stopped are" {
 	mkdir "$T/in"
 	printf '%s\n' a a > "$T/in/f1"

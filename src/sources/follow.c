@@ -508,6 +508,12 @@ follow_load(struct source *src, struct snap_rd *r)
 				    strerror(errno));
 			break;
 		case FILEPOS_ROTATED:
+			/* Read to its end before (a run stopped within
+			 * FOLLOW_GRACE of its last line): nothing to finish,
+			 * and the next file saved may need the slot. */
+			if (stat(rot, &sb) == 0 &&
+			    (uint64_t)sb.st_size <= p.offset)
+				break;
 			if (fo->old.fd != -1) {
 				fprintf(stderr, "%s: %s: %s not read (rotated "
 				    "twice while dstream was stopped)\n",
