@@ -289,6 +289,34 @@ print(struct.unpack("i", fcntl.ioctl(int(sys.argv[1]), termios.FIONREAD, b"\0" *
 	assert_output 300000
 }
 
+@test "sqlite: a refused checkpoint names the database's copy and how to remove it (removing the folder alone resumed the copy, refused again)" {
+	command -v sqlite3 >/dev/null || skip "the sqlite3 shell is not installed"
+	awk 'BEGIN { for (i = 1; i <= 1000; i++) printf "%d k%d\n", 1763683200 + i, i % 5 }' > "$T/ev"
+	run dstream -e '$1' -i "$T/ev" --checkpoint "$T/ck" -o "sqlite:$T/o.db" \
+	    map '$2' then countByValueAndWindow 10s 1s
+	assert_success
+	hint="remove $T/ck and its copy in sqlite:$T/o.db (DELETE FROM dstream_checkpoint WHERE \"table\" = 'dstream') to start afresh"
+	# Another window: refused, from the folder's checkpoint, then (the
+	# folder removed) from the database's.
+	run dstream -e '$1' -i "$T/ev" --checkpoint "$T/ck" -o "sqlite:$T/o.db" \
+	    map '$2' then countByValueAndWindow 20s 1s
+	assert_failure 1
+	assert_output --partial "it was written by another pipeline"
+	assert_output --partial "$hint"
+	rm -rf "$T/ck"
+	run dstream -e '$1' -i "$T/ev" --checkpoint "$T/ck" -o "sqlite:$T/o.db" \
+	    map '$2' then countByValueAndWindow 20s 1s
+	assert_failure 1
+	assert_output --partial "checkpoint $T/ck (the destination's copy)"
+	assert_output --partial "$hint"
+	# Doing what it says starts afresh.
+	q "DELETE FROM dstream_checkpoint WHERE \"table\" = 'dstream'"
+	rm -rf "$T/ck"
+	run dstream -e '$1' -i "$T/ev" --checkpoint "$T/ck" -o "sqlite:$T/o.db" \
+	    map '$2' then countByValueAndWindow 20s 1s
+	assert_success
+}
+
 @test "sqlite: the database's checkpoint, newer than the folder's, is the one resumed from" {
 	db_checkpoint_newer "sqlite:$T/o.db"
 	run sqlite3 "$T/o.db" 'SELECT sum(value) FROM dstream'

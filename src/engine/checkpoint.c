@@ -570,7 +570,7 @@ checkpoint_resume(struct checkpoint *ck, const struct ckpt_parts *p,
 {
 	struct buf	 stored = BUF_INIT;
 	const char	*from;
-	char		*why = NULL, *abs;
+	char		*why = NULL, *abs, *where = NULL;
 	int		 have;
 
 	have = ckpt_read_file(ck, &ck->b, cause);
@@ -586,6 +586,8 @@ checkpoint_resume(struct checkpoint *ck, const struct ckpt_parts *p,
 	}
 	/* The newer of the folder's and the destination's. */
 	from = CKPT_FILE;
+	if (stored.len > 0)
+		where = sink_stored_where(p->sink);
 	if (stored.len > 0 && (have == 0 ||
 	    ckpt_seq(stored.p, stored.len) > ckpt_seq(ck->b.p, ck->b.len))) {
 		buf_reset(&ck->b);
@@ -594,15 +596,25 @@ checkpoint_resume(struct checkpoint *ck, const struct ckpt_parts *p,
 		from = "the destination's copy";
 	}
 	buf_free(&stored);
-	if (have == 0)
+	if (have == 0) {
+		free(where);
 		return 0;
+	}
+	/*
+	 * To start afresh, the destination's copy goes too: without it
+	 * removed, the next run would resume from (or refuse) that copy.
+	 */
 	if (ckpt_load(ck, p, ck->b.p, ck->b.len, &why) == -1) {
-		xasprintf(cause, "checkpoint %s (%s): %s; remove %s to start "
-		    "afresh (its state and input positions are then lost)",
-		    ck->dir, from, why != NULL ? why : "refused", ck->dir);
+		xasprintf(cause, "checkpoint %s (%s): %s; remove %s%s%s to "
+		    "start afresh (its state and input positions are then "
+		    "lost)", ck->dir, from, why != NULL ? why : "refused",
+		    ck->dir, where != NULL ? " and " : "",
+		    where != NULL ? where : "");
 		free(why);
+		free(where);
 		return -1;
 	}
+	free(where);
 	return 1;
 }
 

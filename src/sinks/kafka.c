@@ -563,6 +563,19 @@ ksink_commit_checkpoint(struct sink *sk, int64_t end_ms, const void *bytes,
 	return 0;
 }
 
+/* Where stored_checkpoint's copy is (sink.h). */
+static char *
+ksink_stored_where(struct sink *sk)
+{
+	struct kafka_sink	*s = (struct kafka_sink *)sk;
+	char			*w;
+
+	xasprintf(&w, "its copy in topic %s, kept under the folder's "
+	    "path (or use a checkpoint folder of another path)",
+	    s->ckpt_topic);
+	return w;
+}
+
 /*
  * Appends to OUT the last checkpoint committed to the checkpoint topic
  * under this run's transactional.id, read with isolation.level=
@@ -761,6 +774,7 @@ const struct sink_kind sink_kafka = {
 	.load = ksink_load,
 	.commit_checkpoint = ksink_commit_checkpoint,
 	.stored_checkpoint = ksink_stored_checkpoint,
+	.stored_where = ksink_stored_where,
 	.close = ksink_close,
 };
 

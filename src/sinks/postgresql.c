@@ -1075,5 +1075,6 @@ const struct sink_kind sink_postgresql = {
 	.load = sql_sink_load,
 	.commit_checkpoint = pg_commit_checkpoint,
 	.stored_checkpoint = pg_stored_checkpoint,
+	.stored_where = sql_sink_stored_where,
 	.close = pg_close
 };

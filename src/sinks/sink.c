@@ -164,6 +164,14 @@ sink_stored_checkpoint(struct sink *s, struct buf *out, char **cause)
 }
 
 char *
+sink_stored_where(struct sink *s)
+{
+	if (s->kind->stored_where == NULL)
+		return NULL;
+	return s->kind->stored_where(s);
+}
+
+char *
 sink_shown(const char *dest)
 {
 	bool	 pg;

@@ -144,6 +144,11 @@ struct sink_kind {
 		    const void *bytes, size_t len);
 	int	(*stored_checkpoint)(struct sink *, struct buf *out,
 		    char **cause);
+	/*
+	 * Where stored_checkpoint's copy is and how it is removed, for
+	 * the message that tells how to start afresh (caller frees).
+	 */
+	char	*(*stored_where)(struct sink *);
 	/* Drops a batch begun and not committed, and frees the sink. */
 	void	(*close)(struct sink *);
 };
@@ -282,6 +287,8 @@ int		 sink_commit_checkpoint(struct sink *, int64_t end_ms,
 		    const void *bytes, size_t len);
 int		 sink_stored_checkpoint(struct sink *, struct buf *out,
 		    char **cause);
+/* stored_where, or NULL for a kind without a copy (caller frees). */
+char		*sink_stored_where(struct sink *);
 /*
  * DEST as messages and checkpoints may show it: a copy (caller frees)
  * with the passwords of a database URI masked (sql.h's sql_mask).

@@ -469,6 +469,17 @@ sql_sink_load(struct sink *sk, struct snap_rd *r)
 	return snap_get_i64(r, &((struct sql_sink *)sk)->last_end);
 }
 
+char *
+sql_sink_stored_where(struct sink *sk)
+{
+	struct sql_sink	*s = (struct sql_sink *)sk;
+	char		*w;
+
+	xasprintf(&w, "its copy in %s (DELETE FROM " SQL_CKPT_TABLE
+	    " WHERE \"table\" = '%s')", s->d.shown, s->d.table);
+	return w;
+}
+
 void
 sql_time(struct buf *b, int64_t ms)
 {

@@ -162,6 +162,8 @@ int	 sql_sink_accept(struct sql_sink *s, const struct value *v,
 /* Both kinds' save and load: the last batch end committed. */
 int	 sql_sink_save(struct sink *sk, struct buf *b);
 int	 sql_sink_load(struct sink *sk, struct snap_rd *r);
+/* Both kinds' stored_where: the table's row in dstream_checkpoint. */
+char	*sql_sink_stored_where(struct sink *sk);
 
 /* Appends END_MS as ISO 8601 UTC with milliseconds, fixed width. */
 void	 sql_time(struct buf *b, int64_t end_ms);

@@ -525,5 +525,6 @@ const struct sink_kind sink_sqlite = {
 	.load = sql_sink_load,
 	.commit_checkpoint = sqlite_commit_checkpoint,
 	.stored_checkpoint = sqlite_stored_checkpoint,
+	.stored_where = sql_sink_stored_where,
 	.close = sqlite_close
 };
