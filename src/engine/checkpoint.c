@@ -622,6 +622,7 @@ int
 checkpoint_check(const void *b, size_t n, char **cause)
 {
 	struct snap_rd	 r, pl, sub, op;
+	struct ckpt_late late = { NULL, 0, 0, 0, false };
 	uint64_t	 seq, nops, i;
 	int64_t		 end;
 	const char	*name;
@@ -650,11 +651,11 @@ checkpoint_check(const void *b, size_t n, char **cause)
 		}
 	if (snap_sec_done(&pl, &sub) == -1 ||
 	    ckpt_skip(&pl, CKPT_SINK) == -1 ||
-	    (snap_left(&pl) > 0 && ckpt_skip(&pl, CKPT_LATE) == -1) ||
-	    snap_rd_end(&pl) == -1)
+	    ckpt_get_late(&pl, &late) == -1 || snap_rd_end(&pl) == -1)
 		goto out;
 	rc = 0;
 out:
+	free(late.path);
 	return ckpt_rd_done(&r, &pl, rc, cause);
 }
 

@@ -5,7 +5,8 @@
  * The first byte chooses what the rest is read as (its value mod 2):
  *   0: a whole checkpoint file (checkpoint_check: the container, the
  *      META, PIPE and INPT sections item by item, every operator's
- *      section, the clock and sink sections' framing);
+ *      section, the clock and sink sections' framing, the LATE
+ *      section);
  *   1: the clock's section (clock_load) into an event-time clock of
  *      two inputs, batches of 1 s; a clock that loads must save again
  *      to bytes that load.
