@@ -255,17 +255,18 @@ windows() {
 
 # restart PIPE...: the pipeline over the whole log in one run, against
 # three runs with --checkpoint, the log growing between them (the last
-# with --final): the same bytes (as checkpoint.bats does for the others).
+# with --final; the first two end at line CUT1 and CUT2, 700 and 1500
+# unless set): the same bytes (as checkpoint.bats does for the others).
 restart() {
-	local T=$BATS_TEST_TMPDIR
+	local T=$BATS_TEST_TMPDIR a=${CUT1:-700} b=${CUT2:-1500}
 	rm -rf "$T/ck" "$T/out" "$T/ref"
 	dstream -e '$1' -i "$T/all" -o "$T/ref" "$@"
 	: >"$T/log"
-	head -n 700 "$T/all" >>"$T/log"
+	head -n "$a" "$T/all" >>"$T/log"
 	dstream -e '$1' -i "$T/log" --checkpoint "$T/ck" -o "$T/out" "$@"
-	sed -n '701,1500p' "$T/all" >>"$T/log"
+	sed -n "$((a + 1)),${b}p" "$T/all" >>"$T/log"
 	dstream -e '$1' -i "$T/log" --checkpoint "$T/ck" -o "$T/out" "$@"
-	sed -n '1501,$p' "$T/all" >>"$T/log"
+	sed -n "$((b + 1)),\$p" "$T/all" >>"$T/log"
 	dstream -e '$1' -i "$T/log" --checkpoint "$T/ck" -o "$T/out" --final "$@"
 	[ -s "$T/ref" ]
 	cmp "$T/ref" "$T/out"
@@ -283,4 +284,62 @@ restart() {
 	assert_failure
 	assert_output --partial "quantile(0.25)"
 	assert_output --partial "quantile(0.5)"
+}
+
+# dense_events: 40 seconds of events for keys that take each path of a
+# distinct window (state/hll.c, a window's own sliding): "many", 400
+# values a second, its windows' unions dense by their count while its
+# panes are sparse; "burst", three values a second but 2500 in one (a
+# dense pane entering and leaving); "grow", from 5 values a second to
+# 350 and back (its union turns dense, then falls back to sparse); "few".
+dense_events() {
+	awk 'BEGIN {
+		for (t = 0; t < 40; t++) {
+			for (i = 0; i < 400; i++)
+				print 1000 + t, "many", (t * 400 + i * 7) % 9000
+			n = t == 17 ? 2500 : 3
+			for (i = 0; i < n; i++)
+				print 1000 + t, "burst", t * 10000 + i
+			n = t >= 10 && t < 25 ? 350 : 5
+			for (i = 0; i < n; i++)
+				print 1000 + t, "grow", (t * 131 + i * 17) % 20000
+			print 1000 + t, "few", t % 4
+		}
+	}'
+}
+
+@test "windows: distinct's dense unions, dense panes and the fall back to sparse slide as recomputed" {
+	local shape l s T=$BATS_TEST_TMPDIR
+	dense_events >"$T/ev"
+	for shape in 10:2 6:3 4:1 12:4; do
+		l=${shape%:*} s=${shape#*:}
+		dstream --stamp -e '$1' -b 1s map '($2, $3)' then \
+		    reduceByKeyAndWindow distinct "${l}s" "${s}s" <"$T/ev" >"$T/slid"
+		dstream --stamp -e '$1' -b 1s map '($2, $3)' then \
+		    window "${l}s" "${s}s" then reduceByKey distinct <"$T/ev" >"$T/again"
+		[ -s "$T/slid" ]
+		cmp "$T/slid" "$T/again"
+		# and brute force's: the same rows, exact while sparse, 3 % else
+		brute windows "$T/ev" "$l" "$s" distinct >"$T/want"
+		paste "$T/want" "$T/slid" | awk -F'\t' '$1 != $4 || $2 != $5 ||
+		    ($3 <= 1536 && $6 != $3) || ($6 - $3) ^ 2 > (0.03 * $3) ^ 2 {
+		    print "differs: " $0; bad = 1 } END { exit bad }'
+		[ "$(wc -l <"$T/want")" -eq "$(wc -l <"$T/slid")" ]
+	done
+	# each path was taken: dense unions, a dense pane, sparse again
+	awk -F'\t' '$2 == "grow" && $3 > 3000 { g = 1 }
+	    g && $2 == "grow" && $3 < 700 { f = 1 }
+	    $2 == "burst" && $3 > 2400 { b = 1 }
+	    $2 == "many" && $3 > 3000 { m = 1 }
+	    END { exit !(g && f && b && m) }' "$BATS_TEST_TMPDIR/slid"
+}
+
+@test "checkpoints: distinct windows resume across runs in every regime, to the bit" {
+	dense_events >"$BATS_TEST_TMPDIR/all"
+	# cut while "grow" is dense and while the dense pane of "burst" is
+	# in the window
+	CUT1=6000 CUT2=11000 restart -s map '($2, $3)' then \
+	    reduceByKeyAndWindow distinct 10s 2s
+	CUT1=9000 CUT2=12500 restart -s map '($2, $3)' then \
+	    reduceByWindow distinct 6s 3s
 }

@@ -16,10 +16,15 @@
  * an entering pane is merged in, a leaving pane taken out, and a key with
  * no record left is deleted, so windows never show stale zero rows (when
  * taking out cannot be exact, a sum gone infinite or past 2^53, the
- * running aggregate is rebuilt from the panes still in the window).  The
- * other reducers slide through a two-stack queue of panes, kept per key
- * (below).  window and groupByKeyAndWindow keep record copies in their
- * panes and give them back in arrival order.
+ * running aggregate is rebuilt from the panes still in the window).  A
+ * reducer that slides its own way (agg_slider, agg.h: distinct) keeps a
+ * window state per key in KEYS, told of each pane's state of the key as
+ * the pane enters and leaves, and giving the key's value at emission;
+ * when it asks, the key's states in the entered panes are given to it
+ * again (a replay); a checkpoint saves the panes alone and a load enters
+ * them again.  The other reducers slide through a two-stack queue of
+ * panes, kept per key (below).  window and groupByKeyAndWindow keep
+ * record copies in their panes and give them back in arrival order.
  *
  * The two-stack queue, per key.  One table (KEYS) holds each key of the
  * entered panes once, with its back aggregate (the merge of its states
@@ -121,7 +126,10 @@ struct win {
 	uint64_t	 wrec;		/* records in the entered live panes */
 
 	struct pane	 run;		/* running window (inv) */
-	struct table	*keys;		/* no inverse: key -> struct win_key */
+	/* no inverse: key -> struct win_key, or the reducer's own window
+	 * state when it slides its own way (SL) */
+	struct table	*keys;
+	const struct agg_slider *sl;	/* r's own sliding, or NULL */
 	struct arena	 backmem;	/* values the back aggregates keep */
 	struct table	*groups;	/* W_GROUP: key -> struct win_group */
 	struct arena	 scratch;	/* the values of one emitted window */
@@ -184,7 +192,7 @@ win_newpane(struct win *w, int64_t id)
 		p = w->spare[--w->nspare];
 	else {
 		p = xmalloc(sizeof *p);
-		if (w->keys != NULL)	/* a link after each state */
+		if (w->keys != NULL && w->sl == NULL)	/* a link a state */
 			pane_init_extra(p, w->r, sizeof(void *));
 		else
 			pane_init(p, w->r);
@@ -326,6 +334,96 @@ win_back_enter(struct win *w, struct pane *p)
 }
 
 /*
+ * Gives KEY's window state WS (a reducer's own sliding) the key's states
+ * in the entered panes FROM..TO-1 again, oldest first, until no state
+ * asks for it again (agg.h: a replay).
+ */
+static void
+win_replay(struct win *w, const struct value *key, void *ws, size_t from,
+    size_t to)
+{
+	struct pane	*p;
+	void		*st;
+	size_t		 i;
+	int		 again;
+
+	do {
+		again = 0;
+		w->sl->reset(ws);
+		for (i = from; i < to; i++) {
+			p = win_at(w, i);
+			if ((st = table_find(p->keys, key)) != NULL &&
+			    agg_n(st) > 0)
+				again |= w->sl->enter(w->r, ws, st,
+				    (uint32_t)p->id);
+		}
+	} while (again);
+}
+
+/*
+ * The live pane I, the first not entered, enters a window whose reducer
+ * slides its own way: each of its states is told to its key's window
+ * state.
+ */
+static void
+win_slide_enter(struct win *w, size_t i)
+{
+	struct pane		*p = win_at(w, i);
+	struct table_ent	*e;
+	void			*st, *ws;
+	size_t			 cursor = 0;
+
+	while ((e = table_next(p->keys, &cursor)) != NULL) {
+		st = table_data(e);
+		if (agg_n(st) == 0)
+			continue;
+		ws = table_put(w->keys, &e->key, NULL);
+		if (w->sl->enter(w->r, ws, st, (uint32_t)p->id) == 1)
+			win_replay(w, &e->key, ws, 0, i + 1);
+	}
+}
+
+/*
+ * The oldest pane P leaves a window whose reducer slides its own way; a
+ * key with no values left leaves the window.
+ */
+static void
+win_slide_leave(struct win *w, struct pane *p)
+{
+	struct table_ent	*e;
+	void			*st, *ws;
+	size_t			 cursor = 0;
+	int			 rc;
+
+	while ((e = table_next(p->keys, &cursor)) != NULL) {
+		st = table_data(e);
+		if (agg_n(st) == 0 ||
+		    (ws = table_find(w->keys, &e->key)) == NULL)
+			continue;
+		rc = w->sl->leave(w->r, ws, st, (uint32_t)p->id);
+		if (agg_n(ws) <= 0) {
+			w->sl->free(ws);
+			table_del(w->keys, &e->key);
+		} else if (rc == 1)
+			win_replay(w, &e->key, ws, 1, w->nin);
+	}
+}
+
+/* Empties KEYS, freeing what the reducer's own window states hold. */
+static void
+win_keys_clear(struct win *w)
+{
+	struct table_ent	*e;
+	size_t			 cursor = 0;
+
+	if (w->sl != NULL)
+		while ((e = table_next(w->keys, &cursor)) != NULL)
+			w->sl->free(table_data(e));
+	if (table_count(w->keys) != 0)
+		table_clear(w->keys);
+}
+
+/*
  * Rebuilds the running window of an invertible reducer from the entered
  * panes but the oldest, which is leaving: for when taking that pane out
  * cannot be exact (pane_sub returned 1).
@@ -355,7 +453,9 @@ win_leave(struct win *w)
 			if ((rc = pane_sub(&w->run, p)) == 1)
 				rc = win_rebuild(w);
 			pane_compact(&w->run);
-		} else if (w->r != NULL) {
+		} else if (w->sl != NULL)
+			win_slide_leave(w, p);
+		else if (w->r != NULL) {
 			if (w->nfront == 0)
 				rc = win_flip(w);
 			if (w->nfront > 0) {
@@ -395,7 +495,9 @@ win_enter(struct win *w, int64_t thi)
 
 	while (w->nin < w->qlen && (p = win_at(w, w->nin))->id < thi) {
 		w->wrec += p->nrec;
-		if (w->keys != NULL) {
+		if (w->sl != NULL)
+			win_slide_enter(w, w->nin);
+		else if (w->keys != NULL) {
 			if (win_back_enter(w, p) == -1)
 				return -1;
 		} else if (w->r != NULL && pane_merge(&w->run, p) == -1)
@@ -439,6 +541,8 @@ win_emit_agg(struct win *w, const struct value *key, const void *a,
 {
 	if (agg_n(a) <= 0)
 		return 0;
+	if (w->sl != NULL)	/* a key's window state */
+		return win_emit_val(w, key, w->sl->result(w->r, a), end);
 	return win_emit_val(w, key, agg_result(w->r, a), end);
 }
 
@@ -477,7 +581,6 @@ win_emit_stacks(struct win *w, int64_t end)
 {
 	struct table_ent	**ents;
 	struct win_key		*k;
-	struct value		 v;
 	void			*back;
 	size_t			 i, n;
 
@@ -505,13 +608,6 @@ win_emit_stacks(struct win *w, int64_t end)
 		}
 		k = table_data(ents[i]);
 		back = win_back(k);
-		if (k->front != NULL && agg_n(back) > 0 &&
-		    agg_merged_result(w->r, k->front, back, &v)) {
-			/* the reducer's answer for the merge, unbuilt */
-			if (win_emit_val(w, &ents[i]->key, v, end) == -1)
-				return -1;
-			continue;
-		}
 		if (k->front != NULL && agg_n(back) > 0) {
 			/* A copy of the front state (states are plain bytes). */
 			memcpy(w->tmp, k->front, w->r->def->size);
@@ -598,6 +694,8 @@ win_emit(struct win *w, int64_t end)
 	}
 	if (w->inv)
 		return win_emit_table(w, w->run.keys, end);
+	if (w->sl != NULL)
+		return win_emit_table(w, w->keys, end);
 	return win_emit_stacks(w, end);
 }
 
@@ -848,6 +946,11 @@ win_save(struct op *op, struct buf *b, char **cause)
 	for (i = 0; i < w->qlen; i++)
 		if (pane_save(win_at(w, i), b, win_keeps(w), cause) == -1)
 			return -1;
+	if (w->sl != NULL) {
+		/* the keys' window states are made again from the panes */
+		pane_save_keys(b, 0);
+		return 0;
+	}
 	if (w->keys != NULL)
 		return win_save_back(w, b, cause);
 	return pane_save(&w->run, b, false, cause);
@@ -878,7 +981,7 @@ win_load(struct op *op, struct snap_rd *r)
 	}
 	pane_reset(&w->run);
 	if (w->keys != NULL) {
-		table_clear(w->keys);
+		win_keys_clear(w);
 		arena_reset(&w->backmem);
 	}
 	want = w->r != NULL ? agg_spelling(w->r) : "";
@@ -905,7 +1008,7 @@ win_load(struct op *op, struct snap_rd *r)
 		return -1;
 	/* A pane takes 3 bytes at least (flags, id, count). */
 	if (qlen > snap_left(r) / 3 || nin > qlen || nfront > nin ||
-	    (nfront > 0 && (w->r == NULL || w->inv)))
+	    (nfront > 0 && (w->r == NULL || w->inv || w->sl != NULL)))
 		return snap_fail(r, "bad window: %llu panes, %llu entered, "
 		    "%llu suffixes", (unsigned long long)qlen,
 		    (unsigned long long)nin, (unsigned long long)nfront);
@@ -928,6 +1031,17 @@ win_load(struct op *op, struct snap_rd *r)
 	w->wrec = wrec;
 	if (w->keys == NULL)
 		return pane_load(&w->run, r, false);
+	if (w->sl != NULL) {
+		if (pane_load_keys(r, &nlen) == -1)
+			return -1;
+		if (nlen != 0)
+			return snap_fail(r, "window states saved where only "
+			    "panes were expected");
+		/* The keys' window states: the panes entered again. */
+		for (i = 0; i < w->nin; i++)
+			win_slide_enter(w, i);
+		return 0;
+	}
 	/* The links between front states are not saved: made again. */
 	if (win_link_front(w, w->nfront, false) == -1)
 		return snap_fail(r, "cannot link the window's panes");
@@ -953,8 +1067,10 @@ win_free(struct op *op)
 	free(w->q);
 	free(w->spare);
 	pane_free(&w->run);
-	if (w->keys != NULL)
+	if (w->keys != NULL) {
+		win_keys_clear(w);
 		table_free(w->keys);
+	}
 	arena_free(&w->backmem);
 	if (w->groups != NULL)
 		table_free(w->groups);
@@ -1063,7 +1179,9 @@ win_create(const struct op_def *def, const struct op_env *env,
 		}
 		w->inv = agg_invertible(w->r);
 		w->tmp = xmalloc(w->r->def->size);
-		if (!w->inv)
+		if (!w->inv && (w->sl = w->r->def->slide) != NULL)
+			w->keys = table_new(w->sl->size);
+		else if (!w->inv)
 			w->keys = table_new(sizeof(struct win_key) +
 			    w->r->def->size);
 	}

@@ -60,6 +60,41 @@
 struct agg;
 struct snap_rd;
 
+/*
+ * A window's own way to slide, for a reducer without inverse whose
+ * merges cost much (distinct: HyperLogLog's unions of 12 KiB).  Without
+ * one a window slides such a reducer through its two stacks of merged
+ * panes (ops/window.c); with one it keeps, for each key in the window, a
+ * state of SIZE bytes (int64_t n first, as a reducer state's: the values
+ * of the key's states in the window; zero bytes are the empty one) that
+ * it tells of each entered pane's state of the key as the pane enters
+ * (enter) and, oldest first, as it leaves (leave), PANE being the pane's
+ * number (its id's low 32 bits: never two alike in a window), and asks
+ * for the window's value (result: what merging the key's states in the
+ * window's panes would give, valid as agg_result's).
+ *
+ * enter and leave return 0, or 1 when the window state must be given
+ * the key's states in the window's panes again, oldest first (a
+ * replay): reset, then enter for each, until none returns 1 (the
+ * second pass never does: what the state learned from the first is kept
+ * by reset).  A state whose n is 0 holds no values: free, and the key
+ * leaves.  The window state holds no pointers into the panes (a pane's
+ * arena may be compacted), and is rebuilt from the panes, never saved:
+ * a checkpoint saves the panes alone.
+ */
+struct agg_slider {
+	size_t		 size;		/* bytes of a key's window state */
+	int		(*enter)(const struct agg *, void *ws, const void *state,
+			    uint32_t pane);
+	int		(*leave)(const struct agg *, void *ws, const void *state,
+			    uint32_t pane);
+	/* Empties WS for a replay, keeping what it learned of its size. */
+	void		(*reset)(void *ws);
+	/* Frees what WS holds (the key leaves, or the window ends). */
+	void		(*free)(void *ws);
+	struct value	(*result)(const struct agg *, const void *ws);
+};
+
 struct agg_def {
 	const char	*name;		/* "sum"; what FUNC names */
 	size_t		 size;		/* bytes of state, n first */
@@ -95,16 +130,6 @@ struct agg_def {
 	 */
 	struct value	(*result)(const struct agg *, const void *state);
 	/*
-	 * Sets *OUT to what result would give for STATE merged with O
-	 * (both n > 0) without building the merge, and returns true; or
-	 * returns false when that would cost no less than merging, and
-	 * the caller merges.  For a window's emission, which asks every
-	 * key the result of its front merged with its back.  NULL: the
-	 * caller always merges.
-	 */
-	bool		(*merged_result)(const struct agg *, const void *state,
-			    const void *o, struct value *out);
-	/*
 	 * Asks for the memory STATE points to (a sketch's block) to be
 	 * fetched, for a caller that reads it a few states later: a
 	 * window's emission walks keys in key order, not memory order, so
@@ -112,6 +137,8 @@ struct agg_def {
 	 * a state holds what result reads in place.
 	 */
 	void		(*prefetch)(const void *state);
+	/* A window's own sliding (above); NULL: the window's two stacks. */
+	const struct agg_slider	*slide;
 	/* Copies the values STATE keeps into A; NULL: it keeps none. */
 	void		(*move)(void *state, struct arena *a);
 	/*
@@ -277,19 +304,6 @@ agg_prefetch(const struct agg *r, const void *state)
 {
 	if (r->def->prefetch != NULL)
 		r->def->prefetch(state);
-}
-
-/*
- * Sets *OUT to the value to emit for STATE merged with O (both n > 0),
- * when the reducer can give it without the merge (merged_result).
- * Returns false when it cannot: the caller merges and asks agg_result.
- */
-static inline bool
-agg_merged_result(const struct agg *r, const void *state, const void *o,
-    struct value *out)
-{
-	return r->def->merged_result != NULL &&
-	    r->def->merged_result(r, state, o, out);
 }
 
 #endif

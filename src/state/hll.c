@@ -33,22 +33,24 @@
  * registers and entries, and a window merged from panes equals the
  * window recomputed.
  *
- * What keeps it cheap (a window of 1h sliding by 1m asks every key's
- * estimate each minute, and merges panes): a dense sketch keeps the
- * histogram of its registers (how many hold each value) as they change,
- * so its estimate reads 52 counts, not 16384 registers; two dense
- * sketches merge eight registers at a time (SWAR on six bytes); a merge
- * copies the bigger block and folds the smaller one in, laying the copy
- * out at once as the union will need (hll_own); and a window's emission
- * asks the estimate of its front merged with its back without building
- * the merge (merged_result, agg.h): two sparse sets count the smaller
- * one's indexes the larger one lacks, and a union that is dense has its
- * histogram made on the side.
+ * What keeps it cheap: a dense sketch keeps the histogram of its
+ * registers (how many hold each value) as they change, so its estimate
+ * reads 52 counts, not 16384 registers; two dense sketches merge eight
+ * registers at a time (SWAR on six bytes); a merge copies the bigger
+ * block and folds the smaller one in, laying the copy out at once as
+ * the union will need (hll_own).  A window (1h sliding by 1m asks every
+ * key's estimate each minute) does not merge its panes: it slides its
+ * own way (agg_slider, below), each key's estimate kept as its panes
+ * enter and leave, from a set of the window's indexes while the union
+ * may be sparse and from the sliding maximum of each register once it
+ * is dense.
  *
  * Memory per key: 24 bytes in place, plus 16 + 16 bytes for one value,
  * growing with the values to 8 KiB sparse, then 12 KiB + 120 dense
  * (the header and the histogram); never more.  Merging is a union
- * (register maxima); there is no inverse.
+ * (register maxima); there is no inverse.  A window keeps per key
+ * besides what its panes hold (below): 40 bytes, the index set, and
+ * while its union is dense 128 KiB of register queues.
  *
  * Checkpoint encoding (snap.h): n, a kind byte (0 empty, 1 sparse, 2
  * dense), then for sparse the entry count and each entry as the
@@ -56,9 +58,6 @@
  * is) and its rank, in index order; for dense the 12288 packed bytes.
  * Loading checks every index, rank and register.
  */
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -249,7 +248,12 @@ hll_sp_slot(struct hll *h, uint32_t e)
 	uint32_t	*sl = hll_slots(h), mask = h->cap - 1, idx = e >> 6;
 	uint32_t	 i;
 
-	for (i = idx & mask; sl[i] != 0 && sl[i] >> 6 != idx;
+	/*
+	 * One test a slot, not two (empty? this index?): whether a value
+	 * is new or seen comes in no order, a slot that is neither seldom.
+	 * The product is 0 when either is (both factors below 2^32).
+	 */
+	for (i = idx & mask; (uint64_t)sl[i] * ((sl[i] >> 6) ^ idx) != 0;
 	    i = (i + 1) & mask)
 		;
 	return &sl[i];
@@ -263,11 +267,11 @@ hll_sp_slot(struct hll *h, uint32_t e)
 static inline void
 hll_sp_set(struct hll *h, uint32_t *p, uint32_t e)
 {
-	if (*p == 0) {
-		*p = e;
-		h->cnt++;
-	} else if ((e & 63) > (*p & 63))
-		*p = e;
+	uint32_t	 old = *p;
+
+	/* selects, not branches: new or seen comes in no order */
+	h->cnt += old == 0;
+	*p = (e & 63) > (old & 63) ? e : old;
 }
 
 /* A new sparse block of CAP slots for S in A. */
@@ -354,7 +358,7 @@ hll_put(struct sk_state *s, uint32_t e, struct arena *a)
 		return;
 	}
 	p = hll_sp_slot(h, e);
-	if (*p == 0 && !hll_sp_room(h->cnt + 1, h->cap)) {
+	if (!hll_sp_room(h->cnt + (*p == 0), h->cap)) {	/* full: E is new */
 		if (h->cap >= HLL_MAXCAP) {
 			h = hll_densify(s, h, a);
 			hll_raise_entry(h, e);
@@ -413,14 +417,15 @@ hll_max4(uint64_t x, uint64_t y)
 }
 
 /*
- * Moves the histogram C of the dense registers D to that of the
- * registers' maxima with the dense registers Q, eight at a time (six
- * bytes); the changed maxima are written to OUT (D itself) unless OUT is
- * NULL.
+ * Raises the registers of the dense H to those of the dense O, eight at
+ * a time (six bytes), and keeps H's histogram.
  */
-static inline void
-hll_max_pass(const uint8_t *d, const uint8_t *q, uint16_t *c, uint8_t *out)
+static void
+hll_max_regs(struct hll *h, const struct hll *o)
 {
+	uint8_t		*d = hll_regs(h);
+	const uint8_t	*q = hll_cregs(o);
+	uint16_t	*c = hll_hist(h);
 	uint64_t	 x, y, z, diff;
 	uint32_t	 g;
 	unsigned	 k;
@@ -439,23 +444,13 @@ hll_max_pass(const uint8_t *d, const uint8_t *q, uint16_t *c, uint8_t *out)
 			c[z >> k & 63]++;
 			diff &= ~(63ull << k);
 		}
-		if (out == NULL)
-			continue;
-		out[g] = (uint8_t)z;
-		out[g + 1] = (uint8_t)(z >> 8);
-		out[g + 2] = (uint8_t)(z >> 16);
-		out[g + 3] = (uint8_t)(z >> 24);
-		out[g + 4] = (uint8_t)(z >> 32);
-		out[g + 5] = (uint8_t)(z >> 40);
+		d[g] = (uint8_t)z;
+		d[g + 1] = (uint8_t)(z >> 8);
+		d[g + 2] = (uint8_t)(z >> 16);
+		d[g + 3] = (uint8_t)(z >> 24);
+		d[g + 4] = (uint8_t)(z >> 32);
+		d[g + 5] = (uint8_t)(z >> 40);
 	}
-}
-
-/* Raises the registers of the dense H to those of the dense O (and
- * keeps H's histogram). */
-static void
-hll_max_regs(struct hll *h, const struct hll *o)
-{
-	hll_max_pass(hll_regs(h), hll_cregs(o), hll_hist(h), hll_regs(h));
 }
 
 /* Whether the block A holds more than the block B (copying it is then
@@ -635,225 +630,486 @@ hll_result(const struct agg *r, const void *state)
 	return value_int(llround(hll_estimate(h)));
 }
 
-/* Whether the sparse H holds an entry of E's index. */
-static inline bool
-hll_sp_has(const struct hll *h, uint32_t e)
-{
-	const uint32_t	*sl = hll_cslots(h);
-	uint32_t	 mask = h->cap - 1, idx = e >> 6, i;
+/*
+ * A window's own sliding (struct agg_slider, agg.h): for each key, what
+ * the window's panes hold of it, kept so that a pane entering or leaving
+ * costs what that pane holds for the key, and an estimate reads counts
+ * rather than a union of the panes built at every slide.
+ *
+ * The union of the key's pane sketches is sparse while it has at most
+ * HLL_MAXCNT 25-bit indexes and no pane's sketch is dense, and its
+ * estimate is then that count's (hll_sp_result).  The count is kept by
+ * the window's index set: each index of the window's panes once, with
+ * the newest pane that holds it.  A pane entering sets its indexes'
+ * pane; the oldest pane leaving takes out those whose newest pane it
+ * was.
+ *
+ * A dense union's registers are the maxima, register by register, of
+ * the panes' ranks (a sparse pane's entries give theirs as
+ * hll_raise_entry does).  The window keeps them as register queues
+ * (struct hll_rq), a sliding maximum for each register: the panes whose
+ * rank there is larger than every newer pane's, newest first (one node
+ * a pane at most, ranks falling: 52 nodes at most), the newest in the
+ * register's own slot and the others in a pool, the oldest holding the
+ * window's maximum; and the histogram of those maxima, from which the
+ * estimate is made as a dense sketch's (hll_hist_estimate).  A pane
+ * entering pushes its ranks, dropping the older nodes no larger; the
+ * oldest pane leaving drops its own nodes, each the oldest of its
+ * register.  The queues are made when the union first turns dense (128
+ * KiB and the pool: not for the many small keys of a window), by a
+ * replay, and kept until the union falls back under half the sparse
+ * limit.
+ *
+ * The index set is needed only while the union might be sparse: not
+ * while a dense pane is in the window, nor while more than HLL_MAXCNT
+ * registers are not 0 (each holds an index at least); it is dropped
+ * when a dense pane enters or more than HLL_WIDE registers are not 0,
+ * and made again by a replay when neither holds (so a key far past the
+ * sparse limit, where most of a window's entries are, pays for the
+ * queues alone).
+ *
+ * The estimates are the merged panes' to the bit: the same count, or
+ * the same registers and so the same histogram.  Memory per key: 40
+ * bytes in place; the index set 8 bytes a slot, between 1/8 and 1/2
+ * full, each index of the panes once (no more than the panes' own
+ * sketches hold); the queues 128 KiB, the histogram and 8 bytes a node
+ * beyond each register's newest.
+ */
 
-	for (i = idx & mask; sl[i] != 0; i = (i + 1) & mask)
-		if (sl[i] >> 6 == idx)
-			return true;
-	return false;
-}
+/* Entries ahead whose slot (a register's, an index's) is fetched. */
+#define HLL_AHEAD	32
+
+/* Registers not 0 past which a window drops its index set. */
+#define HLL_WIDE	(HLL_MAXCNT + HLL_MAXCNT / 3)
 
 /*
- * The register an entry E falls in and E's rank there, as
- * hll_entry_reg, without a branch: a sparse set's empty slots (E 0)
- * come in no order, so a loop over slots must not branch on them.
+ * A node of the register queues: the pane (high 32 bits), the next
+ * older node in the pool (24 bits, 0: none) and the rank (low 8 bits,
+ * 0 only in an empty register's slot).
  */
-static inline uint32_t
-hll_entry_reg_flat(uint32_t e, unsigned *rank)
+#define HLL_RQ_PANE(x)	((uint32_t)((x) >> 32))
+#define HLL_RQ_OLDER(x)	((uint32_t)(x) >> 8)
+#define HLL_RQ_RANK(x)	((unsigned)(x) & 255)
+#define HLL_RQ_NODE(pane, older, rank) \
+	((uint64_t)(pane) << 32 | (uint64_t)(older) << 8 | (rank))
+
+struct hll_rq {
+	uint16_t	 hist[HLL_Q + 2];	/* of the window's maxima */
+	uint32_t	 npool, cappool;	/* pool nodes made (0 is none) */
+	uint32_t	 freed;			/* a free pool node, 0: none */
+	uint64_t	*pool;
+	uint64_t	 slot[HLL_M];		/* each register's newest node */
+};
+
+/* A key's window state. */
+struct hll_win {
+	int64_t		 n;		/* values in the window's panes */
+	uint64_t	*set;		/* (index + 1) << 32 | pane, 0: empty */
+	struct hll_rq	*rq;		/* the register queues, or NULL */
+	uint32_t	 cap;		/* SET's slots, a power of two, or 0 */
+	uint32_t	 cnt;		/* indexes in SET */
+	uint32_t	 ndense;	/* dense pane sketches in the window */
+	uint8_t		 want;		/* the queues kept through a replay */
+	uint8_t		 noset;		/* the index set is not kept */
+};
+
+/* The index set's slots made CAP (a power of two, above twice cnt). */
+static void
+hll_iset_resize(struct hll_win *w, uint32_t cap)
 {
-	/* the 11 bits between at the top, the rank below them */
-	uint32_t	 t = e << (32 - 6 - (HLL_SP - HLL_P));
+	uint64_t	*sl = xcalloc(cap, sizeof *sl), *old = w->set;
+	uint32_t	 i, j, mask = cap - 1;
 
-	*rank = t >= 1u << (32 - (HLL_SP - HLL_P)) ?
-	    (unsigned)__builtin_clz(t) + 1 : (HLL_SP - HLL_P) + (e & 63);
-	return e >> (6 + HLL_SP - HLL_P);
-}
-
-/*
- * The registers of a union estimated unbuilt (hll_union_estimate): the
- * registers its sparse entries changed, 0 elsewhere.  Zero between
- * calls: each call clears the registers it wrote (hll_overlay_clear),
- * so no call pays for clearing all 16 KiB.
- */
-static _Thread_local uint8_t	 hll_ov[HLL_M];
-
-/*
- * Lays the N sparse entries ES over the registers of D (the dense
- * registers, or NULL: all zero), the union's changed registers kept in
- * hll_ov, and moves the histogram C of the registers to that of the
- * maxima.  No branch on the data: an entry that changes nothing moves a
- * count out and back.
- */
-static inline void
-hll_overlay(uint16_t *c, const uint8_t *d, const uint32_t *es, uint32_t n)
-{
-	uint8_t		*ov = hll_ov;
-	uint32_t	 i, j;
-	unsigned	 r, cur, dv, nv;
-
-	for (i = 0; i < n; i++) {
-		j = hll_entry_reg_flat(es[i], &r);
-		cur = ov[j];
-		if (d != NULL) {
-			dv = hll_get(d, j);
-			cur = cur > dv ? cur : dv;
-		}
-		nv = r > cur ? r : cur;
-		c[cur]--;
-		c[nv]++;
-		ov[j] = (uint8_t)nv;
+	for (i = 0; i < w->cap; i++) {
+		if (old[i] == 0)
+			continue;
+		for (j = ((uint32_t)(old[i] >> 32) - 1) & mask; sl[j] != 0;
+		    j = (j + 1) & mask)
+			;
+		sl[j] = old[i];
 	}
+	free(old);
+	w->set = sl;
+	w->cap = cap;
 }
 
-/* Zeroes the registers of hll_ov that hll_overlay wrote for the N
- * entries ES. */
+/* Drops the index set: it is not kept from now on. */
+static void
+hll_iset_drop(struct hll_win *w)
+{
+	free(w->set);
+	w->set = NULL;
+	w->cap = w->cnt = 0;
+	w->noset = 1;
+}
+
+/* Asks for the index set's slot of entry E (a sparse set's) to be
+ * fetched. */
 static inline void
-hll_overlay_clear(const uint32_t *es, uint32_t n)
+hll_iset_ahead(const struct hll_win *w, uint32_t e)
+{
+	__builtin_prefetch(&w->set[(e >> 6) & (w->cap - 1)]);
+}
+
+/* Asks for the index set's slots of the first few of the N entries ES. */
+static inline void
+hll_iset_fetch(const struct hll_win *w, const uint32_t *es, uint32_t n)
 {
 	uint32_t	 i;
 
-	for (i = 0; i < n; i++)
-		hll_ov[es[i] >> (6 + HLL_SP - HLL_P)] = 0;
+	for (i = 0; i < n && i < HLL_AHEAD; i++)
+		hll_iset_ahead(w, es[i]);
+}
+
+/* Gives the index set room for N more indexes (at most half full). */
+static inline void
+hll_iset_room(struct hll_win *w, uint32_t n)
+{
+	uint32_t	 cap = w->cap != 0 ? w->cap : 8;
+
+	while ((w->cnt + n) * 2 > cap)
+		cap *= 2;
+	if (cap != w->cap)
+		hll_iset_resize(w, cap);
+}
+
+/* Index IDX is in PANE, the window's newest (the set has room). */
+static inline void
+hll_iset_enter(struct hll_win *w, uint32_t idx, uint32_t pane)
+{
+	uint64_t	*sl = w->set;
+	uint32_t	 i, mask = w->cap - 1;
+
+	/* indexes are hash bits: their low bits spread them; one test a
+	 * slot, as hll_sp_slot's */
+	for (i = idx & mask; (sl[i] >> 32) * ((sl[i] >> 32) ^ (idx + 1)) != 0;
+	    i = (i + 1) & mask)
+		;
+	w->cnt += sl[i] == 0;
+	sl[i] = (uint64_t)(idx + 1) << 32 | pane;
 }
 
 /*
- * Asks for the registers of the dense H to be fetched, all of them: a
- * sparse set's entries then read them in no order, and these requests
- * overlap where the reads would wait for each line in turn.
+ * PANE, the window's oldest, leaves holding index IDX: out of the set
+ * when no newer pane holds it (linear probing's deletion: the entries
+ * after it that may move back do).
  */
 static inline void
-hll_fetch_regs(const struct hll *h)
+hll_iset_leave(struct hll_win *w, uint32_t idx, uint32_t pane)
 {
-	const char	*p = (const char *)hll_cregs(h);
-	uint32_t	 off;
+	uint64_t	*sl = w->set;
+	uint32_t	 i, j, home, mask = w->cap - 1;
 
-	for (off = 0; off < HLL_REGBYTES; off += 64)
-		__builtin_prefetch(p + off);
+	for (i = idx & mask; (sl[i] >> 32) * ((sl[i] >> 32) ^ (idx + 1)) != 0;
+	    i = (i + 1) & mask)
+		;
+	if (sl[i] == 0 || (uint32_t)sl[i] != pane)
+		return;
+	for (j = (i + 1) & mask; sl[j] != 0; j = (j + 1) & mask) {
+		home = ((uint32_t)(sl[j] >> 32) - 1) & mask;
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			sl[i] = sl[j];
+			i = j;
+		}
+	}
+	sl[i] = 0;
+	w->cnt--;
 }
 
 /*
- * The estimate of the union of the blocks A and B, unbuilt: the dense
- * union's histogram from the dense one's (or all zero registers) and the
- * sparse ones' entries laid over it on the side, or from a pass over two
- * dense ones that keeps the maxima's histogram only.  For a union that
- * is dense; what merging and then estimating would give, to the bit.
+ * Tells the index set of the indexes of the sparse H of PANE, entering
+ * (LEAVE false) or leaving; each index's slot is asked for a few
+ * entries ahead, as the set's slots are read in no order.
  */
-static double
-hll_union_estimate(const struct hll *a, const struct hll *b)
+static void
+hll_iset_pane(struct hll_win *w, const struct hll *h, uint32_t pane,
+    bool leave)
 {
-	const struct hll	*t;
-	uint16_t		 c[HLL_Q + 2];
-	uint32_t		 ea[HLL_MAXCAP], eb[HLL_MAXCAP], na, nb;
+	uint32_t	 es[HLL_MAXCAP], i, n = hll_sp_gather(h, es);
 
-	if (b->dense) {
-		t = a;
-		a = b;
-		b = t;
+	if (!leave)
+		hll_iset_room(w, n);
+	hll_iset_fetch(w, es, n);
+	for (i = 0; i < n; i++) {
+		if (i + HLL_AHEAD < n)
+			hll_iset_ahead(w, es[i + HLL_AHEAD]);
+		if (leave)
+			hll_iset_leave(w, es[i] >> 6, pane);
+		else
+			hll_iset_enter(w, es[i] >> 6, pane);
 	}
-	if (a->dense) {
-		memcpy(c, hll_chist(a), sizeof c);
-		if (b->dense) {
-			hll_max_pass(hll_cregs(a), hll_cregs(b), c, NULL);
-			return hll_hist_estimate(c);
-		}
-		hll_fetch_regs(a);
-		nb = hll_sp_gather(b, eb);
-		hll_overlay(c, hll_cregs(a), eb, nb);
-		hll_overlay_clear(eb, nb);
-		return hll_hist_estimate(c);
-	}
-	memset(c, 0, sizeof c);
-	c[0] = HLL_M;
-	na = hll_sp_gather(a, ea);
-	nb = hll_sp_gather(b, eb);
-	hll_overlay(c, NULL, ea, na);
-	hll_overlay(c, NULL, eb, nb);
-	hll_overlay_clear(ea, na);
-	hll_overlay_clear(eb, nb);
-	return hll_hist_estimate(c);
+	if (leave && w->cap > 8 && w->cnt * 8 < w->cap)
+		hll_iset_resize(w, w->cap / 2);
 }
 
-/* Four sparse slots side by side (GCC and Clang vectors). */
-typedef uint32_t hll_u32x4 __attribute__((vector_size(16)));
+/* Empties the register queues Q (a new Q when NULL). */
+static struct hll_rq *
+hll_rq_clear(struct hll_rq *q)
+{
+	if (q == NULL)
+		q = xmalloc(sizeof *q);
+	else
+		free(q->pool);
+	memset(q, 0, sizeof *q);
+	q->hist[0] = HLL_M;
+	q->npool = 1;
+	return q;
+}
 
-/* Whether the comparison M (lanes all ones or all zero) found none. */
+static void
+hll_rq_free(struct hll_rq *q)
+{
+	if (q == NULL)
+		return;
+	free(q->pool);
+	free(q);
+}
+
+/* A pool node of Q holding X. */
 static inline uint32_t
-hll_none4(hll_u32x4 m)
+hll_rq_keep(struct hll_rq *q, uint64_t x)
 {
-#ifdef __SSE2__
-	return _mm_movemask_epi8((__m128i)m) == 0;
-#else
-	return (m[0] | m[1] | m[2] | m[3]) == 0;
-#endif
+	uint32_t	 k;
+
+	if ((k = q->freed) != 0)
+		q->freed = (uint32_t)q->pool[k];
+	else {
+		if (q->npool >= q->cappool) {
+			q->cappool = q->cappool != 0 ? q->cappool * 2 : 64;
+			q->pool = xreallocarray(q->pool, q->cappool,
+			    sizeof *q->pool);
+		}
+		k = q->npool++;
+	}
+	q->pool[k] = x;
+	return k;
+}
+
+static inline void
+hll_rq_unkeep(struct hll_rq *q, uint32_t k)
+{
+	q->pool[k] = q->freed;
+	q->freed = k;
 }
 
 /*
- * How many of the entries of the sparse B have an index the sparse A
- * lacks, or, once A's entries and those passed HLL_MAXCNT, a count that
- * does (the union is dense).  A small A (16 slots at most: most keys of
- * a window) is compared whole with each entry, four slots at a time,
- * without a branch on the data; a larger one is probed.
+ * Pushes the rank RANK (1 or more) of PANE, the window's newest, in
+ * register J: the older nodes no larger are dropped, and the maximum
+ * changes when none is left.
  */
-static uint32_t
-hll_sp_missing(const struct hll *a, const struct hll *b)
+static inline void
+hll_rq_enter(struct hll_rq *q, uint32_t j, unsigned rank, uint32_t pane)
 {
-	const uint32_t	*al = hll_cslots(a), *sl = hll_cslots(b);
-	hll_u32x4	 kv[4], v, m, iv;
-	uint32_t	 es[HLL_MAXCAP];
-	uint32_t	 i, k, e, n = 0, nv = a->cap / 4;
+	uint64_t	 s = q->slot[j];
+	uint32_t	 t, k;
+	unsigned	 top;
 
-	if (a->cap <= 16) {
-		/* each slot's index + 1, or 0 when empty */
-		for (k = 0; k < nv; k++) {
-			memcpy(&v, al + 4 * k, sizeof v);
-			kv[k] = ((v >> 6) + 1) & (v != 0);
-		}
-		for (i = 0; i < b->cap; i++) {
-			e = sl[i];
-			iv = (hll_u32x4){ 0, 0, 0, 0 } + ((e >> 6) + 1);
-			m = kv[0] == iv;
-			for (k = 1; k < nv; k++)
-				m |= kv[k] == iv;
-			n += (e != 0) & hll_none4(m);
-		}
-		return n;
+	if (HLL_RQ_RANK(s) > rank) {
+		/* a larger rank of PANE's stays; an older pane's is kept */
+		if (HLL_RQ_PANE(s) != pane)
+			q->slot[j] = HLL_RQ_NODE(pane, hll_rq_keep(q, s),
+			    rank);
+		return;
 	}
-	for (i = 0, k = hll_sp_gather(b, es); i < k; i++) {
-		n += !hll_sp_has(a, es[i]);
-		/* past the sparse limit the count does not matter */
-		if ((i & 63) == 63 && a->cnt + n > HLL_MAXCNT)
-			break;
+	top = HLL_RQ_RANK(s);	/* the last dropped: the oldest */
+	for (t = HLL_RQ_OLDER(s); t != 0 && HLL_RQ_RANK(q->pool[t]) <= rank;
+	    t = k) {
+		top = HLL_RQ_RANK(q->pool[t]);
+		k = HLL_RQ_OLDER(q->pool[t]);
+		hll_rq_unkeep(q, t);
 	}
-	return n;
+	if (t == 0) {
+		q->hist[top]--;
+		q->hist[rank]++;
+	}
+	q->slot[j] = HLL_RQ_NODE(pane, t, rank);
+}
+
+/* PANE, the window's oldest, leaves register J: its node, if any, is the
+ * oldest there, and the maximum falls to the next one's rank, or 0. */
+static inline void
+hll_rq_leave(struct hll_rq *q, uint32_t j, uint32_t pane)
+{
+	uint64_t	 s = q->slot[j], *prev;
+	uint32_t	 t;
+
+	if (HLL_RQ_OLDER(s) == 0) {
+		if (HLL_RQ_PANE(s) != pane || s == 0)
+			return;
+		q->hist[HLL_RQ_RANK(s)]--;
+		q->hist[0]++;
+		q->slot[j] = 0;
+		return;
+	}
+	prev = &q->slot[j];
+	for (t = HLL_RQ_OLDER(s); HLL_RQ_OLDER(q->pool[t]) != 0;
+	    t = HLL_RQ_OLDER(q->pool[t]))
+		prev = &q->pool[t];
+	if (HLL_RQ_PANE(q->pool[t]) != pane)
+		return;
+	q->hist[HLL_RQ_RANK(q->pool[t])]--;
+	q->hist[HLL_RQ_RANK(*prev)]++;
+	*prev &= ~((uint64_t)0xffffff << 8);
+	hll_rq_unkeep(q, t);
 }
 
 /*
- * The estimate of two sketches' union, unbuilt: for two sparse ones the
- * larger one's entries and those of the smaller one's indexes it lacks,
- * unless they pass the sparse limit (the union is dense): then, as with
- * a dense one, hll_union_estimate.
+ * Tells the register queues Q of the ranks of the block H (sparse or
+ * dense) of PANE, entering (LEAVE false) or leaving.
  */
-static bool
-hll_merged_result(const struct agg *r, const void *state, const void *o,
-    struct value *out)
+static void
+hll_rq_pane(struct hll_rq *q, const struct hll *h, uint32_t pane,
+    bool leave)
 {
-	const struct hll	*a = ((const struct sk_state *)state)->blk;
-	const struct hll	*b = ((const struct sk_state *)o)->blk, *t;
-	uint32_t		 cnt;
+	uint32_t	 es[HLL_MAXCAP], i, j, n;
+	unsigned	 rank;
+
+	if (h->dense) {
+		for (j = 0; j < HLL_M; j++) {
+			if ((rank = hll_get(hll_cregs(h), j)) == 0)
+				continue;
+			if (leave)
+				hll_rq_leave(q, j, pane);
+			else
+				hll_rq_enter(q, j, rank, pane);
+		}
+		return;
+	}
+	/*
+	 * The entries as their registers and ranks; each register's slot
+	 * is asked for a few entries ahead, as they fall anywhere in the
+	 * 128 KiB and every read would otherwise wait for its own.
+	 */
+	n = hll_sp_gather(h, es);
+	for (i = 0; i < n; i++) {
+		j = hll_entry_reg(es[i], &rank);
+		es[i] = j << 8 | rank;
+		if (i < HLL_AHEAD)
+			__builtin_prefetch(&q->slot[j]);
+	}
+	for (i = 0; i < n; i++) {
+		if (i + HLL_AHEAD < n)
+			__builtin_prefetch(&q->slot[es[i + HLL_AHEAD] >> 8]);
+		if (leave)
+			hll_rq_leave(q, es[i] >> 8, pane);
+		else
+			hll_rq_enter(q, es[i] >> 8, es[i] & 255, pane);
+	}
+}
+
+/* Registers of the window's union that are not 0. */
+static inline uint32_t
+hll_rq_used(const struct hll_rq *q)
+{
+	return HLL_M - q->hist[0];
+}
+
+static int
+hll_win_enter(const struct agg *r, void *ws, const void *state,
+    uint32_t pane)
+{
+	struct hll_win		*w = ws;
+	const struct sk_state	*s = state;
+	const struct hll	*h = s->blk;
 
 	(void)r;
-	if (a == NULL || b == NULL)
-		return false;
-	if (!a->dense && !b->dense) {
-		if (a->cnt < b->cnt) {
-			t = a;
-			a = b;
-			b = t;
-		}
-		cnt = a->cnt + hll_sp_missing(a, b);
-		if (cnt <= HLL_MAXCNT) {
-			*out = value_int(hll_sp_result(cnt));
-			return true;
+	w->n += s->n;
+	if (h == NULL)
+		return 0;
+	if (h->dense) {
+		w->ndense++;
+		if (!w->noset)
+			hll_iset_drop(w);
+	} else if (!w->noset)
+		hll_iset_pane(w, h, pane, false);
+	if (w->rq == NULL) {
+		if (w->ndense == 0 && w->cnt <= HLL_MAXCNT)
+			return 0;
+		w->want = 1;	/* the union is dense: the queues, by a replay */
+		return 1;
+	}
+	hll_rq_pane(w->rq, h, pane, false);
+	if (!w->noset && hll_rq_used(w->rq) > HLL_WIDE)
+		hll_iset_drop(w);	/* dense, and far from sparse */
+	return 0;
+}
+
+static int
+hll_win_leave(const struct agg *r, void *ws, const void *state,
+    uint32_t pane)
+{
+	struct hll_win		*w = ws;
+	const struct sk_state	*s = state;
+	const struct hll	*h = s->blk;
+
+	(void)r;
+	w->n -= s->n;
+	if (h == NULL || w->n <= 0)
+		return 0;
+	w->ndense -= h->dense;
+	if (!w->noset) {
+		hll_iset_pane(w, h, pane, true);
+		if (w->rq != NULL && w->cnt <= HLL_MAXCNT / 2) {
+			hll_rq_free(w->rq);	/* far from dense again */
+			w->rq = NULL;
+			w->want = 0;
 		}
 	}
-	*out = value_int(llround(hll_union_estimate(a, b)));
-	return true;
+	if (w->rq == NULL)
+		return 0;
+	hll_rq_pane(w->rq, h, pane, true);
+	/* the union may be sparse: the index set made again */
+	return w->noset && w->ndense == 0 && hll_rq_used(w->rq) <= HLL_MAXCNT;
 }
+
+static void
+hll_win_reset(void *ws)
+{
+	struct hll_win	*w = ws;
+
+	hll_iset_drop(w);
+	w->noset = 0;
+	w->n = 0;
+	w->ndense = 0;
+	if (w->want)
+		w->rq = hll_rq_clear(w->rq);
+	else {
+		hll_rq_free(w->rq);
+		w->rq = NULL;
+	}
+}
+
+static void
+hll_win_free(void *ws)
+{
+	struct hll_win	*w = ws;
+
+	free(w->set);
+	hll_rq_free(w->rq);
+	memset(w, 0, sizeof *w);
+}
+
+static struct value
+hll_win_result(const struct agg *r, const void *ws)
+{
+	const struct hll_win	*w = ws;
+
+	(void)r;
+	if (w->n <= 0)
+		return value_int(0);
+	if (!w->noset && w->ndense == 0 && w->cnt <= HLL_MAXCNT)
+		return value_int(hll_sp_result(w->cnt));
+	return value_int(llround(hll_hist_estimate(w->rq->hist)));
+}
+
+static const struct agg_slider hll_slider = {
+	.size = sizeof(struct hll_win),
+	.enter = hll_win_enter,
+	.leave = hll_win_leave,
+	.reset = hll_win_reset,
+	.free = hll_win_free,
+	.result = hll_win_result,
+};
 
 static int
 hll_cmp_u32(const void *a, const void *b)
@@ -961,8 +1217,8 @@ const struct agg_def agg_distinct = {
 	.add = hll_add,
 	.merge = hll_merge,
 	.result = hll_result,
-	.merged_result = hll_merged_result,
 	.prefetch = sk_prefetch,
+	.slide = &hll_slider,
 	.move = sk_move,
 	.save = hll_save,
 	.load = hll_load,

@@ -342,15 +342,49 @@ test_distinct_merge(void)
 }
 
 /*
- * The estimate of a merge that merged_result gives without building it
- * (a window's emission) is the one the merge gives, and the histogram a
- * dense sketch keeps as it changes is the one its registers make (a
- * loaded copy counts them afresh): for two sparse sketches whose union
- * stays sparse or turns dense, a dense and a sparse one either way
- * round, and two dense ones, overlapping or not.
+ * The estimate of a window of the panes A then B that distinct keeps
+ * (its own sliding, agg_slider), made by entering them one by one as a
+ * window does (replaying when asked); once A has left it must be B's
+ * own, which is checked too.
+ */
+static struct value
+slid_pair(struct agg *r, const struct sk_state *a, const struct sk_state *b)
+{
+	const struct agg_slider	*sl = r->def->slide;
+	void			*ws = xcalloc(1, sl->size);
+	struct value		 v, alone;
+
+	if (sl->enter(r, ws, a, 7) == 1) {
+		sl->reset(ws);
+		CHECK(sl->enter(r, ws, a, 7) == 0);
+	}
+	if (sl->enter(r, ws, b, 8) == 1) {
+		sl->reset(ws);
+		CHECK(sl->enter(r, ws, a, 7) == 0);
+		CHECK(sl->enter(r, ws, b, 8) == 0);
+	}
+	v = sl->result(r, ws);
+	if (sl->leave(r, ws, a, 7) == 1) {
+		sl->reset(ws);
+		CHECK(sl->enter(r, ws, b, 8) == 0);
+	}
+	alone = sl->result(r, ws);
+	CHECK(alone.u.i == agg_result(r, b).u.i);
+	sl->free(ws);
+	free(ws);
+	return v;
+}
+
+/*
+ * The estimate of a window of two panes (slid_pair) is the one their
+ * merge gives, and the histogram a dense sketch keeps as it changes is
+ * the one its registers make (a loaded copy counts them afresh): for
+ * two sparse sketches whose union stays sparse or turns dense, a dense
+ * and a sparse one either way round, and two dense ones, overlapping or
+ * not.
  */
 static void
-test_distinct_merged_result(void)
+test_distinct_union(void)
 {
 	static const int64_t	 cases[][3] = {	/* |A|, |B|, B's first value */
 		{ 3, 5, 1 }, { 1000, 400, 700 }, { 1500, 1500, 0 },
@@ -381,12 +415,12 @@ test_distinct_merged_result(void)
 		want = agg_result(r, &m);
 		one = agg_result(r, &all);
 		CHECK(want.u.i == one.u.i);
-		CHECK(agg_merged_result(r, &a, &b, &got));
+		got = slid_pair(r, &a, &b);
 		CHECK(got.type == V_INT && got.u.i == want.u.i);
-		CHECK(agg_merged_result(r, &b, &a, &got));
+		got = slid_pair(r, &b, &a);
 		CHECK(got.type == V_INT && got.u.i == want.u.i);
 		if (got.u.i != want.u.i)
-			printf("merged_result case %zu: %lld, merged %lld\n",
+			printf("union case %zu: %lld, merged %lld\n",
 			    k, (long long)got.u.i, (long long)want.u.i);
 		roundtrip(r, &m);
 		roundtrip(r, &a);
@@ -396,13 +430,12 @@ test_distinct_merged_result(void)
 }
 
 /*
- * merged_result against the merge over a grid of sizes: the small sets
- * compared four slots at a time, the probed ones, unions that turn
- * dense by a few entries, a dense one with a sparse one, overlapping by
- * none, half or all of the smaller one.
+ * A window of two panes (slid_pair) against their merge over a grid of
+ * sizes: unions that turn dense by a few entries, a dense one with a
+ * sparse one, overlapping by none, half or all of the smaller one.
  */
 static void
-test_distinct_merged_grid(void)
+test_distinct_union_grid(void)
 {
 	static const int64_t	 sizes[] = { 1, 2, 3, 7, 12, 13, 40, 200, 769,
 	    1200, 1536, 1537, 3000 };
@@ -429,16 +462,144 @@ test_distinct_merged_grid(void)
 				memcpy(&m, &a, sizeof m);
 				CHECK(agg_merge(r, &m, &b, &mem) == 0);
 				want = agg_result(r, &m);
-				CHECK(agg_merged_result(r, &a, &b, &got));
+				got = slid_pair(r, &a, &b);
 				if (got.u.i != want.u.i && bad++ < 5)
-					printf("merged grid %lld/%lld at %lld: %lld, "
+					printf("union grid %lld/%lld at %lld: %lld, "
 					    "merged %lld\n", (long long)na,
 					    (long long)nb, (long long)off,
 					    (long long)got.u.i, (long long)want.u.i);
 				CHECK(got.type == V_INT && got.u.i == want.u.i);
-				CHECK(agg_merged_result(r, &b, &a, &got));
+				got = slid_pair(r, &b, &a);
 				CHECK(got.u.i == want.u.i);
 			}
+	agg_free(r);
+}
+
+/* ---- distinct: a window's own sliding (agg_slider) ---- */
+
+#define SL_W		7	/* panes in a window */
+#define SL_STEPS	260
+
+/*
+ * Gives the window state WS the N pane states WIN (oldest first, numbered
+ * IDS) again until none asks for it again, as ops/window.c replays.
+ */
+static void
+slide_replay(struct agg *r, void *ws, struct sk_state *win, uint32_t *ids,
+    int n)
+{
+	const struct agg_slider	*sl = r->def->slide;
+	int			 i, again, passes = 0;
+
+	do {
+		again = 0;
+		sl->reset(ws);
+		for (i = 0; i < n; i++)
+			if (agg_n(&win[i]) > 0)
+				again |= sl->enter(r, ws, &win[i], ids[i]);
+		passes++;
+	} while (again);
+	CHECK(passes <= 2);
+}
+
+/* How many values pane STEP gets, and from how many (repeats across
+ * panes): small keys, unions that turn dense by their count and fall
+ * back, dense panes among sparse ones, then all of these at random. */
+static void
+slide_shape(int step, int64_t *size, int64_t *pool)
+{
+	static const int64_t	 sizes[] = { 0, 3, 40, 300, 700, 1600, 3000 };
+
+	if (step < 20) {
+		*size = (int64_t)(rnd() % 40);
+		*pool = 200;
+	} else if (step < 60) {
+		*size = 200 + (int64_t)(rnd() % 500);
+		*pool = 6000;
+	} else if (step < 75) {
+		*size = step % 3 == 0 ? 2500 : 100;
+		*pool = 40000;
+	} else if (step < 100) {
+		*size = (int64_t)(rnd() % 60);
+		*pool = 300;
+	} else {
+		*size = sizes[rnd() % (sizeof sizes / sizeof sizes[0])];
+		*pool = rnd() % 2 ? *size * 3 + 10 : 100000;
+	}
+}
+
+/*
+ * The window state that distinct keeps (hll.c: an index set, register
+ * queues) against the brute-force merge of the window's panes, pane by
+ * pane through every regime: sparse unions, unions dense by their count
+ * and falling back, dense panes entering and leaving; and against a
+ * state made from the window's panes alone (a checkpoint's load).
+ */
+static void
+test_distinct_slider(void)
+{
+	struct agg		*r = parse("distinct");
+	const struct agg_slider	*sl = r->def->slide;
+	struct sk_state		 win[SL_W + 1], m;
+	uint32_t		 ids[SL_W + 1];
+	void			*ws, *fresh;
+	struct value		 got, want, again;
+	int64_t			 size, pool, k, base;
+	int			 step, n = 0, i, bad = 0, dense = 0;
+
+	CHECK(sl != NULL);
+	if (sl == NULL)
+		return;
+	ws = xcalloc(1, sl->size);
+	fresh = xcalloc(1, sl->size);
+	for (step = 0; step < SL_STEPS; step++) {
+		slide_shape(step, &size, &pool);
+		agg_init(r, &win[n]);
+		ids[n] = (uint32_t)step * 3 + 1;	/* numbers, not places */
+		base = (int64_t)(rnd() % 1000000);
+		for (k = 0; k < size; k++)
+			add(r, &win[n], value_int(base + (int64_t)(rnd() %
+			    (uint64_t)pool)));
+		if (agg_n(&win[n]) > 0 &&
+		    sl->enter(r, ws, &win[n], ids[n]) == 1)
+			slide_replay(r, ws, win, ids, n + 1);
+		n++;
+		if (n > SL_W) {		/* the oldest leaves */
+			if (agg_n(&win[0]) > 0 &&
+			    sl->leave(r, ws, &win[0], ids[0]) == 1 &&
+			    agg_n(ws) > 0)
+				slide_replay(r, ws, win + 1, ids + 1, n - 1);
+			memmove(win, win + 1, (size_t)(n - 1) * sizeof *win);
+			memmove(ids, ids + 1, (size_t)(n - 1) * sizeof *ids);
+			n--;
+		}
+		agg_init(r, &m);
+		for (i = 0; i < n; i++)
+			CHECK(agg_merge(r, &m, &win[i], &mem) == 0);
+		CHECK(agg_n(ws) == agg_n(&m));
+		if (agg_n(&m) == 0) {
+			sl->free(ws);	/* the key leaves, and comes back */
+			memset(ws, 0, sl->size);
+			continue;
+		}
+		want = agg_result(r, &m);
+		got = sl->result(r, ws);
+		slide_replay(r, fresh, win, ids, n);
+		again = sl->result(r, fresh);
+		dense += want.u.i > 1536;
+		if ((got.u.i != want.u.i || again.u.i != want.u.i) &&
+		    bad++ < 5)
+			printf("slider step %d: %lld, made again %lld, merged "
+			    "%lld\n", step, (long long)got.u.i,
+			    (long long)again.u.i, (long long)want.u.i);
+		CHECK(got.type == V_INT && got.u.i == want.u.i);
+		CHECK(again.type == V_INT && again.u.i == want.u.i);
+	}
+	CHECK(dense > 40 && dense < SL_STEPS - 40);	/* both regimes */
+	sl->free(ws);
+	sl->free(fresh);
+	free(ws);
+	free(fresh);
 	agg_free(r);
 }
 
@@ -934,8 +1095,9 @@ main(void)
 	test_parse();
 	test_distinct_accuracy();
 	test_distinct_merge();
-	test_distinct_merged_result();
-	test_distinct_merged_grid();
+	test_distinct_union();
+	test_distinct_union_grid();
+	test_distinct_slider();
 	test_distinct_memory();
 	test_distinct_refusals();
 	test_quantile_accuracy();
