@@ -113,6 +113,26 @@ EOF
 	assert_output '["k",["v","t\tab"]]'
 }
 
+@test "json: a string that is not UTF-8 is written with U+FFFD, so strict readers take the line; plain keeps the bytes" {
+	# Latin-1, a cut character, a surrogate, past U+10FFFF; then valid
+	# two-, three- and four-byte characters, kept.
+	printf 'caf\xe9 x\xc3 \xed\xa0\x80 \xf4\x90\x80\x80 \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\n' \
+	    > "$BATS_TEST_TMPDIR/in"
+	run dstream -i "$BATS_TEST_TMPDIR/in" -e '"2025-11-21T00:00:00Z"' -f json \
+	    map '($1, [$2, $3, $4, $5])'
+	assert_success
+	assert_output "$(printf '{"time":"2025-11-21T00:00:01Z","key":"caf\xef\xbf\xbd","value":["x\xef\xbf\xbd","\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd","\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd","\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"]}')"
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/out"
+	run python3 -c 'import json, sys
+json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))' "$BATS_TEST_TMPDIR/out"
+	assert_success
+	# tojson too; plain writes a string's own bytes.
+	run dstream -i "$BATS_TEST_TMPDIR/in" map 'tojson($1)'
+	assert_output "$(printf '"caf\xef\xbf\xbd"')"
+	run dstream -i "$BATS_TEST_TMPDIR/in" map '$1'
+	assert_output "$(printf 'caf\xe9')"
+}
+
 @test "json: the time is the batch end, in event time exactly" {
 	run dstream -f json -e 'num($1)' -b 1m map '$2' then count <<'EOF'
 1763683200 a

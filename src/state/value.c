@@ -518,7 +518,47 @@ value_fmt_int(struct buf *b, int64_t i)
 	b->p[b->len] = '\0';
 }
 
-/* Appends S[0..n) as a JSON string; bytes >= 0x80 pass through as they are. */
+/*
+ * The length of the well-formed UTF-8 sequence starting S[0..n), whose
+ * first byte is >= 0x80: 2 to 4, or 0 when it is none (RFC 3629: no
+ * overlong form, no surrogate, nothing past U+10FFFF, none cut short).
+ */
+static size_t
+value_utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char	 c = s[0], lo = 0x80, hi = 0xbf;
+	size_t		 len, i;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/*
+ * Appends S[0..n) as a JSON string.  JSON text is UTF-8 (RFC 8259): a
+ * byte that is not part of a well-formed UTF-8 sequence (a Latin-1
+ * log line, a cut character) becomes U+FFFD, as jq writes it, so that
+ * every JSON reader accepts the line.
+ */
 static inline void
 value_fmt_json_str(struct buf *b, const char *s, size_t n)
 {
@@ -526,7 +566,7 @@ value_fmt_json_str(struct buf *b, const char *s, size_t n)
 	static const char	 plain[] = "\"\\\n\t\r\b\f";
 	static const char	 letter[] = "\"\\ntrbf";
 	const char		*e;
-	size_t			 i, run = 0;
+	size_t			 i, run = 0, len;
 	unsigned char		 c;
 	char			 esc[6], *d;
 
@@ -540,7 +580,7 @@ value_fmt_json_str(struct buf *b, const char *s, size_t n)
 	d = b->p + b->len + 1;
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)s[i];
-		if (c < 0x20 || c == '"' || c == '\\')
+		if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80)
 			break;
 		d[i] = (char)c;
 	}
@@ -554,6 +594,18 @@ value_fmt_json_str(struct buf *b, const char *s, size_t n)
 	buf_addc(b, '"');
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)s[i];
+		if (c >= 0x80) {
+			len = value_utf8_len((const unsigned char *)s + i,
+			    n - i);
+			if (len != 0) {
+				i += len - 1;
+				continue;
+			}
+			buf_add(b, s + run, i - run);
+			run = i + 1;
+			buf_add(b, "\xef\xbf\xbd", 3);	/* U+FFFD */
+			continue;
+		}
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		buf_add(b, s + run, i - run);
@@ -700,8 +752,9 @@ static const unsigned char value_json_esc[256] = {
 	[0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1
 };
 
-/* Whether any byte of X is below 0x20, a double quote or a backslash
- * (the bytes a JSON string escapes): three of Mycroft's zero-byte tests. */
+/* Whether any byte of X is below 0x20, a double quote, a backslash
+ * (the bytes a JSON string escapes: three of Mycroft's zero-byte tests)
+ * or >= 0x80 (UTF-8, checked by value_fmt_json_str). */
 static inline bool
 value_json_esc8(uint64_t x)
 {
@@ -710,7 +763,7 @@ value_json_esc8(uint64_t x)
 	uint64_t	 q = x ^ ones * '"', bs = x ^ ones * '\\';
 
 	return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
-	    ((bs - ones) & ~bs)) & high;
+	    ((bs - ones) & ~bs) | x) & high;
 }
 
 /*
@@ -791,7 +844,7 @@ value_put_flat_json(char *p, const struct value *v)
 				c1 = s[n / 2];
 				c2 = s[n - 1];
 				if (value_json_esc[c0] | value_json_esc[c1] |
-				    value_json_esc[c2])
+				    value_json_esc[c2] | ((c0 | c1 | c2) & 0x80))
 					return NULL;
 				p[1] = (char)c0;
 				p[1 + n / 2] = (char)c1;

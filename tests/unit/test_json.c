@@ -265,7 +265,8 @@ test_fixed(void)
 	JS("{}", "{}");
 	JS("[]", "[]");
 	JS("\"\"", "\"\"");
-	JS("\"\xff\xfe\"", "\"\xff\xfe\"");
+	/* Bytes that are not UTF-8 are read, and written as U+FFFD. */
+	JS("\"\xff\xfe\"", "\"\xef\xbf\xbd\xef\xbf\xbd\"");
 
 	JS("", "error: unexpected end of input, expected a value at byte 1");
 	JS("{\"a\":1 \"b\":2}", "error: expected ',' or '}' at byte 8");
