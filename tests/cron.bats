@@ -239,3 +239,77 @@ cron_count() {
 	run cat "$T/out"
 	assert_output "$(printf 'a\t2\nb\t1')"
 }
+
+# rel FILE: FILE's lines with every RFC 3339 time (the --stamp column, a
+# session's start and end) written as milliseconds after the first
+# line's stamp, so runs at different times compare.
+rel() {
+	gawk '
+	function ms(s,   a, t) {
+		split(s, a, /[-T:Z]/)
+		t = mktime(a[1] " " a[2] " " a[3] " " a[4] " " a[5] " " \
+		    int(a[6]), 1)
+		return t * 1000 + int((a[6] - int(a[6])) * 1000 + 0.5)
+	}
+	{
+		out = ""
+		while (match($0, /[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z/)) {
+			t = ms(substr($0, RSTART, RLENGTH))
+			if (NR == 1 && out == "")
+				t0 = t
+			out = out substr($0, 1, RSTART - 1) (t - t0)
+			$0 = substr($0, RSTART + RLENGTH)
+		}
+		print out $0
+	}' "$1"
+}
+
+@test "processing time: the windows a checkpoint holds are emitted at the resume, with their own ends, as one run emits them" {
+	seq 1 10 > "$T/ten"
+	for ops in 'reduceByKeyAndWindow sum 50ms 10ms' \
+	    'reduceByKeyAndWindow max 50ms 10ms' 'countByWindow 50ms 10ms' \
+	    'window 30ms 10ms then count' 'reduceByKey sum' \
+	    'reduceByKey sum then reduceByKeyAndWindow sum 30ms 10ms' \
+	    'reduceByKeyAndWindow sum 30ms 10ms then reduceByKey sum' \
+	    'reduceByKeyAndWindow sum 30ms 10ms then reduceByKeyAndWindow sum 30ms 10ms' \
+	    'countByKeyAndSession 30ms' \
+	    'window 20ms 10ms then countByKeyAndSession 30ms'; do
+		rm -rf "$T/ck"
+		dstream -b 10ms -i "$T/ten" -s map '(1, 1)' then $ops > "$T/one"
+		# Cron mode: the windows still open stay in the checkpoint;
+		# the next run starts after their ends have passed.
+		dstream -b 10ms -i "$T/ten" --checkpoint "$T/ck" -s \
+		    map '(1, 1)' then $ops > "$T/two"
+		sleep 0.3
+		start=$(date +%s%3N)
+		dstream -b 10ms -i "$T/ten" --checkpoint "$T/ck" --final -s \
+		    map '(1, 1)' then $ops > "$T/resumed"
+		cat "$T/resumed" >> "$T/two"
+		echo "== $ops"
+		[ "$(wc -l < "$T/one")" -ge 1 ]
+		diff <(rel "$T/one") <(rel "$T/two")
+		# Stamped with their own ends, before the resumed run began.
+		while read -r stamp rest; do
+			[ "$(date -d "$stamp" +%s%3N)" -lt "$start" ]
+		done < "$T/resumed"
+	done
+}
+
+@test "processing time: at a resume with new records, the held windows come first, then the new batch's, in time order" {
+	seq 1 10 > "$T/log"
+	OPS=(map '(1, 1)' then reduceByKeyAndWindow sum 30ms 10ms)
+	dstream -b 10ms -i "$T/log" --checkpoint "$T/ck" -s "${OPS[@]}" > "$T/out"
+	sleep 0.3
+	seq 1 5 >> "$T/log"
+	dstream -b 10ms -i "$T/log" --checkpoint "$T/ck" -s "${OPS[@]}" >> "$T/out"
+	sleep 0.3
+	dstream -b 10ms -i "$T/log" --checkpoint "$T/ck" --final -s \
+	    "${OPS[@]}" >> "$T/out"
+	run cut -f 2- "$T/out"
+	assert_output "$(printf '1\t10\n1\t10\n1\t10\n1\t5\n1\t5\n1\t5')"
+	cut -f 1 "$T/out" | sort -c
+	# The first run's windows 10 ms apart, as the second run's.
+	run rel "$T/out"
+	[ "$(sed -n 3p <<< "$output" | cut -f 1)" -eq 20 ]
+	[ "$(($(sed -n 6p <<< "$output" | cut -f 1) - $(sed -n 4p <<< "$output" | cut -f 1)))" -eq 20 ]
+}

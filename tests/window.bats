@@ -348,6 +348,27 @@ $(T 20)	a	1"
 	assert_output --partial "syntax error"
 }
 
+@test "a window after one sliding less often: each window holding a record is emitted, also those ending between the first's flushes" {
+	# The first's windows (2s every 2s) end at 12, 14 and 18; each of
+	# their results lies in 3 windows (3s every 1s) of the second, whose
+	# flushes come only at the first's ends.
+	run ev map '($2, num($3))' then reduceByKeyAndWindow sum 2 2 \
+	    then reduceByKeyAndWindow sum 3 1 < <(data)
+	assert_success
+	assert_output "$(T 12)	a	4
+$(T 12)	b	2
+$(T 13)	a	4
+$(T 13)	b	2
+$(T 14)	a	4
+$(T 14)	b	2
+$(T 14)	c	4
+$(T 15)	c	4
+$(T 16)	c	4
+$(T 18)	a	5
+$(T 19)	a	5
+$(T 20)	a	5"
+}
+
 @test "processing time: a burst of lines falls in one batch and slides out" {
 	run bash -c "printf 'a\nb\nc\n' | timeout 30 \"$DSTREAM\" --batch 100ms countByWindow 300ms 100ms"
 	assert_success

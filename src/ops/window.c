@@ -64,6 +64,16 @@
  * out.  After emitting a window the op flushes the rest of the chain
  * with the window's end, and only then; what it emits is pushed on with
  * that end too.
+ *
+ * At a resume in processing time the wall clock has jumped: the windows
+ * the checkpoint holds whose ends passed while no run was up are gone
+ * through at the first flush, in order, before that batch's window, as
+ * the drain would (win_catch_up: each holding data emitted, stamped with
+ * its own end, the empty ones between them too), as Spark's recovery
+ * runs the batches it missed; none with data is dropped.  The windows
+ * ending between the flushes of an earlier window that slides less often
+ * (it flushes the chain at its own ends only) are gone through the same
+ * way at its next flush.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -738,9 +748,12 @@ win_empties(struct win *w, int64_t upto)
 	return 0;
 }
 
-/* The window ending at END (a multiple of the slide) is complete. */
+/*
+ * The window ending at END (a multiple of the slide) is complete.  LIVE:
+ * the wall clock passed END while the inputs were open (op's live_ms).
+ */
 static int
-win_end(struct win *w, int64_t end)
+win_end(struct win *w, int64_t end, bool live)
 {
 	if (win_enter(w, end / w->width) == -1)
 		return -1;
@@ -753,13 +766,58 @@ win_end(struct win *w, int64_t end)
 		w->started = true;
 		w->last_data = end;
 		w->next_end = end + w->slide;
-	} else if (end <= w->op.live_ms) {
+	} else if (live) {
 		/* Past on the wall clock: emitted now, empty as it is. */
 		if (!w->started && w->next_end < end)
 			w->next_end = end;
 		return win_empties(w, end);
 	} else if (w->started && end - w->last_data <= w->span_next)
 		return win_empties(w, end);
+	return 0;
+}
+
+/*
+ * The windows ending after the last one gone through (closed) and before
+ * END: none when every batch end is flushed.  After a jump in time they
+ * were never gone through: at a resume in processing time, the windows
+ * whose ends the wall clock passed while no run was up, held in the
+ * checkpoint (in event time the clock skips only an empty stretch, when
+ * no pane is held); and after a window sliding less often than this
+ * one, whose flushes come at its own ends only.  They are gone through
+ * now, in order, as the drain at end of input would: each holding
+ * data is emitted, stamped with its end, with the empty ones between,
+ * and later operators are flushed for their span after the last; the
+ * empty stretch beyond is skipped.  The records of the batch END lie in
+ * no window ending before it.  Returns 0 or -1.
+ */
+static int
+win_catch_up(struct win *w, int64_t end)
+{
+	int64_t	 t, id;
+
+	if (w->closed != INT64_MIN)
+		t = w->closed * w->width + w->slide;
+	else if (w->qlen > 0)		/* no window gone through yet */
+		t = grid_floordiv(win_at(w, 0)->id * w->width, w->slide) *
+		    w->slide + w->slide;
+	else
+		return 0;
+	while (t < end) {
+		if (w->qlen > 0 && (id = win_at(w, 0)->id) >= t / w->width &&
+		    (!w->started || t - w->last_data > w->span_next)) {
+			/* Window t holds nothing: on to the oldest pane's. */
+			t = (grid_floordiv(id * w->width, w->slide) + 1) *
+			    w->slide;
+			continue;
+		}
+		if (w->qlen == 0 &&
+		    (!w->started || t - w->last_data > w->span_next))
+			break;
+		if (win_end(w, t, false) == -1 ||
+		    win_evict(w, t / w->width - w->n) == -1)
+			return -1;
+		t += w->slide;
+	}
 	return 0;
 }
 
@@ -775,10 +833,13 @@ win_flush(struct op *op, int64_t end)
 
 	if (w->span_next < 0)
 		w->span_next = chain_span(op->next);
+	if (win_catch_up(w, end) == -1)
+		return -1;
 	/* Panes whose every window ended before END (after a jump in time). */
 	if (win_evict(w, grid_floordiv(end - 1, w->width) - w->n) == -1)
 		return -1;
-	if (end % w->slide == 0 && win_end(w, end) == -1)
+	if (end % w->slide == 0 &&
+	    win_end(w, end, end <= w->op.live_ms) == -1)
 		return -1;
 	return win_evict(w, grid_floordiv(end, w->width) - w->n);
 }
