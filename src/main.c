@@ -709,8 +709,10 @@ main(int argc, char **argv)
 	for (i = 0; i < ninputs; i++)
 		if (main_add_input(engine, inputs[i], &cause) != 0)
 			goto fail;
-	if (cfg.checkpoint != NULL && engine_checkpoint(engine,
-	    cfg.checkpoint, argc, argv, output, &cause) != 0)
+	/* A run that resumes no checkpoint starts afresh. */
+	if (cfg.checkpoint != NULL ? engine_checkpoint(engine,
+	    cfg.checkpoint, argc, argv, output, &cause) != 0 :
+	    chain_fresh(chain, &cause) != 0)
 		goto fail;
 	free(inputs);
 	if (serve != NULL) {

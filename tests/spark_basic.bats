@@ -19,10 +19,11 @@
 # repartition (no partitions), transform and transformWith, slice,
 # cogroup and the stream-stream joins (join and leftOuterJoin take a
 # static table here; PySpark's one-batch joins are ported with the
-# second stream as the table), combineByKey, updateStateByKey with an
-# initial RDD (no initial state), and with the batch time as input (no
-# batch time in expressions), mapWithState's mapped output (our
-# updateStateByKey emits what Spark calls the state snapshots).
+# second stream as the table), combineByKey, updateStateByKey with the
+# batch time as input (no batch time in expressions), mapWithState's
+# mapped output (our updateStateByKey emits what Spark calls the state
+# snapshots).  An initial RDD (updateStateByKey's initialRDD,
+# mapWithState's initialState) is a table file: initial TABLE.
 #
 # Where we differ from Spark on purpose the test says so: outer-join
 # misses are null, not None, and matches are not wrapped in Some;
@@ -250,7 +251,31 @@ numbered() {
 6:"
 }
 
+@test "spark basic: updateStateByKey - simple with initial value RDD, and with initial value RDD" {
+	# Spark's two vectors differ only in the form of the update
+	# function (per key, or over an iterator of keys): one for us.
+	printf 'a\t1\nc\t2\n' >"$T/initial.tsv"
+	run spark_out -u map '(x, 1)' then updateStateByKey "$RUNNING" \
+	    initial "$T/initial.tsv" < <(feed "${ABC[@]}")
+	assert_success
+	assert_output "$(numbered 1 '(a,2) | (c,2)' '(a,3) | (b,1) | (c,2)' \
+	    '(a,4) | (b,2) | (c,3)' '(a,5) | (b,3) | (c,3)' \
+	    '(a,6) | (b,3) | (c,3)' '(a,6) | (b,3) | (c,3)')"
+}
+
 # ---- MapWithStateSuite: the state snapshots ----
+
+@test "spark mapWithState: initial states, with nothing returned as from mapping function" {
+	printf 'a\t5\nb\t10\nc\t-20\nd\t0\n' >"$T/initial.tsv"
+	run spark_out -u map '(x, 1)' then updateStateByKey "$RUNNING" \
+	    initial "$T/initial.tsv" < <(feed '[]' "${ABC[@]}")
+	assert_success
+	# The first batch, empty, holds the initial states as they are.
+	assert_output "$(numbered 1 '(a,5) | (b,10) | (c,-20) | (d,0)' \
+	    '(a,6) | (b,10) | (c,-20) | (d,0)' '(a,7) | (b,11) | (c,-20) | (d,0)' \
+	    '(a,8) | (b,12) | (c,-19) | (d,0)' '(a,9) | (b,13) | (c,-19) | (d,0)' \
+	    '(a,10) | (b,13) | (c,-19) | (d,0)' '(a,10) | (b,13) | (c,-19) | (d,0)')"
+}
 
 @test "spark mapWithState: basic operations, the state snapshots" {
 	run spark_out -u map '(x, 1)' then updateStateByKey "$RUNNING" \
@@ -347,6 +372,15 @@ TEN_A=('["a"]' '["a"]' '["a"]' '["a"]' '["a"]' '["a"]' '["a"]' '["a"]' '["a"]' '
 	assert_output "$(numbered 1 $(printf '(a,%d) ' {1..10}))"
 }
 
+@test "spark checkpoint: recovery with updateStateByKey and an initial state, applied once" {
+	printf 'a\t100\n' >"$T/initial.tsv"
+	run recover 7 map '(x, 1)' then updateStateByKey "$RUNNING" \
+	    initial "$T/initial.tsv" < <(feed "${TEN_A[@]}")
+	assert_success
+	# The second run resumes the states: 108 follows 107.
+	assert_output "$(numbered 1 $(printf '(a,%d) ' {101..110}))"
+}
+
 # ---- JavaAPISuite ----
 
 KV=('[["california",1],["california",3],["new york",4],["new york",1]]'
@@ -416,6 +450,16 @@ KV=('[["california",1],["california",3],["new york",4],["new york",1]]'
 	assert_output "1: (california,4) | (new york,5)
 2: (california,14) | (new york,9)
 3: (california,14) | (new york,9)"
+}
+
+@test "spark java: updateStateByKey with initial" {
+	printf 'california\t1\nnew york\t2\n' >"$T/initial.tsv"
+	run spark_out map '(x[0], x[1])' then updateStateByKey "$RUNNING" \
+	    initial "$T/initial.tsv" < <(feed "${KV[@]}" '[]')
+	assert_success
+	assert_output "1: (california,5) | (new york,7)
+2: (california,15) | (new york,11)
+3: (california,15) | (new york,11)"
 }
 
 # ---- PySpark's test_dstream (500ms batches) ----
@@ -518,6 +562,18 @@ RANGES=('[1,2,3,4]' '[5,6,7,8]' '[9,10,11,12]')
 1.5: (k,[0, 1, 2])
 2: (k,[0, 1, 2, 3])
 2.5: (k,[0, 1, 2, 3, 4])"
+}
+
+@test "pyspark: updateStateByKey with initialRDD, a list extended by each batch's values" {
+	# The initial list is a JSON value: a JSON lines table.
+	printf '{"key":"k","value":[0,1]}\n' >"$T/initial.jsonl"
+	f='state == null ? values : json(replace(tojson(state) .. tojson(values), "][", ","))'
+	run spark_out --batch=500ms map '("k", x)' then updateStateByKey "$f" \
+	    initial "$T/initial.jsonl" < <(feed -s 0.5 '[2]' '[3]' '[4]')
+	assert_success
+	assert_output "0.5: (k,[0, 1, 2])
+1: (k,[0, 1, 2, 3])
+1.5: (k,[0, 1, 2, 3, 4])"
 }
 
 PYRANGES=('[0]' '[0,1]' '[0,1,2]' '[0,1,2,3]' '[0,1,2,3,4]' '[0,1,2,3,4,5]')

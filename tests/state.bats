@@ -1,12 +1,16 @@
 #!/usr/bin/env bats
-# state.bats - updateStateByKey EXPR [TIMEOUT]: state per key across
-# batches, as Spark's updateStateByKey (and mapWithState's timeout).
+# state.bats - updateStateByKey EXPR [TIMEOUT] [initial TABLE]: state per
+# key across batches, as Spark's updateStateByKey (and mapWithState's
+# timeout); initial TABLE, the states before the first batch (Spark's
+# initialRDD), in each table form, refused tables, with a timeout, and
+# with --checkpoint (applied on a fresh start only).
 #
 # The cases run in event time with the time in $1 as epoch seconds and
 # 1s batches, stamped (--stamp), so the batches are exact: a record at
 # second 10 is in the batch ending at 11.
 
 load test_helper
+bats_require_minimum_version 1.5.0
 
 T() { printf '1970-01-01T00:00:%02dZ' "$1"; }
 
@@ -208,6 +212,181 @@ $(T 12)	a	1"
 @test "updateStateByKey: help describes it" {
 	run "$DSTREAM" help updateStateByKey
 	assert_success
-	assert_output --partial "usage: dstream updateStateByKey EXPR [TIMEOUT]"
+	assert_output --partial "usage: dstream updateStateByKey EXPR [TIMEOUT] [initial TABLE]"
 	assert_output --partial "null dropping the key"
+	assert_output --partial "null value refuses the table"
+}
+
+# ---- initial TABLE ----
+
+@test "updateStateByKey initial: the table's states before the first batch; EXPR runs for every initial key then, values [] without records" {
+	I=$BATS_TEST_TMPDIR/init.tsv
+	printf 'a\t1\nc\t2\n' >"$I"
+	# key<TAB>value values are text: arithmetic takes "1" as 1.
+	run ev map '($2, num($3))' then updateStateByKey "$RUNNING" initial "$I" \
+	    < <(printf '10 a 1\n11 b 1\n')
+	assert_success
+	assert_output "$(T 11)	a	2
+$(T 11)	c	2
+$(T 12)	a	2
+$(T 12)	b	1
+$(T 12)	c	2"
+	run ev map '($2, num($3))' then updateStateByKey '[state, values]' \
+	    initial "$I" < <(printf '10 a 1\n')
+	assert_success
+	assert_output "$(T 11)	a	[\"1\",[1]]
+$(T 11)	c	[\"2\",[]]"
+}
+
+@test "updateStateByKey initial: CSV with a header (text), JSON lines and SQLite (their types kept)" {
+	cd "$BATS_TEST_TMPDIR"
+	printf 'page,count\na,5\n' >init.csv
+	run ev map '($2, num($3))' then updateStateByKey '[state, (state ?? 0) + sum(values)]' \
+	    initial init.csv < <(printf '10 a 1\n')
+	assert_success
+	assert_output "$(T 11)	a	[\"5\",6]"
+	printf '{"key":"a","value":[5,6]}\n{"id":"b","n":3}\n' >init.jsonl
+	run ev map '($2, num($3))' then updateStateByKey '[state, values]' \
+	    initial init.jsonl < <(printf '10 a 1\n')
+	assert_success
+	assert_output "$(T 11)	a	[[5,6],[1]]
+$(T 11)	b	[{\"id\":\"b\",\"n\":3},[]]"
+	sqlite3 init.db "create table t(k text, n integer, r real);
+	    insert into t values ('a', 5, 0.5), ('b', 7, 1.5);"
+	run ev map '($2, num($3))' then updateStateByKey '[state, values]' \
+	    initial 'sqlite:init.db?query=SELECT k, n FROM t' < <(printf '10 a 1\n')
+	assert_success
+	assert_output "$(T 11)	a	[5,[1]]
+$(T 11)	b	[7,[]]"
+	run ev map '($2, num($3))' then updateStateByKey 'state' \
+	    initial 'sqlite:init.db?query=SELECT * FROM t WHERE n > 6' < <(printf '10 a 1\n')
+	assert_success
+	assert_output "$(T 11)	b	{\"n\":7,\"r\":1.5}"
+}
+
+# refused TABLE WHY: a run with the initial TABLE ends as it starts,
+# status 1, with "dstream: updateStateByKey: initial TABLE" and WHY as its
+# only output, its input unread.
+refused() {
+	run ev map '($2, 1)' then updateStateByKey "$RUNNING" initial "$1" \
+	    < <(printf '10 a 1\n')
+	assert_failure 1
+	assert_output "dstream: updateStateByKey: initial $1$2"
+}
+
+@test "updateStateByKey initial: a key on two rows, or with a null value, refuses the table: status 1, nothing read" {
+	cd "$BATS_TEST_TMPDIR"
+	printf 'a\t1\nb\t2\na\t3\na\t4\n' >dup.tsv
+	refused dup.tsv ': the key "a" is on 3 rows (an initial state is one row per key)'
+	# Keys of other types are other keys; the same number twice is not.
+	printf '{"key":1,"value":1}\n{"key":"1","value":2}\n' >types.jsonl
+	run ev map '($2, 1)' then updateStateByKey state initial types.jsonl </dev/null
+	assert_success
+	printf '{"key":1,"value":1}\n{"key":1.0,"value":2}\n' >dup.jsonl
+	refused dup.jsonl ': the key 1 is on 2 rows (an initial state is one row per key)'
+	# A line without a tab is a key without a value: no state.
+	printf 'a\t1\nb\n' >null.tsv
+	refused null.tsv ': the key "b" has no value (an initial state is not null)'
+	printf '{"key":"c","value":null}\n' >null.jsonl
+	refused null.jsonl ': the key "c" has no value (an initial state is not null)'
+}
+
+@test "updateStateByKey initial: a table that cannot be read ends the run at start, status 1, naming the file and the line" {
+	cd "$BATS_TEST_TMPDIR"
+	refused none.tsv ': No such file or directory'
+	printf 'key,value\na,1\nb,2,3\n' >bad.csv
+	refused bad.csv ':3: 3 fields, the header has 2'
+	printf '{"key":"a","value":1}\n{"key":\n' >bad.jsonl
+	refused bad.jsonl ':2: unexpected end of input, expected a value at byte 8'
+	sqlite3 init.db "create table t(k text, n integer);"
+	refused 'sqlite:init.db?query=SELECT k FROM nothere' ': no such table: nothere'
+}
+
+@test "updateStateByKey initial: misspelt arguments are usage errors" {
+	for args in "initial" "1s initial" "1s x.tsv" "1s initial x.tsv y" "initial x.tsv 1s"; do
+		run "$DSTREAM" map '($1, 1)' then updateStateByKey state $args </dev/null
+		assert_failure 2
+		assert_output --partial "updateStateByKey: expected updateStateByKey EXPR [TIMEOUT] [initial TABLE]"
+	done
+	run "$DSTREAM" map '($1, 1)' then updateStateByKey state initial </dev/null
+	assert_output --partial "(no TABLE after 'initial')"
+	run "$DSTREAM" map '($1, 1)' then updateStateByKey state initial 'sqlite:x.db' </dev/null
+	assert_failure 2
+	assert_output "dstream: updateStateByKey: initial sqlite:x.db: expected sqlite:PATH?query=SQL"
+	run "$DSTREAM" map '($1, 1)' then updateStateByKey state initial '' </dev/null
+	assert_failure 2
+	assert_output "dstream: updateStateByKey: initial '': no table file named"
+}
+
+@test "updateStateByKey initial: with TIMEOUT, an initial key counts as having had values in the first batch" {
+	I=$BATS_TEST_TMPDIR/init.tsv
+	printf 'a\t5\nz\t7\n' >"$I"
+	# The first batch ends at 11: a and z are held through 13 (idle 2s)
+	# and dropped at 14 (3s > 2s); a comes back at 15 with a null state.
+	run ev map '($2, num($3))' then updateStateByKey "$RUNNING" 2 initial "$I" \
+	    < <(printf '10 a 1\n11 b 1\n12 b 1\n13 b 1\n14 a 1\n')
+	assert_success
+	assert_output "$(T 11)	a	6
+$(T 11)	z	7
+$(T 12)	a	6
+$(T 12)	b	1
+$(T 12)	z	7
+$(T 13)	a	6
+$(T 13)	b	2
+$(T 13)	z	7
+$(T 14)	b	3
+$(T 15)	a	1
+$(T 15)	b	3"
+	# The clock starts at the first batch, however late it comes.
+	run ev map '($2, num($3))' then updateStateByKey "$RUNNING" 2 initial "$I" \
+	    < <(printf '30 b 1\n31 b 1\n32 b 1\n33 b 1\n')
+	assert_success
+	assert_output --partial "$(T 33)	z	7"
+	refute_output --partial "$(T 34)	z"
+}
+
+# ck ARGS...: ev with the checkpoint $BATS_TEST_TMPDIR/ck over the file log.
+ck() {
+	ev --checkpoint "$BATS_TEST_TMPDIR/ck" -i "$BATS_TEST_TMPDIR/log" "$@"
+}
+
+@test "updateStateByKey initial: with --checkpoint, applied on a fresh start only; a resume neither reads the table nor applies it again" {
+	cd "$BATS_TEST_TMPDIR"
+	printf 'a\t100\nz\t1\n' >init.tsv
+	printf '10 a 1\n11 a 1\n' >log
+	run ck map '($2, num($3))' then updateStateByKey "$RUNNING" initial init.tsv
+	assert_success
+	assert_output "$(T 11)	a	101
+$(T 11)	z	1"
+	# Gone, or changed: a resume does not read it.
+	rm init.tsv
+	printf '12 a 1\n' >>log
+	run ck map '($2, num($3))' then updateStateByKey "$RUNNING" initial init.tsv
+	assert_success
+	assert_output "$(T 12)	a	102
+$(T 12)	z	1"
+	printf 'a\t0\n' >init.tsv
+	run ck --final map '($2, num($3))' then updateStateByKey "$RUNNING" initial init.tsv
+	assert_success
+	assert_output "$(T 13)	a	103
+$(T 13)	z	1"
+	# The table's name is part of the pipeline.
+	run ck map '($2, num($3))' then updateStateByKey "$RUNNING" initial other.tsv
+	assert_failure 1
+	assert_output --partial "'updateStateByKey \"$RUNNING\" initial init.tsv' in the checkpoint, 'updateStateByKey \"$RUNNING\" initial other.tsv' now"
+}
+
+@test "updateStateByKey initial: with --checkpoint, the first checkpoint, written at start, holds the initial states" {
+	cd "$BATS_TEST_TMPDIR"
+	printf 'a\t100\n' >init.tsv
+	: >log
+	# No record: no batch, but the checkpoint of the start.
+	run ck map '($2, num($3))' then updateStateByKey "$RUNNING" initial init.tsv
+	assert_success
+	assert_output ""
+	rm init.tsv
+	printf '10 a 1\n' >>log
+	run ck --final map '($2, num($3))' then updateStateByKey "$RUNNING" initial init.tsv
+	assert_success
+	assert_output "$(T 11)	a	101"
 }

@@ -293,10 +293,13 @@ engine_checkpoint(struct engine *e, const char *dir, int argc, char **argv,
 		return -1;
 	case 0:
 		/*
-		 * A first run: a checkpoint of the start (the output's
-		 * length now), so that a crash before the next one cuts
-		 * what this run wrote off again.
+		 * A first run: the chain set up afresh, then a checkpoint
+		 * of the start (the output's length now, the initial
+		 * states), so that a crash before the next one cuts what
+		 * this run wrote off again.
 		 */
+		if (chain_fresh(e->chain, cause) != 0)
+			return -1;
 		if (checkpoint_write(e->ck, &p) != 0) {
 			xasprintf(cause, "--checkpoint %s: cannot write the "
 			    "first checkpoint", dir);

@@ -56,8 +56,10 @@ int		 engine_add_source(struct engine *, const char *name,
 /*
  * --checkpoint DIR (engine/checkpoint.h), after the output and every
  * input: opens the folder and resumes from its checkpoint, if any, for
- * the pipeline whose operator words are ARGV[0..argc) writing to OUTPUT.
- * Returns 0, or -1 with *CAUSE set (a checkpoint refused).
+ * the pipeline whose operator words are ARGV[0..argc) writing to OUTPUT;
+ * with none, the chain starts afresh (chain_fresh) before the first
+ * checkpoint is written.  Returns 0, or -1 with *CAUSE set (a checkpoint
+ * refused, an op that cannot start).
  */
 int		 engine_checkpoint(struct engine *, const char *dir, int argc,
 		    char **argv, const char *output, char **cause);

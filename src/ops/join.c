@@ -368,17 +368,9 @@ joinop_open(struct op *op, char **cause)
 {
 	struct joinop	*j = (struct joinop *)op;
 	char		*why = NULL;
-	int		 tries;
 
-	/* A file being written as we start: a few more tries. */
-	for (tries = 0; tries < 5; tries++) {
-		if ((j->t = jt_load(&j->spec, 0, &j->stamp, &why)) != NULL)
-			return 0;
-		if (why != NULL)
-			break;
-	}
-	if (why == NULL)
-		xasprintf(&why, "%s: changes while it is read", j->spec.path);
+	if ((j->t = jt_load_start(&j->spec, &j->stamp, &why)) != NULL)
+		return 0;
 	xasprintf(cause, "%s: %s", op->def->name, why);
 	free(why);
 	return -1;

@@ -933,6 +933,22 @@ jt_load(const struct jt_spec *spec, int64_t settle_ms, struct jt_stamp *stamp,
 	return jt_parse(spec->form, spec->path, buf, len, cause);
 }
 
+struct jointable *
+jt_load_start(const struct jt_spec *spec, struct jt_stamp *stamp,
+    char **cause)
+{
+	struct jointable	*t;
+	int			 tries;
+
+	/* A file being written as we start: a few more tries. */
+	for (tries = 0; tries < 5; tries++)
+		if ((t = jt_load(spec, 0, stamp, cause)) != NULL ||
+		    *cause != NULL)
+			return t;
+	xasprintf(cause, "%s: changes while it is read", spec->path);
+	return NULL;
+}
+
 bool
 jt_changed(const struct jt_spec *spec, const struct jt_stamp *stamp, int *err)
 {

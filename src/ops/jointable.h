@@ -30,7 +30,8 @@
  * holds row numbers, not copies.  A table is immutable once built: a reload builds
  * another and the caller swaps them, so a table that fails to load
  * leaves the old one in place.  This file knows nothing of operators;
- * join.c holds a table and asks when to reload it.
+ * join.c holds a table and asks when to reload it, update.c reads its
+ * initial states from one.
  */
 #ifndef DSTREAM_JOINTABLE_H
 #define DSTREAM_JOINTABLE_H
@@ -134,6 +135,14 @@ struct jointable *jt_parse(enum jt_form form, const char *name, char *buf,
  * in a transaction, whatever SETTLE_MS.
  */
 struct jointable *jt_load(const struct jt_spec *spec, int64_t settle_ms,
+		    struct jt_stamp *stamp, char **cause);
+/*
+ * Loads the table SPEC names when a run starts, at once (no settling):
+ * a file that changes while it is read is read again, a few times, then
+ * refused.  Returns the table, or NULL with *CAUSE always set, naming
+ * the file and, for a bad line, the line.
+ */
+struct jointable *jt_load_start(const struct jt_spec *spec,
 		    struct jt_stamp *stamp, char **cause);
 /*
  * Whether the file of SPEC is no longer the one STAMP describes (other

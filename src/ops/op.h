@@ -83,6 +83,16 @@ struct op {
 	 */
 	int	(*open)(struct op *, char **cause);
 	/*
+	 * The run starts afresh: no checkpoint is resumed (none asked for,
+	 * or none written yet).  Called once, after open and before the
+	 * first record and the first checkpoint (chain_fresh), to set up
+	 * what only a fresh start has (updateStateByKey's initial states);
+	 * a resumed run has its state from the checkpoint instead, and
+	 * this is not called.  Returns 0, or -1 with *CAUSE set (caller
+	 * frees): the run ends with status 1.  NULL for most ops.
+	 */
+	int	(*fresh)(struct op *, char **cause);
+	/*
 	 * SIGHUP came: reads again what the op loaded at open (join's
 	 * table), keeping what it had when that fails (and saying so).
 	 * Called by the engine between records, never during a push.
@@ -165,6 +175,12 @@ struct op	*chain_build(const struct op_env *env, int argc, char **argv,
  * with *CAUSE set (caller frees).
  */
 int		 chain_sink(struct op *, struct sink *, char **cause);
+/*
+ * The run starts afresh (no checkpoint resumed): calls every op's fresh
+ * hook, in chain order.  Returns 0, or -1 with *CAUSE set (caller
+ * frees) by the first that fails.
+ */
+int		 chain_fresh(struct op *, char **cause);
 /*
  * Hands the chain's output rows also to TAP (--serve's copy), which the
  * caller owns; the chain's destination still gets them all.

@@ -6,8 +6,9 @@
  * chain_build cuts the command line at each "then", asks each operator's
  * create to check its arguments, links the ops in order and puts the tail
  * (tail.c) at the end; chain_sink hands the tail its destination (and
- * opens what ops write themselves).  Also
- * the small helpers every operator shares.
+ * opens what ops write themselves); chain_fresh sets up what a run
+ * that resumes no checkpoint starts from.  Also the small helpers every
+ * operator shares.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -185,6 +186,15 @@ chain_sink(struct op *head, struct sink *sink, char **cause)
 		sink_layout(sink, FMT_SPARK);
 	for (op = head; op != NULL; op = op->next)
 		if (op->open != NULL && op->open(op, cause) != 0)
+			return -1;
+	return 0;
+}
+
+int
+chain_fresh(struct op *op, char **cause)
+{
+	for (; op != NULL; op = op->next)
+		if (op->fresh != NULL && op->fresh(op, cause) != 0)
 			return -1;
 	return 0;
 }

@@ -1,6 +1,7 @@
 /*
- * update.c - updateStateByKey EXPR [TIMEOUT]: state per key, carried from
- * batch to batch (Spark's updateStateByKey, with mapWithState's timeout).
+ * update.c - updateStateByKey EXPR [TIMEOUT] [initial TABLE]: state per
+ * key, carried from batch to batch (Spark's updateStateByKey, with
+ * mapWithState's timeout and updateStateByKey's initialRDD).
  *
  * Records are (key, value) pairs; push gathers each key's values of the
  * batch in arrival order (the batch table, its values in BMEM), as
@@ -18,6 +19,17 @@
  * END (END - last > TIMEOUT, Spark's mapWithState rule) is dropped
  * without EXPR running for it, and not emitted.
  *
+ * initial TABLE: the keys' states before the first batch, read once with
+ * join's loader (jointable.c: key<TAB>value lines, CSV, JSON lines,
+ * sqlite:) when the run starts afresh (the fresh hook; a resumed run
+ * has its states from the checkpoint, and TABLE is not read).  Each row
+ * (key, value) is a held key with the value as its state, so EXPR runs
+ * for it at the first batch end, with values [] when it has no records
+ * then.  A key on two rows, or a null value (a null state is no state),
+ * refuses the table.  An initial key's last batch is the first batch
+ * (Spark's mapWithState stamps its initial states with the first batch
+ * time): USTATE_FRESH until that batch's flush sets it.
+ *
  * Memory: keys live in the HELD table, each with its state and last batch
  * end; the states live in one of two arenas.  Every flush computes every
  * held key's state anew into the other arena, then frees the old one and
@@ -27,7 +39,7 @@
  *
  * Checkpoints: at a batch boundary the batch table is empty; save writes
  * EXPR's text, TIMEOUT and the held table (each key's state and last
- * batch end).
+ * batch end), the initial states among them until the first batch.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +47,11 @@
 #include "../dstream.h"
 #include "../state/snap.h"
 #include "../state/table.h"
+#include "jointable.h"
 #include "op.h"
+
+/* The last batch of an initial key before the first batch's flush. */
+#define USTATE_FRESH	INT64_MIN
 
 /* One held key's data in the HELD table. */
 struct ustate_ent {
@@ -55,6 +71,7 @@ struct ustate {
 	struct expr	*fn;
 	char		*what;		/* "updateStateByKey function 'EXPR'" */
 	int64_t		 timeout_ms;	/* 0: none */
+	struct jt_spec	 init;		/* initial TABLE; path NULL: none */
 	struct table	*held;		/* key -> struct ustate_ent */
 	struct table	*batch;		/* key -> struct ustate_group */
 	struct arena	 mem[2];	/* the states, in mem[cur] */
@@ -159,6 +176,8 @@ ustate_flush(struct op *op, int64_t end_ms)
 	n = table_sorted(u->held, &ents);
 	for (i = 0; i < n; i++) {
 		d = table_data(ents[i]);
+		if (d->last_ms == USTATE_FRESH)
+			d->last_ms = end_ms;
 		if (failed) {
 			/* The run stops: keep the states as they are. */
 			d->state = value_copy(next, &d->state);
@@ -295,6 +314,77 @@ ustate_load(struct op *op, struct snap_rd *r)
 	return snap_sec_done(r, &sub);
 }
 
+/*
+ * Sets *CAUSE to "updateStateByKey: initial TABLE: the key K " and the
+ * message WHY.
+ */
+static void
+ustate_refuse(struct ustate *u, const struct value *key, const char *why,
+    char **cause)
+{
+	struct buf	 k = BUF_INIT;
+
+	value_fmt_json(&k, key);
+	xasprintf(cause, "%s: initial %s: the key %.*s %s", u->op.def->name,
+	    u->init.text, (int)k.len, k.p, why);
+	buf_free(&k);
+}
+
+/*
+ * The run starts afresh: reads the initial TABLE and holds each of its
+ * keys with its value as the state, copied (the table is freed).
+ * Returns 0, or -1 with *CAUSE set when the table cannot be read or
+ * has a key twice or a null value; nothing is held then.
+ */
+static int
+ustate_fresh(struct op *op, char **cause)
+{
+	struct ustate		*u = (struct ustate *)op;
+	struct jointable	*t;
+	struct jt_stamp		 stamp;
+	struct ustate_ent	*d;
+	const struct jt_row	*r, *o;
+	char			*why = NULL, *msg;
+	size_t			 i, n;
+	int			 rc = -1;
+
+	if (u->init.path == NULL)
+		return 0;
+	if ((t = jt_load_start(&u->init, &stamp, &why)) == NULL) {
+		xasprintf(cause, "%s: initial %s", op->def->name, why);
+		free(why);
+		return -1;
+	}
+	for (i = 0; i < t->nrows; i++) {
+		r = &t->rows[i];
+		if (r->val.type == V_NULL) {
+			ustate_refuse(u, &r->key, "has no value (an initial "
+			    "state is not null)", cause);
+			goto out;
+		}
+		/* The first row of a key that has more. */
+		if (t->nkeys == t->nrows || r->next == 0 ||
+		    jt_find(t, &r->key) != r)
+			continue;
+		for (n = 1, o = r; (o = jt_next(t, o)) != NULL; n++)
+			;
+		xasprintf(&msg, "is on %zu rows (an initial state is one row "
+		    "per key)", n);
+		ustate_refuse(u, &r->key, msg, cause);
+		free(msg);
+		goto out;
+	}
+	for (i = 0; i < t->nrows; i++) {
+		d = table_put(u->held, &t->rows[i].key, NULL);
+		d->state = value_copy(&u->mem[u->cur], &t->rows[i].val);
+		d->last_ms = USTATE_FRESH;
+	}
+	rc = 0;
+out:
+	jt_free(t);
+	return rc;
+}
+
 static void
 ustate_free(struct op *op)
 {
@@ -310,6 +400,7 @@ ustate_free(struct op *op)
 	arena_free(&u->scratch);
 	free(u->drop);
 	free(u->what);
+	jt_spec_free(&u->init);
 	free(u);
 }
 
@@ -329,6 +420,7 @@ ustate_create(const struct op_def *def, const struct op_env *env, int argc,
 	u->op.save = ustate_save;
 	u->op.load = ustate_load;
 	u->op.held = ustate_held;
+	u->op.fresh = ustate_fresh;
 	u->held = table_new(sizeof(struct ustate_ent));
 	u->batch = table_new(sizeof(struct ustate_group));
 	arena_init(&u->mem[0]);
@@ -336,6 +428,21 @@ ustate_create(const struct op_def *def, const struct op_env *env, int argc,
 	arena_init(&u->bmem);
 	arena_init(&u->scratch);
 	expr_ctx_init(&u->ctx, &u->scratch);
+	/* initial TABLE, last when given. */
+	if (argc >= 2 && strcmp(argv[argc - 2], "initial") == 0) {
+		if (jt_spec_parse(argv[argc - 1], &u->init, &why) != 0) {
+			xasprintf(cause, "%s: initial %s", def->name, why);
+			free(why);
+			goto fail;
+		}
+		argc -= 2;
+	}
+	if (argc < 1 || argc > 2 || strcmp(argv[argc - 1], "initial") == 0) {
+		xasprintf(cause, "%s: expected %s %s%s", def->name, def->name,
+		    def->args, argc >= 1 && strcmp(argv[argc - 1],
+		    "initial") == 0 ? " (no TABLE after 'initial')" : "");
+		goto fail;
+	}
 	xasprintf(&u->what, "%s function '%s'", def->name, argv[0]);
 	if ((u->fn = expr_compile(argv[0], EXPR_STATE, &why)) == NULL) {
 		xasprintf(cause, "%s: %s", def->name, why);
@@ -358,9 +465,9 @@ fail:
 
 const struct op_def op_updateStateByKey = {
 	.name = "updateStateByKey",
-	.args = "EXPR [TIMEOUT]",
+	.args = "EXPR [TIMEOUT] [initial TABLE]",
 	.min_args = 1,
-	.max_args = 2,
+	.max_args = 4,
 	.help = "On (key, value) pairs: keeps a state per key across "
 	    "batches.  At the end of every batch (empty ones too), EXPR runs "
 	    "for each key with values in the batch or a state held, in key "
@@ -371,9 +478,15 @@ const struct op_def op_updateStateByKey = {
 	    "held, sorted by key.  With TIMEOUT, a key that got no values "
 	    "for longer than TIMEOUT (its last values' batch ended more "
 	    "than TIMEOUT before this batch's end) is dropped without EXPR "
-	    "running.  A record that is not a pair is a record error.  "
+	    "running.  With initial TABLE (any table join reads, read once "
+	    "when the run starts without a checkpoint to resume), each row "
+	    "(key, value) is a key held with that state before the first "
+	    "batch, its TIMEOUT counted from the first batch; a key on two "
+	    "rows or a null value refuses the table.  "
+	    "A record that is not a pair is a record error.  "
 	    "Example: map '($1, 1)' then updateStateByKey "
 	    "'(state ?? 0) + sum(values)' gives the running count per "
-	    "client.",
+	    "client; with initial counts.tsv added, it counts on from the "
+	    "table's counts.",
 	.create = ustate_create
 };

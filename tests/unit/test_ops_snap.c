@@ -6,7 +6,9 @@
  * last input included).  Also: a state saves to the same bytes after a
  * load, truncated and foreign states are refused, and a stop between
  * two records of a batch is not a thing the hooks allow (they are
- * called at batch boundaries only).
+ * called at batch boundaries only).  A chain starts afresh (chain_fresh:
+ * updateStateByKey's initial states) once, never after a load, as the
+ * engine does.
  *
  * The chain is built from op_defs as chain_build does, with a tail that
  * writes what reaches it as text (the end time, the value as JSON) and
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../src/dstream.h"
 #include "../../src/ops/op.h"
@@ -25,6 +28,10 @@
 #include "unit_ops.h"
 
 #define BATCH	UNIT_BATCH_MS
+
+/* The initial tables the pipelines name as @TSV and @JSON. */
+static char	 init_dir[] = "/tmp/test_ops_snap.XXXXXX";
+static char	 init_tsv[64], init_json[64];
 
 /*
  * Builds the chain of PIPE ("window 3s 1s then count") with a tap
@@ -52,10 +59,15 @@ build(const char *pipe, struct buf *out)
 			exit(1);
 		}
 		/* In arguments, '_' stands for a blank (a'+'b). */
-		for (k = start + 1; k < i; k++)
+		for (k = start + 1; k < i; k++) {
 			for (w = argv[k]; *w != '\0'; w++)
 				if (*w == '_')
 					*w = ' ';
+			if (strcmp(argv[k], "@TSV") == 0)
+				argv[k] = init_tsv;
+			else if (strcmp(argv[k], "@JSON") == 0)
+				argv[k] = init_json;
+		}
 		if ((op = def->create(def, &test_env, i - start - 1,
 		    argv + start + 1, &cause)) == NULL) {
 			fprintf(stderr, "%s: %s\n", pipe, cause);
@@ -142,6 +154,13 @@ run(const char *pipe, uint64_t seed, int stop, struct buf *out,
 	size_t		 i, n;
 
 	arena_init(&a);
+	if (chain_fresh(c, &cause) != 0) {
+		fprintf(stderr, "%s: fresh: %s\n", pipe, cause);
+		free(cause);
+		chain_free(c);
+		arena_free(&a);
+		return -1;
+	}
 	last = NBATCH + (int)((span + BATCH - 1) / BATCH);
 	for (b = 0; b < last; b++) {
 		if (b == stop) {
@@ -224,6 +243,11 @@ static const char *const pipes[] = {
 	    "reduce sum",
 	"reduceByKeyAndWindow sum 3s 1s then updateStateByKey "
 	    "[key,_len(values),_sum(values)_+_(state_??_[0,0,0])[2]] 2500ms",
+	/* initial states: saved at a stop before the first batch too */
+	"updateStateByKey (state_??_0)_+_sum(values) initial @TSV",
+	"updateStateByKey len(values)_>_2_?_null_:_(state_??_0)_+_sum(values) "
+	    "3s initial @JSON",
+	"updateStateByKey [state,_values] 2s initial @JSON then map value",
 	/* the sketches (state/hll.c, ddsketch.c, topk.c) */
 	"reduceByKeyAndWindow distinct 5s 1s",
 	"map value then reduceByWindow distinct 4s 2s",
@@ -584,11 +608,37 @@ test_panes(void)
 	arena_free(&a);
 }
 
+/* Writes S into the file PATH. */
+static void
+write_file(const char *path, const char *s)
+{
+	FILE	*f;
+
+	if ((f = fopen(path, "w")) == NULL || fputs(s, f) == EOF ||
+	    fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
 int
 main(void)
 {
+	if (mkdtemp(init_dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(init_tsv, sizeof init_tsv, "%s/init.tsv", init_dir);
+	snprintf(init_json, sizeof init_json, "%s/init.jsonl", init_dir);
+	/* Keys of the input (a, c) and others (zz, q), text and numbers. */
+	write_file(init_tsv, "a\t5\nzz\t-3\nc\t1.5\n");
+	write_file(init_json, "{\"key\":\"b\",\"value\":2.5}\n"
+	    "{\"key\":\"q\",\"value\":4}\n{\"key\":\"\",\"value\":-1}\n");
 	test_panes();
 	test_resume();
 	test_refusals();
+	unlink(init_tsv);
+	unlink(init_json);
+	rmdir(init_dir);
 	return unit_done("test_ops_snap");
 }
