@@ -308,17 +308,27 @@ dense_events() {
 	}'
 }
 
+# slides_as_recomputed MAP SLIDING OP L S: $T/slid, distinct over the
+# windows of L seconds sliding by S of MAP over the events $T/ev (by
+# SLIDING, reduceByKeyAndWindow or reduceByWindow), is not empty and is
+# to the bit what each window's records give anew (window then OP).
+slides_as_recomputed() {
+	local map=$1 sliding=$2 op=$3 l=$4 s=$5 T=$BATS_TEST_TMPDIR
+	dstream --stamp -e '$1' -b 1s map "$map" then \
+	    "$sliding" distinct "${l}s" "${s}s" <"$T/ev" >"$T/slid"
+	dstream --stamp -e '$1' -b 1s map "$map" then \
+	    window "${l}s" "${s}s" then "$op" distinct <"$T/ev" >"$T/again"
+	[ -s "$T/slid" ]
+	cmp "$T/slid" "$T/again"
+}
+
 @test "windows: distinct's dense unions, dense panes and the fall back to sparse slide as recomputed" {
 	local shape l s T=$BATS_TEST_TMPDIR
 	dense_events >"$T/ev"
 	for shape in 10:2 6:3 4:1 12:4; do
 		l=${shape%:*} s=${shape#*:}
-		dstream --stamp -e '$1' -b 1s map '($2, $3)' then \
-		    reduceByKeyAndWindow distinct "${l}s" "${s}s" <"$T/ev" >"$T/slid"
-		dstream --stamp -e '$1' -b 1s map '($2, $3)' then \
-		    window "${l}s" "${s}s" then reduceByKey distinct <"$T/ev" >"$T/again"
-		[ -s "$T/slid" ]
-		cmp "$T/slid" "$T/again"
+		slides_as_recomputed '($2, $3)' reduceByKeyAndWindow \
+		    reduceByKey "$l" "$s"
 		# and brute force's: the same rows, exact while sparse, 3 % else
 		brute windows "$T/ev" "$l" "$s" distinct >"$T/want"
 		paste "$T/want" "$T/slid" | awk -F'\t' '$1 != $4 || $2 != $5 ||
@@ -342,4 +352,83 @@ dense_events() {
 	    reduceByKeyAndWindow distinct 10s 2s
 	CUT1=9000 CUT2=12500 restart -s map '($2, $3)' then \
 	    reduceByWindow distinct 6s 3s
+}
+
+# A distinct window at the sparse limit: keys whose window holds 1531 to
+# 1541 values (1536 the most a sparse sketch holds), values whose 25-bit
+# indexes collide (counted once while sparse), a key whose panes turn
+# dense and sparse again, empty panes and gaps longer than the window;
+# sliding must give, to the bit, what the window's records give anew.
+@test "windows: distinct at the sparse limit, with colliding indexes and gaps, slides as recomputed" {
+	local shape l s n T=$BATS_TEST_TMPDIR
+	# the pairs collide: one index each while sparse
+	n=$(python3 -c 'import sys; sys.path[0] = sys.argv[1]
+import sketch_brute
+for p in sketch_brute.COLLIDE[:5]: print(*p, sep="\n")' "$BATS_TEST_DIRNAME")
+	[ "$(echo "$n" | dstream map 'num(x)' then reduce distinct)" -eq 5 ]
+	for shape in 2:1 3:3 5:2 13:1 4:6; do
+		l=${shape%:*} s=${shape#*:}
+		brute gen-edges "$l" "$l" >"$T/ev"
+		slides_as_recomputed '($2, num($3))' reduceByKeyAndWindow \
+		    reduceByKey "$l" "$s"
+		slides_as_recomputed 'num($3)' reduceByWindow reduce "$l" "$s"
+	done
+	# the limit was crossed: windows of the edge keys at 1536 (sparse,
+	# exact) and past it (dense, an estimate)
+	brute gen-edges 13 13 >"$T/ev"
+	dstream --stamp -e '$1' -b 1s map '($2, num($3))' then \
+	    reduceByKeyAndWindow distinct 13s 1s <"$T/ev" >"$T/slid"
+	grep -q "edge[0-9]	1536$" "$T/slid"
+	awk -F'\t' '$2 ~ /^edge/ && $3 > 1536 { f = 1 } END { exit !f }' "$T/slid"
+}
+
+# old_checkpoint N: $T/ck, a checkpoint of `reduceByKeyAndWindow distinct
+# 4s 1s` over $T/log (N lines "TIME KEY I") that dstream wrote before
+# distinct slid its own way (bf30309): with 4 lines it holds the two
+# stacks' suffixes, with 5 their back states (base64).
+old_checkpoint() {
+	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
+	    print 1000 + i, (i % 2 ? "a" : "b"), i }' >"$T/log"
+	mkdir -p "$T/ck"
+	case $1 in
+	4) base64 -d >"$T/ck/checkpoint" <<'B64' ;;
+RFNUUlNOQVABAAAAQ0tQVPoBAAAAAAAATUVUQRAAAAAAAAAAAsql3vfGaAUwLjEuMPC3elBJUEWe
+AAAAAAAAAAgOYmF0Y2ggaW50ZXJ2YWwHMTAwMCBtcwR0aW1lDWV2ZW50IHRpbWUgJDEJd2F0ZXJt
+YXJrBDAgbXMLdGltZSBmb3JtYXQEYXV0bwZvdXRwdXQBLQpvcGVyYXRvciAxA21hcApvcGVyYXRv
+ciAyI3JlZHVjZUJ5S2V5QW5kV2luZG93IGRpc3RpbmN0IDRzIDFzCW9wZXJhdG9ycwEySU5QVCwA
+AAAAAAAAAQNsb2dQT1NOGwAAAAAAAAABAQNsb2eA/AOHgMcCJCT2n/WAxYThloUBJARDTENLLwAA
+AAAAAAABAQHAx3rwt3rAx3rwt3oBAfC3egHAx3oBBQgxMDAzIGEgMwEDbG9nBAEB8Ld6AENIQU6p
+AAAAAAAAAANPUFNUBAAAAAAAAAADbWFwT1BTVHsAAAAAAAAAFHJlZHVjZUJ5S2V5QW5kV2luZG93
+A8A+0A8IZGlzdGluY3QDAwHWDwMBwMd68Ld6AAHQDwEBBQFiAgEBsayOBQQB0g8BAQUBYQIBAd/a
+9goBAdQPAQEFAWICAQHFzKwIAQEAAAIFAWECAQHf2vYKAQUBYgIBAcXMrAgBT1BTVAUAAAAAAAAA
+BHRhaWxTSU5LAAAAAAAAAADL5iQ4CAIQuw==
+B64
+	5) base64 -d >"$T/ck/checkpoint" <<'B64' ;;
+RFNUUlNOQVABAAAAQ0tQVP4BAAAAAAAATUVUQRAAAAAAAAAAAvil3vfGaAUwLjEuMMDHelBJUEWe
+AAAAAAAAAAgOYmF0Y2ggaW50ZXJ2YWwHMTAwMCBtcwR0aW1lDWV2ZW50IHRpbWUgJDEJd2F0ZXJt
+YXJrBDAgbXMLdGltZSBmb3JtYXQEYXV0bwZvdXRwdXQBLQpvcGVyYXRvciAxA21hcApvcGVyYXRv
+ciAyI3JlZHVjZUJ5S2V5QW5kV2luZG93IGRpc3RpbmN0IDRzIDFzCW9wZXJhdG9ycwEySU5QVCsA
+AAAAAAAAAQNsb2dQT1NOGgAAAAAAAAABAQNsb2eA/AOHgMcCLS3fpfvh7MKquBgtBUNMQ0svAAAA
+AAAAAAEBAZDXesDHepDXesDHegEBwMd6AZDXegEFCDEwMDQgYiA0AQNsb2cFAQHAx3oAQ0hBTq4A
+AAAAAAAAA09QU1QEAAAAAAAAAANtYXBPUFNUgAAAAAAAAAAUcmVkdWNlQnlLZXlBbmRXaW5kb3cD
+wD7QDwhkaXN0aW5jdAMDANgPAwGQ13rAx3oAAdIPAQEFAWECAQHf2vYKAQHUDwEBBQFiAgEBxcys
+CAEB1g8BAQUBYQIBAfzTpwwBAQAAAgUBYQQBAt/a9goBnfmwAQEFAWICAQHFzKwIAU9QU1QFAAAA
+AAAAAAR0YWlsU0lOSwAAAAAAAAAAiqG4tOWI9eo=
+B64
+	esac
+}
+
+@test "checkpoints: a distinct window saved by the older dstream is refused, saying so" {
+	local n T=$BATS_TEST_TMPDIR
+	cd "$T"
+	for n in 4 5; do
+		rm -rf ck
+		old_checkpoint "$n"
+		run dstream -e '$1' -b 1s -i log --checkpoint ck \
+		    map '($2, $3)' then reduceByKeyAndWindow distinct 4s 1s
+		assert_failure 1
+		assert_output --partial "checkpoint ck (checkpoint): this distinct window was saved by an older dstream"
+		assert_output --partial "remove ck to start afresh"
+		refute_output --regexp $'^a\t|^b\t'
+	done
 }

@@ -19,6 +19,13 @@ topk(K)).
                           events, per key: "STAMP<TAB>KEY<TAB>VALUE" with
                           FUNC distinct, topk(K) or quantile(Q) exact
   check-windows FUNC WANT GOT   equal, quantiles within 1 %
+  gen-edges L SEED        "TIME KEY INT" lines for distinct windows of L
+                          seconds: "edge<k>" keys whose window holds about
+                          1531 + 2k values (the sparse limit, 1536, crossed
+                          both ways), "coll<k>" keys over values that
+                          share a 25-bit index (COLLIDE), "osc" whose
+                          panes go from sparse to dense and back, a few
+                          empty panes and gaps longer than a window
 Exit status 1, with what differs on stdout, when a check fails.
 """
 import json
@@ -26,6 +33,15 @@ import math
 import random
 import sys
 import time
+
+# Integers whose hashes (value_hash: XXH3 with the number seed) share
+# their top 25 bits, the index of a sparse distinct sketch: each pair
+# counts once while the sketch is sparse.
+COLLIDE = ((57898, 155), (14058, 347), (98270, 1770), (93799, 2162),
+           (87263, 2233), (16707, 2781), (48387, 3050), (13973, 3266),
+           (14320, 3708), (77333, 4103), (66272, 4251), (10734, 4611),
+           (84566, 5053), (90457, 5240), (14126, 5395), (45881, 5485),
+           (50335, 5804), (21671, 5809), (67962, 6140), (77479, 6229))
 
 
 def fmt(v):
@@ -198,6 +214,32 @@ def main(a):
                           (100 * e, w[:2], w[2], g[2]))
                     return 1
         print("%d rows, worst error %.4f %%" % (len(want), 100 * worst))
+    elif cmd == "gen-edges":
+        ln, seed = int(a[1]), int(a[2])
+        r = random.Random(seed)
+        out, t, fresh = [], 1000, 10**7
+        for sec in range(3 * ln + 24):
+            if sec > ln and r.random() < 0.03:
+                t += ln + 1 + r.randrange(ln + 3)   # a gap past a window
+            for k in range(6):
+                c = (1531 + 2 * k) // ln + r.randint(-2, 2)
+                if r.random() < 0.05:
+                    c = 0                           # an empty pane
+                for _ in range(c):
+                    fresh += 1
+                    out.append("%d edge%d %d\n" % (t, k, fresh))
+            for k in range(3):
+                for _ in range((1480 + 40 * k) // ln):
+                    if r.random() < 0.5:
+                        v = r.choice(r.choice(COLLIDE))
+                    else:
+                        v = 200000 + r.randrange(20000)
+                    out.append("%d coll%d %d\n" % (t, k, v))
+            c = (60, 2000 // ln + 40, 2500)[sec // max(ln // 2, 1) % 3]
+            for _ in range(c if r.random() < 0.9 else 0):
+                out.append("%d osc %d\n" % (t, 300000 + r.randrange(30000)))
+            t += 1
+        sys.stdout.write("".join(out))
     else:
         sys.exit("unknown command " + cmd)
     return 0

@@ -1018,6 +1018,15 @@ win_save(struct op *op, struct buf *b, char **cause)
 }
 
 /*
+ * A load's cause for a window of a reducer that slides its own way saved
+ * as the two stacks' merged states (the suffixes, the back aggregates):
+ * a dstream before the reducer slid its own way wrote it, and the panes'
+ * own states are not in it.  %s: the reducer's spelling.
+ */
+#define WIN_OLD_STACKS	"this %s window was saved by an older dstream " \
+	"(its merged panes, not the panes alone, which this one reads)"
+
+/*
  * Reads what win_save wrote into W (just built from the same
  * arguments), checking that it describes the same window and that its
  * pane bookkeeping holds together, so that nothing later indexes past
@@ -1067,9 +1076,12 @@ win_load(struct op *op, struct snap_rd *r)
 	    snap_get_i64(r, &w->last_data) == -1 ||
 	    snap_get_bool(r, &w->gap_warned) == -1)
 		return -1;
+	/* A window of such a reducer saved as the two stacks' suffixes. */
+	if (nfront > 0 && w->sl != NULL)
+		return snap_fail(r, WIN_OLD_STACKS, want);
 	/* A pane takes 3 bytes at least (flags, id, count). */
 	if (qlen > snap_left(r) / 3 || nin > qlen || nfront > nin ||
-	    (nfront > 0 && (w->r == NULL || w->inv || w->sl != NULL)))
+	    (nfront > 0 && (w->r == NULL || w->inv)))
 		return snap_fail(r, "bad window: %llu panes, %llu entered, "
 		    "%llu suffixes", (unsigned long long)qlen,
 		    (unsigned long long)nin, (unsigned long long)nfront);
@@ -1095,9 +1107,8 @@ win_load(struct op *op, struct snap_rd *r)
 	if (w->sl != NULL) {
 		if (pane_load_keys(r, &nlen) == -1)
 			return -1;
-		if (nlen != 0)
-			return snap_fail(r, "window states saved where only "
-			    "panes were expected");
+		if (nlen != 0)	/* the two stacks' back states */
+			return snap_fail(r, WIN_OLD_STACKS, want);
 		/* The keys' window states: the panes entered again. */
 		for (i = 0; i < w->nin; i++)
 			win_slide_enter(w, i);

@@ -50,7 +50,10 @@
  * (the header and the histogram); never more.  Merging is a union
  * (register maxima); there is no inverse.  A window keeps per key
  * besides what its panes hold (below): 40 bytes, the index set, and
- * while its union is dense 128 KiB of register queues.
+ * while its union is dense 128 KiB of register queues and their pool,
+ * 8 bytes a node (4 KiB for a window of 2 dense panes, 64 KiB for 10,
+ * 256 KiB for 30 or more, with random values; 8 MiB at most, 50 nodes
+ * a register, the pool doubling).
  *
  * Checkpoint encoding (snap.h): n, a kind byte (0 empty, 1 sparse, 2
  * dense), then for sparse the entry count and each entry as the
