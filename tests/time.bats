@@ -213,3 +213,54 @@ EOF
 	assert_success
 	assert_output $'{"time":"2025-11-21T00:01:00Z","key":"200","value":1}\n{"time":"2025-11-21T00:01:00Z","key":"404","value":1}'
 }
+
+# ---- the edges of the calendar and of a second ----
+
+@test "time(): a fraction a hair under the next second stays in its second" {
+	# In double, 1763683200 + .9999999999 rounds to 1763683201: the
+	# record went to the next second's batch.
+	local t
+	for t in 1763683200.9999999999999999999 2025-11-21T00:00:00.9999999999Z \
+	    9999-12-31T23:59:59.99999999Z -5.99999999999; do
+		echo "$t x" | dstream -e 'time($1)' -b 1ms --stamp count
+	done > "$BATS_TEST_TMPDIR/out"
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output - <<'EOF'
+2025-11-21T00:00:01Z	1
+2025-11-21T00:00:01Z	1
++10000-01-01T00:00:00Z	1
+1969-12-31T23:59:54.001Z	1
+EOF
+}
+
+@test "--stamp: years past 9999 and before 0 are signed, and time() reads them back" {
+	run dstream -f json -e '$1' -b 1s map 'strftime(time($1))' <<'EOF'
+9999-12-31T23:59:59Z
++10000-01-01T00:00:00.5Z
++010000-01-02T00:00:00Z
+EOF
+	assert_success
+	assert_output - <<'EOF'
+{"time":"+10000-01-01T00:00:00Z","value":"9999-12-31T23:59:59Z"}
+{"time":"+10000-01-01T00:00:01Z","value":"+10000-01-01T00:00:00.500Z"}
+{"time":"+10000-01-02T00:00:01Z","value":"+10000-01-02T00:00:00Z"}
+EOF
+}
+
+@test "time(): a year signed with 4 to 6 digits, before 0 too; other signed text is not a time" {
+	run dstream map 'tojson(time($1)) .. " " .. strftime(time($1))' <<'EOF'
+-0044-03-15T12:00:00Z
++2025-11-21
++5
++123-01-01
+-12345678-01-01
+EOF
+	assert_success
+	assert_output - <<'EOF'
+-63549316800 -0044-03-15T12:00:00Z
+1763683200 2025-11-21T00:00:00Z
+null 
+null 
+null 
+EOF
+}

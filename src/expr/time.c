@@ -19,6 +19,9 @@
  *   2025-11-21 00:00                    optional; fractions after '.' or ','
  *   2025-11-21T00:00:00.123+01:00     offsets Z, +HH, +HHMM, +HH:MM, also
  *   2025-11-21 00:00:00 +0100           after one space; no offset is UTC
+ *   +10000-01-01, -0044-03-15         ISO 8601's expanded years: a sign and
+ *                                       4 to 6 digits (the stamps' years
+ *                                       before 0 and after 9999)
  *   21/Nov/2025:00:00:00 +0000        Apache/nginx, brackets optional,
  *   [21/Nov/2025:00:00:00 +0000]        offset optional
  *   Nov 21 00:00:00, Nov  1 00:00:00  syslog: the current year (UTC), or
@@ -317,6 +320,22 @@ time_this_year(time_t now)
 	return y;
 }
 
+/*
+ * WHOLE seconds and a fraction FRAC in [0, 1) as one double that stays
+ * inside WHOLE's second: far from 1970 the sum rounds to the next whole
+ * second once FRAC is within half a double's step of 1 (".9999999999" at
+ * today's epoch, ".99999" in year 9999), which would place the time, and
+ * its record's batch, a second late.  Such a sum is taken down to the
+ * largest double below the next second.
+ */
+static double
+time_join(int64_t whole, double frac)
+{
+	double		 s = (double)whole + frac, next = (double)whole + 1;
+
+	return s < next ? s : nextafter(next, -INFINITY);
+}
+
 /* Seconds since the epoch of the validated date and time in T, or -1. */
 static int
 time_seconds(const struct tparts *t, int64_t year, double *secs)
@@ -329,8 +348,8 @@ time_seconds(const struct tparts *t, int64_t year, double *secs)
 	if (t->hour > 23 || t->min > 59 || t->sec > 60)
 		return -1;
 	days = time_days_from_civil(year, t->mon, t->day);
-	*secs = (double)(days * 86400 + t->hour * 3600 + t->min * 60 +
-	    t->sec - t->off) + t->frac;
+	*secs = time_join(days * 86400 + t->hour * 3600 + t->min * 60 +
+	    t->sec - t->off, t->frac);
 	return 0;
 }
 
@@ -348,7 +367,7 @@ time_finish(struct tparts *t, double *secs)
 	int		 m;
 
 	if (t->have_epoch) {
-		*secs = t->epoch + t->frac;
+		*secs = time_join((int64_t)t->epoch, t->frac);
 		return 0;
 	}
 	if (t->pm != -1) {
@@ -381,21 +400,26 @@ time_finish(struct tparts *t, double *secs)
 	return time_seconds(t, year - 1, secs);
 }
 
-/* ISO 8601 / RFC 3339 after the four year digits have been checked. */
+/*
+ * ISO 8601 / RFC 3339 after the year's YDIGITS digits have been checked
+ * (4, or 4 to 6 after a sign: ISO's expanded years, as time_fmt_rfc3339
+ * writes the years before 0 and after 9999); NEG: the year had a '-'.
+ */
 static int
-time_iso(const char *s, const char *end, double *secs)
+time_iso(const char *s, const char *end, int ydigits, bool neg, double *secs)
 {
 	struct tparts	 t;
 	int		 y;
 
 	time_init(&t);
-	if (time_num(&s, end, 4, 4, &y) == -1 || s >= end || *s++ != '-')
+	if (time_num(&s, end, ydigits, ydigits, &y) == -1 || s >= end ||
+	    *s++ != '-')
 		return -1;
 	if (time_num(&s, end, 2, 2, &t.mon) == -1 || s >= end || *s++ != '-')
 		return -1;
 	if (time_num(&s, end, 2, 2, &t.day) == -1)
 		return -1;
-	t.year = y;
+	t.year = neg ? -y : y;
 	if (s < end && (*s == 'T' || *s == 't' || *s == ' ')) {
 		s++;
 		if (time_hms(&s, end, &t, false) == -1)
@@ -581,7 +605,7 @@ time_epoch(const char *s, const char *end, double *secs)
 	}
 	if (s != end)
 		return -1;
-	*secs = neg ? -((double)n + frac) : (double)n + frac;
+	*secs = neg ? -time_join(n, frac) : time_join(n, frac);
 	return 0;
 }
 
@@ -604,15 +628,20 @@ time_auto(const char *s, const char *end, double *secs)
 		for (p = s, k = 0; p < end && time_isdigit(*p); p++)
 			k++;
 		if (k == 4 && p < end && *p == '-')
-			return time_iso(s, end, secs);
+			return time_iso(s, end, 4, false, secs);
 		if (k <= 2 && p < end && *p == '/')
 			return time_dmy(s, end, '/', ':', false, secs);
 		if (k <= 2 && p < end && *p == ' ')
 			return time_dmy(s, end, ' ', ' ', true, secs);
 		return time_epoch(s, end, secs);
 	}
-	if (*s == '-')
-		return time_epoch(s, end, secs);
+	if (*s == '+' || *s == '-') {
+		for (p = s + 1, k = 0; p < end && time_isdigit(*p); p++)
+			k++;
+		if (k >= 4 && k <= 6 && p < end && *p == '-')
+			return time_iso(s + 1, end, k, *s == '-', secs);
+		return *s == '-' ? time_epoch(s, end, secs) : -1;
+	}
 	p = s;
 	if (time_name(&p, end, time_months, 12) != -1 && p < end && *p == ' ')
 		return time_syslog(s, end, secs);
@@ -973,10 +1002,16 @@ time_fmt_rfc3339(struct buf *b, int64_t ms)
 	days = grid_floordiv(ms, 86400000);
 	rem = ms - days * 86400000;
 	time_civil_from_days(days, &y, &m, &d);
+	/*
+	 * Past 9999 a year has more than four digits and takes a sign, as
+	 * ISO 8601's expanded years and Java's Instant.toString (Spark's
+	 * stamps) write it: "+10000-01-01T00:00:00Z".
+	 */
 	if (y < 0) {
 		buf_addc(b, '-');
 		y = -y;
-	}
+	} else if (y > 9999)
+		buf_addc(b, '+');
 	time_digits(b, y, 4);
 	buf_addc(b, '-');
 	time_digits(b, m, 2);

@@ -338,6 +338,26 @@ test_random(void)
 	}
 	CHECK(bad_cal == 0);
 	CHECK(bad_trip == 0);
+	/*
+	 * Whole seconds over the event-time range (9e15 ms either side of
+	 * 1970): years before 0 and after 9999 are signed and read back.
+	 */
+	for (i = 0, bad_trip = 0; i < 100000; i++) {
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		ms = ((int64_t)(r % 18000000000000ULL) - 9000000000000LL) * 1000;
+		buf_reset(&b);
+		time_fmt_rfc3339(&b, ms);
+		if ((b.p[0] == '+') != (ms >= 253402300800000LL) ||
+		    time_parse(b.p, b.len, NULL, &secs) != 0 ||
+		    llround(secs * 1000) != ms) {
+			if (bad_trip++ < 5)
+				fprintf(stderr, "round trip: %lld: %s\n",
+				    (long long)ms, b.p);
+		}
+	}
+	CHECK(bad_trip == 0);
 	buf_free(&b);
 	buf_free(&g);
 }
