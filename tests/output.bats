@@ -102,6 +102,86 @@ setup() {
 	cmp "$T/ref" "$T/out3"
 }
 
+# Starts `dstream ARGS...` in the background reading the FIFO $T/fifo,
+# held open by this shell (fd 4) until stop_holder, and waits (bounded)
+# until the run holds FILE: its lock taken with the file's opening (a
+# plain run), or its first checkpoint, in the folder named by ARGS's
+# --checkpoint, written (a checkpointed run has the file alone by then).
+# (Asking flock(1) would take the lock itself for a moment.)
+start_holder() {
+	local file=$1 ck=$2 i
+	shift 2
+	mkfifo "$T/fifo"
+	"$DSTREAM" "$@" < "$T/fifo" 4>&- &
+	holder=$!
+	exec 4>"$T/fifo"
+	for i in $(seq 100); do
+		if [ -n "$ck" ]; then
+			[ -e "$ck/checkpoint" ] && return 0
+		elif ls -l "/proc/$holder/fd" 2>/dev/null | grep -q -- "-> $file\$"; then
+			sleep 0.2
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "the run did not take $file" >&2
+	return 1
+}
+
+stop_holder() {
+	exec 4>&-
+	wait "$holder"
+	rm -f "$T/fifo"
+}
+
+@test "-o FILE with --checkpoint is the run's alone: another run naming it is refused at start; runs without one share a file" {
+	start_holder "$T/out" "$T/ck1" --checkpoint "$T/ck1" -o "$T/out" count
+	run dstream --checkpoint "$T/ck2" -o "$T/out" count < /dev/null
+	assert_failure 1
+	assert_output "dstream: -o $T/out: a dstream run with --checkpoint owns it (its resume cuts the file back to its checkpoint, which would cut this run's lines off): give each run its own file"
+	run dstream -o "$T/out" count < /dev/null
+	assert_failure 1
+	assert_output "dstream: -o $T/out: a dstream run with --checkpoint owns it (its resume cuts the file back to its checkpoint, which would cut this run's lines off): give each run its own file"
+	# The second checkpointed run was refused before it wrote anything.
+	[ ! -e "$T/ck2/checkpoint" ]
+	echo x > "$T/fifo"
+	stop_holder
+	# Plain runs share a file, and the holder's checkpoint is not taken.
+	start_holder "$T/out" "" -o "$T/out" count
+	run dstream -o "$T/out" count < /dev/null
+	assert_success
+	run dstream --checkpoint "$T/ck2" -o "$T/out" count < /dev/null
+	assert_failure 1
+	assert_output "dstream: -o $T/out: another dstream run writes it; with --checkpoint a run owns the file (a resume cuts it back to the checkpoint's length, which would cut the other run's lines off): give each run its own file"
+	stop_holder
+	# Once the runs are gone the file is free again.
+	run dstream --checkpoint "$T/ck1" -o "$T/out" count < /dev/null
+	assert_success
+	# The holder's count of its one line is there (processing time: the
+	# runs' empty batches may add zeros).
+	run grep -c -v '^0$' "$T/out"
+	assert_output 1
+}
+
+@test "--late-file with --checkpoint is the run's alone, as -o FILE" {
+	start_holder "$T/late" "$T/ck1" -e '$1' --late-file "$T/late" \
+	    --checkpoint "$T/ck1" count
+	run dstream -e '$1' --late-file "$T/late" count < /dev/null
+	assert_failure 1
+	assert_output "dstream: --late-file $T/late: a dstream run with --checkpoint owns it (its resume cuts the file back to its checkpoint, which would cut this run's lines off): give each run its own file"
+	run dstream -e '$1' --late-file "$T/late" --checkpoint "$T/ck2" count < /dev/null
+	assert_failure 1
+	assert_output --partial "dstream: --late-file $T/late: a dstream run with --checkpoint owns it"
+	stop_holder
+	start_holder "$T/late" "" -e '$1' --late-file "$T/late" count
+	run dstream -e '$1' --late-file "$T/late" count < /dev/null
+	assert_success
+	run dstream -e '$1' --late-file "$T/late" --checkpoint "$T/ck2" count < /dev/null
+	assert_failure 1
+	assert_output --partial "dstream: --late-file $T/late: another dstream run writes it; with --checkpoint"
+	stop_holder
+}
+
 @test "-o: a folder, a missing folder, an unwritable file are named, exit 1" {
 	run dstream -i "$T/in" -o "$T" count
 	assert_failure 1

@@ -578,7 +578,11 @@ checkpoint_resume(struct checkpoint *ck, const struct ckpt_parts *p,
 		return -1;
 	/* Named by the folder's absolute path: the same on every resume. */
 	abs = realpath(ck->dir, NULL);
-	sink_checkpointed(p->sink, abs != NULL ? abs : ck->dir);
+	if (sink_checkpointed(p->sink, abs != NULL ? abs : ck->dir,
+	    cause) != 0) {
+		free(abs);
+		return -1;
+	}
 	free(abs);
 	if (sink_stored_checkpoint(p->sink, &stored, cause) == -1) {
 		buf_free(&stored);

@@ -183,8 +183,15 @@ engine_new(const struct config *cfg, struct op *chain, struct counters *run,
 int
 engine_late_file(struct engine *e, const char *path, char **cause)
 {
-	if ((e->late = fopen(path, "a")) == NULL) {
+	if ((e->late = fopen(path, "ae")) == NULL) {
 		xasprintf(cause, "--late-file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Shared with other runs until --checkpoint takes it alone. */
+	if (sink_file_lock(fileno(e->late), "--late-file", path, false,
+	    cause) != 0) {
+		fclose(e->late);
+		e->late = NULL;
 		return -1;
 	}
 	/* Taken at the first write: a resume may cut the file back. */
@@ -287,6 +294,10 @@ engine_checkpoint(struct engine *e, const char *dir, int argc, char **argv,
 	e->ck = checkpoint_open(dir, e->cfg, argc, argv, e->chain, output,
 	    e->cfg->checkpoint_every_ms, cause);
 	if (e->ck == NULL)
+		return -1;
+	/* A resume cuts the late file back: it is this run's alone. */
+	if (e->late != NULL && sink_file_lock(fileno(e->late), "--late-file",
+	    e->cfg->late_file, true, cause) != 0)
 		return -1;
 	switch (checkpoint_resume(e->ck, &p, cause)) {
 	case -1:

@@ -19,12 +19,19 @@
  * cuts the file back to the end of the last commit made durable, so it
  * never ends in part of a batch or of a line.
  *
+ * Two runs appending to one file (sink_file_lock): runs without
+ * --checkpoint may share it (each holds a shared lock; O_APPEND keeps
+ * their writes whole); a run with --checkpoint takes it alone (own: an
+ * exclusive lock), since its resume cuts the file back, and a second
+ * run naming that file is refused at start, either way.
+ *
  * Checkpoints: save records the file's length after the last commit
  * (the bytes dstream has made durable); load, on resume, cuts the file
  * back to that length when it is longer (a batch written after the
  * checkpoint will be written again) and refuses a file shorter than it
  * (something else changed it), so the file's content is exactly-once.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -247,6 +254,39 @@ file_close(struct sink *sk)
 	free(s);
 }
 
+int
+sink_file_lock(int fd, const char *what, const char *path, bool exclusive,
+    char **cause)
+{
+	struct stat	 st;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0 ||
+	    errno != EWOULDBLOCK)
+		return 0;
+	if (exclusive)
+		xasprintf(cause, "%s %s: another dstream run writes it; with "
+		    "--checkpoint a run owns the file (a resume cuts it back "
+		    "to the checkpoint's length, which would cut the other "
+		    "run's lines off): give each run its own file", what,
+		    path);
+	else
+		xasprintf(cause, "%s %s: a dstream run with --checkpoint "
+		    "owns it (its resume cuts the file back to its "
+		    "checkpoint, which would cut this run's lines off): give "
+		    "each run its own file", what, path);
+	return -1;
+}
+
+/* --checkpoint: the file is this run's alone (sink_file_lock). */
+static int
+file_own(struct sink *sink, char **cause)
+{
+	struct file_sink	*s = (struct file_sink *)sink;
+
+	return sink_file_lock(s->fd, "-o", s->path, true, cause);
+}
+
 static struct sink *
 file_open(const struct sink_kind *kind, const char *dest,
     enum out_format format, bool stamp, char **cause)
@@ -266,6 +306,10 @@ file_open(const struct sink_kind *kind, const char *dest,
 	}
 	if (fstat(fd, &st) != 0) {
 		xasprintf(cause, "-o %s: %s", dest, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (sink_file_lock(fd, "-o", dest, false, cause) != 0) {
 		close(fd);
 		return NULL;
 	}
@@ -289,5 +333,6 @@ const struct sink_kind sink_file = {
 	.flush_ended = file_flush_ended,
 	.save = file_save,
 	.load = file_load,
+	.own = file_own,
 	.close = file_close
 };

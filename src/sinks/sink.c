@@ -132,12 +132,13 @@ sink_load(struct sink *s, struct snap_rd *r)
 	return s->kind->load(s, r);
 }
 
-void
-sink_checkpointed(struct sink *s, const char *name)
+int
+sink_checkpointed(struct sink *s, const char *name, char **cause)
 {
 	s->checkpointed = true;
 	free(s->ckpt_name);
 	s->ckpt_name = xstrdup(name);
+	return s->kind->own != NULL ? s->kind->own(s, cause) : 0;
 }
 
 bool

@@ -149,6 +149,13 @@ struct sink_kind {
 	 * the message that tells how to start afresh (caller frees).
 	 */
 	char	*(*stored_where)(struct sink *);
+	/*
+	 * --checkpoint is on (sink_checkpointed): a destination that a
+	 * resume cuts back to its checkpointed position takes it for this
+	 * run alone (the file: an exclusive lock).  Returns 0, or -1 with
+	 * *CAUSE set.  NULL: nothing to take.
+	 */
+	int	(*own)(struct sink *, char **cause);
 	/* Drops a batch begun and not committed, and frees the sink. */
 	void	(*close)(struct sink *);
 };
@@ -276,7 +283,18 @@ int		 sink_load(struct sink *, struct snap_rd *);
  * batch and before stored_checkpoint (a Kafka destination fences its
  * killed predecessor with it before reading its checkpoint back).
  */
-void		 sink_checkpointed(struct sink *, const char *name);
+int		 sink_checkpointed(struct sink *, const char *name, char **cause);
+/*
+ * The lock that keeps two runs from cutting each other's lines off a
+ * file they append to (-o FILE, --late-file; WHAT names the option):
+ * a run without --checkpoint holds it shared, so such runs may append
+ * to one file together, and a run with --checkpoint, whose resume cuts
+ * the file back to the checkpoint's length, holds it alone.  Only a
+ * regular file is locked; a file system without flock is not.  Returns
+ * 0, or -1 with *CAUSE set when another run holds the file otherwise.
+ */
+int		 sink_file_lock(int fd, const char *what, const char *path,
+		    bool exclusive, char **cause);
 /* Whether S keeps the checkpoint in its own transaction. */
 bool		 sink_transactional(const struct sink *);
 /*

@@ -117,7 +117,7 @@ test_dest(bool pg, const char *dest, const char *table)
 	if ((s = reopen_holding(dest, "", 0)) == NULL)
 		return;
 	CHECK(sink_transactional(s));
-	sink_checkpointed(s, "test");
+	CHECK(sink_checkpointed(s, "test", NULL) == 0);
 	batch(s, 1000, 3, 0);
 	batch(s, 2000, 2, 3);
 	CHECK(sink_flush_ended(s) == 0);
@@ -137,7 +137,7 @@ test_dest(bool pg, const char *dest, const char *table)
 	/* The resume reads the last checkpoint's bytes back. */
 	if ((s = reopen_holding(dest, ck2, sizeof ck2)) == NULL)
 		return;
-	sink_checkpointed(s, "test");
+	CHECK(sink_checkpointed(s, "test", NULL) == 0);
 	batch(s, 3000, 4, 5);
 	CHECK(sink_commit_checkpoint(s, 3000, ck1, sizeof ck1) == 0);
 	CHECK(rows_seen(pg, table) == 9);
