@@ -119,3 +119,15 @@ teardown() {
 	run screen
 	assert_line 'status 0'
 }
+
+@test "top in tmux: a batch that ends within a frame of the last drawing is drawn once its slot comes, not at the next batch" {
+	in_pane 15 60 -e '$1' -w 0s -b 1m map '$2' then countByValue
+	# Two batches end in one read: [60, 120) is drawn at once, [120,
+	# 180) waits for the next frame's slot (10 a second), and nothing
+	# more comes to end another batch.
+	printf '60 a\n61 a\n121 z\n181 y\n' >&7
+	wait_until shows '^z +1 '
+	run screen
+	assert_line --index 0 --regexp '^dstream top  .*  1 row$'
+	refute_line --regexp '^a '
+}

@@ -1113,11 +1113,15 @@ engine_run(struct engine *e)
 		ns = e->serve != NULL ? serve_fds(e->serve, pfd + np,
 		    MAX_PFD - np, &timeout) : 0;
 		np += ns;
-		/* Nothing of an ended batch is held while dstream may wait. */
+		/* Nothing of an ended batch is held while dstream may wait,
+		 * nor longer than the sink asks (-f top's next frame). */
 		if (timeout != 0 && sink_flush_ended(e->sink) != 0) {
 			e->failed = true;
 			break;
 		}
+		if (timeout != 0 && (t = sink_wake_ms(e->sink)) >= 0 &&
+		    (timeout < 0 || t < timeout))
+			timeout = (int)t;
 		if (np > 0 || timeout != 0) {
 			n = poll(pfd, (nfds_t)np, timeout);
 			if (n < 0 && errno != EINTR) {

@@ -115,6 +115,12 @@ sink_hold(struct sink *s, bool on)
 }
 
 int
+sink_wake_ms(struct sink *s)
+{
+	return s->kind->wake_ms != NULL ? s->kind->wake_ms(s) : -1;
+}
+
+int
 sink_flush_ended(struct sink *s)
 {
 	return s->kind->flush_ended(s);

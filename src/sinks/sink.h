@@ -130,6 +130,13 @@ struct sink_kind {
 	 */
 	int	(*flush_ended)(struct sink *);
 	/*
+	 * How long, in ms, until flush_ended has something to do again
+	 * without a new commit (-f top: a frame that waits for its slot),
+	 * or -1: nothing.  The engine's loop sleeps no longer than that.
+	 * NULL: always -1.
+	 */
+	int	(*wake_ms)(struct sink *);
+	/*
 	 * The destination's position after the last commit (see above):
 	 * save appends it to B; load takes it back from R and returns -1
 	 * with the cause recorded in R (snap_fail) when it cannot.
@@ -275,6 +282,7 @@ bool		 sink_stopped(const struct sink *);
 /* While ON, commits may be gathered until sink_flush_ended. */
 void		 sink_hold(struct sink *, bool on);
 int		 sink_flush_ended(struct sink *);
+int		 sink_wake_ms(struct sink *);
 int		 sink_save(struct sink *, struct buf *);
 int		 sink_load(struct sink *, struct snap_rd *);
 /*

@@ -3,9 +3,11 @@
  * terminal, as top(1) does: sorted by value (numbers largest first, then
  * the rest by text), cut to the terminal's size (TIOCGWINSZ, again after
  * SIGWINCH), a sparkline of each key's recent values, the batch (or
- * window) end in local time and the batch's row count on the first line.  Redrawn at each commit, at most TOP_HZ times a second: a
- * batch that ends sooner after a drawing waits for the next commit, for
- * flush_ended (called before the engine waits for input) or for close.
+ * window) end in local time and the batch's row count on the first
+ * line.  Redrawn at each commit, at most TOP_HZ times a second: a batch
+ * that ends sooner after a drawing waits for its frame's slot, when the
+ * engine calls flush_ended again (wake_ms tells its loop not to sleep
+ * past the slot), or for the next commit, or for close.
  *
  * The screen: the terminal's alternate screen with the cursor hidden,
  * each frame one write.  close (the end of the run, also after SIGINT
@@ -565,6 +567,19 @@ top_commit(struct sink *s, int64_t end_ms)
 	return t->failed ? -1 : 0;
 }
 
+/* A frame waiting for its slot: the ms until it (flush_ended draws it). */
+static int
+top_wake_ms(struct sink *s)
+{
+	struct top_sink	*t = (struct top_sink *)s;
+	int64_t		 left;
+
+	if (!t->pending || t->failed)
+		return -1;
+	left = t->next_at - top_mono_ms();
+	return left < 0 ? 0 : left > 1000 ? 1000 : (int)left;
+}
+
 static int
 top_flush_ended(struct sink *s)
 {
@@ -629,6 +644,7 @@ const struct sink_kind sink_top = {
 	.row = top_row,
 	.commit = top_commit,
 	.flush_ended = top_flush_ended,
+	.wake_ms = top_wake_ms,
 	.save = top_save,
 	.load = top_load,
 	.close = top_close
