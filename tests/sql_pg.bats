@@ -232,7 +232,7 @@ pkey() {
 	[ -x "$unit" ] || skip "tests/unit/test_sqlsink is not built (make check builds it)"
 	DSTREAM_TEST_PGURI=$PGURI run "$unit"
 	assert_success
-	assert_output --partial "test_sqlsink: 90 checks, 0 failed"
+	assert_output --partial "test_sqlsink: 94 checks, 0 failed"
 }
 
 @test "postgresql: kill -9 at random moments with --checkpoint, then a rerun: the table is an uninterrupted run's" {
