@@ -320,7 +320,9 @@ have_ipv6() {
 	kill "$!"; wait "$!" 2>/dev/null || true
 	[ -S "$sock" ]
 	start_dstream -i "unix-listen://$sock" --batch 100ms count
-	sleep 0.3
+	# Until dstream listens in the stale one's place, a connection is
+	# refused (a fixed sleep lost that race on a loaded machine).
+	wait_until socat -u /dev/null "UNIX-CONNECT:$sock"
 	seq 1 3 | socat -u - "UNIX-CONNECT:$sock"
 	wait_until sum_is 3
 	stop_dstream
