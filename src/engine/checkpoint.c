@@ -6,8 +6,11 @@
  * This module alone orders a checkpoint: the destination's ended batches
  * made durable (sink_flush_ended), then the state and positions taken
  * (the destination's position last written by its commit), then a
- * transactional destination's commit of the same bytes, then the
- * folder's file replaced (temp, fsync, rename, fsync of the folder).
+ * transactional destination's commit of the same bytes (with the Kafka
+ * inputs' group offsets, which a Kafka destination commits in the same
+ * transaction), then the folder's file replaced (temp, fsync, rename,
+ * fsync of the folder), then the sources told (checkpointed: Kafka
+ * commits its offsets to the group).
  * The --late-file is made durable with the destination, and its length
  * recorded after the destination's position (LATE), to be cut back to.
  * The engine calls checkpoint_write only where the chain is at a batch
@@ -821,6 +824,32 @@ ckpt_late_sync(struct checkpoint *ck, const struct ckpt_parts *p)
 	return 0;
 }
 
+/*
+ * Commits the checkpoint in ck->b in a transactional destination's own
+ * transaction, with the inputs' positions as their own systems keep
+ * them (Kafka groups' offsets, which a Kafka destination on the same
+ * brokers commits in it).  Returns 0, or -1 after reporting.
+ */
+static int
+ckpt_commit_in_sink(struct checkpoint *ck, const struct ckpt_parts *p)
+{
+	const struct kafka_offsets	**offs;
+	size_t				 n = 0;
+	int				 i, rc;
+
+	if (!sink_transactional(p->sink))
+		return 0;
+	offs = xcalloc(p->nsrc > 0 ? (size_t)p->nsrc : 1, sizeof *offs);
+	for (i = 0; i < p->nsrc; i++)
+		if (p->src[i]->kind->txn_offsets != NULL &&
+		    (offs[n] = p->src[i]->kind->txn_offsets(p->src[i])) != NULL)
+			n++;
+	rc = sink_commit_checkpoint(p->sink, ck->last_end, ck->b.p,
+	    ck->b.len, offs, n);
+	free(offs);
+	return rc;
+}
+
 int
 checkpoint_write(struct checkpoint *ck, const struct ckpt_parts *p)
 {
@@ -837,9 +866,7 @@ checkpoint_write(struct checkpoint *ck, const struct ckpt_parts *p)
 		free(cause);
 		return -1;
 	}
-	if (sink_transactional(p->sink) &&
-	    sink_commit_checkpoint(p->sink, ck->last_end, ck->b.p,
-	    ck->b.len) != 0)
+	if (ckpt_commit_in_sink(ck, p) != 0)
 		return -1;
 	if (ckpt_write_file(ck) != 0)
 		return -1;

@@ -36,7 +36,9 @@
  * the positions are taken, so a position never runs ahead of what the
  * destination has committed; a transactional destination then commits
  * its open transaction together with the bytes (sink.h's
- * commit_checkpoint), and only then is the folder's file replaced.
+ * commit_checkpoint; a Kafka destination with the Kafka inputs' group
+ * offsets too, source.h's txn_offsets), and only then is the folder's
+ * file replaced.
  * The --late-file is made durable with the destination and its length
  * recorded; a resume cuts it back to that length, so a late record is
  * written there once across crashes, as a row is to -o FILE.

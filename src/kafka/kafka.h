@@ -84,6 +84,25 @@ rd_kafka_conf_t	*kafka_conf_new(const struct config *cfg, const char *name,
  * (unknown, deleted, not authorized) are fatal.
  */
 bool		 kafka_err_transient(rd_kafka_resp_err_t err);
+
+/*
+ * A consumer group's positions, handed by the Kafka source
+ * (sources/source.h's txn_offsets) through the checkpoint module to a
+ * Kafka destination (sinks/sink.h's commit_checkpoint), which commits
+ * them in its transaction with rd_kafka_send_offsets_to_transaction:
+ * the offsets the source commits to its group once the checkpoint is
+ * durable, each with the checkpoint's token as metadata, and the
+ * member's group metadata (its generation, by which the brokers refuse
+ * a member the group has moved on without).  BROKERS is the input's
+ * bootstrap.servers, by which the destination tells whether the group
+ * lives in its cluster.  Owned by the source.
+ */
+struct kafka_offsets {
+	const char				*brokers;
+	const char				*group;
+	rd_kafka_topic_partition_list_t		*offsets;
+	rd_kafka_consumer_group_metadata_t	*member;
+};
 #endif
 
 #endif

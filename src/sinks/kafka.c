@@ -30,7 +30,20 @@
  * transaction, committed by commit_checkpoint, so that consumers reading
  * with isolation.level=read_committed see each checkpoint interval's
  * rows once, together with the input positions that produced them, or
- * not at all.  The bytes go to the topic TOPIC.dstream-checkpoint,
+ * not at all.  A Kafka input's consumer group on the same brokers (the
+ * same bootstrap servers in both URLs) has its offsets, those of the
+ * checkpoint with its token as metadata (handed by the checkpoint
+ * module: sink.h, kafka/kafka.h), put in the same transaction before
+ * the commit (send_offsets_to_transaction, with the member's group
+ * metadata): rows, checkpoint and group offsets commit together,
+ * Kafka's consume-transform-produce, so a member without this
+ * checkpoint that takes the partitions starts right after the rows
+ * committed.  Other brokers, or no group: nothing is sent, and the
+ * source's own commit after the checkpoint is all.  The call waits for
+ * brokers that went away and cannot be cut short, so it is made once
+ * they answer a metadata request (a stop seen meanwhile); a refusal
+ * librdkafka does not retry aborts the transaction and fails the run.
+ * The bytes go to the topic TOPIC.dstream-checkpoint,
  * partition 0, keyed by the transactional.id, cut into messages of at
  * most KAFKA_CKPT_PIECE bytes (header "dstream-part": "I/N").  The
  * transactional.id is "dstream-" and a hash of the checkpoint folder's
@@ -488,15 +501,72 @@ ksink_flush_ended(struct sink *sk)
 }
 
 /*
+ * Puts the consumer group's offsets O in the open transaction, when the
+ * group lives on this destination's brokers (the same bootstrap servers
+ * in both URLs; elsewhere the source's own commit after the checkpoint
+ * is all).  librdkafka's call cannot be cut short by a stop and waits
+ * for brokers that went away (up to KAFKA_TXN_MS), so it is made once
+ * the brokers answer a metadata request (waited for in steps, a stop
+ * seen).  A retriable failure (librdkafka retried within KAFKA_TXN_MS)
+ * is tried again, said once, until a stop; any other fails the run.
+ * Returns 0, or -1 after reporting (the transaction aborted when the
+ * error asks it).
+ */
+static int
+ksink_send_offsets(struct kafka_sink *s, const struct kafka_offsets *o)
+{
+	const struct rd_kafka_metadata *md;
+	rd_kafka_resp_err_t	 e;
+	rd_kafka_error_t	*err;
+	char			*what;
+	bool			 said = false;
+
+	if (strcmp(o->brokers, s->url.brokers) != 0)
+		return 0;
+	/* Not transient: the call itself says what is wrong. */
+	while ((e = rd_kafka_metadata(s->rk, 0, s->rkt, &md, KAFKA_STEP_MS)) !=
+	    RD_KAFKA_RESP_ERR_NO_ERROR && kafka_err_transient(e)) {
+		if (sink_halted(&s->sink))
+			return ksink_give_up(s);
+		rd_kafka_poll(s->rk, KAFKA_STEP_MS);
+	}
+	if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+		rd_kafka_metadata_destroy(md);
+	while ((err = rd_kafka_send_offsets_to_transaction(s->rk, o->offsets,
+	    o->member, KAFKA_TXN_MS)) != NULL) {
+		if (!rd_kafka_error_is_retriable(err) ||
+		    rd_kafka_error_txn_requires_abort(err) ||
+		    rd_kafka_error_is_fatal(err)) {
+			xasprintf(&what, "cannot commit group %s's offsets in "
+			    "the transaction", o->group);
+			ksink_txn_fail(s, what, err);
+			free(what);
+			return -1;
+		}
+		if (!said)
+			fprintf(stderr, "%s: %s: %s; retrying\n", progname,
+			    s->name, rd_kafka_error_string(err));
+		said = true;
+		rd_kafka_error_destroy(err);
+		if (sink_halted(&s->sink))
+			return ksink_give_up(s);
+		rd_kafka_poll(s->rk, KAFKA_STEP_MS);
+	}
+	return 0;
+}
+
+/*
  * Commits the transaction in hand (or a new one) with the checkpoint
- * BYTES[0..LEN) as messages of the checkpoint topic: the rows of every
- * batch since the last call and the checkpoint, visible together to
- * read_committed consumers.  Returns 0, or -1 after reporting (the
- * transaction aborted: none of it is visible, the checkpoint stays).
+ * BYTES[0..LEN) as messages of the checkpoint topic and the consumer
+ * groups' offsets OFFS[0..NOFFS) that live on these brokers: the rows
+ * of every batch since the last call and the checkpoint, visible
+ * together to read_committed consumers, and the offsets committed with
+ * them.  Returns 0, or -1 after reporting (the transaction aborted:
+ * none of it is visible, the checkpoint and the offsets stay).
  */
 static int
 ksink_commit_checkpoint(struct sink *sk, int64_t end_ms, const void *bytes,
-    size_t len)
+    size_t len, const struct kafka_offsets *const *offs, size_t noffs)
 {
 	struct kafka_sink	*s = (struct kafka_sink *)sk;
 	rd_kafka_error_t	*err;
@@ -546,6 +616,9 @@ ksink_commit_checkpoint(struct sink *sk, int64_t end_ms, const void *bytes,
 			return -1;
 		}
 	}
+	for (i = 0; i < noffs; i++)
+		if (ksink_send_offsets(s, offs[i]) != 0)
+			return -1;
 	if ((err = ksink_txn_call(s, ksink_commit_txn, false, &stopped)) != NULL) {
 		if (s->fail != RD_KAFKA_RESP_ERR_NO_ERROR) {
 			/* A message of the transaction failed: say which. */

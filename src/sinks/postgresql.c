@@ -843,7 +843,7 @@ pg_flush_ended(struct sink *sk)
  */
 static int
 pg_commit_checkpoint(struct sink *sk, int64_t end_ms, const void *bytes,
-    size_t len)
+    size_t len, const struct kafka_offsets *const *offs, size_t noffs)
 {
 	struct pg_sink	*s = (struct pg_sink *)sk;
 
@@ -1058,7 +1058,8 @@ static int pg_begin(struct sink *sk, int64_t e) { return -1; }
 static int pg_row(struct sink *sk, const struct value *v, int64_t e) { return -1; }
 static int pg_commit(struct sink *sk, int64_t e) { return -1; }
 static int pg_flush_ended(struct sink *sk) { return -1; }
-static int pg_commit_checkpoint(struct sink *sk, int64_t e, const void *b, size_t n) { return -1; }
+static int pg_commit_checkpoint(struct sink *sk, int64_t e, const void *b, size_t n,
+    const struct kafka_offsets *const *o, size_t no) { return -1; }
 static int pg_stored_checkpoint(struct sink *sk, struct buf *o, char **c) { return -1; }
 static void pg_close(struct sink *sk) { }
 

@@ -155,11 +155,11 @@ sink_transactional(const struct sink *s)
 
 int
 sink_commit_checkpoint(struct sink *s, int64_t end_ms, const void *bytes,
-    size_t len)
+    size_t len, const struct kafka_offsets *const *offs, size_t noffs)
 {
 	if (s->kind->commit_checkpoint == NULL)
 		return 0;
-	return s->kind->commit_checkpoint(s, end_ms, bytes, len);
+	return s->kind->commit_checkpoint(s, end_ms, bytes, len, offs, noffs);
 }
 
 int

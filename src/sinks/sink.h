@@ -78,7 +78,15 @@
  *     writes before its first batch; SQL: a row of a table
  *     dstream_checkpoint in the same database; Kafka: the bytes as
  *     messages of the topic TOPIC.dstream-checkpoint in the
- *     transaction, then the commit).  Then the module
+ *     transaction, then the commit).  OFFS[0..NOFFS) are the inputs'
+ *     positions as their own systems keep them, asked of the sources
+ *     after save (sources/source.h's txn_offsets; borrowed for the
+ *     call): Kafka consumer groups' offsets (kafka/kafka.h), which a
+ *     Kafka destination on the same brokers as the input commits in
+ *     the same transaction (send_offsets_to_transaction), so that
+ *     rows, checkpoint and group offsets commit together; other kinds,
+ *     and a Kafka destination on other brokers, leave them to the
+ *     sources' checkpointed().  Then the module
  *     writes the same bytes to the checkpoint folder.  Returns 0, or
  *     -1 after reporting (the run stops with status 1; close rolls the
  *     open transaction back, and the checkpoint stays where it was).
@@ -102,6 +110,7 @@
 
 #include "../dstream.h"
 
+struct kafka_offsets;
 struct sink;
 struct snap_rd;
 
@@ -148,7 +157,8 @@ struct sink_kind {
 	 * both NULL for destinations without transactions.
 	 */
 	int	(*commit_checkpoint)(struct sink *, int64_t end_ms,
-		    const void *bytes, size_t len);
+		    const void *bytes, size_t len,
+		    const struct kafka_offsets *const *offs, size_t noffs);
 	int	(*stored_checkpoint)(struct sink *, struct buf *out,
 		    char **cause);
 	/*
@@ -310,7 +320,8 @@ bool		 sink_transactional(const struct sink *);
  * the first does nothing (returns 0) and the second leaves OUT empty.
  */
 int		 sink_commit_checkpoint(struct sink *, int64_t end_ms,
-		    const void *bytes, size_t len);
+		    const void *bytes, size_t len,
+		    const struct kafka_offsets *const *offs, size_t noffs);
 int		 sink_stored_checkpoint(struct sink *, struct buf *out,
 		    char **cause);
 /* stored_where, or NULL for a kind without a copy (caller frees). */

@@ -324,7 +324,7 @@ sqlite_flush_ended(struct sink *sk)
  */
 static int
 sqlite_commit_checkpoint(struct sink *sk, int64_t end_ms, const void *bytes,
-    size_t len)
+    size_t len, const struct kafka_offsets *const *offs, size_t noffs)
 {
 	struct sqlite_sink	*s = (struct sqlite_sink *)sk;
 	sqlite3_stmt		*st = NULL;

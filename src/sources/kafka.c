@@ -40,7 +40,11 @@
  * the group's offsets), so with a destination that keeps its position
  * in the checkpoint the run is exactly-once across crashes.  A group's
  * offsets are then committed when a checkpoint is durable
- * (kafka_checkpointed), not when a batch is.
+ * (kafka_checkpointed), not when a batch is; with a Kafka destination
+ * on the same brokers they are first handed to it (kafka_txn_offsets),
+ * which commits them in the transaction that holds the checkpoint and
+ * the rows since the last one, so that the group's offsets never fall
+ * behind the output (sinks/kafka.c).
  *
  * librdkafka does the I/O in its own threads.  Its consumer queue is
  * forwarded to one queue whose "not empty" edge writes to a pipe the
@@ -139,6 +143,8 @@ struct kafka {
 	 */
 	uint64_t	 token;
 	char		 tokstr[32];	/* "dstream:HEX" */
+	/* --checkpoint: what txn_offsets handed out last. */
+	struct kafka_offsets txo;
 };
 
 static int	kafka_plain_assign(struct source *);
@@ -1146,29 +1152,89 @@ kafka_load(struct source *src, struct snap_rd *r)
 }
 
 /*
- * --checkpoint: the checkpoint last saved is durable.  With a group, its
- * positions are committed to the group: a member given the partitions
- * next starts where this process's checkpoint stands.
+ * --checkpoint, a group: the positions of the checkpoint last saved that
+ * the group does not hold yet (each assigned partition's offset saved
+ * past the one last stored), with the checkpoint's token as metadata.
  */
-static void
-kafka_checkpointed(struct source *src)
+static rd_kafka_topic_partition_list_t *
+kafka_saved_offsets(struct kafka *k)
 {
-	struct kafka			*k = src->priv;
-	struct kafka_part		*p;
 	rd_kafka_topic_partition_list_t	*offs;
+	rd_kafka_topic_partition_t	*e;
+	struct kafka_part		*p;
 	size_t				 i;
 
-	if (!k->group)
-		return;
 	offs = rd_kafka_topic_partition_list_new(8);
 	for (i = 0; i < k->nparts; i++) {
 		if ((p = k->parts[i]) == NULL || !p->assigned ||
 		    p->saved < 0 || p->saved <= p->stored)
 			continue;
-		rd_kafka_topic_partition_list_add(offs, k->url.topic,
-		    p->id)->offset = p->saved;
-		p->stored = p->saved;
+		e = rd_kafka_topic_partition_list_add(offs, k->url.topic,
+		    p->id);
+		e->offset = p->saved;
+		e->metadata = xstrdup(k->tokstr);
+		e->metadata_size = strlen(k->tokstr);
 	}
+	return offs;
+}
+
+/* Frees what txn_offsets handed out. */
+static void
+kafka_txo_clear(struct kafka *k)
+{
+	if (k->txo.offsets != NULL)
+		rd_kafka_topic_partition_list_destroy(k->txo.offsets);
+	if (k->txo.member != NULL)
+		rd_kafka_consumer_group_metadata_destroy(k->txo.member);
+	memset(&k->txo, 0, sizeof k->txo);
+}
+
+/*
+ * --checkpoint: the positions kafka_checkpointed will commit, for a
+ * Kafka destination's transaction (source.h), with the member's group
+ * metadata as it stands now.
+ */
+static const struct kafka_offsets *
+kafka_txn_offsets(struct source *src)
+{
+	struct kafka	*k = src->priv;
+
+	kafka_txo_clear(k);
+	if (!k->group || !k->ckpt || k->rk == NULL)
+		return NULL;
+	k->txo.offsets = kafka_saved_offsets(k);
+	if (k->txo.offsets->cnt == 0 || (k->txo.member =
+	    rd_kafka_consumer_group_metadata(k->rk)) == NULL) {
+		kafka_txo_clear(k);
+		return NULL;
+	}
+	k->txo.brokers = k->url.brokers;
+	k->txo.group = k->url.group;
+	return &k->txo;
+}
+
+/*
+ * --checkpoint: the checkpoint last saved is durable.  With a group, its
+ * positions are committed to the group: a member given the partitions
+ * next starts where this process's checkpoint stands.  (A Kafka
+ * destination on the same cluster has already committed the same
+ * offsets in its transaction: committed again, they change nothing;
+ * another destination's run has them committed here only.)
+ */
+static void
+kafka_checkpointed(struct source *src)
+{
+	struct kafka			*k = src->priv;
+	rd_kafka_topic_partition_list_t	*offs;
+	int				 i;
+
+	kafka_txo_clear(k);
+	if (!k->group)
+		return;
+	offs = kafka_saved_offsets(k);
+	for (i = 0; i < offs->cnt; i++)
+		k->parts[offs->elems[i].partition]->stored =
+		    offs->elems[i].offset;
 	kafka_commit(src, offs);
 	rd_kafka_topic_partition_list_destroy(offs);
 }
@@ -1218,6 +1284,7 @@ kafka_close(struct source *src)
 		}
 	free(k->parts);
 	free(k->ck);
+	kafka_txo_clear(k);
 	if (k->pipe[0] != -1)
 		close(k->pipe[0]);
 	if (k->pipe[1] != -1)
@@ -1238,6 +1305,7 @@ const struct source_kind source_kafka = {
 	.save = kafka_save,
 	.load = kafka_load,
 	.checkpointed = kafka_checkpointed,
+	.txn_offsets = kafka_txn_offsets,
 	.inputs = true,
 };
 

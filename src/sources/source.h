@@ -24,6 +24,7 @@
 struct source;
 
 struct framer;
+struct kafka_offsets;
 struct snap_rd;
 
 /*
@@ -216,6 +217,18 @@ struct source_kind {
 	 * be NULL.
 	 */
 	void	(*checkpointed)(struct source *);
+	/*
+	 * The positions save() wrote last as checkpointed() will commit
+	 * them outside dstream (Kafka: the group's offsets with the
+	 * checkpoint's token, and the member's group metadata;
+	 * kafka/kafka.h), asked by the checkpoint module between save()
+	 * and the destination's commit_checkpoint, which may commit them
+	 * in its own transaction (sinks/sink.h: a Kafka destination does).
+	 * NULL when there are none (no group, nothing read since the last
+	 * checkpoint).  Owned by the source, valid until the next call or
+	 * close.  checkpointed() commits them all the same.  May be NULL.
+	 */
+	const struct kafka_offsets *(*txn_offsets)(struct source *);
 	/*
 	 * Puts into B the last whole line the input holds now (the bytes
 	 * before its last newline, without a \r before it), which this run

@@ -123,11 +123,11 @@ test_dest(bool pg, const char *dest, const char *table)
 	CHECK(sink_flush_ended(s) == 0);
 	/* Not committed before the checkpoint. */
 	CHECK(rows_seen(pg, table) <= 0);
-	CHECK(sink_commit_checkpoint(s, 2000, ck1, sizeof ck1) == 0);
+	CHECK(sink_commit_checkpoint(s, 2000, ck1, sizeof ck1, NULL, 0) == 0);
 	CHECK(rows_seen(pg, table) == 5);
 	CHECK(rows_seen(pg, "dstream_checkpoint") == 1);
 	/* A checkpoint with no rows since: the bytes alone. */
-	CHECK(sink_commit_checkpoint(s, 2000, ck2, sizeof ck2) == 0);
+	CHECK(sink_commit_checkpoint(s, 2000, ck2, sizeof ck2, NULL, 0) == 0);
 	/* A batch after it, then a crash: gone. */
 	batch(s, 3000, 4, 5);
 	CHECK(sink_flush_ended(s) == 0);
@@ -139,7 +139,7 @@ test_dest(bool pg, const char *dest, const char *table)
 		return;
 	CHECK(sink_checkpointed(s, "test", NULL) == 0);
 	batch(s, 3000, 4, 5);
-	CHECK(sink_commit_checkpoint(s, 3000, ck1, sizeof ck1) == 0);
+	CHECK(sink_commit_checkpoint(s, 3000, ck1, sizeof ck1, NULL, 0) == 0);
 	CHECK(rows_seen(pg, table) == 9);
 	sink_close(s);
 	if ((s = reopen_holding(dest, ck1, sizeof ck1)) == NULL)
