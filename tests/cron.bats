@@ -19,6 +19,13 @@ setup() {
 	    > "$T/day"
 }
 
+# A run in the background still up (a test that failed) is killed.
+teardown() {
+	if [ -n "${pid:-}" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid"
+	fi
+}
+
 OPTS=(-e 'time($4 .. " " .. $5)' -b 1m -s)
 OPS=(map '($1, 0 + $10)' then reduceByKeyAndWindow sum 10m 5m)
 
@@ -312,4 +319,155 @@ rel() {
 	run rel "$T/out"
 	[ "$(sed -n 3p <<< "$output" | cut -f 1)" -eq 20 ]
 	[ "$(($(sed -n 6p <<< "$output" | cut -f 1) - $(sed -n 4p <<< "$output" | cut -f 1)))" -eq 20 ]
+}
+
+@test "rotated twice while stopped (logrotate's numbered names): the rotated file finished, the next read whole, then the new file" {
+	printf '%s\n' a b c > "$T/app.log"
+	cron_count
+	printf '%s\n' d >> "$T/app.log"
+	# Apart in time: a generation is told newer by its modification time.
+	sleep 0.05
+	mv "$T/app.log" "$T/app.log.1"
+	printf '%s\n' e e > "$T/app.log"
+	sleep 0.05
+	mv "$T/app.log.1" "$T/app.log.2"
+	mv "$T/app.log" "$T/app.log.1"
+	printf '%s\n' f > "$T/app.log"
+	cron_count
+	assert_success
+	assert_line --index 0 "dstream: $T/app.log: rotated while dstream was stopped: finishing $T/app.log.2 from byte 6, then reading $T/app.log from its start"
+	assert_line --index 1 "dstream: $T/app.log: rotated again while dstream was stopped: reading $T/app.log.1 whole before $T/app.log"
+	assert_line --index 2 "$(printf 'd\t1')"
+	assert_line --index 3 "$(printf 'e\t2')"
+	assert_line --index 4 "$(printf 'f\t1')"
+	[ "${#lines[@]}" -eq 5 ]
+	# Older generations are not read again.
+	printf '%s\n' g >> "$T/app.log"
+	cron_count
+	assert_output "$(printf 'g\t1')"
+}
+
+@test "rotated twice while stopped, the second renamed over the first (rotate 1): the first said lost, the second read" {
+	printf '%s\n' a b c > "$T/app.log"
+	cron_count
+	sleep 0.05
+	printf '%s\n' d >> "$T/app.log"
+	mv "$T/app.log" "$T/app.log.1"
+	printf '%s\n' e e > "$T/app.log"
+	mv "$T/app.log" "$T/app.log.1"
+	printf '%s\n' f > "$T/app.log"
+	cron_count
+	assert_success
+	# The third file may reuse the first's inode: then it is told apart
+	# by its head.
+	assert_line --index 0 --regexp "^dstream: $T/app.log: (the file read before as $T/app.log \\(inode [0-9]+, read up to byte 6 of 6\\) is no longer in its folder \\(deleted\\)|truncated while dstream was stopped \\(copytruncate\\?\\), or replaced by a new file reusing its inode)"
+	assert_line --index 1 "dstream: $T/app.log: rotated again while dstream was stopped: reading $T/app.log.1 whole before $T/app.log"
+	assert_line --index 2 "$(printf 'e\t2')"
+	assert_line --index 3 "$(printf 'f\t1')"
+	[ "${#lines[@]}" -eq 4 ]
+}
+
+# follow_ck ARGS: a followed $T/app.log with a checkpoint, each line
+# written to $T/out in the background (pid in $pid).
+follow_ck() {
+	"$DSTREAM" -F -i "$T/app.log" --checkpoint "$T/ck" -o "$T/out" "$@" \
+	    map '$0' 2>> "$T/err" &
+	pid=$!
+}
+
+# out_has N: waits (at most 10 s) until $T/out has N lines.
+out_has() {
+	local i
+	for i in $(seq 1 200); do
+		[ "$({ wc -l < "$T/out"; } 2>/dev/null || echo 0)" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# followed_rotated_twice STYLE ARGS: a followed file stopped by SIGTERM
+# with lines 1-10 read, then 11-20 added, rotated, 21-30 in a new file,
+# rotated again (STYLE numbered: .1 shifted to .2; over: renamed over
+# .1, the first gone) and 31-40 in a third, resumed.  LAST: the lines a
+# run writes before it is stopped (event time holds the last second).
+followed_rotated_twice() {
+	local style=$1 more=30
+	shift
+	# (over: lines 11-20 went with the first file.)
+	[ "$style" = over ] && more=20
+	seq -f 'line %g' 1 10 > "$T/app.log"
+	follow_ck "$@"
+	out_has "$LAST"
+	sleep 0.3
+	kill -TERM $pid
+	wait $pid
+	seq -f 'line %g' 11 20 >> "$T/app.log"
+	sleep 0.05
+	mv "$T/app.log" "$T/app.log.1"
+	seq -f 'line %g' 21 30 > "$T/app.log"
+	sleep 0.05
+	# The third file made first, so that it does not take the inode of
+	# the first when that one is unlinked (over).
+	seq -f 'line %g' 31 40 > "$T/app.log.new"
+	[ "$style" = over ] || mv "$T/app.log.1" "$T/app.log.2"
+	mv "$T/app.log" "$T/app.log.1"
+	mv "$T/app.log.new" "$T/app.log"
+	follow_ck "$@"
+	out_has $((LAST + more))
+	sleep 0.3
+	kill -TERM $pid
+	wait $pid
+	grep -v 'stopped by SIGTERM: checkpoint' "$T/err" > "$T/said" || true
+}
+
+@test "followed file rotated twice while stopped: the rotated file finished, the next read whole, then the current, once each" {
+	LAST=10
+	followed_rotated_twice numbered
+	run cat "$T/out"
+	assert_output "$(seq -f 'line %g' 1 40)"
+	run cat "$T/said"
+	assert_output "dstream: $T/app.log: rotated while dstream was stopped: finishing $T/app.log.2 from byte 71, then reading $T/app.log from its start
+dstream: $T/app.log: rotated again while dstream was stopped: reading $T/app.log.1 whole before $T/app.log"
+}
+
+@test "followed file rotated twice while stopped, event time" {
+	LAST=9
+	followed_rotated_twice numbered -e '1763683200 + $2' -b 1s
+	run cat "$T/out"
+	assert_output "$(seq -f 'line %g' 1 39)"
+	run cat "$T/said"
+	assert_output --partial "finishing $T/app.log.2 from byte 71"
+	assert_output --partial "reading $T/app.log.1 whole before $T/app.log"
+}
+
+@test "followed file rotated twice while stopped, the first deleted: said, naming it; the second and the current read" {
+	LAST=10
+	followed_rotated_twice over
+	run cat "$T/out"
+	assert_output "$(seq -f 'line %g' 1 10; seq -f 'line %g' 21 40)"
+	run cat "$T/said"
+	assert_line --index 0 --regexp "^dstream: $T/app.log: the file read before as $T/app.log \\(inode [0-9]+, read up to byte 71 of 71\\) is no longer in its folder \\(deleted\\)"
+	assert_line --index 1 "dstream: $T/app.log: rotated again while dstream was stopped: reading $T/app.log.1 whole before $T/app.log"
+}
+
+@test "copytruncate twice while stopped: the first copy finished from the offset, the second read whole, then the file" {
+	printf '%s\n' aaaa bbbb > "$T/app.log"
+	cron_count
+	printf '%s\n' cccc >> "$T/app.log"
+	cp "$T/app.log" "$T/app.log.1"
+	: > "$T/app.log"
+	printf '%s\n' dddd dddd >> "$T/app.log"
+	sleep 0.05
+	mv "$T/app.log.1" "$T/app.log.2"
+	cp "$T/app.log" "$T/app.log.1"
+	: > "$T/app.log"
+	printf '%s\n' eeee >> "$T/app.log"
+	cron_count
+	assert_success
+	assert_line --index 0 "dstream: $T/app.log: copied and truncated while dstream was stopped (copytruncate): finishing the copy $T/app.log.2 from byte 10, then reading $T/app.log from its start"
+	assert_line --index 1 "dstream: $T/app.log: rotated again while dstream was stopped: reading $T/app.log.1 whole before $T/app.log"
+	assert_line --index 2 "$(printf 'cccc\t1')"
+	assert_line --index 3 "$(printf 'dddd\t2')"
+	assert_line --index 4 "$(printf 'eeee\t1')"
+	[ "${#lines[@]}" -eq 5 ]
 }

@@ -208,3 +208,125 @@ file_pos() {
 	assert_output "$(printf 'line 1\t1\nline 2\t1\nline 3\t1\npartial\t1')"
 	[ ! -s "$ERR" ]
 }
+
+# in_order N: the output is "line 1" .. "line N", each once, in order (the
+# lines as read, one record each).
+in_order() {
+	run cat "$OUT"
+	assert_output "$(seq -f 'line %g' 1 "$1")"
+}
+
+# stopped_after N ARGS: lines 1-N in the log, followed by dstream (ARGS
+# added; each line a record), stopped by SIGSTOP once it wrote them
+# (less $HELD: in event time the last second waits for a later line).
+stopped_after() {
+	LOG=$BATS_TEST_TMPDIR/app.log
+	lines 1 "$1"
+	start_dstream -F -i "$LOG" --batch 100ms "${@:2}" map '$0'
+	wait_until lines_at_least $(($1 - ${HELD:-0}))
+	kill -STOP "$DS_PID"
+}
+
+# resumed_until N: dstream goes on (SIGCONT); stopped by SIGTERM once
+# it wrote N lines (less $HELD), with status 0.
+resumed_until() {
+	kill -CONT "$DS_PID"
+	wait_until lines_at_least $(($1 - ${HELD:-0}))
+	sleep 0.3
+	stop_dstream
+	[ "$DS_STATUS" -eq 0 ]
+}
+
+# rotated_twice STYLE ARGS: dstream stopped with lines 101-120 of the
+# first file unread, which is rotated, a second file written (121-160)
+# and rotated too, and a third (161-170) written, before it runs again;
+# every line once, in order.  STYLE numbered: logrotate's default
+# (app.log.1 shifted to app.log.2); over: rotate 1 (the second renamed
+# over the first, which is unlinked while dstream still holds it open).
+rotated_twice() {
+	stopped_after 100 "${@:2}"
+	lines 101 120
+	# Apart in time: a generation is told newer by its modification time.
+	sleep 0.05
+	mv "$LOG" "$LOG.1"
+	lines 121 160
+	sleep 0.05
+	[ "$1" = numbered ] && mv "$LOG.1" "$LOG.2"
+	mv "$LOG" "$LOG.1"
+	lines 161 170
+	resumed_until 170
+	in_order 170
+}
+
+@test "--follow: rotated twice before the first rotated file was read: every generation read to its end, in order" {
+	rotated_twice numbered
+	run cat "$ERR"
+	assert_output "dstream: $LOG: rotated again before it was read: reading $LOG.1 whole before $LOG"
+}
+
+@test "--follow: rotated twice, polling" {
+	export DSTREAM_NO_INOTIFY=1
+	rotated_twice numbered
+}
+
+@test "--follow: rotated twice, the second renamed over the first (rotate 1): the first, unlinked, read from its open descriptor" {
+	rotated_twice over
+}
+
+@test "--follow: rotated twice in event time" {
+	HELD=1
+	rotated_twice numbered -e '1763683200 + $2' -b 1s
+}
+
+# copied_twice N: lines N+1 .. 2N written, the file copied and
+# truncated (copytruncate), 2N+1 .. 4N written, copied and truncated
+# again (the first copy shifted to app.log.2), then 4N+1 .. 4N+M.
+copied_twice() {
+	lines $(($1 + 1)) $((2 * $1))
+	cp "$LOG" "$LOG.1"
+	: >"$LOG"
+	lines $((2 * $1 + 1)) $((4 * $1))
+	sleep 0.05
+	mv "$LOG.1" "$LOG.2"
+	cp "$LOG" "$LOG.1"
+	: >"$LOG"
+	lines $((4 * $1 + 1)) $((4 * $1 + $2))
+}
+
+@test "--follow: copytruncate twice before the copy was read: the first copy finished, the second read whole, then the file" {
+	stopped_after 100
+	copied_twice 100 10
+	resumed_until 410
+	in_order 410
+	run cat "$ERR"
+	assert_output "dstream: $LOG: rotated again before it was read: reading $LOG.1 whole before $LOG"
+}
+
+@test "--follow: copytruncate twice, the file written again past what was read: told by its first bytes" {
+	stopped_after 10
+	copied_twice 10 20
+	resumed_until 60
+	in_order 60
+}
+
+@test "--follow: more rotated files than are held (8): the oldest skipped, saying how many of its bytes were not read" {
+	stopped_after 100
+	lines 101 120
+	# Nine rotations, logrotate's numbered names: the first file ends as
+	# app.log.9, the eight after it as app.log.8 .. app.log.1.
+	for g in $(seq 1 9); do
+		sleep 0.02
+		for i in $(seq $((g - 1)) -1 1); do
+			mv "$LOG.$i" "$LOG.$((i + 1))"
+		done
+		mv "$LOG" "$LOG.1"
+		lines $((111 + g * 10)) $((120 + g * 10))
+	done
+	resumed_until 190
+	run cat "$OUT"
+	assert_output "$(seq -f 'line %g' 1 100; seq -f 'line %g' 121 210)"
+	run grep -c 'rotated again before it was read' "$ERR"
+	assert_output 8
+	run grep -v 'rotated again' "$ERR"
+	assert_output "dstream: $LOG: more than 8 rotated files not read to their end: $LOG.9 skipped, 180 of its 972 bytes not read"
+}

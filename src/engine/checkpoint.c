@@ -329,22 +329,27 @@ ckpt_read_file(struct checkpoint *ck, struct buf *b, char **cause)
 
 /*
  * Reads the META section of the checkpoint B[0..n): its sequence number
- * into *SEQ and its last batch end into *END.  Returns 0 or -1 (the
+ * into *SEQ, its last batch end into *END and, when WHEN is not NULL,
+ * the wall clock when it was written into *WHEN.  Returns 0 or -1 (the
  * cause in R, which is left at the start of the PIPE section).
  */
 static int
-ckpt_get_meta(struct snap_rd *r, uint64_t *seq, int64_t *end)
+ckpt_get_meta(struct snap_rd *r, uint64_t *seq, int64_t *end, int64_t *when)
 {
 	struct snap_rd	 sub;
 	const char	*v;
 	size_t		 vn;
-	int64_t		 when;
+	int64_t		 written;
 
 	if (snap_sec(r, CKPT_META, &sub) == -1)
 		return -1;
-	if (snap_get_u64(&sub, seq) == 0 && snap_get_i64(&sub, &when) == 0 &&
-	    snap_get_bytes(&sub, 256, &v, &vn) == 0)
+	if (snap_get_u64(&sub, seq) == 0 &&
+	    snap_get_i64(&sub, &written) == 0 &&
+	    snap_get_bytes(&sub, 256, &v, &vn) == 0) {
 		snap_get_i64(&sub, end);
+		if (when != NULL)
+			*when = written;
+	}
 	return snap_sec_done(r, &sub);
 }
 
@@ -358,7 +363,7 @@ ckpt_seq(const void *b, size_t n)
 
 	snap_rd_init(&r, b, n);
 	if (snap_open(&r, CKPT_KIND, &pl) == 0 &&
-	    ckpt_get_meta(&pl, &seq, &end) == -1)
+	    ckpt_get_meta(&pl, &seq, &end, NULL) == -1)
 		seq = 0;
 	snap_rd_free(&pl);
 	snap_rd_free(&r);
@@ -530,14 +535,18 @@ ckpt_load(struct checkpoint *ck, const struct ckpt_parts *p, const char *b,
 	struct counters	**ctr = NULL;
 	struct ckpt_late late = { NULL, 0, 0, 0, false };
 	const char	*inputs;
-	int		 rc = -1;
+	int64_t		 written = 0;
+	int		 rc = -1, i;
 
 	snap_rd_init(&r, b, n);
 	if (snap_open(&r, CKPT_KIND, &pl) == -1)
 		goto out;
-	if (ckpt_get_meta(&pl, &ck->seq, &ck->last_end) == -1 ||
+	if (ckpt_get_meta(&pl, &ck->seq, &ck->last_end, &written) == -1 ||
 	    ckpt_get_pipe(&pl, ck, cause) == -1)
 		goto out;
+	/* A followed file's successors are told by that time (follow.c). */
+	for (i = 0; i < p->nsrc; i++)
+		p->src[i]->saved_ms = written;
 	/* The inputs' names first, then their positions. */
 	inputs = pl.p;
 	if (ckpt_get_inputs(&pl, p, false, cause) == -1)
@@ -640,7 +649,7 @@ checkpoint_check(const void *b, size_t n, char **cause)
 	snap_rd_init(&r, b, n);
 	if (snap_open(&r, CKPT_KIND, &pl) == -1)
 		goto out;
-	if (ckpt_get_meta(&pl, &seq, &end) == -1 ||
+	if (ckpt_get_meta(&pl, &seq, &end, NULL) == -1 ||
 	    ckpt_get_pipe(&pl, NULL, cause) == -1 ||
 	    ckpt_get_inputs(&pl, NULL, false, cause) == -1 ||
 	    ckpt_skip(&pl, SNAP_TAG('C', 'L', 'C', 'K')) == -1 ||

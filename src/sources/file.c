@@ -41,10 +41,13 @@ struct file_src {
 	struct file_pos	 id;		/* ... and its head, for checkpoints */
 	/*
 	 * A resumed run finishing the file that was rotated away while
-	 * dstream was stopped (path, its new name): the input's own path,
-	 * read next from its start.  NULL otherwise.
+	 * dstream was stopped (path, its new name): the files to read next,
+	 * each from its start, in order: those rotated after it that were
+	 * never read (filepos_after), then the input's own path.  NULL
+	 * otherwise.
 	 */
-	char		*then;
+	char		**then;
+	size_t		 nthen;
 	uint64_t	 resume;	/* where to read on when reopened */
 	struct framer	 fr;
 	/* The open lazy files, the one read last first. */
@@ -274,16 +277,20 @@ file_ready(struct source *src, struct pollfd *pfd, int n)
 	 * keeps no position.
 	 */
 	if (!src->regular || src->cfg->checkpoint == NULL ||
-	    src->cfg->final || f->then != NULL)
+	    src->cfg->final || f->nthen > 0)
 		framer_finish(&f->fr, src);
 	/* Ended: its descriptor and buffer go at once. */
 	if (f->lazy)
 		file_shut(f);
-	if (r == 0 && f->then != NULL) {
-		/* The rotated file is done: now the input's own path. */
+	if (r == 0 && f->nthen > 0) {
+		/* The rotated file is done: now the next one. */
 		free(f->path);
-		f->path = f->then;
-		f->then = NULL;
+		f->path = f->then[0];
+		memmove(f->then, f->then + 1, --f->nthen * sizeof *f->then);
+		if (f->nthen == 0) {
+			free(f->then);
+			f->then = NULL;
+		}
 		src->meta.file = f->path;
 		f->opened = false;
 		f->resume = 0;
@@ -336,16 +343,59 @@ file_save(struct source *src, struct buf *b)
 	return 0;
 }
 
+/* Whether ST is the file of ARG, a file_pos (SKIP of filepos_after). */
+static bool
+file_is_pos(void *arg, const struct stat *st)
+{
+	const struct file_pos	*p = arg;
+
+	return (uint64_t)st->st_dev == p->dev && (uint64_t)st->st_ino == p->ino;
+}
+
+/*
+ * Sets the files read after F's path: those rotated after a file
+ * modified at AFTER that were never read (rotated twice while dstream
+ * was stopped), save the file of P, then the input's own path SPEC
+ * (taken).
+ */
+static void
+file_then(struct source *src, const struct timespec *after,
+    const struct file_pos *p, char *spec)
+{
+	struct file_src		*f = src->priv;
+	struct filepos_gen	*g = NULL;
+	size_t			 n = 0, i;
+
+	if (after->tv_sec >= 0)
+		n = filepos_after(spec, after, file_is_pos, (void *)p, &g);
+	f->then = xreallocarray(NULL, n + 1, sizeof *f->then);
+	for (i = 0; i < n; i++) {
+		fprintf(stderr, "%s: %s: rotated again while dstream was "
+		    "stopped: reading %s whole before %s\n", progname,
+		    src->name, g[i].path, spec);
+		f->then[i] = g[i].path;
+		g[i].path = NULL;
+	}
+	f->then[n] = spec;
+	f->nthen = n + 1;
+	filepos_gens_free(g, n);
+}
+
 /*
  * Goes on from the saved position: at the offset in the same file, or
- * in the file it was rotated to first (filepos_find); from the start
- * when it was truncated or replaced (reported).
+ * in the file it was rotated (or copied by copytruncate) to first
+ * (filepos_find), then in those rotated after it; from the start when
+ * it was truncated or replaced (reported).  When it is gone, truncated
+ * or replaced, the files rotated after the checkpoint are read before
+ * the path.
  */
 static int
 file_load(struct source *src, struct snap_rd *r)
 {
 	struct file_src	*f = src->priv;
 	struct file_pos	 p;
+	struct timespec	 after;
+	struct stat	 st;
 	bool		 had;
 	char		*rot;
 
@@ -360,7 +410,13 @@ file_load(struct source *src, struct snap_rd *r)
 		return -1;
 	switch (filepos_find(&p, f->path, src->name, &rot)) {
 	case FILEPOS_ROTATED:
-		f->then = f->path;
+		after.tv_sec = -1;
+		if (stat(rot, &st) == 0) {
+			after = st.st_mtim;
+			p.dev = (uint64_t)st.st_dev;	/* a copy's own */
+			p.ino = (uint64_t)st.st_ino;
+		}
+		file_then(src, &after, &p, f->path);
 		f->path = rot;
 		src->meta.file = f->path;
 		/* FALLTHROUGH */
@@ -375,6 +431,25 @@ file_load(struct source *src, struct snap_rd *r)
 		f->id.path = xstrdup(f->path);
 		f->resume = f->fr.offset = p.offset;
 		f->fr.line = p.line;
+		break;
+	case FILEPOS_GONE:
+	case FILEPOS_TRUNCATED:
+	case FILEPOS_REPLACED:
+		/* Its successors were made after the checkpoint. */
+		if (src->saved_ms <= 0)
+			break;
+		after.tv_sec = src->saved_ms / 1000;
+		after.tv_nsec = src->saved_ms % 1000 * 1000000;
+		file_then(src, &after, &p, f->path);
+		if (f->nthen == 1) {	/* none: the path alone */
+			free(f->then);
+			f->then = NULL;
+			f->nthen = 0;
+			break;
+		}
+		f->path = f->then[0];
+		memmove(f->then, f->then + 1, --f->nthen * sizeof *f->then);
+		src->meta.file = f->path;
 		break;
 	default:
 		break;
@@ -396,6 +471,8 @@ file_close(struct source *src)
 		close(f->fd);
 	framer_free(&f->fr);
 	free(f->path);
+	while (f->nthen > 0)
+		free(f->then[--f->nthen]);
 	free(f->then);
 	filepos_free(&f->id);
 	free(f);
@@ -431,7 +508,7 @@ file_last_line(struct source *src, struct buf *b)
 
 	if (!f->lazy)
 		return 0;
-	path = f->then != NULL ? f->then : f->path;
+	path = f->nthen > 0 ? f->then[f->nthen - 1] : f->path;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)

@@ -8,19 +8,32 @@
  * open file:
  *
  *  - rename rotation (logrotate's "create"): when the path names another
- *    file, the old one is read to its end and kept open a little longer
- *    (FOLLOW_GRACE of silence) for a writer that has not reopened yet,
- *    while the new file is read from its start;
- *  - copytruncate: when the file shrinks below what was read, it is read
- *    again from its start;
+ *    file, the new one is opened at once, whatever is being read, and
+ *    the old one is read to its end before it, and kept open a little
+ *    longer (FOLLOW_GRACE of silence) for a writer that has not reopened
+ *    yet.  The rotated files wait in a queue, oldest first, each read to
+ *    its end before the next, then the file at the path: a file rotated
+ *    again (app.log.1 to app.log.2, or renamed over, unlinked) is read
+ *    from its open descriptor.  A file rotated and rotated again before
+ *    dstream saw it at the path (dstream stopped or busy) is looked for
+ *    in the folder (filepos_after: named as logrotate names rotated
+ *    files, modified after the file rotated before it) and read whole in
+ *    its turn.  At most FOLLOW_ROTATED rotated files are held: past it
+ *    the oldest still unread is closed, saying how many of its bytes
+ *    were not read;
+ *  - copytruncate: when the file shrinks below what was read, or its
+ *    first bytes change (truncated and written again past that), the
+ *    copy is looked for in the folder (the same first bytes) and
+ *    finished from where the file was read to, then any file rotated
+ *    after that copy, and the file is read again from its start;
  *  - a path that does not exist yet (or vanished) is waited for.
  *
- * A line left unfinished by a rotation or a truncation is delivered as a
- * record of its own, and so is the unterminated last line of a file read
- * to its end when a signal stops the run (follow_stop).  Lines are neither lost nor repeated as long as
- * dstream reads a file's end before it is truncated (copytruncate loses
- * what the writer adds between the copy and the truncation, for every
- * reader).
+ * A line left unfinished by a rotation or a truncation without a copy is
+ * delivered as a record of its own, and so is the unterminated last line
+ * of a file read to its end when a signal stops the run (follow_stop).
+ * Lines are neither lost nor repeated as long as the rotated files stay
+ * in the folder or open (copytruncate loses what the writer adds between
+ * the copy and the truncation, for every reader).
  *
  * The folder holding the path is watched with inotify, so appends are
  * seen at once; the path is also checked every FOLLOW_CHECK ms in case an
@@ -47,6 +60,7 @@
 #define FOLLOW_POLL	200		/* ms between checks without inotify */
 #define FOLLOW_CHECK	1000		/* ms between checks with inotify */
 #define FOLLOW_GRACE	2000		/* ms a rotated file is kept open */
+#define FOLLOW_ROTATED	8		/* rotated files held, at most */
 #define FOLLOW_READ_MAX	(1024 * 1024)	/* bytes per file per ready() */
 #define FOLLOW_EVENTS	(32 * (sizeof(struct inotify_event) + NAME_MAX + 1))
 
@@ -66,7 +80,9 @@ struct follow {
 	char			*dir;		/* the folder watched */
 	char			*base;		/* the name in it */
 	struct follow_file	 cur;
-	struct follow_file	 old;
+	/* The rotated files, oldest first: each read to its end in turn. */
+	struct follow_file	 rot[FOLLOW_ROTATED];
+	int			 nrot;
 	int			 ifd;		/* inotify, or -1 */
 	int64_t			 next_check;	/* ms */
 	bool			 more;		/* a read stopped at its budget */
@@ -169,7 +185,7 @@ follow_open(struct source *src, const char *spec, char **cause)
 		    xstrndup(spec, slash - spec);
 		fo->base = xstrdup(slash + 1);
 	}
-	fo->cur.fd = fo->old.fd = -1;
+	fo->cur.fd = -1;
 	fo->ifd = -1;
 	src->kind = &source_follow;
 	src->priv = fo;
@@ -228,83 +244,277 @@ follow_drain(struct source *src, struct follow_file *f)
 	return 1;
 }
 
+/* Whether the file ST is one held open (SKIP of filepos_after). */
+static bool
+follow_held(void *arg, const struct stat *st)
+{
+	struct follow	*fo = arg;
+	int		 i;
+
+	if (fo->cur.fd != -1 && fo->cur.dev == st->st_dev &&
+	    fo->cur.ino == st->st_ino)
+		return true;
+	for (i = 0; i < fo->nrot; i++)
+		if (fo->rot[i].dev == st->st_dev &&
+		    fo->rot[i].ino == st->st_ino)
+			return true;
+	return false;
+}
+
+/* The name F goes by now (its rotated name when known), for messages. */
+static const char *
+follow_file_name(const struct follow *fo, const struct follow_file *f)
+{
+	return f->id.path != NULL ? f->id.path : fo->path;
+}
+
+/* Takes the I-th rotated file (closed) out of the queue. */
+static void
+follow_rot_remove(struct follow *fo, int i)
+{
+	memmove(&fo->rot[i], &fo->rot[i + 1],
+	    (size_t)(fo->nrot - i - 1) * sizeof fo->rot[0]);
+	fo->nrot--;
+}
+
 /*
- * Starts F over from the start of the file when it shrank below what was
- * read (copytruncate).
+ * Makes room in the queue of rotated files: closes the oldest one read
+ * to its end, or else the oldest, saying how many of its bytes are left
+ * unread (its unfinished line dropped: the bound cut it, not a writer).
  */
 static void
-follow_truncated(struct source *src, struct follow_file *f)
+follow_rot_room(struct source *src)
 {
-	struct stat	 sb;
+	struct follow		*fo = src->priv;
+	struct follow_file	*f;
+	struct stat		 sb;
+	int			 i;
 
-	if (fstat(f->fd, &sb) == -1 || sb.st_size >= f->pos)
+	for (i = 0; i < fo->nrot; i++)
+		if (fstat(fo->rot[i].fd, &sb) == 0 &&
+		    sb.st_size <= fo->rot[i].pos)
+			break;
+	if (i == fo->nrot) {
+		i = 0;
+		f = &fo->rot[0];
+		if (fstat(f->fd, &sb) == -1)
+			sb.st_size = f->pos;
+		fprintf(stderr, "%s: %s: more than %d rotated files not read "
+		    "to their end: %s skipped, %lld of its %lld bytes not "
+		    "read\n", progname, src->name, FOLLOW_ROTATED,
+		    follow_file_name(fo, f),
+		    (long long)(sb.st_size - (off_t)f->fr.offset),
+		    (long long)sb.st_size);
+		framer_free(&f->fr);
+		filepos_free(&f->id);
+		close(f->fd);
+	} else
+		follow_file_close(src, &fo->rot[i]);
+	follow_rot_remove(fo, i);
+}
+
+/* Puts the open file F last in the queue of rotated files. */
+static void
+follow_rot_push(struct source *src, const struct follow_file *f)
+{
+	struct follow	*fo = src->priv;
+
+	if (fo->nrot == FOLLOW_ROTATED)
+		follow_rot_room(src);
+	fo->rot[fo->nrot] = *f;
+	fo->rot[fo->nrot++].last_data = clock_now_ms();
+}
+
+/*
+ * Queues, after the rotated files, the files of the path's folder
+ * rotated after a file modified at AFTER that are not held yet: files
+ * rotated and rotated again before dstream saw them at the path.  WHEN
+ * says when for the message.
+ */
+static void
+follow_rot_found(struct source *src, const struct timespec *after,
+    const char *when)
+{
+	struct follow		*fo = src->priv;
+	struct follow_file	 f;
+	struct filepos_gen	*g;
+	size_t			 n, i;
+	int			 fd;
+
+	n = filepos_after(fo->path, after, follow_held, fo, &g);
+	for (i = 0; i < n; i++) {
+		fd = open(g[i].path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+		    O_NOCTTY);
+		if (fd == -1 || fstat(fd, &g[i].st) == -1) {
+			fprintf(stderr, "%s: %s: rotated again %s: %s not "
+			    "read: %s\n", progname, src->name, when,
+			    g[i].path, strerror(errno));
+			if (fd != -1)
+				close(fd);
+			continue;
+		}
+		fprintf(stderr, "%s: %s: rotated again %s: reading %s whole "
+		    "before %s\n", progname, src->name, when, g[i].path,
+		    fo->path);
+		follow_file_open(src, &f, fd, &g[i].st);
+		free(f.id.path);
+		f.id.path = xstrdup(g[i].path);
+		follow_rot_push(src, &f);
+	}
+	filepos_gens_free(g, n);
+}
+
+/*
+ * Notices that the current file was truncated in place (copytruncate):
+ * it is shorter than what was read, or its first bytes changed (cut
+ * and written again past that while dstream was stopped or busy).  The
+ * copy of what it held, when found in the folder (filepos_copy), is
+ * finished first from where it was read to, then any file rotated after
+ * that copy (copytruncate done twice); the file is then read from its
+ * start.  Else the file's unfinished line is a record, as a rotation's.
+ */
+static void
+follow_truncated(struct source *src)
+{
+	struct follow		*fo = src->priv;
+	struct follow_file	*f = &fo->cur, c;
+	struct file_pos		 p;
+	struct stat		 sb, cs;
+	char			*copy;
+	int			 fd = -1;
+
+	if (fstat(f->fd, &sb) == -1)
 		return;
-	framer_finish(&f->fr, src);
+	if (sb.st_size >= f->pos && filepos_same_head(&f->id, f->fd)) {
+		/* A file first seen short: its head grows to identify it. */
+		if (f->id.head_len < FILEPOS_HEAD &&
+		    (uint64_t)sb.st_size > f->id.head_len)
+			(void)filepos_ident(&f->id, fo->path, f->fd);
+		return;
+	}
+	p = f->id;
+	p.offset = f->fr.offset;
+	if ((copy = filepos_copy(&p, fo->path)) != NULL &&
+	    ((fd = open(copy, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+	    O_NOCTTY)) == -1 || fstat(fd, &cs) == -1 ||
+	    lseek(fd, (off_t)p.offset, SEEK_SET) == (off_t)-1)) {
+		if (fd != -1)
+			close(fd);
+		fd = -1;
+	}
+	if (fd != -1) {
+		/* Its unfinished line is read again from the copy. */
+		follow_file_open(src, &c, fd, &cs);
+		free(c.id.path);
+		c.id.path = copy;
+		copy = NULL;
+		c.pos = (off_t)p.offset;
+		c.fr.offset = p.offset;
+		c.fr.line = f->fr.line;
+		follow_rot_push(src, &c);
+		follow_rot_found(src, &cs.st_mtim, "before it was read");
+	} else
+		framer_finish(&f->fr, src);
+	free(copy);
 	framer_free(&f->fr);
 	framer_init(&f->fr, src->cfg->max_line, NULL);
 	if (lseek(f->fd, 0, SEEK_SET) == -1)
 		return;
 	f->pos = 0;
+	(void)filepos_ident(&f->id, fo->path, f->fd);
 }
 
 /*
- * Brings everything up to date: reads the current file, notices
- * truncation and rotation, drains and retires a rotated file, and picks
- * up a file that appeared at the path.
+ * The path names another file than the current one: the current one
+ * joins the rotated files (under its new name, if it is in the folder),
+ * with any found rotated after it.
+ */
+static void
+follow_rotated(struct source *src)
+{
+	struct follow	*fo = src->priv;
+	struct stat	 sb;
+	char		*name;
+	bool		 dated;
+
+	dated = fstat(fo->cur.fd, &sb) == 0;
+	if ((name = filepos_name(fo->path, (uint64_t)fo->cur.dev,
+	    (uint64_t)fo->cur.ino)) != NULL) {
+		free(fo->cur.id.path);
+		fo->cur.id.path = name;
+	}
+	follow_rot_push(src, &fo->cur);
+	fo->cur.fd = -1;
+	memset(&fo->cur.id, 0, sizeof fo->cur.id);
+	if (dated)
+		follow_rot_found(src, &sb.st_mtim, "before it was read");
+}
+
+/*
+ * Looks at the path: when it names another file than the current one
+ * (rotated), that one is opened as the current file, not read yet, and
+ * the current one joins the rotated files.
+ */
+static void
+follow_look(struct source *src)
+{
+	struct follow	*fo = src->priv;
+	struct stat	 sb;
+
+	if (stat(fo->path, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		fo->moved = fo->cur.fd != -1;	/* gone for now */
+		return;
+	}
+	fo->moved = false;
+	if (follow_held(fo, &sb))
+		return;
+	if (fo->cur.fd != -1)
+		follow_rotated(src);
+	if (follow_attach(src) == 0) {
+		fo->warned = false;
+		fo->errored = false;
+	}
+}
+
+/*
+ * Brings everything up to date: notices a rotation and a truncation,
+ * reads the rotated files in turn (retiring those read to their end and
+ * silent for FOLLOW_GRACE), then the current file.
  */
 static void
 follow_check(struct source *src)
 {
 	struct follow	*fo = src->priv;
-	struct stat	 sb;
-	int		 r;
+	int		 r, i;
 
 	fo->more = false;
-	if (fo->old.fd != -1) {
-		r = follow_drain(src, &fo->old);
+	follow_look(src);
+	if (fo->cur.fd != -1)
+		follow_truncated(src);
+	for (i = 0; i < fo->nrot; ) {
+		r = follow_drain(src, &fo->rot[i]);
 		if (r == 1) {
-			/* The rotated file is finished before the new one. */
+			/* A rotated file is finished before the next. */
 			fo->more = true;
 			return;
-		} else if (r == -1 ||
-		    clock_now_ms() - fo->old.last_data >= FOLLOW_GRACE)
-			follow_file_close(src, &fo->old);
+		}
+		if (r == -1 ||
+		    clock_now_ms() - fo->rot[i].last_data >= FOLLOW_GRACE) {
+			follow_file_close(src, &fo->rot[i]);
+			follow_rot_remove(fo, i);
+		} else
+			i++;
 	}
-
 	if (fo->cur.fd != -1) {
-		follow_truncated(src, &fo->cur);
 		r = follow_drain(src, &fo->cur);
 		if (r == 1) {
 			fo->more = true;
 			return;		/* the rest first */
 		}
-		src->regular = false;	/* the standing content is read */
-		if (r == -1) {
+		if (r == -1)
 			follow_file_close(src, &fo->cur);
-			return;
-		}
-		if (stat(fo->path, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-			fo->moved = true;	/* gone for now */
-			return;
-		}
-		if (sb.st_dev == fo->cur.dev && sb.st_ino == fo->cur.ino) {
-			fo->moved = false;
-			return;
-		}
-		/* Rotated: keep the old file open for a late writer. */
-		follow_file_close(src, &fo->old);
-		fo->old = fo->cur;
-		fo->old.last_data = clock_now_ms();
-		fo->cur.fd = -1;
-		fo->moved = false;
 	}
-
-	if (follow_attach(src) == -1)
-		return;
-	fo->warned = false;
-	fo->errored = false;
-	if (follow_drain(src, &fo->cur) == 1)
-		fo->more = true;
+	src->regular = false;	/* the standing content is read */
 }
 
 static int
@@ -346,7 +556,7 @@ follow_events(struct source *src)
 	bool				 any = false, unlinked;
 
 	/* Once the file at the path is not the one read, any event counts. */
-	unlinked = fo->cur.fd == -1 || fo->old.fd != -1 || fo->moved;
+	unlinked = fo->cur.fd == -1 || fo->nrot > 0 || fo->moved;
 	for (;;) {
 		n = read(fo->ifd, buf, sizeof buf);
 		if (n == -1 && errno == EINTR)
@@ -386,7 +596,7 @@ follow_ready(struct source *src, struct pollfd *pfd, int n)
 		follow_watch(fo);	/* the folder may be back */
 	follow_check(src);
 	now = clock_now_ms();
-	if (fo->ifd == -1 || fo->old.fd != -1 || fo->cur.fd == -1 ||
+	if (fo->ifd == -1 || fo->nrot > 0 || fo->cur.fd == -1 ||
 	    fo->moved)
 		fo->next_check = now + FOLLOW_POLL;
 	else
@@ -398,6 +608,7 @@ static void
 follow_close(struct source *src)
 {
 	struct follow	*fo = src->priv;
+	int		 i;
 
 	if (fo == NULL)
 		return;
@@ -406,10 +617,10 @@ follow_close(struct source *src)
 		filepos_free(&fo->cur.id);
 		close(fo->cur.fd);
 	}
-	if (fo->old.fd != -1) {
-		framer_free(&fo->old.fr);
-		filepos_free(&fo->old.id);
-		close(fo->old.fd);
+	for (i = 0; i < fo->nrot; i++) {
+		framer_free(&fo->rot[i].fr);
+		filepos_free(&fo->rot[i].id);
+		close(fo->rot[i].fd);
 	}
 	if (fo->ifd != -1)
 		close(fo->ifd);
@@ -430,34 +641,39 @@ static void
 follow_stop(struct source *src)
 {
 	struct follow	*fo = src->priv;
+	int		 i;
 
 	/* With a checkpoint the line stays, for the next run to read whole. */
 	if (fo == NULL || fo->more || src->regular ||
 	    src->cfg->checkpoint != NULL)
 		return;
-	if (fo->old.fd != -1)
-		framer_finish(&fo->old.fr, src);
+	for (i = 0; i < fo->nrot; i++)
+		framer_finish(&fo->rot[i].fr, src);
 	if (fo->cur.fd != -1)
 		framer_finish(&fo->cur.fr, src);
 }
 
-/* The position: the rotated file still read (if any), then the current one. */
+/*
+ * The position: the rotated files held (if any), oldest first, then the
+ * current one.
+ */
 static int
 follow_save(struct source *src, struct buf *b)
 {
 	struct follow		*fo = src->priv;
-	struct follow_file	*f[2] = { &fo->old, &fo->cur };
+	struct follow_file	*f;
 	struct file_pos		 p;
 	int			 i;
 
-	snap_put_u64(b, (fo->old.fd != -1) + (fo->cur.fd != -1));
-	for (i = 0; i < 2; i++) {
-		if (f[i]->fd == -1)
+	snap_put_u64(b, (uint64_t)fo->nrot + (fo->cur.fd != -1));
+	for (i = 0; i <= fo->nrot; i++) {
+		f = i < fo->nrot ? &fo->rot[i] : &fo->cur;
+		if (f->fd == -1)
 			continue;
-		p = f[i]->id;
-		p.size = (uint64_t)f[i]->pos;
-		p.offset = f[i]->fr.offset;
-		p.line = f[i]->fr.line;
+		p = f->id;
+		p.size = (uint64_t)f->pos;
+		p.offset = f->fr.offset;
+		p.line = f->fr.line;
 		filepos_put(b, &p);
 	}
 	return 0;
@@ -479,26 +695,69 @@ follow_seek(struct follow_file *f, const struct file_pos *p)
 }
 
 /*
+ * Queues the file saved at P, rotated meanwhile to ROT, to be read from
+ * P's offset; sets *MTIME to its modification time.  A file read to its
+ * end before (a run stopped within FOLLOW_GRACE of its last line) is
+ * not queued: nothing to finish.
+ */
+static void
+follow_load_rotated(struct source *src, struct snap_rd *r,
+    const struct file_pos *p, const char *rot, struct timespec *mtime)
+{
+	struct follow_file	 f;
+	struct stat		 sb;
+	int			 fd;
+
+	if (stat(rot, &sb) == 0) {
+		*mtime = sb.st_mtim;
+		if ((uint64_t)sb.st_size <= p->offset)
+			return;
+	}
+	fd = open(rot, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd == -1 || fstat(fd, &sb) == -1) {
+		snap_fail(r, "%s: %s", rot, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	*mtime = sb.st_mtim;
+	follow_file_open(src, &f, fd, &sb);
+	free(f.id.path);
+	f.id.path = xstrdup(rot);
+	if (follow_seek(&f, p) != 0) {
+		snap_fail(r, "%s: %s", rot, strerror(errno));
+		framer_free(&f.fr);
+		filepos_free(&f.id);
+		close(fd);
+		return;
+	}
+	follow_rot_push(src, &f);
+}
+
+/*
  * Goes on from the saved files: the one at the path at its offset when
- * it is the same; a file rotated away meanwhile is finished from its new
- * name first (as the old file of a live rotation).
+ * it is the same; files rotated away meanwhile are finished from their
+ * new names (or their copies by copytruncate) first, in order (as the
+ * rotated files of a live rotation), and after the newest of them (or
+ * after a file gone, truncated or replaced since, from the checkpoint's
+ * time) the files rotated after it that were never read.
  */
 static int
 follow_load(struct source *src, struct snap_rd *r)
 {
-	struct follow	*fo = src->priv;
-	struct file_pos	 p;
-	struct stat	 sb;
-	size_t		 n, i;
-	char		*rot;
-	int		 fd;
+	struct follow		*fo = src->priv;
+	struct file_pos		 p;
+	struct timespec		 after = { -1, 0 };
+	enum filepos_where	 where = FILEPOS_SAME;
+	size_t			 n, i;
+	char			*rot;
 
-	if (snap_get_count(r, 9, 2, &n) == -1)
+	if (snap_get_count(r, 9, FOLLOW_ROTATED + 1, &n) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (filepos_get(r, &p) == -1)
 			return -1;
-		switch (filepos_find(&p, fo->path, src->name, &rot)) {
+		switch (where = filepos_find(&p, fo->path, src->name, &rot)) {
 		case FILEPOS_SAME:
 			if (fo->cur.fd != -1 &&
 			    (uint64_t)fo->cur.dev == p.dev &&
@@ -508,29 +767,16 @@ follow_load(struct source *src, struct snap_rd *r)
 				    strerror(errno));
 			break;
 		case FILEPOS_ROTATED:
-			/* Read to its end before (a run stopped within
-			 * FOLLOW_GRACE of its last line): nothing to finish,
-			 * and the next file saved may need the slot. */
-			if (stat(rot, &sb) == 0 &&
-			    (uint64_t)sb.st_size <= p.offset)
-				break;
-			if (fo->old.fd != -1) {
-				fprintf(stderr, "%s: %s: %s not read (rotated "
-				    "twice while dstream was stopped)\n",
-				    progname, src->name, rot);
-				break;
-			}
-			fd = open(rot, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
-			    O_NOCTTY);
-			if (fd == -1 || fstat(fd, &sb) == -1) {
-				snap_fail(r, "%s: %s", rot, strerror(errno));
-				if (fd != -1)
-					close(fd);
-				break;
-			}
-			follow_file_open(src, &fo->old, fd, &sb);
-			if (follow_seek(&fo->old, &p) != 0)
-				snap_fail(r, "%s: %s", rot, strerror(errno));
+			after.tv_sec = -1;	/* unknown till stat says */
+			follow_load_rotated(src, r, &p, rot, &after);
+			break;
+		case FILEPOS_GONE:
+		case FILEPOS_TRUNCATED:
+		case FILEPOS_REPLACED:
+			/* Its successors were made after the checkpoint. */
+			after.tv_sec = src->saved_ms > 0 ?
+			    src->saved_ms / 1000 : -1;
+			after.tv_nsec = src->saved_ms % 1000 * 1000000;
 			break;
 		default:
 			break;
@@ -538,6 +784,8 @@ follow_load(struct source *src, struct snap_rd *r)
 		free(rot);
 		filepos_free(&p);
 	}
+	if (r->cause == NULL && where != FILEPOS_SAME && after.tv_sec >= 0)
+		follow_rot_found(src, &after, "while dstream was stopped");
 	return r->cause != NULL ? -1 : 0;
 }
 

@@ -13,6 +13,8 @@
 #ifndef DSTREAM_SOURCE_H
 #define DSTREAM_SOURCE_H
 
+#include <sys/stat.h>
+
 #include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -264,6 +266,9 @@ struct source {
 	int64_t		 newest_ms;	/* the engine's: in event time, the
 					 * largest time of its records, or
 					 * INT64_MIN before the first */
+	int64_t		 saved_ms;	/* the checkpoint's: when the one
+					 * loaded was written (wall clock),
+					 * set before load; 0 when unknown */
 };
 
 /*
@@ -316,6 +321,8 @@ void	filepos_put(struct buf *b, const struct file_pos *);
 /* Reads a position into P (P->path allocated; filepos_free). */
 int	filepos_get(struct snap_rd *r, struct file_pos *p);
 void	filepos_free(struct file_pos *);
+/* Whether the first bytes of FD are P's (its head): 1 or 0. */
+int	filepos_same_head(const struct file_pos *p, int fd);
 
 /* Where the file of a saved position is now (filepos_find). */
 enum filepos_where {
@@ -335,6 +342,41 @@ enum filepos_where {
  */
 enum filepos_where filepos_find(const struct file_pos *p, const char *spec,
 	    const char *name, char **rot);
+
+/*
+ * Looks in SPEC's folder for a copy of P's file made by copytruncate: a
+ * file named as a rotated one (see filepos_after) whose first bytes are
+ * P's and that holds at least P's offset, the newest if several.
+ * Returns its name (caller frees) or NULL.
+ */
+char	*filepos_copy(const struct file_pos *p, const char *spec);
+
+/*
+ * The name of the file DEV:INO in SPEC's folder, other than SPEC, or
+ * NULL (caller frees): where a rotated file went.
+ */
+char	*filepos_name(const char *spec, uint64_t dev, uint64_t ino);
+
+/* A rotated generation of a file, found in its folder (filepos_after). */
+struct filepos_gen {
+	char		*path;		/* owned */
+	struct stat	 st;
+};
+
+/*
+ * Finds the generations of SPEC rotated after a file modified at AFTER
+ * that dstream did not see (rotated again before it was read): the
+ * regular files of SPEC's folder named as logrotate names them (SPEC's
+ * name, then '.', '-' or '_' and only digits and those: app.log.1,
+ * app.log-20261202; not app.log.2.gz), modified after AFTER, but the
+ * file now at SPEC and those SKIP(ARG, st) keeps out (files already
+ * open).  Returns their count, *GENS (filepos_gens_free) oldest first:
+ * by modification time, then app.log.2 before app.log.1.
+ */
+size_t	filepos_after(const char *spec, const struct timespec *after,
+	    bool (*skip)(void *arg, const struct stat *), void *arg,
+	    struct filepos_gen **gens);
+void	filepos_gens_free(struct filepos_gen *, size_t);
 
 /* Kinds (one file each). */
 extern const struct source_kind	source_file;	/* paths and "-"; --follow */
