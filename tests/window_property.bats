@@ -8,7 +8,8 @@
 # queue of panes; `a + b` with the inverse `a - b`.  All three must be
 # byte-identical to tests/window_brute.awk, which recomputes every
 # window from the records.  min, max, first, last and an order-sensitive
-# concatenation check the two-stack path on its own.
+# concatenation check the two-stack path on its own, with a few keys and
+# with hundreds.
 
 load test_helper
 
@@ -87,6 +88,40 @@ SHAPES="3:1 4:2 5:5 2:5 3:7 5:3 9:6 1:1 30:1 20:4"
 			R=cat
 			check "$BATS_TEST_TMPDIR/in" "${shape%:*}" "${shape#*:}" 'a .. "," .. b'
 		done
+	done
+}
+
+# gen_many SEED N KEYS: N lines "TIME KEY VALUE", about 60 a second over
+# KEYS keys, with gaps now and then that empty the window, so that keys
+# come and go by the hundred (a window's keys table deleting, putting
+# and laid out again in key order, table_relayout) and each pane's
+# lookups in it are many.
+gen_many() {
+	awk -v seed="$1" -v n="$2" -v keys="$3" 'BEGIN {
+		srand(seed)
+		t = 2000
+		for (i = 0; i < n; i++) {
+			if (rand() < 0.0005)
+				t += 20 + int(rand() * 40)
+			else if (rand() < 0.017)
+				t++
+			printf "%d k%d %d\n", t, int(rand() * keys),
+			    int(rand() * 2001) - 1000
+		}
+	}'
+}
+
+@test "property: min, max, last, sum and custom functions over hundreds of keys coming and going" {
+	local shape
+	gen_many 21 12000 900 >"$BATS_TEST_TMPDIR/in"
+	for shape in 20:1 12:3 7:7; do
+		for R in min max last sum; do
+			check "$BATS_TEST_TMPDIR/in" "${shape%:*}" "${shape#*:}" "$R"
+		done
+		R=sum
+		check "$BATS_TEST_TMPDIR/in" "${shape%:*}" "${shape#*:}" 'a + b'
+		R=cat
+		check "$BATS_TEST_TMPDIR/in" "${shape%:*}" "${shape#*:}" 'a .. "," .. b'
 	done
 }
 

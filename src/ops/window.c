@@ -28,28 +28,35 @@
  *
  * The two-stack queue, per key.  One table (KEYS) holds each key of the
  * entered panes once, with its back aggregate (the merge of its states
- * in the back panes, which entering panes are merged into) and a pointer
- * to its front state.  When the front is empty and a pane must leave (or
- * a window be emitted), the entered panes become the front by a flip:
- * going from the newest pane to the oldest, each key's state in a pane
- * has the state of the key's next pane merged into it, so it holds the
- * key's values from that pane up to the newest (a suffix over the panes
- * the key is in), and keeps a link to that next state (in the bytes
- * after the state, pane_init_extra); the key's front pointer ends at its
- * oldest such state, and the back aggregates are emptied.  A window is,
- * for each key, its front state merged with its back aggregate: one
- * sorted table to walk, as for an invertible reducer.  When the oldest
- * pane leaves, each of its keys' front pointer moves along the link to
- * the key's next pane; a key with neither left is deleted.  Each state
- * is merged a bounded number of times, so no record is read again and a
- * slide costs no more as L/S grows; and a pane's states are only ever
- * those of the keys it has: the memory is what the panes hold (the sum
- * over panes of the keys in each) plus KEYS (each key of the window
- * once), not panes x keys as when every suffix was a whole table (with
- * 100,000 keys, a 20m window and a 10s slide, max peaked at 1.2 GB
- * against sum's 52 MB; now 37 MB against 34).  The merges are the ones
- * the whole-table suffixes did, in the same order, so the results are
- * the same to the bit.
+ * in the back panes, which entering panes are merged into), a pointer
+ * to its front state and a copy of that state.  When the front is empty
+ * and a pane must leave (or a window be emitted), the entered panes
+ * become the front by a flip: going from the newest pane to the oldest,
+ * each key's state in a pane has the state of the key's next pane merged
+ * into it (read from the key's copy), so it holds the key's values from
+ * that pane up to the newest (a suffix over the panes the key is in), and
+ * keeps a link to that next state (in the bytes after the state,
+ * pane_init_extra); the key's front pointer ends at its oldest such
+ * state, copied, and the back aggregates are emptied.  A window is, for
+ * each key, its front copy merged with its back aggregate: one sorted
+ * table to walk, its entries in sequence, as for an invertible reducer
+ * (reading each front state in its pane instead was a cache miss a key
+ * and slide).  When the oldest pane leaves, each of
+ * its keys' front pointer moves along the link to the key's next pane,
+ * whose state is copied; a key with neither left is deleted.  The walks
+ * over a pane's states look their keys up in KEYS a few states ahead
+ * (struct win_walk), so those cache misses overlap.  Each state is
+ * merged a bounded number of times and copied at most twice, so no
+ * record is read again and a slide costs no more as L/S grows: what a
+ * slide costs beyond an invertible reducer's is a lookup more for each
+ * state (the flip's) and the merges of a front copy with a back.  A
+ * pane's states are only ever those of the keys it has: the memory is
+ * what the panes hold (the sum over panes of the keys in each) plus KEYS
+ * (each key of the window once), not panes x keys as when every suffix
+ * was a whole table (with 100,000 keys, a 20m window and a 10s slide,
+ * max peaked at 1.2 GB against sum's 52 MB; now 40 MB against 35).  The
+ * merges are the ones the whole-table suffixes did, in the same order,
+ * so the results are the same to the bit.
  *
  * Which windows are emitted.  In processing time, every window whose
  * end the wall clock has passed while the inputs were open (struct op's
@@ -88,6 +95,27 @@
 /* Keys ahead whose memory an emitting loop asks for (prefetch). */
 #define WIN_AHEAD	8
 
+/*
+ * A walk over a pane's states (those holding values) that looks their
+ * keys up in the window's KEYS a few ahead: a key's index slot, then its
+ * entry, then its string's bytes are asked for WIN_STEP states apart
+ * (table_prefetch, table_prefetch_step), so that the cache misses of
+ * several lookups in a big KEYS overlap instead of adding up; and for a
+ * leaving front pane, the state each state links to.
+ */
+#define WIN_STEP	4
+#define WIN_PIPE	(3 * WIN_STEP)
+
+struct win_walk {
+	struct table		*pane;		/* the pane's keys, walked */
+	struct table		*keys;		/* where they are looked up */
+	size_t			 linkoff;	/* a state's link, or 0 */
+	size_t			 cursor;	/* in PANE */
+	struct table_ent	*e[WIN_PIPE];	/* a ring of the states ahead */
+	uint32_t		 tag[WIN_PIPE];	/* their keys' tags in KEYS */
+	size_t			 head, n;
+};
+
 enum win_kind {
 	W_WINDOW,	/* window: the records */
 	W_COUNT,	/* countByWindow: how many */
@@ -99,14 +127,17 @@ enum win_kind {
 
 /*
  * A key of a window without inverse, in its KEYS table: where its front
- * suffix is, then its back aggregate (the reducer's state).
+ * suffix is, then a copy of that suffix, then its back aggregate (the
+ * reducer's states, each w->stsize bytes).  The copy is what an emission
+ * reads: the KEYS entries in key order, not a state in some pane a key.
  */
 struct win_key {
 	void		*front;		/* a state in a front pane, or NULL */
 };
 
+/* Key K's copy of its front suffix: empty (agg_n 0) when front is NULL. */
 static inline void *
-win_back(struct win_key *k)
+win_front(struct win_key *k)
 {
 	return (char *)k + sizeof *k;
 }
@@ -144,6 +175,7 @@ struct win {
 	struct table	*groups;	/* W_GROUP: key -> struct win_group */
 	struct arena	 scratch;	/* the values of one emitted window */
 	void		*tmp;		/* r's state: a front suffix + the back */
+	size_t		 stsize;	/* r's state in a win_key, rounded up */
 
 	bool		 started;	/* a window with data has been emitted */
 	int64_t		 next_end;	/* the next window end not yet emitted */
@@ -151,6 +183,13 @@ struct win {
 	int64_t		 span_next;	/* chain_span after this op, -1 unknown */
 	bool		 gap_warned;
 };
+
+/* Key K's back aggregate, after its front copy. */
+static inline void *
+win_back(const struct win *w, struct win_key *k)
+{
+	return (char *)win_front(k) + w->stsize;
+}
 
 static int64_t
 win_gcd(int64_t a, int64_t b)
@@ -222,6 +261,65 @@ win_newpane(struct win *w, int64_t id)
 	return p;
 }
 
+static void
+win_walk_start(struct win_walk *ww, struct pane *p, struct table *keys,
+    size_t linkoff)
+{
+	ww->pane = p->keys;
+	ww->keys = keys;
+	ww->linkoff = linkoff;
+	ww->cursor = ww->head = ww->n = 0;
+}
+
+/*
+ * The walk's next state holding values, its key's tag in KEYS in *TAG,
+ * or NULL at the end.
+ */
+static struct table_ent *
+win_walk_next(struct win_walk *ww, uint32_t *tag)
+{
+	struct table_ent	*e;
+	size_t			 i;
+
+	while (ww->n < WIN_PIPE &&
+	    (e = table_next(ww->pane, &ww->cursor)) != NULL) {
+		if (agg_n(table_data(e)) == 0)
+			continue;
+		i = (ww->head + ww->n++) % WIN_PIPE;
+		ww->e[i] = e;
+		ww->tag[i] = table_prefetch(ww->keys, &e->key);
+		if (ww->linkoff != 0)
+			__builtin_prefetch(*(void **)(void *)((char *)
+			    table_data(e) + ww->linkoff));
+		if (ww->n > WIN_STEP)
+			table_prefetch_step(ww->keys, ww->tag[(i + WIN_PIPE -
+			    WIN_STEP) % WIN_PIPE], 1);
+		if (ww->n > 2 * WIN_STEP)
+			table_prefetch_step(ww->keys, ww->tag[(i + WIN_PIPE -
+			    2 * WIN_STEP) % WIN_PIPE], 2);
+	}
+	if (ww->n == 0)
+		return NULL;
+	e = ww->e[ww->head];
+	*tag = ww->tag[ww->head];
+	ww->head = (ww->head + 1) % WIN_PIPE;
+	ww->n--;
+	return e;
+}
+
+/*
+ * Copies a state of W's reducer (plain bytes) from SRC to DST; inline
+ * for the reducers of n and a value (sum, min, max, first, last).
+ */
+static inline void
+win_copy_state(const struct win *w, void *dst, const void *src)
+{
+	if (w->r->def->size == sizeof(struct agg_val))
+		memcpy(dst, src, sizeof(struct agg_val));
+	else
+		memcpy(dst, src, w->r->def->size);
+}
+
 /* The link after state ST of a pane: the key's state in its next pane. */
 static void **
 win_link(const struct win *w, void *st)
@@ -240,34 +338,37 @@ win_link(const struct win *w, void *st)
 static int
 win_link_front(struct win *w, size_t nfront, bool merge)
 {
+	struct win_walk		 ww;
 	struct table_ent	*e;
 	struct pane		*p;
 	struct win_key		*k;
 	void			*st;
-	size_t			 i, cursor;
+	size_t			 i;
+	uint32_t		 tag;
 	bool			 isnew;
 
 	for (i = nfront; i-- > 0; ) {
 		p = win_at(w, i);
-		cursor = 0;
-		while ((e = table_next(p->keys, &cursor)) != NULL) {
+		win_walk_start(&ww, p, w->keys, 0);
+		while ((e = win_walk_next(&ww, &tag)) != NULL) {
 			st = table_data(e);
-			if (agg_n(st) == 0)
-				continue;
 			if (merge)
-				k = table_find(w->keys, &e->key);
+				k = table_find_tag(w->keys, &e->key, tag);
 			else {
-				k = table_put(w->keys, &e->key, &isnew);
+				k = table_put_tag(w->keys, &e->key, tag,
+				    &isnew);
 				if (isnew)
-					agg_init(w->r, win_back(k));
+					agg_init(w->r, win_back(w, k));
 			}
 			if (k == NULL)		/* every key has entered */
 				continue;
+			/* the copy of *k->front: the same bytes, at hand */
 			if (merge && k->front != NULL && agg_merge(w->r, st,
-			    k->front, &p->mem) == -1)
+			    win_front(k), &p->mem) == -1)
 				return -1;
 			*win_link(w, st) = k->front;
 			k->front = st;
+			win_copy_state(w, win_front(k), st);
 		}
 	}
 	return 0;
@@ -287,7 +388,7 @@ win_flip(struct win *w)
 	if (win_link_front(w, w->nin, true) == -1)
 		return -1;
 	while ((e = table_next(w->keys, &cursor)) != NULL)
-		agg_init(w->r, win_back(table_data(e)));
+		agg_init(w->r, win_back(w, table_data(e)));
 	arena_reset(&w->backmem);
 	w->nfront = w->nin;
 	return 0;
@@ -301,19 +402,23 @@ win_flip(struct win *w)
 static void
 win_front_leave(struct win *w, struct pane *p)
 {
+	struct win_walk		 ww;
 	struct table_ent	*e;
 	struct win_key		*k;
 	void			*st;
-	size_t			 cursor = 0;
+	uint32_t		 tag;
 
-	while ((e = table_next(p->keys, &cursor)) != NULL) {
+	win_walk_start(&ww, p, w->keys, w->r->def->size);
+	while ((e = win_walk_next(&ww, &tag)) != NULL) {
 		st = table_data(e);
-		if (agg_n(st) == 0 ||
-		    (k = table_find(w->keys, &e->key)) == NULL)
+		if ((k = table_find_tag(w->keys, &e->key, tag)) == NULL)
 			continue;
-		k->front = *win_link(w, st);
-		if (k->front == NULL && agg_n(win_back(k)) == 0)
+		if ((k->front = *win_link(w, st)) != NULL)
+			win_copy_state(w, win_front(k), k->front);
+		else if (agg_n(win_back(w, k)) == 0)
 			table_del(w->keys, &e->key);
+		else
+			memset(win_front(k), 0, w->r->def->size);
 	}
 }
 
@@ -324,20 +429,20 @@ win_front_leave(struct win *w, struct pane *p)
 static int
 win_back_enter(struct win *w, struct pane *p)
 {
+	struct win_walk		 ww;
 	struct table_ent	*e;
 	struct win_key		*k;
 	void			*st;
-	size_t			 cursor = 0;
+	uint32_t		 tag;
 	bool			 isnew;
 
-	while ((e = table_next(p->keys, &cursor)) != NULL) {
+	win_walk_start(&ww, p, w->keys, 0);
+	while ((e = win_walk_next(&ww, &tag)) != NULL) {
 		st = table_data(e);
-		if (agg_n(st) == 0)
-			continue;
-		k = table_put(w->keys, &e->key, &isnew);
+		k = table_put_tag(w->keys, &e->key, tag, &isnew);
 		if (isnew)
-			agg_init(w->r, win_back(k));
-		if (agg_merge(w->r, win_back(k), st, &w->backmem) == -1)
+			agg_init(w->r, win_back(w, k));
+		if (agg_merge(w->r, win_back(w, k), st, &w->backmem) == -1)
 			return -1;
 	}
 	return 0;
@@ -584,14 +689,14 @@ win_emit_table(struct win *w, struct table *t, int64_t end)
 
 /*
  * Emits the window of a reducer without inverse: for each key in order,
- * its front suffix merged with its back aggregate.
+ * its front suffix (the key's copy of it) merged with its back aggregate.
  */
 static int
 win_emit_stacks(struct win *w, int64_t end)
 {
 	struct table_ent	**ents;
 	struct win_key		*k;
-	void			*back;
+	void			*front, *back;
 	size_t			 i, n;
 
 	if (w->nfront == 0 && win_flip(w) == -1)
@@ -600,32 +705,27 @@ win_emit_stacks(struct win *w, int64_t end)
 	for (i = 0; i < n; i++) {
 		/*
 		 * Key order is not memory order: fetch the entries a few
-		 * keys ahead, and their front states (in the panes) a few
-		 * keys nearer, so the cache misses overlap.
+		 * keys ahead, and what their states point to (a sketch's
+		 * block) a few keys nearer, so the cache misses overlap.
 		 */
-		if (i + 2 * WIN_AHEAD < n)
-			__builtin_prefetch(ents[i + 2 * WIN_AHEAD]);
-		if (i + WIN_AHEAD < n && (k = table_data(ents[i +
-		    WIN_AHEAD]))->front != NULL)
-			__builtin_prefetch(k->front);
-		/* and what the states point to (a sketch's block) nearer */
+		if (i + WIN_AHEAD < n)
+			__builtin_prefetch(ents[i + WIN_AHEAD]);
 		if (i + WIN_AHEAD / 2 < n) {
 			k = table_data(ents[i + WIN_AHEAD / 2]);
-			back = win_back(k);
-			/* a select, not a branch: keys come in no order */
-			agg_prefetch(w->r, k->front != NULL ? k->front : back);
-			agg_prefetch(w->r, back);
+			agg_prefetch(w->r, win_front(k));
+			agg_prefetch(w->r, win_back(w, k));
 		}
 		k = table_data(ents[i]);
-		back = win_back(k);
-		if (k->front != NULL && agg_n(back) > 0) {
+		front = win_front(k);
+		back = win_back(w, k);
+		if (agg_n(front) > 0 && agg_n(back) > 0) {
 			/* A copy of the front state (states are plain bytes). */
-			memcpy(w->tmp, k->front, w->r->def->size);
+			win_copy_state(w, w->tmp, front);
 			if (agg_merge(w->r, w->tmp, back, &w->scratch) == -1)
 				return -1;
 			back = w->tmp;
-		} else if (k->front != NULL)
-			back = k->front;
+		} else if (agg_n(front) > 0)
+			back = front;
 		if (win_emit_agg(w, &ents[i]->key, back, end) == -1)
 			return -1;
 	}
@@ -922,11 +1022,11 @@ win_save_back(struct win *w, struct buf *b, char **cause)
 
 	n = table_sorted(w->keys, &ents);
 	for (i = 0; i < n; i++)
-		if (agg_n(win_back(table_data(ents[i]))) > 0)
+		if (agg_n(win_back(w, table_data(ents[i]))) > 0)
 			live++;
 	pane_save_keys(b, live);
 	for (i = 0; i < n; i++) {
-		st = win_back(table_data(ents[i]));
+		st = win_back(w, table_data(ents[i]));
 		if (agg_n(st) > 0 &&
 		    (snap_put_value(b, &ents[i]->key, cause) == -1 ||
 		    w->r->def->save(st, b, cause) == -1))
@@ -957,16 +1057,16 @@ win_load_back(struct win *w, struct snap_rd *r)
 		if (snap_get_key(r, &scratch, &key) == -1)
 			goto out;
 		k = table_put(w->keys, &key, NULL);
-		if (agg_n(win_back(k)) != 0) {
+		if (agg_n(win_back(w, k)) != 0) {
 			snap_fail(r, "key saved twice");
 			goto out;
 		}
-		if (w->r->def->load(win_back(k), r, &w->backmem) == -1) {
+		if (w->r->def->load(win_back(w, k), r, &w->backmem) == -1) {
 			if (r->cause == NULL)
 				snap_fail(r, "bad window state");
 			goto out;
 		}
-		if (agg_n(win_back(k)) == 0) {
+		if (agg_n(win_back(w, k)) == 0) {
 			snap_fail(r, "an empty window state");
 			goto out;
 		}
@@ -1253,9 +1353,11 @@ win_create(const struct op_def *def, const struct op_env *env,
 		w->tmp = xmalloc(w->r->def->size);
 		if (!w->inv && (w->sl = w->r->def->slide) != NULL)
 			w->keys = table_new(w->sl->size);
-		else if (!w->inv)
+		else if (!w->inv) {
+			w->stsize = (w->r->def->size + 7) & ~(size_t)7;
 			w->keys = table_new(sizeof(struct win_key) +
-			    w->r->def->size);
+			    2 * w->stsize);
+		}
 	}
 	/* The running window or back stack: the reducer's states, if any. */
 	pane_init(&w->run, w->r);

@@ -186,11 +186,18 @@ agg_val_result(const struct agg *r, const void *state)
 	return s->v;
 }
 
+/* V copied into A: a number (nothing to copy) without value_copy's call. */
+static inline struct value
+agg_keep(struct arena *a, const struct value *v)
+{
+	return value_is_num(v) ? *v : value_copy(a, v);
+}
+
 /* Takes O's value and n into the empty state S (a merge into nothing). */
 static void
 agg_val_take(struct agg_val *s, const struct agg_val *o, struct arena *a)
 {
-	s->v = value_copy(a, &o->v);
+	s->v = agg_keep(a, &o->v);
 	s->n = o->n;
 }
 
@@ -216,12 +223,19 @@ agg_arith(const struct value *x, const struct value *y, bool sub)
 	return value_dbl(value_as_dbl(x) + value_as_dbl(y));
 }
 
-/* Orders X and Y for min and max: as numbers when both are numeric. */
-static int
+/*
+ * Orders X and Y for min and max: as numbers when both are numeric.  Two
+ * integers (a window's every merge, as often as not) are compared here.
+ */
+static inline int
 agg_cmp(const struct value *x, const struct value *y)
 {
 	struct value	 nx, ny;
 
+	if (x->type == V_INT && y->type == V_INT)
+		return x->u.i < y->u.i ? -1 : x->u.i > y->u.i;
+	if (value_is_num(x) && value_is_num(y))
+		return value_cmp(x, y);
 	if (value_to_num(x, &nx) && value_to_num(y, &ny))
 		return value_cmp(&nx, &ny);
 	return value_cmp(x, y);
@@ -491,7 +505,7 @@ agg_minmax_add(struct agg_val *s, const struct value *v, bool max,
 	if (!value_to_num(v, &num))
 		num = *v;
 	if (s->n == 0 || agg_beats(&num, &s->v, max))
-		s->v = value_copy(arena, &num);
+		s->v = agg_keep(arena, &num);
 	s->n++;
 }
 
@@ -504,7 +518,7 @@ agg_minmax_merge(struct agg_val *s, const struct agg_val *o, bool max,
 		return;
 	}
 	if (agg_beats(&o->v, &s->v, max))
-		s->v = value_copy(arena, &o->v);
+		s->v = agg_keep(arena, &o->v);
 	s->n += o->n;
 }
 

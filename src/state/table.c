@@ -43,7 +43,7 @@
 #define TABLE_DROPIDX	65536		/* table_sorted_final: frees the
 					   index of this many keys or more */
 #define TABLE_LAYOUT_MIN 256		/* table_relayout: keys worth it, */
-#define TABLE_LAYOUT_MAX (1 << 20)	/* and at most (a copy meanwhile) */
+#define TABLE_LAYOUT_MAX (1 << 20)	/* and at most (key bytes copied) */
 
 struct table_slot {
 	uint32_t	 ent;		/* entry number + 1, EMPTY or TOMB */
@@ -87,6 +87,14 @@ struct table {
 	size_t			 unlaid;
 	size_t			 order_nents;
 	bool			 order_ok;
+	/*
+	 * The numbers of the entries of that order deleted since (NDIED of
+	 * them, listed while DIEDCAP holds them), so that the next sort drops
+	 * them without reading every entry (a cache line each, in a big
+	 * table) to find the dead.
+	 */
+	uint32_t		*died;
+	size_t			 ndied, diedcap;
 
 	/* The entry number + 1 of the string key table_put found or made
 	 * last (0: none): records in a row often share their key.  It is
@@ -195,6 +203,7 @@ table_free(struct table *t)
 	table_idx_free(t->idx);
 	free(t->sorted);
 	free(t->order);
+	free(t->died);
 	arena_free(&t->keys);
 	free(t);
 }
@@ -205,6 +214,7 @@ table_clear(struct table *t)
 	t->nents = t->live = t->dead = 0;
 	t->tombs = 0;
 	t->order_ok = false;
+	t->ndied = 0;
 	t->last = 0;
 	if (t->idx == NULL)
 		table_idx_new(t, TABLE_MINIDX);
@@ -468,6 +478,39 @@ table_prefetch(const struct table *t, const struct value *key)
 	return tag;
 }
 
+void
+table_prefetch_step(const struct table *t, uint32_t tag, int step)
+{
+	const struct table_slot	*slot;
+	const struct table_ent	*e;
+
+	if (t->idx == NULL)
+		return;
+	slot = &t->idx[tag >> t->shift];
+	if (slot->ent == TABLE_EMPTY || slot->ent == TABLE_TOMB ||
+	    slot->tag != tag || slot->ent > t->nents)
+		return;
+	e = table_ent_at(t, slot->ent - 1);
+	if (step == 1) {
+		/* the whole entry: its data may start the next line */
+		__builtin_prefetch(e);
+		__builtin_prefetch((const char *)e + t->entsize - 1);
+	} else if (e->key.type == V_STR && e->key.n > 0)
+		__builtin_prefetch(e->key.u.s);
+}
+
+void *
+table_find_tag(struct table *t, const struct value *key, uint32_t tag)
+{
+	size_t	 s;
+
+	table_idx_ensure(t);
+	s = table_probe(t, key, tag, NULL);
+	if (s == (size_t)-1)
+		return NULL;
+	return table_data(table_ent_at(t, t->idx[s].ent - 1));
+}
+
 void *
 table_put_tag(struct table *t, const struct value *key, uint32_t tag,
     bool *isnew)
@@ -510,13 +553,16 @@ bool
 table_del(struct table *t, const struct value *key)
 {
 	struct table_ent	*e;
-	size_t			 s, size;
+	size_t			 s, size, num;
 
 	table_idx_ensure(t);
 	s = table_probe(t, key, table_tag(key), NULL);
 	if (s == (size_t)-1)
 		return false;
-	e = table_ent_at(t, t->idx[s].ent - 1);
+	num = t->idx[s].ent - 1;
+	e = table_ent_at(t, num);
+	if (t->order_ok && num < t->order_nents && t->ndied++ < t->diedcap)
+		t->died[t->ndied - 1] = (uint32_t)num;
 	t->last = 0;
 	size = table_keysize(&e->key);
 	t->keylive -= size;
@@ -731,28 +777,59 @@ table_num(const struct table *t, const struct table_ent *e)
  * that a walk in key order reads memory in sequence: a sliding window's
  * running table, walked in key order at every slide, was otherwise a
  * cache miss or two a key.  The index keeps its slots (tags and
- * tombstones), renumbered; dead entries are dropped on the way.
+ * tombstones), renumbered; dead entries are dropped on the way.  The
+ * entries move within their array, each copied once, so that no second
+ * array of them is ever held (a large window's table was two at its
+ * peak): entry I takes the one numbered ORDER[I], whose place then takes
+ * its own, and so on, each chain begun at a place whose entry is dead
+ * (it ends at a place past the live ones) or, for what is left, at any
+ * place of a cycle, its first entry kept aside.
  */
 static void
 table_relayout(struct table *t)
 {
 	struct arena		 old = t->keys;
-	struct table_ent	*e, *d;
-	char			*ents;
-	uint32_t		*renum, ent;
-	size_t			 i, n = t->norder;
+	struct table_ent	*e;
+	uint32_t		*renum, *order = t->order, ent;
+	char			*first;
+	size_t			 i, j, from, n = t->norder;
 
-	ents = xreallocarray(NULL, t->capents, t->entsize);
 	renum = xcalloc(t->nents, sizeof *renum);	/* new number + 1 */
 	arena_init_sized(&t->keys, TABLE_KEYCHUNK);
 	for (i = 0; i < n; i++) {
-		e = table_ent_at(t, t->order[i]);
-		d = (struct table_ent *)(void *)(ents + i * t->entsize);
-		memcpy(d, e, t->entsize);
-		d->key = table_copykey(t, &e->key);
-		renum[t->order[i]] = (uint32_t)(i + 1);
-		t->order[i] = (uint32_t)i;
+		e = table_ent_at(t, order[i]);
+		e->key = table_copykey(t, &e->key);
+		renum[order[i]] = (uint32_t)(i + 1);
 	}
+	for (i = 0; i < n; i++) {
+		if (renum[i] != 0)	/* a live entry: not a chain's start */
+			continue;
+		for (j = i;; j = from) {
+			from = order[j];
+			memcpy(table_ent_at(t, j), table_ent_at(t, from),
+			    t->entsize);
+			order[j] = (uint32_t)j;
+			if (from >= n)
+				break;
+		}
+	}
+	first = xmalloc(t->entsize);
+	for (i = 0; i < n; i++) {
+		if (order[i] == i)
+			continue;
+		memcpy(first, table_ent_at(t, i), t->entsize);
+		for (j = i;; j = from) {
+			from = order[j];
+			order[j] = (uint32_t)j;
+			if (from == i) {
+				memcpy(table_ent_at(t, j), first, t->entsize);
+				break;
+			}
+			memcpy(table_ent_at(t, j), table_ent_at(t, from),
+			    t->entsize);
+		}
+	}
+	free(first);
 	if (t->idx != NULL)
 		for (i = 0; i <= t->mask; i++) {
 			ent = t->idx[i].ent;
@@ -760,10 +837,8 @@ table_relayout(struct table *t)
 				t->idx[i].ent = renum[ent - 1];
 		}
 	t->last = t->last != 0 ? renum[t->last - 1] : 0;
-	free(t->ents);
 	free(renum);
 	arena_free(&old);
-	t->ents = ents;
 	t->nents = t->order_nents = n;
 	t->dead = 0;
 	t->keydead = 0;
@@ -779,6 +854,7 @@ table_sorted_update(struct table *t)
 {
 	struct table_ent	**fresh = t->sorted;	/* free until the end */
 	uint32_t		*merged, *order = t->order;
+	uint64_t		*gone;
 	size_t			 i, j, k = 0, m = 0, w = 0, lo = 0, hi, mid, was;
 	struct table_ent	*e;
 
@@ -793,9 +869,21 @@ table_sorted_update(struct table *t)
 	if (k > 1)
 		qsort(fresh, k, sizeof *fresh, table_cmp_ent);
 	was = t->norder;
-	for (i = 0; i < t->norder; i++)
-		if (table_ent_at(t, order[i])->key.type != TABLE_DEAD)
-			order[m++] = order[i];
+	if (t->ndied == 0)
+		m = t->norder;
+	else if (t->ndied <= t->diedcap) {
+		/* The listed dead dropped: a bit each by entry number. */
+		gone = xcalloc(t->order_nents / 64 + 1, sizeof *gone);
+		for (i = 0; i < t->ndied; i++)
+			gone[t->died[i] / 64] |= (uint64_t)1 << t->died[i] % 64;
+		for (i = 0; i < t->norder; i++)
+			if ((gone[order[i] / 64] >> order[i] % 64 & 1) == 0)
+				order[m++] = order[i];
+		free(gone);
+	} else
+		for (i = 0; i < t->norder; i++)
+			if (table_ent_at(t, order[i])->key.type != TABLE_DEAD)
+				order[m++] = order[i];
 	t->norder = m;
 	if (m + k != t->live)
 		return false;
@@ -889,17 +977,23 @@ table_sorted(struct table *t, struct table_ent ***out)
 		t->sorted = xreallocarray(NULL, t->sortedcap, sizeof(uint64_t));
 		t->order = xreallocarray(t->order, t->sortedcap,
 		    sizeof *t->order);
+		/* as many dead as an update is worth (table_sorted_update) */
+		t->diedcap = t->sortedcap / 8 + 16;
+		t->died = xreallocarray(t->died, t->diedcap, sizeof *t->died);
 	}
 	*out = t->sorted;
 	if (t->live == 0)
 		return 0;
-	if (t->order_ok && table_sorted_update(t))
+	if (t->order_ok && table_sorted_update(t)) {
+		t->ndied = 0;
 		return t->live;
+	}
 	table_sort(t);
 	t->unlaid = t->live;	/* laid out by insertion */
 	t->norder = t->live;
 	t->order_nents = t->nents;
 	t->order_ok = true;
+	t->ndied = 0;
 	return t->live;
 }
 

@@ -56,9 +56,21 @@ void		*table_put(struct table *, const struct value *key, bool *isnew);
  * memory latency overlaps instead of adding up.
  */
 uint32_t	 table_prefetch(const struct table *, const struct value *key);
+/*
+ * The steps after table_prefetch, for callers looking keys up a few
+ * ahead: once the slot is in cache, STEP 1 starts bringing the entry the
+ * key's home slot holds (when its tag is TAG), its data too, and once
+ * that is, STEP 2 the bytes of its string key.  Only a guess: a key
+ * further along its run is not fetched.
+ */
+void		 table_prefetch_step(const struct table *, uint32_t tag,
+		    int step);
 /* table_put with KEY's tag from table_prefetch (T may have grown since). */
 void		*table_put_tag(struct table *, const struct value *key,
 		    uint32_t tag, bool *isnew);
+/* table_find with KEY's tag from table_prefetch. */
+void		*table_find_tag(struct table *, const struct value *key,
+		    uint32_t tag);
 /* Deletes KEY if present; returns whether it was. */
 bool		 table_del(struct table *, const struct value *key);
 
