@@ -167,6 +167,9 @@ struct origin {
 	 */
 	int64_t		 time_ms;
 	bool		 timed;
+	/* The Kafka partition's number plus one; 0 for other inputs and
+	 * for what operators emit at a batch end (engine/rebuild.c). */
+	int32_t		 kpart;
 };
 extern struct origin	cur_origin;
 

@@ -688,7 +688,7 @@ main(int argc, char **argv)
 			usage();
 		return EXIT_USAGE;
 	}
-	if ((engine = engine_new(&cfg, chain, &counters, &cause)) == NULL) {
+	if ((engine = engine_new(&env, chain, argc, argv, &cause)) == NULL) {
 		status = EXIT_USAGE;
 		goto fail;
 	}
@@ -706,6 +706,7 @@ main(int argc, char **argv)
 		inputs[0] = stdin_only[0];
 		ninputs = 1;
 	}
+	engine_ninputs(engine, ninputs);
 	for (i = 0; i < ninputs; i++)
 		if (main_add_input(engine, inputs[i], &cause) != 0)
 			goto fail;
@@ -727,8 +728,7 @@ main(int argc, char **argv)
 	}
 	signals_init(chain_reloads(chain));
 	status = engine_run(engine);
-	engine_free(engine);
-	chain_free(chain);
+	engine_free(engine);		/* and the chain */
 	free(kafka_props);
 	return status;
 
@@ -737,7 +737,8 @@ fail:
 	free(cause);
 	if (engine != NULL)
 		engine_free(engine);
-	chain_free(chain);
+	else
+		chain_free(chain);
 	free(inputs);
 	free(kafka_props);
 	return status;

@@ -64,6 +64,9 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	run dstream -X enable.auto.offset.store=true count
 	assert_failure 2
 	assert_output --partial "enable.auto.offset.store is dstream's"
+	run dstream -X enable.auto.commit=true count
+	assert_failure 2
+	assert_output --partial "enable.auto.commit is dstream's"
 	run dstream -X list
 	assert_success
 	assert_output --partial "session.timeout.ms"
@@ -79,7 +82,7 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	kafka_setup
 	kafka_cmd create wc 3
 	kafka_produce wc -1 "to be or" "not to be" "that is" "the question to"
-	run timeout 60 "$DSTREAM" -i "kafka://$BROKERS/wc?offset=beginning&until=end" \
+	run timeout 60 "$DSTREAM" -b 1h -i "kafka://$BROKERS/wc?offset=beginning&until=end" \
 	    flatMap 'split($0, " ")' then map '(x, 1)' then reduceByKey sum
 	assert_success
 	assert_output "$(printf 'be\t2\nis\t1\nnot\t1\nor\t1\nquestion\t1\nthat\t1\nthe\t1\nto\t3')"

@@ -30,6 +30,7 @@
 #include "../dstream.h"
 #include "../state/snap.h"
 #include "checkpoint.h"
+#include "rebuild.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION	"unknown"	/* built outside configure (fuzz) */
@@ -559,7 +560,8 @@ ckpt_load(struct checkpoint *ck, const struct ckpt_parts *p, const char *b,
 		goto out;
 	if (snap_sec(&pl, CKPT_CHAN, &sub) == -1)
 		goto out;
-	chain_load(p->chain, &sub);
+	if (chain_load(p->chain, &sub) == 0 && snap_left(&sub) > 0)
+		(void)rebuild_load(p->rb, &sub);
 	if (snap_sec_done(&pl, &sub) == -1)
 		goto out;
 	if (snap_sec(&pl, CKPT_SINK, &sub) == -1)
@@ -665,6 +667,14 @@ checkpoint_check(const void *b, size_t n, char **cause)
 			if (snap_sec_done(&sub, &op) == -1)
 				break;
 		}
+	/* A rebuilt chain's bounds (rebuild.c). */
+	if (snap_left(&sub) > 0) {
+		struct rebuild	 rb;
+
+		memset(&rb, 0, sizeof rb);
+		(void)rebuild_load(&rb, &sub);
+		rebuild_free(&rb);
+	}
 	if (snap_sec_done(&pl, &sub) == -1 ||
 	    ckpt_skip(&pl, CKPT_SINK) == -1 ||
 	    ckpt_get_late(&pl, &late) == -1 || snap_rd_end(&pl) == -1)
@@ -738,6 +748,8 @@ ckpt_build(struct checkpoint *ck, const struct ckpt_parts *p, char **cause)
 		return -1;
 	at = snap_sec_begin(b, CKPT_CHAN);
 	if (chain_save(p->chain, b, cause) != 0)
+		return -1;
+	if (rebuild_on(p->rb) && rebuild_save(p->rb, b, cause) != 0)
 		return -1;
 	snap_sec_end(b, at);
 	at = snap_sec_begin(b, CKPT_SINK);

@@ -75,8 +75,13 @@
 struct checkpoint;
 
 /* What a checkpoint is made of: the engine's parts, which it owns. */
+struct rebuild;
+
 struct ckpt_parts {
 	struct op	*chain;
+	/* What a rebuilt chain holds back (engine/rebuild.h), saved after
+	 * the operators when the chain has its probe and gate. */
+	struct rebuild	*rb;
 	struct sink	*sink;
 	struct clock	*clock;
 	struct source	**src;

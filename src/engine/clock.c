@@ -60,6 +60,7 @@ struct clock_input {
 	bool		 got;		/* it placed a record in this turn */
 	bool		 own;		/* joined mid-run (clock_input_add_at):
 					 * its source saves it, not clock_save */
+	bool		 waiting;	/* clock_input_wait: never silent */
 };
 
 /* The watermark of an input that holds none yet: the beginning of time. */
@@ -277,7 +278,7 @@ clock_silence(struct clock *c, int64_t now)
 
 	for (i = 0; i < c->nin; i++) {
 		in = c->in[i];
-		if (in->file || in->ended || in->silent ||
+		if (in->file || in->ended || in->silent || in->waiting ||
 		    now - in->last_wall < c->idle)
 			continue;
 		in->silent = true;
@@ -686,7 +687,7 @@ clock_wake(struct clock *c, int64_t now, bool reading)
 			/* A file is being read: no sleep to plan.  A stream:
 			 * wake when it has been silent for --idle, and the
 			 * watermark goes on without it. */
-			if (c->hold->file)
+			if (c->hold->file || c->hold->waiting)
 				return -1;
 			t = c->hold->last_wall + c->idle - now;
 		} else if (c->nstreams > 0) {
@@ -739,6 +740,14 @@ clock_finish(struct clock *c, bool drain)
 			c->h.flush(c->h.ctx, end);
 	}
 	return -1;
+}
+
+void
+clock_input_wait(struct clock_input *in, bool on, int64_t now)
+{
+	in->waiting = on;
+	if (!on)
+		in->last_wall = now;
 }
 
 /* ---- checkpoints ---- */
@@ -828,10 +837,15 @@ clock_save(const struct clock *c, struct buf *b, struct counters *const *ctr,
 				    k++)
 					;
 				snap_put_u64(b, k < nctr ? k + 1 : 0);
-				/* Its event time (session windows place by it). */
-				snap_put_bool(b, o->timed);
+				/* Its event time (session windows place by it)
+				 * and Kafka partition (engine/rebuild.c):
+				 * flags 1 and 2 (a byte, once a bool). */
+				snap_put_u8(b, (o->timed ? 1 : 0) |
+				    (o->kpart > 0 ? 2 : 0));
 				if (o->timed)
 					snap_put_i64(b, o->time_ms);
+				if (o->kpart > 0)
+					snap_put_u64(b, (uint64_t)o->kpart);
 				snap_put_bool(b, o->meta != NULL);
 				if (o->meta == NULL)
 					continue;
@@ -858,7 +872,8 @@ clock_load_rec(struct snap_rd *r, struct pending *p,
 	struct origin		*o;
 	struct origin_meta	*m;
 	struct value		*x;
-	uint64_t		 line, in;
+	uint64_t		 line, in, kpart;
+	uint8_t			 flags;
 	bool			 have, ext;
 
 	if (p->n == p->cap) {
@@ -872,10 +887,20 @@ clock_load_rec(struct snap_rd *r, struct pending *p,
 	if (snap_get_value(r, &p->arena, &p->recs[p->n]) == -1 ||
 	    clock_get_ostr(r, &p->arena, &o->name) == -1 ||
 	    snap_get_u64(r, &line) == -1 || snap_get_u64(r, &in) == -1 ||
-	    snap_get_bool(r, &o->timed) == -1 ||
-	    (o->timed && snap_get_i64(r, &o->time_ms) == -1) ||
+	    snap_get_u8(r, &flags) == -1)
+		return -1;
+	if (flags > 3)
+		return snap_fail(r, "a waiting record's flags %u", flags);
+	o->timed = (flags & 1) != 0;
+	kpart = 0;
+	if ((o->timed && snap_get_i64(r, &o->time_ms) == -1) ||
+	    ((flags & 2) && snap_get_u64(r, &kpart) == -1) ||
 	    snap_get_bool(r, &have) == -1)
 		return -1;
+	if ((flags & 2) && (kpart == 0 || kpart > INT32_MAX))
+		return snap_fail(r, "a waiting record of partition %llu",
+		    (unsigned long long)kpart - 1);
+	o->kpart = (int32_t)kpart;
 	if (in > nctr)
 		return snap_fail(r, "a waiting record of input %llu, of %zu",
 		    (unsigned long long)in, nctr);

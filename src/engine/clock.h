@@ -138,6 +138,13 @@ int		 clock_input_load(struct clock *, struct clock_input *,
  * holding the watermark back, and the batches it held are flushed.
  */
 void		 clock_input_end(struct clock *, struct clock_input *);
+/*
+ * While ON, IN does not fall silent (--idle): it holds the watermark
+ * whatever the wall clock says (a Kafka partition reading again what a
+ * rebuild dropped: its records are coming, engine/rebuild.c).  Turned
+ * off at NOW, its --idle clock starts then.
+ */
+void		 clock_input_wait(struct clock_input *, bool on, int64_t now);
 
 /* ---- processing time ---- */
 

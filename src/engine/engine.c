@@ -37,6 +37,7 @@
 #include "checkpoint.h"
 #include "clock.h"
 #include "engine.h"
+#include "rebuild.h"
 
 #define MAX_PFD		1024
 
@@ -46,6 +47,13 @@ struct engine {
 	struct op	*chain;
 	struct sink	*sink;		/* the output: where the chain's tail writes */
 	struct clock	*clock;
+	struct clock_config cc;		/* how the clock was made */
+	struct clock_hooks ch;
+	/* How the chain was built, to build it again (engine_rebuild). */
+	struct op_env	 env;
+	int		 argc;
+	char		**argv;
+	struct rebuild	 rb;		/* what a rebuilt chain holds back */
 	struct checkpoint *ck;		/* --checkpoint, or NULL */
 	uint64_t	 nflush;	/* batches flushed */
 	struct source	**src;
@@ -118,21 +126,25 @@ static void	engine_record_event(struct intake *, struct source *,
 		    struct value *, const char *, size_t);
 static void	*engine_input_add(struct intake *);
 static void	engine_input_end(struct intake *, void *);
+static void	engine_input_wait(struct intake *, void *, bool);
 static void	engine_input_save(struct intake *, void *, struct buf *);
 static void	*engine_input_load(struct intake *, struct snap_rd *);
 static int	engine_checkpoint_now(struct intake *);
+static int	engine_rebuild(struct intake *, const int64_t *, size_t,
+		    int64_t);
 
 struct engine *
-engine_new(const struct config *cfg, struct op *chain, struct counters *run,
+engine_new(const struct op_env *env, struct op *chain, int argc, char **argv,
     char **cause)
 {
 	struct engine		*e = xcalloc(1, sizeof *e);
-	struct clock_config	 cc;
-	struct clock_hooks	 ch;
+	const struct config	*cfg = env->cfg;
 
 	e->cfg = cfg;
-	e->run = run;
-	e->chain = chain;
+	e->run = env->counters;
+	e->env = *env;
+	e->argc = argc;
+	e->argv = argv;
 	arena_init(&e->rec);
 	e->in.record = cfg->event_time != NULL ? engine_record_event :
 	    engine_record;
@@ -143,6 +155,7 @@ engine_new(const struct config *cfg, struct op *chain, struct counters *run,
 	e->in.pool.max = cfg->max_buffered;
 	e->in.input_add = engine_input_add;
 	e->in.input_end = engine_input_end;
+	e->in.input_wait = engine_input_wait;
 	e->in.input_save = engine_input_save;
 	e->in.input_load = engine_input_load;
 	e->in.checkpoint_now = engine_checkpoint_now;
@@ -161,22 +174,30 @@ engine_new(const struct config *cfg, struct op *chain, struct counters *run,
 	}
 	/* input and meta cost nothing unless an expression reads them. */
 	e->in.dec.origin = expr_uses_origin();
-	memset(&cc, 0, sizeof cc);
-	cc.batch_ms = cfg->batch_ms;
-	cc.span_ms = chain_span(chain);
-	cc.event = e->etime != NULL;
-	cc.watermark_ms = cfg->watermark_ms;
-	cc.idle_ms = cfg->idle_ms;
-	cc.settle_ms = chain_settle(chain, cfg->batch_ms);
-	cc.hold = cfg->checkpoint != NULL;
-	memset(&ch, 0, sizeof ch);
-	ch.ctx = e;
-	ch.stop = &e->failed;
-	ch.push = engine_hook_push;
-	ch.flush = engine_hook_flush;
-	ch.skip = engine_hook_skip;
-	ch.halt = &stop_signal;
-	e->clock = clock_new(&cc, &ch);
+	e->cc.batch_ms = cfg->batch_ms;
+	e->cc.span_ms = chain_span(chain);
+	e->cc.event = e->etime != NULL;
+	e->cc.watermark_ms = cfg->watermark_ms;
+	e->cc.idle_ms = cfg->idle_ms;
+	e->cc.settle_ms = chain_settle(chain, cfg->batch_ms);
+	e->cc.hold = cfg->checkpoint != NULL;
+	e->ch.ctx = e;
+	e->ch.stop = &e->failed;
+	e->ch.push = engine_hook_push;
+	e->ch.flush = engine_hook_flush;
+	e->ch.skip = engine_hook_skip;
+	e->ch.halt = &stop_signal;
+	e->clock = clock_new(&e->cc, &e->ch);
+	/*
+	 * A Kafka group moving partitions has the chain built again in
+	 * event time, when nothing the chain holds outlives its span and
+	 * the group is the only input (engine_add_source).
+	 */
+	e->in.span_ms = e->cc.span_ms;
+	e->chain = chain;
+	e->rb.self = e->rb.top = INT64_MIN;
+	if (e->etime != NULL && rebuild_possible(chain))
+		e->in.rebuild = engine_rebuild;
 	return e;
 }
 
@@ -224,6 +245,8 @@ engine_free(struct engine *e)
 		source_close(e->src[i]);
 	free(e->src);
 	clock_free(e->clock);
+	chain_free(e->chain);
+	rebuild_free(&e->rb);
 	checkpoint_free(e->ck);
 	decode_free(&e->in.dec);
 	cur_origin.hdr = NULL;		/* the decoder's, now freed */
@@ -249,12 +272,22 @@ engine_by_turns(const struct source *s)
 	return s->finite && s->regular;
 }
 
+void
+engine_ninputs(struct engine *e, int n)
+{
+	if (n > 1)
+		e->in.rebuild = NULL;
+}
+
 int
 engine_add_source(struct engine *e, const char *name, const char *spec,
     char **cause)
 {
 	struct source	*src;
 
+	/* Rebuilding the clock would drop the other inputs' state. */
+	if (e->nsrc > 0)
+		e->in.rebuild = NULL;
 	src = source_open(name, spec, &e->in, e->cfg, cause);
 	if (src == NULL)
 		return -1;
@@ -276,6 +309,7 @@ engine_parts(struct engine *e)
 	struct ckpt_parts	 p;
 
 	p.chain = e->chain;
+	p.rb = &e->rb;
 	p.sink = e->sink;
 	p.clock = e->clock;
 	p.src = e->src;
@@ -302,6 +336,11 @@ engine_checkpoint(struct engine *e, const char *dir, int argc, char **argv,
 	switch (checkpoint_resume(e->ck, &p, cause)) {
 	case -1:
 		return -1;
+	case 1:
+		/* Resumed in the middle of a rebuild: its gate goes on. */
+		if (e->rb.pending)
+			rebuild_insert(&e->chain, &e->rb);
+		break;
 	case 0:
 		/*
 		 * A first run: the chain set up afresh, then a checkpoint
@@ -501,6 +540,7 @@ engine_flush(struct engine *e, int64_t end)
 	cur_origin.counters = NULL;
 	cur_origin.meta = NULL;
 	cur_origin.timed = false;
+	cur_origin.kpart = 0;
 	if (!e->failed && e->chain->flush(e->chain, end) != 0)
 		e->failed = true;
 	e->nflush++;
@@ -741,6 +781,14 @@ engine_input_add(struct intake *ik)
 	return clock_input_add_at(e->clock, CLOCK_STREAM, clock_now_ms());
 }
 
+/* The intake's input_wait: that input may not fall silent meanwhile. */
+static void
+engine_input_wait(struct intake *ik, void *tag, bool on)
+{
+	(void)ik;
+	clock_input_wait(tag, on, clock_now_ms());
+}
+
 /* The intake's input_end: that input delivers nothing more. */
 static void
 engine_input_end(struct intake *ik, void *tag)
@@ -773,6 +821,53 @@ engine_input_load(struct intake *ik, struct snap_rd *r)
 	in = clock_input_add_at(e->clock, CLOCK_STREAM, clock_now_ms());
 	/* On failure the run is refused: the input is left as it is. */
 	return clock_input_load(e->clock, in, r) == -1 ? NULL : in;
+}
+
+/*
+ * The intake's rebuild (engine/rebuild.c): between records, the chain
+ * and the clock are dropped and made afresh, the chain with the rebuild
+ * probe and gate holding back what BOUND (N partitions) and SELF say
+ * was emitted.  The source registers its inputs again.  Returns 0, or -1
+ * when the chain cannot be built again (said; the run fails).
+ */
+static int
+engine_rebuild(struct intake *ik, const int64_t *bound, size_t n,
+    int64_t self)
+{
+	struct engine	*e = (struct engine *)(void *)((char *)ik -
+			    offsetof(struct engine, in));
+	struct op	*chain;
+	char		*cause = NULL;
+
+	if ((chain = chain_build(&e->env, e->argc, e->argv, &cause)) == NULL)
+		goto fail;
+	rebuild_insert(&chain, &e->rb);
+	if (chain_sink(chain, e->sink, &cause) != 0 ||
+	    chain_fresh(chain, &cause) != 0) {
+		chain_free(chain);
+		goto fail;
+	}
+	if (e->serve != NULL)
+		chain_tap(chain, serve_tap(e->serve));
+	chain_free(e->chain);
+	e->chain = chain;
+	clock_free(e->clock);
+	/*
+	 * Records wait in the clock until their batch is flushed, so the
+	 * chain and the output are at a batch boundary between records:
+	 * a rebuild never leaves a batch begun in the sink.
+	 */
+	e->cc.hold = true;
+	e->clock = clock_new(&e->cc, &e->ch);
+	clock_start(e->clock, clock_now_ms());
+	rebuild_set(&e->rb, bound, n, self);
+	return 0;
+
+fail:
+	fprintf(stderr, "%s: rebuilding the windows: %s\n", progname, cause);
+	free(cause);
+	e->failed = true;
+	return -1;
 }
 
 /*
@@ -1170,12 +1265,27 @@ engine_run(struct engine *e)
 	free(first);
 	free(count);
 	free(sel);
+	/* Flushes from now on are the end's, not the watermark's. */
+	e->in.finishing = true;
 	if (e->ck != NULL)
 		return engine_end_checkpointed(e);
 	drain = (sig = stop_signal) == 0;
 	if (sig != 0 && !e->failed)
 		partial = engine_stopped(e, sig);
-	cut = clock_finish(e->clock, drain);
+	if (sig != 0 && !e->failed && e->rb.on) {
+		/*
+		 * A Kafka group rebuilding its windows: a stop emits nothing
+		 * the watermark has not closed, since the group's offsets
+		 * hand those windows to the next owner, which emits them
+		 * whole (engine/rebuild.c).
+		 */
+		clock_end_here(e->clock);
+		fprintf(stderr, "%s: stopped by %s: the windows still open are "
+		    "left to the group (their partitions' next owner emits "
+		    "them)\n", progname, engine_signame(sig));
+		cut = -1;
+	} else
+		cut = clock_finish(e->clock, drain);
 	if (cut >= 0 && !e->failed && (sig = stop_signal) != 0) {
 		struct buf	 b = BUF_INIT;
 

@@ -22,12 +22,15 @@
 struct engine;
 
 /*
- * A new engine for CHAIN with the run's settings CFG and run-wide
- * counters RUN (main's; they must outlive the engine).  Returns NULL
- * with *CAUSE set when --event-time does not compile.
+ * A new engine for CHAIN, built by chain_build from ENV and the
+ * operator words ARGV[0..argc) (ENV's settings and counters, and ARGV,
+ * main's: they must outlive the engine), which the engine owns from now
+ * on (engine_free frees it; a Kafka group may have it built again,
+ * engine/rebuild.c).  Returns NULL with *CAUSE set when --event-time
+ * does not compile.
  */
-struct engine	*engine_new(const struct config *cfg, struct op *chain,
-		    struct counters *run, char **cause);
+struct engine	*engine_new(const struct op_env *env, struct op *chain,
+		    int argc, char **argv, char **cause);
 void		 engine_free(struct engine *);
 /* Opens PATH to append late records to.  Returns 0, or -1 with *CAUSE set. */
 int		 engine_late_file(struct engine *, const char *path, char **cause);
@@ -47,6 +50,12 @@ int		 engine_output(struct engine *, const char *dest, char **cause);
  */
 int		 engine_serve(struct engine *, const char *addr,
 		    const char *cmdline, char **cause);
+/*
+ * The run will have N inputs (before the first engine_add_source): with
+ * more than one, a Kafka group's windows are not rebuilt (rebuilding
+ * the clock would drop the other inputs' state).
+ */
+void		 engine_ninputs(struct engine *, int n);
 /*
  * Adds the input SPEC, called NAME (the `input` variable; NULL: SPEC).
  * Returns 0, or -1 with *CAUSE set.

@@ -25,6 +25,7 @@ static const struct {
 	{ "metadata.broker.list", "the brokers go in the URL: kafka://BROKERS/TOPIC" },
 	{ "group.id", "the group goes in the URL: ?group=G" },
 	{ "enable.auto.offset.store", "offsets are stored once their batch is committed downstream" },
+	{ "enable.auto.commit", "dstream commits the offsets, with what a rebuild of the windows needs" },
 	{ "enable.partition.eof", "set by dstream for until=end" },
 	{ "transactional.id", "dstream sets it with --checkpoint" },
 };

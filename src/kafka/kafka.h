@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../dstream.h"
 
@@ -64,6 +65,20 @@ void	kafka_url_free(struct kafka_url *u);
 int	kafka_prop_check(const char *kv, char **cause);
 /* Prints librdkafka's list of properties (-X list) to stdout. */
 void	kafka_props_list(void);
+
+/*
+ * A group commit's metadata (meta.c): kafka_meta_format writes into
+ * BUF[0..size) "dstream e=BOUND", or TOKEN ("dstream:HEX", --checkpoint)
+ * in place of "dstream", or TOKEN alone without a bound (INT64_MIN), or
+ * nothing without either; returns its length (0: none, or too long).
+ * kafka_meta_bound reads the bound back from META[0..len) (INT64_MIN:
+ * none there); kafka_meta_token_is tells whether META is TOKEN's (alone
+ * or before a bound).
+ */
+size_t	kafka_meta_format(char *buf, size_t size, const char *token,
+	    int64_t bound);
+int64_t	kafka_meta_bound(const void *meta, size_t len);
+bool	kafka_meta_token_is(const void *meta, size_t len, const char *token);
 
 #ifdef HAVE_KAFKA
 #include <librdkafka/rdkafka.h>

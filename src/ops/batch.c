@@ -475,6 +475,7 @@ fail:
 
 const struct op_def op_count = {
 	.name = "count",
+	.flags = OP_BATCH,
 	.args = "",
 	.min_args = 0,
 	.max_args = 0,
@@ -486,6 +487,7 @@ const struct op_def op_count = {
 
 const struct op_def op_countByValue = {
 	.name = "countByValue",
+	.flags = OP_BYVALUE,
 	.args = "",
 	.min_args = 0,
 	.max_args = 0,
@@ -497,6 +499,7 @@ const struct op_def op_countByValue = {
 
 const struct op_def op_reduce = {
 	.name = "reduce",
+	.flags = OP_BATCH,
 	.args = "FUNC",
 	.min_args = 1,
 	.max_args = 1,
@@ -511,6 +514,7 @@ const struct op_def op_reduce = {
 
 const struct op_def op_reduceByKey = {
 	.name = "reduceByKey",
+	.flags = OP_KEYED,
 	.args = "FUNC",
 	.min_args = 1,
 	.max_args = 1,
@@ -526,6 +530,7 @@ const struct op_def op_reduceByKey = {
 
 const struct op_def op_groupByKey = {
 	.name = "groupByKey",
+	.flags = OP_KEYED,
 	.args = "",
 	.min_args = 0,
 	.max_args = 0,

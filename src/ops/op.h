@@ -46,6 +46,21 @@ struct op_env {
 
 /* op_def flags. */
 #define OP_LAST		0x1	/* must be the last operator (print) */
+/*
+ * For chains rebuilt when a Kafka group moves partitions (engine/rebuild.c):
+ * KEYED keeps records or state by key (a pair's first element, or the
+ * record itself when it is no pair), BYVALUE by the whole record,
+ * UNBOUNDED holds state longer than its span (it cannot be rebuilt from
+ * a span's records), OUTPUT writes output itself, BATCH holds records
+ * or rows until a batch ends without keys (count, sortBy); the rebuild's
+ * own ops are HIDDEN (chain_save and chain_load pass over them).
+ */
+#define OP_KEYED	0x2
+#define OP_BYVALUE	0x4
+#define OP_UNBOUNDED	0x8
+#define OP_OUTPUT	0x10
+#define OP_HIDDEN	0x20	/* not the user's: not in checkpoints */
+#define OP_BATCH	0x40	/* emits at a batch's end what it holds */
 
 struct op_def {
 	const char	*name;		/* as in Spark: "reduceByKey" */

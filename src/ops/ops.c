@@ -275,9 +275,12 @@ chain_save(struct op *head, struct buf *b, char **cause)
 	size_t		 n = 0, at;
 
 	for (op = head; op != NULL; op = op->next)
-		n++;
+		if (!(op->def->flags & OP_HIDDEN))
+			n++;
 	snap_put_u64(b, n);
 	for (op = head; op != NULL; op = op->next) {
+		if (op->def->flags & OP_HIDDEN)
+			continue;
 		at = snap_sec_begin(b, CHAIN_OPTAG);
 		snap_put_str(b, op->def->name);
 		if (op->save != NULL && op->save(op, b, cause) == -1)
@@ -297,13 +300,18 @@ chain_load(struct op *head, struct snap_rd *r)
 	size_t		 n = 0, i, len;
 
 	for (op = head; op != NULL; op = op->next)
-		n++;
+		if (!(op->def->flags & OP_HIDDEN))
+			n++;
 	if (snap_get_u64(r, &saved) == -1)
 		return -1;
 	if (saved != n)
 		return snap_fail(r, "the checkpoint holds %llu operators, "
 		    "this pipeline has %zu", (unsigned long long)saved, n);
 	for (op = head, i = 1; op != NULL; op = op->next, i++) {
+		if (op->def->flags & OP_HIDDEN) {
+			i--;
+			continue;
+		}
 		if (snap_sec(r, CHAIN_OPTAG, &sub) == -1 ||
 		    snap_get_bytes(&sub, 256, &name, &len) == -1)
 			return snap_sec_done(r, &sub);

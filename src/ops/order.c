@@ -224,6 +224,7 @@ takeop_create(const struct op_def *def,
 
 const struct op_def op_sortBy = {
 	.name = "sortBy",
+	.flags = OP_BATCH,
 	.args = "EXPR [asc|desc]",
 	.min_args = 1,
 	.max_args = 2,
@@ -239,6 +240,7 @@ const struct op_def op_sortBy = {
 
 const struct op_def op_take = {
 	.name = "take",
+	.flags = OP_BATCH,
 	.args = "N",
 	.min_args = 1,
 	.max_args = 1,

@@ -89,7 +89,7 @@ const struct op_def op_print = {
 	.args = "[N]",
 	.min_args = 0,
 	.max_args = 1,
-	.flags = OP_LAST,
+	.flags = OP_LAST | OP_OUTPUT,
 	.help = "Writes, at the end of each batch or window, Spark's "
 	    "DStream.print() layout: a line of dashes, \"Time: <epoch ms> "
 	    "ms\", dashes, the first N records (default 10; pairs as (k,v)), "

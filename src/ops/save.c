@@ -112,6 +112,7 @@ saveop_create(const struct op_def *def, const struct op_env *env, int argc,
 
 const struct op_def op_saveAsTextFiles = {
 	.name = "saveAsTextFiles",
+	.flags = OP_OUTPUT,
 	.args = "PREFIX [SUFFIX]",
 	.min_args = 1,
 	.max_args = 2,

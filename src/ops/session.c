@@ -321,6 +321,7 @@ sess_create_count(const struct op_def *def, const struct op_env *env,
 
 const struct op_def op_reduceByKeyAndSession = {
 	.name = "reduceByKeyAndSession",
+	.flags = OP_KEYED | OP_UNBOUNDED,
 	.args = "FUNC GAP",
 	.min_args = 2,
 	.max_args = 2,
@@ -341,6 +342,7 @@ const struct op_def op_reduceByKeyAndSession = {
 
 const struct op_def op_countByKeyAndSession = {
 	.name = "countByKeyAndSession",
+	.flags = OP_KEYED | OP_UNBOUNDED,
 	.args = "GAP",
 	.min_args = 1,
 	.max_args = 1,

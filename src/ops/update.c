@@ -465,6 +465,7 @@ fail:
 
 const struct op_def op_updateStateByKey = {
 	.name = "updateStateByKey",
+	.flags = OP_KEYED | OP_UNBOUNDED,
 	.args = "EXPR [TIMEOUT] [initial TABLE]",
 	.min_args = 1,
 	.max_args = 4,

@@ -1412,6 +1412,7 @@ win_create_group(const struct op_def *def, const struct op_env *env, int argc,
 
 const struct op_def op_window = {
 	.name = "window",
+	.flags = OP_KEYED,
 	.args = "L [S]",
 	.min_args = 1,
 	.max_args = 2,
@@ -1424,6 +1425,7 @@ const struct op_def op_window = {
 
 const struct op_def op_countByWindow = {
 	.name = "countByWindow",
+	.flags = OP_BATCH,
 	.args = "L [S]",
 	.min_args = 1,
 	.max_args = 2,
@@ -1436,6 +1438,7 @@ const struct op_def op_countByWindow = {
 
 const struct op_def op_reduceByWindow = {
 	.name = "reduceByWindow",
+	.flags = OP_BATCH,
 	.args = "FUNC [INVFUNC] L [S]",
 	.min_args = 2,
 	.max_args = 4,
@@ -1451,6 +1454,7 @@ const struct op_def op_reduceByWindow = {
 
 const struct op_def op_reduceByKeyAndWindow = {
 	.name = "reduceByKeyAndWindow",
+	.flags = OP_KEYED,
 	.args = "FUNC [INVFUNC] L [S]",
 	.min_args = 2,
 	.max_args = 4,
@@ -1468,6 +1472,7 @@ const struct op_def op_reduceByKeyAndWindow = {
 
 const struct op_def op_countByValueAndWindow = {
 	.name = "countByValueAndWindow",
+	.flags = OP_BYVALUE,
 	.args = "L [S]",
 	.min_args = 1,
 	.max_args = 2,
@@ -1479,6 +1484,7 @@ const struct op_def op_countByValueAndWindow = {
 
 const struct op_def op_groupByKeyAndWindow = {
 	.name = "groupByKeyAndWindow",
+	.flags = OP_KEYED,
 	.args = "L [S]",
 	.min_args = 1,
 	.max_args = 2,

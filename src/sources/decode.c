@@ -97,6 +97,7 @@ decode_record(struct source *src, struct decode_input *in, const char *p,
 	cur_origin.line = line;
 	cur_origin.counters = &src->counters;
 	cur_origin.meta = ik->dec.origin ? &src->meta : NULL;
+	cur_origin.kpart = src->kpart;
 	if (ik->dec.header && line == 1) {
 		in->hdr = decode_header(&ik->dec, p, n);
 		return;

@@ -32,6 +32,17 @@
  * those records are in its open batches and it emits them; the new owner
  * starts after them.
  *
+ * Rebuilding windows (event time, a chain whose state lies within its
+ * span, the group the only input: kafka_rebuilds, engine/rebuild.c;
+ * with --checkpoint, committed with the checkpoints): the offset
+ * committed for a partition is instead its first record in a batch a
+ * window not yet emitted still holds (its replay start), with the end of
+ * the last batch emitted (its bound) as the commit's metadata; when the
+ * partitions owned change, the chain and the clock are built again and
+ * every partition owned is read again from its replay start (its own,
+ * or the group's for one new to this member: kafka_rebuild), and what
+ * was emitted before is not emitted again.
+ *
  * With --checkpoint, the positions are the checkpoint's (kafka_save,
  * kafka_load): each partition read, the offset after its last record
  * handed in (the records before it are in the checkpoint's clock, state
@@ -95,8 +106,26 @@ struct kafka_part {
 	int64_t		 stored;	/* last offset stored, or -1 */
 	int64_t		 saved;		/* --checkpoint: next in the last
 					 * checkpoint taken, or -1 */
+	int64_t		 saved_from;	/* rebuilding: its replay start and */
+	int64_t		 saved_bound;	/* bound in that checkpoint */
 	int64_t		 handed;	/* next when the last eager revoke
 					 * took it, or -1 */
+	bool		 revoked;	/* taken by the last eager revoke */
+	/*
+	 * Rebuilding windows (kafka_rebuilds): the end of the last batch
+	 * or window emitted of its records before the chain was last
+	 * rebuilt (by this member or the one before), INT64_MIN for none,
+	 * and the bound last committed with its offset.
+	 */
+	int64_t		 bound;
+	int64_t		 stored_bound;
+	/*
+	 * Rebuilding, a partition read again holds the watermark (it does
+	 * not fall silent) until it reaches catchup (where it stood before
+	 * the rebuild; -1: none, for one new to this member) or its end.
+	 */
+	bool		 waiting;
+	int64_t		 catchup;
 	uint64_t	 nread;		/* messages read: the record number */
 	struct decode_input din;
 	/* Batches not yet committed that hold its records. */
@@ -109,6 +138,10 @@ struct kafka_pos {
 	int32_t		 id;
 	int64_t		 offset;
 	void		*tag;		/* its clock input, or NULL */
+	/* Rebuilding windows: its bound and held batches (kafka_part). */
+	int64_t		 bound;
+	struct kafka_held *held;
+	size_t		 nheld;
 };
 
 struct kafka {
@@ -127,6 +160,13 @@ struct kafka {
 	int64_t		 retry_at;	/* plain: next metadata attempt */
 	int		 backoff;
 	int64_t		 committed_end;	/* latest batch end committed */
+	/*
+	 * Rebuilding windows: the latest end the current chain flushed as
+	 * the watermark passed it (not the end of the input's drain), and
+	 * the latest this member ever did, INT64_MIN for none.
+	 */
+	int64_t		 flushed;
+	int64_t		 emitted;
 	uint64_t	 nread;		/* messages read, all partitions */
 	/*
 	 * --checkpoint: the positions a resumed run loaded, not yet
@@ -135,6 +175,7 @@ struct kafka {
 	struct kafka_pos *ck;
 	size_t		 nck;
 	bool		 resumed;	/* a checkpoint with positions loaded */
+	bool		 ck_held;	/* with bounds and held batches */
 	bool		 ckpt;		/* --checkpoint given */
 	/*
 	 * --checkpoint: this checkpoint's token, a random number kept in
@@ -171,6 +212,19 @@ kafka_sticky_bug(rd_kafka_t *rk)
 	return strstr(buf, "cooperative-sticky") != NULL;
 }
 
+/* Frees the positions K loaded. */
+static void
+kafka_ck_free(struct kafka *k)
+{
+	size_t	 i;
+
+	for (i = 0; i < k->nck; i++)
+		free(k->ck[i].held);
+	free(k->ck);
+	k->ck = NULL;
+	k->nck = 0;
+}
+
 /* Sets K's checkpoint token (the metadata of its group commits). */
 static void
 kafka_token(struct kafka *k, uint64_t token)
@@ -200,6 +254,8 @@ kafka_part(struct source *src, int32_t id)
 		xasprintf(&p->name, "kafka://%s/%s[%d]", k->url.brokers,
 		    k->url.topic, (int)id);
 		p->end = p->next = p->stored = p->saved = p->handed = -1;
+		p->saved_from = p->catchup = -1;
+		p->bound = p->stored_bound = p->saved_bound = INT64_MIN;
 	}
 	return p;
 }
@@ -240,6 +296,17 @@ kafka_fatal(struct source *src, const char *why)
 	fprintf(stderr, "%s: %s: %s\n", progname, src->name, why);
 }
 
+/* Partition P has read again what a rebuild dropped: --idle applies. */
+static void
+kafka_caught_up(struct source *src, struct kafka_part *p)
+{
+	if (!p->waiting)
+		return;
+	p->waiting = false;
+	if (p->tag != NULL)
+		src->intake->input_wait(src->intake, p->tag, false);
+}
+
 /* Partition P has been read to its end (until=end): it ends as an input. */
 static void
 kafka_part_done(struct source *src, struct kafka_part *p)
@@ -270,6 +337,235 @@ kafka_all_done(struct source *src)
 		    !k->parts[i]->done)
 			return false;
 	return true;
+}
+
+/* ---- windows rebuilt when the group moves partitions ---- */
+
+/*
+ * Whether this run rebuilds its windows when its partitions change
+ * (engine/rebuild.c): a group in event time whose chain can be built
+ * again, the group the only input.
+ */
+static inline bool
+kafka_rebuilds(const struct source *src)
+{
+	const struct kafka	*k = src->priv;
+
+	return k->group && src->intake->rebuild != NULL;
+}
+
+/* The last end emitted of P's records: by this chain, or before it. */
+static int64_t
+kafka_bound(const struct kafka *k, const struct kafka_part *p)
+{
+	return p->bound > k->flushed ? p->bound : k->flushed;
+}
+
+/*
+ * The batch end a record of P must be past to count in a window not
+ * emitted yet (a window's length before P's bound), or INT64_MIN.
+ */
+static int64_t
+kafka_keep(const struct source *src, const struct kafka_part *p)
+{
+	int64_t	 b = kafka_bound(src->priv, p);
+
+	return b == INT64_MIN ? INT64_MIN : b - src->intake->span_ms;
+}
+
+/*
+ * Where a replay of P starts: its first record in a batch past
+ * kafka_keep, else the offset after its last record read (-1: none read).
+ */
+static int64_t
+kafka_replay_from(const struct source *src, const struct kafka_part *p)
+{
+	int64_t	 keep = kafka_keep(src, p), to = p->next;
+	size_t	 i;
+
+	for (i = 0; i < p->nheld; i++)
+		if (p->held[i].end > keep && (to < 0 || p->held[i].offset < to))
+			to = p->held[i].offset;
+	return to;
+}
+
+/*
+ * Sets E's metadata to the partition's BOUND (kafka/meta.c), after this
+ * checkpoint's token with --checkpoint.
+ */
+static void
+kafka_put_bound(const struct kafka *k, rd_kafka_topic_partition_t *e,
+    int64_t bound)
+{
+	char	 buf[64];
+
+	free(e->metadata);
+	e->metadata = NULL;
+	e->metadata_size = kafka_meta_format(buf, sizeof buf,
+	    k->ckpt ? k->tokstr : NULL, bound);
+	if (e->metadata_size > 0)
+		e->metadata = xstrdup(buf);
+}
+
+/* Whether LIST holds partition ID of K's topic. */
+static bool
+kafka_listed(const struct kafka *k, const rd_kafka_topic_partition_list_t *list,
+    int32_t id)
+{
+	int	 i;
+
+	for (i = 0; list != NULL && i < list->cnt; i++)
+		if (list->elems[i].partition == id &&
+		    strcmp(list->elems[i].topic, k->url.topic) == 0)
+			return true;
+	return false;
+}
+
+static void	kafka_take(struct source *, rd_kafka_topic_partition_list_t *);
+
+/*
+ * Seeks the assigned partitions of LIST to their offsets.  Returns the
+ * first error, or none.
+ */
+static rd_kafka_resp_err_t
+kafka_seek(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *list)
+{
+	rd_kafka_error_t	*error;
+	rd_kafka_resp_err_t	 err = RD_KAFKA_RESP_ERR_NO_ERROR;
+	int			 i;
+
+	if ((error = rd_kafka_seek_partitions(rk, list, KAFKA_META_MS)) !=
+	    NULL) {
+		err = rd_kafka_error_code(error);
+		rd_kafka_error_destroy(error);
+		return err;
+	}
+	for (i = 0; i < list->cnt; i++)
+		if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR)
+			return list->elems[i].err;
+	return err;
+}
+
+/*
+ * The partitions this member owns change (a rebalance: ADD assigned, or
+ * NULL after a cooperative revoke).  Every partition it keeps (assigned,
+ * or taken by the eager revoke just before and dealt back in ADD) is
+ * read again from its replay start with its bound; every one of ADD new
+ * to it from the group's committed offset, with the bound in the
+ * commit's metadata.  The chain and the clock are made afresh (the
+ * intake's rebuild) and every partition owned is a new input of the new
+ * clock.  ADD's offsets are set; kept partitions not in ADD are sought.
+ * Returns 0, or -1 when the run fails.
+ */
+static int
+kafka_rebuild(struct source *src, rd_kafka_topic_partition_list_t *add)
+{
+	struct kafka			*k = src->priv;
+	struct kafka_part		*p;
+	rd_kafka_topic_partition_list_t	*own, *fresh, *seek;
+	rd_kafka_topic_partition_t	*e;
+	rd_kafka_resp_err_t		 err;
+	int64_t				*bound, from;
+	size_t				 i;
+	int				 j, rc = 0;
+
+	own = rd_kafka_topic_partition_list_new(8);
+	fresh = rd_kafka_topic_partition_list_new(8);
+	seek = rd_kafka_topic_partition_list_new(8);
+	for (i = 0; i < k->nparts; i++) {
+		if ((p = k->parts[i]) == NULL)
+			continue;
+		if (p->assigned || (p->revoked && kafka_listed(k, add, p->id))) {
+			p->bound = kafka_bound(k, p);
+			p->catchup = p->next;
+			from = kafka_replay_from(src, p);
+			rd_kafka_topic_partition_list_add(own, k->url.topic,
+			    p->id)->offset = from >= 0 ? from :
+			    RD_KAFKA_OFFSET_INVALID;
+		}
+	}
+	for (j = 0; add != NULL && j < add->cnt; j++)
+		if (strcmp(add->elems[j].topic, k->url.topic) == 0 &&
+		    !kafka_listed(k, own, add->elems[j].partition))
+			rd_kafka_topic_partition_list_add(fresh, k->url.topic,
+			    add->elems[j].partition);
+	if (fresh->cnt > 0 && (err = rd_kafka_committed(k->rk, fresh,
+	    KAFKA_META_MS)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		fprintf(stderr, "%s: %s: the group's offsets of the partitions "
+		    "assigned cannot be read (%s): windows other members "
+		    "emitted may be emitted again\n", progname, src->name,
+		    rd_kafka_err2str(err));
+		for (j = 0; j < fresh->cnt; j++) {
+			fresh->elems[j].err = err;
+			kafka_put_bound(k, &fresh->elems[j], INT64_MIN);
+		}
+	}
+	for (j = 0; j < fresh->cnt; j++) {
+		e = &fresh->elems[j];
+		p = kafka_part(src, e->partition);
+		p->catchup = -1;
+		p->bound = e->err == RD_KAFKA_RESP_ERR_NO_ERROR ?
+		    kafka_meta_bound(e->metadata, e->metadata_size) : INT64_MIN;
+		rd_kafka_topic_partition_list_add(own, k->url.topic,
+		    e->partition)->offset = e->err ==
+		    RD_KAFKA_RESP_ERR_NO_ERROR && e->offset >= 0 ? e->offset :
+		    RD_KAFKA_OFFSET_INVALID;
+	}
+	/* The bounds, by partition; the old clock's inputs go with it. */
+	bound = xreallocarray(NULL, k->nparts > 0 ? k->nparts : 1,
+	    sizeof *bound);
+	for (i = 0; i < k->nparts; i++) {
+		bound[i] = INT64_MIN;
+		if ((p = k->parts[i]) == NULL)
+			continue;
+		if (kafka_listed(k, own, p->id))
+			bound[i] = p->bound;
+		else {
+			p->assigned = false;
+			p->nheld = 0;
+		}
+		p->tag = NULL;
+		p->waiting = false;
+		p->handed = -1;
+		p->revoked = false;
+	}
+	if (src->intake->rebuild(src->intake, bound, k->nparts,
+	    k->emitted) != 0)
+		rc = -1;
+	free(bound);
+	k->flushed = INT64_MIN;
+	if (rc == 0) {
+		kafka_take(src, own);
+		for (j = 0; j < own->cnt; j++) {
+			p = k->parts[own->elems[j].partition];
+			if (p->tag != NULL && (p->catchup < 0 ||
+			    (p->next >= 0 && p->next < p->catchup))) {
+				p->waiting = true;
+				src->intake->input_wait(src->intake, p->tag,
+				    true);
+			}
+		}
+		for (j = 0; j < own->cnt; j++) {
+			if (add != NULL && (e =
+			    rd_kafka_topic_partition_list_find(add,
+			    k->url.topic, own->elems[j].partition)) != NULL)
+				e->offset = own->elems[j].offset;
+			else if (own->elems[j].offset >= 0)
+				rd_kafka_topic_partition_list_add(seek,
+				    k->url.topic, own->elems[j].partition)->offset =
+				    own->elems[j].offset;
+		}
+		if (seek->cnt > 0 && (err = kafka_seek(k->rk, seek)) !=
+		    RD_KAFKA_RESP_ERR_NO_ERROR)
+			fprintf(stderr, "%s: %s: cannot go back in the "
+			    "partitions kept to rebuild their windows (%s): "
+			    "windows of them may be emitted in part\n",
+			    progname, src->name, rd_kafka_err2str(err));
+	}
+	rd_kafka_topic_partition_list_destroy(own);
+	rd_kafka_topic_partition_list_destroy(fresh);
+	rd_kafka_topic_partition_list_destroy(seek);
+	return rc;
 }
 
 /*
@@ -325,9 +621,8 @@ kafka_resume_apply(struct source *src, rd_kafka_topic_partition_list_t *list)
 		 */
 		if (got != NULL && got->elems[i].err ==
 		    RD_KAFKA_RESP_ERR_NO_ERROR && got->elems[i].offset > off &&
-		    (got->elems[i].metadata_size != strlen(k->tokstr) ||
-		    memcmp(got->elems[i].metadata, k->tokstr,
-		    strlen(k->tokstr)) != 0)) {
+		    !kafka_meta_token_is(got->elems[i].metadata,
+		    got->elems[i].metadata_size, k->tokstr)) {
 			fprintf(stderr, "%s: %s: partition %d: another member "
 			    "of group %s read it up to offset %lld while this "
 			    "run was stopped (the checkpoint is at %lld): going "
@@ -382,6 +677,10 @@ kafka_resume_apply(struct source *src, rd_kafka_topic_partition_list_t *list)
 			src->intake->input_end(src->intake, k->ck[j].tag);
 		k->ck[j].tag = NULL;
 	}
+	for (j = 0; j < k->nck; j++) {
+		free(k->ck[j].held);
+		k->ck[j].held = NULL;
+	}
 	k->nck = 0;
 	if (got != NULL)
 		rd_kafka_topic_partition_list_destroy(got);
@@ -415,7 +714,8 @@ kafka_take(struct source *src, rd_kafka_topic_partition_list_t *list)
 		p->handed = -1;
 		p->next = list->elems[i].offset >= 0 ?
 		    list->elems[i].offset : -1;
-		p->stored = p->saved = -1;
+		p->stored = p->saved = p->saved_from = -1;
+		p->stored_bound = p->saved_bound = INT64_MIN;
 		if (p->tag == NULL && !k->closing)
 			p->tag = src->intake->input_add(src->intake);
 		if (k->url.until_end && rd_kafka_query_watermark_offsets(k->rk,
@@ -446,11 +746,9 @@ kafka_commit(struct source *src, rd_kafka_topic_partition_list_t *offs)
 	if (offs->cnt == 0 || !k->group)
 		return;
 	if (k->ckpt)
-		for (i = 0; i < offs->cnt; i++) {
-			free(offs->elems[i].metadata);
-			offs->elems[i].metadata = xstrdup(k->tokstr);
-			offs->elems[i].metadata_size = strlen(k->tokstr);
-		}
+		for (i = 0; i < offs->cnt; i++)
+			if (offs->elems[i].metadata == NULL)
+				kafka_put_bound(k, &offs->elems[i], INT64_MIN);
 	(void)rd_kafka_offsets_store(k->rk, offs);
 	err = rd_kafka_commit(k->rk, offs, 0);
 	if (err == RD_KAFKA_RESP_ERR_NO_ERROR ||
@@ -475,6 +773,14 @@ kafka_commit(struct source *src, rd_kafka_topic_partition_list_t *offs)
  * dealt again; one dealt back to this process goes on from where it
  * was (kafka_rebalance), not from the group's offset, which a group
  * rebalancing may have refused to move.
+ *
+ * Rebuilding windows (kafka_rebuilds), the next owner reads each
+ * partition again from its replay start and emits only windows past its
+ * bound, both committed now (a group rebalancing may refuse that: the
+ * last batch's commit stands); the records of LIST leave the chain when
+ * it is rebuilt for the partitions that stay.  An eager revoke keeps
+ * the partitions' records and inputs until the assignment that follows
+ * says whether they are dealt back (then nothing changes).
  */
 static void
 kafka_give(struct source *src, rd_kafka_topic_partition_list_t *list,
@@ -483,7 +789,9 @@ kafka_give(struct source *src, rd_kafka_topic_partition_list_t *list,
 	struct kafka			*k = src->priv;
 	struct kafka_part		*p;
 	rd_kafka_topic_partition_list_t	*offs;
-	bool				 ckpt = false;
+	rd_kafka_topic_partition_t	*e;
+	int64_t				 from;
+	bool				 ckpt = false, rebuilds;
 	int				 i;
 
 	/*
@@ -495,24 +803,35 @@ kafka_give(struct source *src, rd_kafka_topic_partition_list_t *list,
 	if (k->ckpt && !k->closing &&
 	    src->intake->checkpoint_now(src->intake) == 0)
 		ckpt = true;
+	rebuilds = kafka_rebuilds(src);
 	offs = rd_kafka_topic_partition_list_new(list->cnt);
 	for (i = 0; i < list->cnt; i++) {
 		if (strcmp(list->elems[i].topic, k->url.topic) != 0 ||
 		    (size_t)list->elems[i].partition >= k->nparts ||
 		    (p = k->parts[list->elems[i].partition]) == NULL)
 			continue;
-		if (!k->closing && p->next >= 0 && !ckpt) {
+		if (rebuilds && !k->closing && !k->ckpt &&
+		    (from = kafka_replay_from(src, p)) >= 0) {
+			e = rd_kafka_topic_partition_list_add(offs,
+			    k->url.topic, p->id);
+			e->offset = from;
+			kafka_put_bound(k, e, kafka_bound(k, p));
+		} else if (!rebuilds && !k->closing && p->next >= 0 && !ckpt) {
 			rd_kafka_topic_partition_list_add(offs, k->url.topic,
 			    p->id)->offset = p->next;
 			p->stored = p->next;
 		}
 		p->assigned = false;
 		p->handed = eager && !k->closing ? p->next : -1;
-		if (p->handed < 0)
+		p->revoked = rebuilds && eager && !k->closing;
+		if (p->revoked)
+			continue;
+		if (p->handed < 0 || rebuilds)
 			p->nheld = 0;
 		if (p->tag != NULL && !k->closing)
 			src->intake->input_end(src->intake, p->tag);
 		p->tag = NULL;
+		p->waiting = false;
 	}
 	if (!k->closing)
 		kafka_commit(src, offs);
@@ -556,7 +875,195 @@ kafka_handed_back(struct source *src, rd_kafka_topic_partition_list_t *list)
 		}
 }
 
+/*
+ * Whether the eager assignment LIST deals back exactly the partitions
+ * the revoke before took (or none, after none): then nothing changes.
+ */
+static bool
+kafka_dealt_back(struct source *src, rd_kafka_topic_partition_list_t *list)
+{
+	struct kafka		*k = src->priv;
+	struct kafka_part	*p;
+	size_t			 i, n = 0, mine = 0;
+	int			 j;
+
+	for (j = 0; j < list->cnt; j++) {
+		if (strcmp(list->elems[j].topic, k->url.topic) != 0)
+			continue;
+		mine++;
+		if ((size_t)list->elems[j].partition >= k->nparts ||
+		    (p = k->parts[list->elems[j].partition]) == NULL ||
+		    !p->revoked)
+			return false;
+	}
+	for (i = 0; i < k->nparts; i++)
+		if (k->parts[i] != NULL && k->parts[i]->revoked)
+			n++;
+	return n == mine;
+}
+
+/* The partition of position C, given C's bound and held batches. */
+static struct kafka_part *
+kafka_ck_take(struct source *src, struct kafka_pos *c)
+{
+	struct kafka_part	*p = kafka_part(src, c->id);
+
+	free(p->held);
+	p->held = c->held;
+	p->nheld = p->capheld = c->nheld;
+	p->bound = c->bound;
+	c->held = NULL;
+	c->nheld = 0;
+	return p;
+}
+
+/*
+ * The first assignment after a resume, rebuilding windows: when it is
+ * the checkpoint's partitions and the group holds no other member's
+ * offsets for them, the run goes on from the checkpoint (its windows,
+ * its positions).  Otherwise the partitions moved while the run was
+ * away: the windows are rebuilt (kafka_rebuild), the checkpoint's
+ * partitions that the group still has from this run from their replay
+ * starts in the checkpoint, the others from the group's offsets.  A
+ * checkpoint written without the rebuild's part goes on as it is.
+ * Returns 0, or -1 when the run fails.
+ */
+static int
+kafka_resume_rebuilt(struct source *src, rd_kafka_topic_partition_list_t *list)
+{
+	struct kafka			*k = src->priv;
+	struct kafka_part		*p;
+	struct kafka_pos		*c;
+	rd_kafka_topic_partition_list_t	*got;
+	rd_kafka_topic_partition_t	*g;
+	size_t				 j, nmine = 0, nck = 0;
+	int				 i, rc;
+	bool				 same = true;
+
+	got = rd_kafka_topic_partition_list_copy(list);
+	if (rd_kafka_committed(k->rk, got, KAFKA_META_MS) !=
+	    RD_KAFKA_RESP_ERR_NO_ERROR)
+		for (i = 0; i < got->cnt; i++)
+			got->elems[i].err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+	for (j = 0; j < k->nck; j++)
+		if (k->ck[j].offset >= 0)
+			nck++;
+	for (i = 0; i < list->cnt; i++) {
+		if (strcmp(list->elems[i].topic, k->url.topic) != 0)
+			continue;
+		nmine++;
+		for (j = 0; j < k->nck; j++)
+			if (k->ck[j].id == list->elems[i].partition &&
+			    k->ck[j].offset >= 0)
+				break;
+		g = &got->elems[i];
+		if (j == k->nck || (g->err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+		    g->offset >= 0 && !kafka_meta_token_is(g->metadata,
+		    g->metadata_size, k->tokstr)))
+			same = false;
+	}
+	if (nmine != nck)
+		same = false;
+	if (same || !k->ck_held) {
+		/* Its windows and positions go on. */
+		for (j = 0; j < k->nck; j++) {
+			c = &k->ck[j];
+			if (c->offset < 0)
+				continue;
+			p = kafka_ck_take(src, c);
+			p->handed = c->offset;	/* kafka_take keeps held */
+		}
+		rd_kafka_topic_partition_list_destroy(got);
+		rc = kafka_resume_apply(src, list);
+		kafka_take(src, list);
+		return rc;
+	}
+	fprintf(stderr, "%s: %s: the group's partitions moved since the "
+	    "checkpoint: the windows are made again from the partitions' "
+	    "records\n", progname, src->name);
+	for (j = 0; j < k->nck; j++) {
+		c = &k->ck[j];
+		if (c->offset < 0)
+			continue;
+		for (i = 0; i < list->cnt; i++)
+			if (list->elems[i].partition == c->id &&
+			    strcmp(list->elems[i].topic, k->url.topic) == 0)
+				break;
+		/* Another member's since: the group's offset, in kafka_rebuild. */
+		if (i == list->cnt || (got->elems[i].err ==
+		    RD_KAFKA_RESP_ERR_NO_ERROR && got->elems[i].offset >= 0 &&
+		    !kafka_meta_token_is(got->elems[i].metadata,
+		    got->elems[i].metadata_size, k->tokstr)))
+			continue;
+		p = kafka_ck_take(src, c);
+		p->next = c->offset;
+		p->revoked = true;	/* kept: kafka_rebuild */
+	}
+	/* The checkpoint's clock inputs go with the clock. */
+	for (j = 0; j < k->nck; j++) {
+		k->ck[j].offset = -1;
+		k->ck[j].tag = NULL;
+		free(k->ck[j].held);
+		k->ck[j].held = NULL;
+	}
+	k->nck = 0;
+	rd_kafka_topic_partition_list_destroy(got);
+	return kafka_rebuild(src, list);
+}
+
+/*
+ * The rebalance callback when rebuilding windows (kafka_rebuilds): a
+ * change in the partitions owned rebuilds the chain (kafka_rebuild);
+ * an eager rebalance that deals back what it took changes nothing.
+ */
+static void
+kafka_rebalance_rebuilt(struct source *src, rd_kafka_resp_err_t err,
+    rd_kafka_topic_partition_list_t *list, bool coop)
+{
+	struct kafka	*k = src->priv;
+	rd_kafka_t	*rk = k->rk;
+	size_t		 i;
+	int		 j, mine = 0;
+
+	for (j = 0; j < list->cnt; j++)
+		if (strcmp(list->elems[j].topic, k->url.topic) == 0)
+			mine++;
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		if (coop && mine == 0) {
+			/* Nothing added (a round of the protocol): as it was. */
+		} else if (k->resumed && k->nck > 0 && !k->closing) {
+			if (kafka_resume_rebuilt(src, list) != 0)
+				k->fatal = true;
+		} else if (!coop && kafka_dealt_back(src, list)) {
+			kafka_handed_back(src, list);
+			kafka_take(src, list);
+		} else if (!k->closing && kafka_rebuild(src, list) != 0)
+			k->fatal = true;
+		for (i = 0; i < k->nparts; i++)
+			if (k->parts[i] != NULL)
+				k->parts[i]->revoked = false;
+		if (coop)
+			rd_kafka_error_destroy(rd_kafka_incremental_assign(rk,
+			    list));
+		else
+			rd_kafka_assign(rk, list);
+		return;
+	}
+	kafka_give(src, list, !coop && !rd_kafka_assignment_lost(rk));
+	if (coop) {
+		rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, list));
+		if (!k->closing && mine > 0 && kafka_rebuild(src, NULL) != 0)
+			k->fatal = true;
+	} else
+		rd_kafka_assign(rk, NULL);
+}
+
 /* The group's rebalance callback: partitions assigned or revoked. */
+static int	kafka_resume_apply(struct source *,
+		    rd_kafka_topic_partition_list_t *);
+static void	kafka_rebalance_rebuilt(struct source *, rd_kafka_resp_err_t,
+		    rd_kafka_topic_partition_list_t *, bool);
+
 static void
 kafka_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     rd_kafka_topic_partition_list_t *list, void *opaque)
@@ -565,6 +1072,10 @@ kafka_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	bool		 coop;
 
 	coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+	if (kafka_rebuilds(src)) {
+		kafka_rebalance_rebuilt(src, err, list, coop);
+		return;
+	}
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		(void)kafka_resume_apply(src, list);
 		kafka_handed_back(src, list);
@@ -599,7 +1110,7 @@ kafka_open(struct source *src, const char *spec, char **cause)
 	if (kafka_url_parse(spec, KAFKA_URL_INPUT, &k->url, cause) != 0)
 		goto fail;
 	k->group = k->url.group != NULL;
-	k->committed_end = INT64_MIN;
+	k->committed_end = k->flushed = k->emitted = INT64_MIN;
 	k->ckpt = src->cfg->checkpoint != NULL;
 	if (k->ckpt)
 		kafka_token(k, ((uint64_t)clock_now_ms() << 20) ^
@@ -613,8 +1124,14 @@ kafka_open(struct source *src, const char *spec, char **cause)
 	base[nb++] = "auto.offset.reset";
 	base[nb++] = k->url.offset == KAFKA_OFFSET_BEGINNING ? "earliest" :
 	    "latest";
+	/*
+	 * Rebuilding windows, every commit is dstream's own: librdkafka's
+	 * (at a revoke, or every few seconds) would commit the offsets
+	 * stored without their metadata (before 2.1 rd_kafka_offsets_store
+	 * keeps none), and the next owner would not know the bound.
+	 */
 	base[nb++] = "enable.auto.commit";
-	base[nb++] = k->group ? "true" : "false";
+	base[nb++] = k->group && !kafka_rebuilds(src) ? "true" : "false";
 	base[nb++] = "log.connection.close";
 	base[nb++] = "false";
 	base[nb] = NULL;
@@ -883,6 +1400,7 @@ kafka_message(struct source *src, rd_kafka_message_t *m)
 	name = src->name;
 	src->name = p->name;
 	src->tag = p->tag;
+	src->kpart = p->id + 1;
 	ik->placed_end = -1;
 	if (ik->dec.origin) {
 		kafka_meta(src, p, m, &meta);
@@ -891,11 +1409,17 @@ kafka_message(struct source *src, rd_kafka_message_t *m)
 	decode_record(src, &p->din, m->payload != NULL ? m->payload : "",
 	    m->len, p->nread);
 	src->tag = NULL;
+	src->kpart = 0;
 	src->name = name;
 	src->meta.ext = NULL;
-	if (ik->placed_end > k->committed_end && k->group && !k->ckpt)
+	if (kafka_rebuilds(src)) {
+		if (ik->placed_end >= 0 && ik->placed_end > kafka_keep(src, p))
+			kafka_hold(p, ik->placed_end, m->offset);
+	} else if (ik->placed_end > k->committed_end && k->group && !k->ckpt)
 		kafka_hold(p, ik->placed_end, m->offset);
 	p->next = m->offset + 1;
+	if (p->waiting && p->catchup >= 0 && p->next >= p->catchup)
+		kafka_caught_up(src, p);
 	if (p->end >= 0 && p->next >= p->end)
 		kafka_part_done(src, p);
 }
@@ -912,6 +1436,9 @@ kafka_event_error(struct source *src, rd_kafka_message_t *m)
 
 	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
 		kafka_back(src);
+		if (m->partition >= 0 && (size_t)m->partition < k->nparts &&
+		    k->parts[m->partition] != NULL)
+			kafka_caught_up(src, k->parts[m->partition]);
 		if (k->url.until_end && m->partition >= 0 &&
 		    (size_t)m->partition < k->nparts &&
 		    k->parts[m->partition] != NULL &&
@@ -985,10 +1512,78 @@ kafka_ready(struct source *src, struct pollfd *pfd, int n)
 }
 
 /*
+ * kafka_committed when rebuilding windows: each partition's offset is
+ * its replay start, committed with its bound (with --checkpoint, when a
+ * checkpoint holding them is durable: kafka_checkpointed).  Only flushes the
+ * watermark made move the bound: those of the input's end or a stop
+ * (finishing) emit windows early, which the next owner emits again
+ * whole.  A partition read to its end (until=end) when the input ends
+ * is committed after its last record and without a bound, as a run
+ * without a rebuild would: the next run's windows are its own.
+ */
+static void
+kafka_committed_rebuilt(struct source *src, int64_t end)
+{
+	struct kafka			*k = src->priv;
+	struct kafka_part		*p;
+	rd_kafka_topic_partition_list_t	*offs = NULL;
+	rd_kafka_topic_partition_t	*e;
+	int64_t				 to, bound, keep;
+	size_t				 i, j, w;
+
+	if (!src->intake->finishing) {
+		if (end > k->flushed)
+			k->flushed = end;
+		if (end > k->emitted)
+			k->emitted = end;
+	}
+	for (i = 0; i < k->nparts; i++) {
+		if ((p = k->parts[i]) == NULL || !p->assigned || p->next < 0)
+			continue;
+		if (k->ckpt) {
+			/* Committed with the checkpoint: kafka_checkpointed. */
+			keep = kafka_keep(src, p);
+			for (j = w = 0; j < p->nheld; j++)
+				if (p->held[j].end > keep)
+					p->held[w++] = p->held[j];
+			p->nheld = w;
+			continue;
+		} else if (src->intake->finishing && p->done) {
+			to = p->next;
+			bound = INT64_MIN;
+		} else {
+			bound = kafka_bound(k, p);
+			keep = kafka_keep(src, p);
+			for (j = w = 0; j < p->nheld; j++)
+				if (p->held[j].end > keep)
+					p->held[w++] = p->held[j];
+			p->nheld = w;
+			to = kafka_replay_from(src, p);
+		}
+		if (to == p->stored && bound == p->stored_bound)
+			continue;
+		if (offs == NULL)
+			offs = rd_kafka_topic_partition_list_new(8);
+		e = rd_kafka_topic_partition_list_add(offs, k->url.topic,
+		    p->id);
+		e->offset = to;
+		kafka_put_bound(k, e, bound);
+		p->stored = to;
+		p->stored_bound = bound;
+	}
+	if (offs != NULL) {
+		kafka_commit(src, offs);
+		rd_kafka_topic_partition_list_destroy(offs);
+	}
+}
+
+/*
  * Every batch up to END is committed downstream: each partition's
  * offset moves to its first record still in a batch after END (or past
  * its last record read), and is stored and committed for the group.
  */
+static void	kafka_committed_rebuilt(struct source *, int64_t);
+
 static void
 kafka_committed(struct source *src, int64_t end)
 {
@@ -999,6 +1594,10 @@ kafka_committed(struct source *src, int64_t end)
 	size_t				 i, j, w;
 
 	k->committed_end = end;
+	if (kafka_rebuilds(src)) {
+		kafka_committed_rebuilt(src, end);
+		return;
+	}
 	if (!k->group || k->ckpt)
 		return;		/* with --checkpoint: kafka_checkpointed */
 	offs = NULL;
@@ -1043,6 +1642,65 @@ kafka_put_pos(struct source *src, struct buf *b, int32_t id, int64_t next,
 		src->intake->input_save(src->intake, tag, b);
 }
 
+/* A position's bound and held batches (rebuilding windows). */
+static void
+kafka_put_held(struct buf *b, int32_t id, int64_t bound,
+    const struct kafka_held *held, size_t n)
+{
+	size_t	 i;
+
+	snap_put_u64(b, (uint64_t)id);
+	snap_put_i64(b, bound);
+	snap_put_u64(b, n);
+	for (i = 0; i < n; i++) {
+		snap_put_i64(b, held[i].end);
+		snap_put_i64(b, held[i].offset);
+	}
+}
+
+/*
+ * Reads the rebuild's part of a checkpoint's positions (kafka_save)
+ * into K's loaded positions.  Returns 0, or -1 with the cause in R.
+ */
+static int
+kafka_load_held(struct source *src, struct snap_rd *r)
+{
+	struct kafka	*k = src->priv;
+	struct kafka_pos *pos;
+	uint64_t	 id;
+	size_t		 n, nh, i, j, h;
+	int64_t		 bound;
+
+	if (snap_get_i64(r, &k->flushed) == -1 ||
+	    snap_get_i64(r, &k->emitted) == -1 ||
+	    snap_get_count(r, 3, 1 << 20, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (snap_get_u64(r, &id) == -1 || snap_get_i64(r, &bound) == -1 ||
+		    snap_get_count(r, 2, 1 << 24, &nh) == -1)
+			return -1;
+		for (j = 0; j < k->nck && k->ck[j].id != (int64_t)id; j++)
+			;
+		if (j == k->nck || k->ck[j].held != NULL)
+			return snap_fail(r, "input %s: held batches of "
+			    "partition %llu, which has no position", src->name,
+			    (unsigned long long)id);
+		pos = &k->ck[j];
+		pos->bound = bound;
+		pos->held = xreallocarray(NULL, nh > 0 ? nh : 1,
+		    sizeof *pos->held);
+		for (h = 0; h < nh; h++)
+			if (snap_get_i64(r, &pos->held[h].end) == -1 ||
+			    snap_get_i64(r, &pos->held[h].offset) == -1 ||
+			    pos->held[h].offset < 0)
+				return snap_fail(r, "input %s: partition %llu's "
+				    "held batches", src->name,
+				    (unsigned long long)id);
+		pos->nheld = nh;
+	}
+	return 0;
+}
+
 /*
  * --checkpoint: the position of every partition read (the offset after
  * its last record handed in: the records before it are in the
@@ -1074,11 +1732,31 @@ kafka_save(struct source *src, struct buf *b)
 			continue;
 		kafka_put_pos(src, b, p->id, p->next, p->tag);
 		p->saved = p->next;
+		p->saved_from = kafka_replay_from(src, p);
+		p->saved_bound = kafka_bound(k, p);
 	}
 	for (i = 0; i < k->nck; i++)
 		if (k->ck[i].offset >= 0)
 			kafka_put_pos(src, b, k->ck[i].id, k->ck[i].offset,
 			    k->ck[i].tag);
+	if (!kafka_rebuilds(src))
+		return 0;
+	/*
+	 * Rebuilding windows: what the chain last flushed, then each
+	 * position's bound and held batches, to find its replay start.
+	 */
+	snap_put_i64(b, k->flushed);
+	snap_put_i64(b, k->emitted);
+	snap_put_u64(b, n);
+	for (i = 0; i < k->nparts; i++) {
+		if ((p = k->parts[i]) == NULL || !p->assigned || p->next < 0)
+			continue;
+		kafka_put_held(b, p->id, p->bound, p->held, p->nheld);
+	}
+	for (i = 0; i < k->nck; i++)
+		if (k->ck[i].offset >= 0)
+			kafka_put_held(b, k->ck[i].id, k->ck[i].bound,
+			    k->ck[i].held, k->ck[i].nheld);
 	return 0;
 }
 
@@ -1124,7 +1802,7 @@ kafka_load(struct source *src, struct snap_rd *r)
 	    snap_get_count(r, 3, 1 << 20, &n) == -1)
 		return -1;
 	kafka_token(k, token);
-	free(k->ck);
+	kafka_ck_free(k);
 	k->ck = xcalloc(n > 0 ? n : 1, sizeof *k->ck);
 	k->nck = 0;
 	for (i = 0; i < n; i++) {
@@ -1142,10 +1820,18 @@ kafka_load(struct source *src, struct snap_rd *r)
 		k->ck[k->nck].id = (int32_t)id;
 		k->ck[k->nck].offset = off;
 		k->ck[k->nck].tag = NULL;
+		k->ck[k->nck].bound = INT64_MIN;
+		k->ck[k->nck].held = NULL;
+		k->ck[k->nck].nheld = 0;
 		if (in && (k->ck[k->nck].tag =
 		    src->intake->input_load(src->intake, r)) == NULL)
 			return -1;
 		k->nck++;
+	}
+	if (snap_left(r) > 0) {
+		if (kafka_load_held(src, r) == -1)
+			return -1;
+		k->ck_held = true;
 	}
 	k->resumed = k->nck > 0;
 	return 0;
@@ -1157,8 +1843,9 @@ kafka_load(struct source *src, struct snap_rd *r)
  * past the one last stored), with the checkpoint's token as metadata.
  */
 static rd_kafka_topic_partition_list_t *
-kafka_saved_offsets(struct kafka *k)
+kafka_saved_offsets(struct source *src)
 {
+	struct kafka			*k = src->priv;
 	rd_kafka_topic_partition_list_t	*offs;
 	rd_kafka_topic_partition_t	*e;
 	struct kafka_part		*p;
@@ -1166,8 +1853,20 @@ kafka_saved_offsets(struct kafka *k)
 
 	offs = rd_kafka_topic_partition_list_new(8);
 	for (i = 0; i < k->nparts; i++) {
-		if ((p = k->parts[i]) == NULL || !p->assigned ||
-		    p->saved < 0 || p->saved <= p->stored)
+		if ((p = k->parts[i]) == NULL || !p->assigned || p->saved < 0)
+			continue;
+		if (kafka_rebuilds(src)) {
+			/* Its replay start and bound (kafka_save). */
+			if (p->saved_from < 0 || (p->saved_from == p->stored &&
+			    p->saved_bound == p->stored_bound))
+				continue;
+			e = rd_kafka_topic_partition_list_add(offs,
+			    k->url.topic, p->id);
+			e->offset = p->saved_from;
+			kafka_put_bound(k, e, p->saved_bound);
+			continue;
+		}
+		if (p->saved <= p->stored)
 			continue;
 		e = rd_kafka_topic_partition_list_add(offs, k->url.topic,
 		    p->id);
@@ -1202,7 +1901,7 @@ kafka_txn_offsets(struct source *src)
 	kafka_txo_clear(k);
 	if (!k->group || !k->ckpt || k->rk == NULL)
 		return NULL;
-	k->txo.offsets = kafka_saved_offsets(k);
+	k->txo.offsets = kafka_saved_offsets(src);
 	if (k->txo.offsets->cnt == 0 || (k->txo.member =
 	    rd_kafka_consumer_group_metadata(k->rk)) == NULL) {
 		kafka_txo_clear(k);
@@ -1231,10 +1930,13 @@ kafka_checkpointed(struct source *src)
 	kafka_txo_clear(k);
 	if (!k->group)
 		return;
-	offs = kafka_saved_offsets(k);
-	for (i = 0; i < offs->cnt; i++)
+	offs = kafka_saved_offsets(src);
+	for (i = 0; i < offs->cnt; i++) {
 		k->parts[offs->elems[i].partition]->stored =
 		    offs->elems[i].offset;
+		k->parts[offs->elems[i].partition]->stored_bound =
+		    k->parts[offs->elems[i].partition]->saved_bound;
+	}
 	kafka_commit(src, offs);
 	rd_kafka_topic_partition_list_destroy(offs);
 }
@@ -1283,7 +1985,7 @@ kafka_close(struct source *src)
 			free(k->parts[i]);
 		}
 	free(k->parts);
-	free(k->ck);
+	kafka_ck_free(k);
 	kafka_txo_clear(k);
 	if (k->pipe[0] != -1)
 		close(k->pipe[0]);

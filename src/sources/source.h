@@ -101,6 +101,29 @@ struct intake {
 	 * --checkpoint, or the write failed: the run then fails).
 	 */
 	int		 (*checkpoint_now)(struct intake *);
+	/*
+	 * A Kafka group moving partitions in event time (engine/rebuild.c):
+	 * drops the chain and the clock and makes both afresh, between
+	 * records; the rebuilt chain emits no row of a batch or window
+	 * ending at or before BOUND[p] of its partition p (N of them;
+	 * INT64_MIN: none), nor at or before SELF a row of no partition.
+	 * The inputs registered before are gone: the source registers its
+	 * own again and reads them again.  Returns 0, or -1 when the run
+	 * fails.  NULL when the chain cannot be rebuilt (updateStateByKey,
+	 * session windows, saveAsTextFiles before a window, processing
+	 * time, or more inputs than the group).
+	 */
+	int		 (*rebuild)(struct intake *, const int64_t *bound,
+			    size_t n, int64_t self);
+	/*
+	 * After a rebuild: input TAG does not fall silent (--idle) while
+	 * ON, as it reads again what the rebuild dropped.
+	 */
+	void		 (*input_wait)(struct intake *, void *tag, bool on);
+	int64_t		 span_ms;	/* how long the chain holds a record */
+	bool		 finishing;	/* the input is over or a stop came:
+					 * batches flush without the
+					 * watermark */
 };
 
 /*
@@ -266,6 +289,9 @@ struct source {
 	int64_t		 newest_ms;	/* the engine's: in event time, the
 					 * largest time of its records, or
 					 * INT64_MIN before the first */
+	int32_t		 kpart;		/* cur_origin.kpart of its records:
+					 * Kafka's partition plus one while
+					 * it delivers one, else 0 */
 	int64_t		 saved_ms;	/* the checkpoint's: when the one
 					 * loaded was written (wall clock),
 					 * set before load; 0 when unknown */
