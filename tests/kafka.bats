@@ -78,6 +78,18 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 
 # ---- records ----
 
+@test "samples/kafka-ads: clicks per ad read from a topic are what the same chain over ads.log gives, nothing on stderr" {
+	kafka_need
+	KAFKA_MOCK="$KAFKA_MOCK" timeout 60 sh "$SRCDIR/samples/kafka-ads" >got 2>err
+	[ ! -s err ] || { cat err; false; }
+	"$DSTREAM" -i "$SRCDIR/samples/ads.log" -e '$1' -b 1m \
+	    filter '$2 == "click"' then map '($3, 1)' \
+	    then reduceByKeyAndWindow sum 30m 10m >want
+	[ -s want ]
+	run diff want got
+	assert_success
+}
+
 @test "kafka: NetworkWordCount over a topic, until=end" {
 	kafka_setup
 	kafka_cmd create wc 3
