@@ -1011,75 +1011,70 @@ kafka_resume_rebuilt(struct source *src, rd_kafka_topic_partition_list_t *list)
 	return kafka_rebuild(src, list);
 }
 
+/* How many partitions of LIST are of K's topic. */
+static int
+kafka_mine(const struct kafka *k, const rd_kafka_topic_partition_list_t *list)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < list->cnt; i++)
+		if (strcmp(list->elems[i].topic, k->url.topic) == 0)
+			n++;
+	return n;
+}
+
 /*
- * The rebalance callback when rebuilding windows (kafka_rebuilds): a
- * change in the partitions owned rebuilds the chain (kafka_rebuild);
- * an eager rebalance that deals back what it took changes nothing.
+ * Partitions LIST are assigned, rebuilding windows (kafka_rebuilds): a
+ * change in the partitions owned rebuilds the chain (kafka_rebuild, or
+ * kafka_resume_rebuilt at the first assignment after a resume); an
+ * eager rebalance that deals back what it took, and a cooperative round
+ * that adds nothing, change nothing.
  */
 static void
-kafka_rebalance_rebuilt(struct source *src, rd_kafka_resp_err_t err,
+kafka_assigned_rebuilt(struct source *src,
     rd_kafka_topic_partition_list_t *list, bool coop)
 {
 	struct kafka	*k = src->priv;
-	rd_kafka_t	*rk = k->rk;
 	size_t		 i;
-	int		 j, mine = 0;
 
-	for (j = 0; j < list->cnt; j++)
-		if (strcmp(list->elems[j].topic, k->url.topic) == 0)
-			mine++;
-	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-		if (coop && mine == 0) {
-			/* Nothing added (a round of the protocol): as it was. */
-		} else if (k->resumed && k->nck > 0 && !k->closing) {
-			if (kafka_resume_rebuilt(src, list) != 0)
-				k->fatal = true;
-		} else if (!coop && kafka_dealt_back(src, list)) {
-			kafka_handed_back(src, list);
-			kafka_take(src, list);
-		} else if (!k->closing && kafka_rebuild(src, list) != 0)
+	if (coop && kafka_mine(k, list) == 0) {
+		/* Nothing added (a round of the protocol): as it was. */
+	} else if (k->resumed && k->nck > 0 && !k->closing) {
+		if (kafka_resume_rebuilt(src, list) != 0)
 			k->fatal = true;
-		for (i = 0; i < k->nparts; i++)
-			if (k->parts[i] != NULL)
-				k->parts[i]->revoked = false;
-		if (coop)
-			rd_kafka_error_destroy(rd_kafka_incremental_assign(rk,
-			    list));
-		else
-			rd_kafka_assign(rk, list);
-		return;
-	}
-	kafka_give(src, list, !coop && !rd_kafka_assignment_lost(rk));
-	if (coop) {
-		rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, list));
-		if (!k->closing && mine > 0 && kafka_rebuild(src, NULL) != 0)
-			k->fatal = true;
-	} else
-		rd_kafka_assign(rk, NULL);
+	} else if (!coop && kafka_dealt_back(src, list)) {
+		kafka_handed_back(src, list);
+		kafka_take(src, list);
+	} else if (!k->closing && kafka_rebuild(src, list) != 0)
+		k->fatal = true;
+	for (i = 0; i < k->nparts; i++)
+		if (k->parts[i] != NULL)
+			k->parts[i]->revoked = false;
 }
 
-/* The group's rebalance callback: partitions assigned or revoked. */
-static int	kafka_resume_apply(struct source *,
-		    rd_kafka_topic_partition_list_t *);
-static void	kafka_rebalance_rebuilt(struct source *, rd_kafka_resp_err_t,
-		    rd_kafka_topic_partition_list_t *, bool);
-
+/*
+ * The group's rebalance callback: partitions assigned or revoked.
+ * Rebuilding windows, a cooperative revoke rebuilds the chain for the
+ * partitions that stay.
+ */
 static void
 kafka_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     rd_kafka_topic_partition_list_t *list, void *opaque)
 {
 	struct source	*src = opaque;
-	bool		 coop;
+	struct kafka	*k = src->priv;
+	bool		 coop, rebuilds;
 
 	coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
-	if (kafka_rebuilds(src)) {
-		kafka_rebalance_rebuilt(src, err, list, coop);
-		return;
-	}
+	rebuilds = kafka_rebuilds(src);
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-		(void)kafka_resume_apply(src, list);
-		kafka_handed_back(src, list);
-		kafka_take(src, list);
+		if (rebuilds)
+			kafka_assigned_rebuilt(src, list, coop);
+		else {
+			(void)kafka_resume_apply(src, list);
+			kafka_handed_back(src, list);
+			kafka_take(src, list);
+		}
 		if (coop)
 			rd_kafka_error_destroy(rd_kafka_incremental_assign(rk,
 			    list));
@@ -1089,9 +1084,12 @@ kafka_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	}
 	/* A lost assignment (this member was dropped) may be others' now. */
 	kafka_give(src, list, !coop && !rd_kafka_assignment_lost(rk));
-	if (coop)
+	if (coop) {
 		rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, list));
-	else
+		if (rebuilds && !k->closing && kafka_mine(k, list) > 0 &&
+		    kafka_rebuild(src, NULL) != 0)
+			k->fatal = true;
+	} else
 		rd_kafka_assign(rk, NULL);
 }
 
