@@ -407,18 +407,13 @@ kafka_put_bound(const struct kafka *k, rd_kafka_topic_partition_t *e,
 		e->metadata = xstrdup(buf);
 }
 
-/* Whether LIST holds partition ID of K's topic. */
+/* Whether LIST (or NULL) holds partition ID of K's topic. */
 static bool
-kafka_listed(const struct kafka *k, const rd_kafka_topic_partition_list_t *list,
+kafka_listed(const struct kafka *k, rd_kafka_topic_partition_list_t *list,
     int32_t id)
 {
-	int	 i;
-
-	for (i = 0; list != NULL && i < list->cnt; i++)
-		if (list->elems[i].partition == id &&
-		    strcmp(list->elems[i].topic, k->url.topic) == 0)
-			return true;
-	return false;
+	return list != NULL &&
+	    rd_kafka_topic_partition_list_find(list, k->url.topic, id) != NULL;
 }
 
 static void	kafka_take(struct source *, rd_kafka_topic_partition_list_t *);
@@ -1538,24 +1533,19 @@ kafka_committed_rebuilt(struct source *src, int64_t end)
 	for (i = 0; i < k->nparts; i++) {
 		if ((p = k->parts[i]) == NULL || !p->assigned || p->next < 0)
 			continue;
-		if (k->ckpt) {
-			/* Committed with the checkpoint: kafka_checkpointed. */
-			keep = kafka_keep(src, p);
-			for (j = w = 0; j < p->nheld; j++)
-				if (p->held[j].end > keep)
-					p->held[w++] = p->held[j];
-			p->nheld = w;
-			continue;
-		} else if (src->intake->finishing && p->done) {
+		/* The batches no window to come holds are done with. */
+		keep = kafka_keep(src, p);
+		for (j = w = 0; j < p->nheld; j++)
+			if (p->held[j].end > keep)
+				p->held[w++] = p->held[j];
+		p->nheld = w;
+		if (k->ckpt)
+			continue;	/* committed by kafka_checkpointed */
+		if (src->intake->finishing && p->done) {
 			to = p->next;
 			bound = INT64_MIN;
 		} else {
 			bound = kafka_bound(k, p);
-			keep = kafka_keep(src, p);
-			for (j = w = 0; j < p->nheld; j++)
-				if (p->held[j].end > keep)
-					p->held[w++] = p->held[j];
-			p->nheld = w;
 			to = kafka_replay_from(src, p);
 		}
 		if (to == p->stored && bound == p->stored_bound)
